@@ -1,0 +1,36 @@
+# PostMantis — the two commands: `make run` and `make test`.
+export CARGO_TARGET_DIR ?= /var/tmp/postmantis-target
+NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
+# End-to-end tests each start five processes; two cores take about four at once.
+TEST_THREADS ?= 4
+
+.PHONY: run start stop build test lint fmt
+
+## Migrate, start every service and provider-sim, seed the demo workspace, print the key (Ctrl-C stops).
+run:
+	./scripts/run.sh
+
+## The same, left running in the background (`make stop` ends it).
+start:
+	./scripts/run.sh --detach
+
+stop:
+	./scripts/stop.sh
+
+build:
+	cargo build --workspace --bins
+
+## The whole suite: unit tests of every crate and the end-to-end tests in tests/.
+test: build
+ifeq ($(NEXTEST),yes)
+	cargo nextest run --workspace --no-fail-fast --test-threads $(TEST_THREADS)
+else
+	cargo test --workspace --no-fail-fast -- --test-threads $(TEST_THREADS)
+endif
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	cargo fmt --all

@@ -1,0 +1,59 @@
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{App, HttpResponse, HttpServer, dev::Server, web};
+use bus::{BusHandle, Role, RpcClient};
+use tokio::sync::Notify;
+
+use crate::{config::Config, error::ApiError, routes};
+
+pub struct AppState {
+    pub pool: store::Pool,
+    pub bus: BusHandle,
+    pub rpc: RpcClient,
+    pub names: bus::Names,
+    pub relay_wake: Arc<Notify>,
+    pub config: Config,
+}
+
+impl AppState {
+    pub fn committed(&self) {
+        self.relay_wake.notify_one();
+    }
+}
+
+/// Starts the gateway on an already-bound listener (tests bind port 0), with its outbox
+/// relay. Broker outages do not stop acceptance: accepted posts wait in the outbox.
+pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+    let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let bus = BusHandle::start(config.common.bus.clone(), Role::Gateway, "api-gateway");
+    let state = web::Data::new(AppState {
+        pool: pool.clone(),
+        rpc: RpcClient::new(bus.clone()),
+        bus: bus.clone(),
+        names: bus::Names::new(&config.common.bus.prefix),
+        relay_wake: Arc::new(Notify::new()),
+        config: config.clone(),
+    });
+    tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
+
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::field("query", e.to_string()).into()))
+            .wrap(actix_web::middleware::Compress::default())
+            .service(web::scope("/api/v1").configure(routes::api))
+            .service(web::scope("/api").configure(routes::api))
+            .route("/media/{asset_id}", web::get().to(routes::media::serve))
+            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
+            .route("/readyz", web::get().to(routes::health::ready))
+            .default_service(web::to(|| async {
+                Err::<HttpResponse, _>(ApiError::NotFound { code: "not_found", detail: "No such endpoint.".into() })
+            }))
+    })
+    .workers(config.http_workers)
+    .listen(listener)?
+    .run();
+    Ok(server)
+}

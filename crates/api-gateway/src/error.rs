@@ -1,0 +1,156 @@
+//! The one mapping from failures to `application/problem+json`. Internals never leak:
+//! a 500 says only that something failed, and the cause goes to the log.
+
+use actix_web::{HttpResponse, ResponseError, http::StatusCode, http::header};
+use domain::input::FieldError;
+use serde_json::json;
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("the request is invalid")]
+    Validation(Vec<FieldError>),
+    #[error("missing or invalid API key")]
+    Unauthorized,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{detail}")]
+    NotFound { code: &'static str, detail: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    Unavailable(String),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        ApiError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn post_not_found() -> Self {
+        ApiError::NotFound {
+            code: "post_not_found",
+            detail: "Post was not found for the authenticated account.".into(),
+        }
+    }
+
+    pub fn profile_not_found() -> Self {
+        ApiError::NotFound {
+            code: "profile_not_found",
+            detail: "Profile was not found for the authenticated account.".into(),
+        }
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str, &'static str) {
+        match self {
+            ApiError::Validation(_) => {
+                (StatusCode::BAD_REQUEST, "invalid-request", "Invalid request", "invalid_request")
+            }
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", "unauthorized"),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", "forbidden"),
+            ApiError::NotFound { code: "post_not_found", .. } => {
+                (StatusCode::NOT_FOUND, "post-not-found", "Post not found", "post_not_found")
+            }
+            ApiError::NotFound { code: "profile_not_found", .. } => {
+                (StatusCode::NOT_FOUND, "profile-not-found", "Profile not found", "profile_not_found")
+            }
+            ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found", "not_found"),
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict", "conflict"),
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported-media-type",
+                "Unsupported media type",
+                "unsupported_media_type",
+            ),
+            ApiError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, "payload-too-large", "Payload too large", "payload_too_large")
+            }
+            ApiError::Unavailable(_) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable", "service_unavailable")
+            }
+            ApiError::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "Internal error", "internal_error")
+            }
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match e {
+            StoreError::Pool(_)
+            | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+            | StoreError::Db(Error::BrokenTransactionManager) => {
+                ApiError::Unavailable("The database is unavailable; nothing was written. Retry shortly.".into())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for ApiError {
+    fn from(e: diesel::result::Error) -> Self {
+        StoreError::Db(e).into()
+    }
+}
+
+impl From<bus::BusError> for ApiError {
+    fn from(e: bus::BusError) -> Self {
+        match e {
+            bus::BusError::Decode(d) => ApiError::Internal(d),
+            other => {
+                tracing::warn!(error = %other, "message bus");
+                ApiError::Unavailable(
+                    "A PostMantis service did not answer in time; nothing was changed. Retry shortly.".into(),
+                )
+            }
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.parts().0
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (status, slug, title, code) = self.parts();
+        let detail = match self {
+            ApiError::Validation(errs) => match errs.as_slice() {
+                [one] => format!("{}: {}", if one.field.is_empty() { "body" } else { &one.field }, one.message),
+                many => format!("{} fields are invalid; see `errors`.", many.len()),
+            },
+            ApiError::Unauthorized => "Missing or invalid API key.".into(),
+            ApiError::Internal(cause) => {
+                tracing::error!(%cause, "request failed");
+                "Something went wrong on our side; nothing was written.".into()
+            }
+            other => other.to_string(),
+        };
+        let mut body = json!({"type": format!("/problems/{slug}"), "title": title, "status": status.as_u16(), "detail": detail, "code": code});
+        if let ApiError::Validation(errs) = self {
+            body["errors"] = json!(errs);
+        }
+        let mut resp = HttpResponse::build(status);
+        resp.content_type("application/problem+json");
+        match self {
+            ApiError::Unavailable(_) => {
+                resp.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::Unauthorized => {
+                resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
+            }
+            _ => {}
+        }
+        resp.body(body.to_string())
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

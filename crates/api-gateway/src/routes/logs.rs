@@ -1,0 +1,55 @@
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+use store::publish_log::LogFilter;
+
+use crate::{
+    app::AppState,
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    routes::request::QueryPairs,
+    views,
+};
+
+const KINDS: &[&str] = &[
+    "post.queued",
+    "post.scheduled",
+    "delivery.published",
+    "delivery.failed",
+    "delivery.manual_retry",
+    "post.canceled",
+];
+
+/// The Publishing Log: domain events, newest first, cursor-paginated.
+pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let q = QueryPairs::parse(&req)?;
+    q.check_known(&["post_id", "profile_id", "provider", "kind", "since", "until", "cursor", "limit"])?;
+    let kinds = q.many("kind");
+    if let Some(bad) = kinds.iter().flatten().find(|k| !KINDS.contains(&k.as_str())) {
+        return Err(ApiError::field("kind", format!("`{bad}` is not a log kind; one of: {}", KINDS.join(", "))));
+    }
+    let provider = q.one("provider").map(str::to_owned);
+    if let Some(p) = &provider {
+        p.parse::<domain::Provider>().map_err(|e| ApiError::field("provider", e.to_string()))?;
+    }
+    let one_id = |k: &str| q.uuids(k).map(|v| v.and_then(|v| v.into_iter().next()));
+    let filter = LogFilter {
+        post_id: one_id("post_id")?,
+        profile_id: one_id("profile_id")?,
+        provider,
+        kinds,
+        since: q.time("since")?,
+        until: q.time("until")?,
+        before_id: q
+            .one("cursor")
+            .map(|c| c.parse::<i64>().map_err(|_| ApiError::field("cursor", "is not a cursor this API returned")))
+            .transpose()?,
+    };
+    let limit = q.int("limit", 50, 1, 200)?;
+    let mut conn = state.pool.get().await?;
+    let rows = store::publish_log::list(&mut conn, &caller.scope, &filter, limit).await?;
+    let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id.to_string())).flatten();
+    Ok(HttpResponse::Ok().json(json!({
+        "data": rows.iter().map(views::log_entry).collect::<Vec<_>>(),
+        "meta": {"limit": limit, "next_cursor": next},
+    })))
+}

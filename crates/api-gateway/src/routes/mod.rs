@@ -1,0 +1,25 @@
+//! The public API. Mounted twice: under `/api` and `/api/v1`, same handlers, same JSON.
+
+use actix_web::web;
+
+pub mod health;
+pub mod logs;
+pub mod media;
+pub mod posts;
+pub mod profiles;
+mod request;
+
+pub fn api(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/profiles", web::get().to(profiles::list))
+        .route("/profiles/{id}", web::get().to(profiles::get))
+        .route("/profiles/{id}/disconnect", web::post().to(profiles::disconnect))
+        .route("/posts", web::get().to(posts::list))
+        .route("/posts", web::post().to(posts::create))
+        .route("/posts/{id}", web::get().to(posts::get))
+        .route("/posts/{id}", web::patch().to(posts::patch))
+        .route("/posts/{id}", web::delete().to(posts::delete))
+        .route("/posts/{id}/publish", web::post().to(posts::publish))
+        .route("/posts/{id}/cancel", web::post().to(posts::cancel))
+        .route("/publish/logs", web::get().to(logs::list));
+}

@@ -1,0 +1,329 @@
+//! Posts: acceptance (create, publish), reads, and the edits the contract allows. Post
+//! status after creation is the scheduler's: cancel and edits of scheduled posts are
+//! commands to it, never an UPDATE from here.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use bus::relay::enqueue_event;
+use diesel_async::AsyncConnection;
+use domain::{
+    PostStatus, Provider,
+    input::{self, FieldError, MediaInput, MediaSource},
+    messages::{CommandReplyV1, IngestRemoteV1, IngestReplyV1, MediaRefV1, PostAcceptedV1, SchedulerCommandV1},
+};
+use serde_json::{Value, json};
+use store::{
+    StoreError,
+    models::{NewPostRow, ProfileRow},
+    posts,
+};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    routes::request::{QueryPairs, json_body, path_id, read_body, require_json},
+    views,
+};
+
+fn post_id(raw: &str) -> ApiResult<Uuid> {
+    path_id(raw, ApiError::post_not_found)
+}
+
+async fn read_back(state: &AppState, conn: &mut store::Conn, id: Uuid) -> ApiResult<Value> {
+    let view = posts::view(conn, id).await?.ok_or_else(ApiError::post_not_found)?;
+    Ok(json!({"data": views::post(&view, &state.config.public_url)}))
+}
+
+/// The selected profiles, in request order: each must be visible to the key and connected.
+async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid]) -> ApiResult<Vec<ProfileRow>> {
+    let found = store::profiles::find_many(conn, &caller.scope, ids).await?;
+    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        match found.iter().find(|p| p.id == *id) {
+            None => errors.push(FieldError::new(format!("profiles[{i}]"), "no such profile for this API key")),
+            Some(p) if p.status == "disconnected" => errors.push(FieldError::new(
+                format!("profiles[{i}]"),
+                format!("the profile \u{201c}{}\u{201d} is disconnected; reconnect it in the dashboard", p.name),
+            )),
+            Some(p) => rows.push(p.clone()),
+        }
+    }
+    if errors.is_empty() { Ok(rows) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// Every media input as an owned asset: asset ids must belong to the workspace; remote
+/// URLs are fetched by media-ingest before anything is written.
+async fn own_media(
+    state: &AppState,
+    conn: &mut store::Conn,
+    caller: &Caller,
+    media: &[MediaInput],
+) -> ApiResult<Vec<(Uuid, Option<String>)>> {
+    let asset_ids: Vec<Uuid> =
+        media.iter().filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None }).collect();
+    let known = store::media::assets_in_workspace(conn, caller.scope.workspace_id, &asset_ids).await?;
+    let timeout = Duration::from_millis(state.config.ingest_timeout_ms);
+    let queue = state.names.media_rpc();
+    let resolved = futures_util::future::join_all(media.iter().enumerate().map(|(i, m)| {
+        let known = &known;
+        let queue = &queue;
+        async move {
+            let r: Result<Result<Uuid, FieldError>, bus::BusError> = match &m.source {
+                MediaSource::Asset(id) if known.iter().any(|a| a.id == *id) => Ok(Ok(*id)),
+                MediaSource::Asset(_) => {
+                    Ok(Err(FieldError::new(format!("media[{i}].asset_id"), "no completed upload with this asset id")))
+                }
+                MediaSource::Url(url) => {
+                    let req = IngestRemoteV1 { workspace_id: caller.scope.workspace_id, url: url.clone() };
+                    match state.rpc.call::<_, IngestReplyV1>(queue, &req, timeout).await? {
+                        IngestReplyV1::Ingested { asset_id, .. } => Ok(Ok(asset_id)),
+                        IngestReplyV1::Refused { message } => Ok(Err(FieldError::new(
+                            format!("media[{i}].url"),
+                            format!("could not be ingested: {message}"),
+                        ))),
+                    }
+                }
+            };
+            r
+        }
+    }))
+    .await;
+    let mut owned = Vec::with_capacity(media.len());
+    let mut errors = Vec::new();
+    for (r, m) in resolved.into_iter().zip(media) {
+        match r.map_err(ApiError::from)? {
+            Ok(id) => owned.push((id, m.alt.clone())),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.is_empty() { Ok(owned) } else { Err(ApiError::Validation(errors)) }
+}
+
+/// `POST /api/posts`: a draft, or a post accepted into `pending` for the workflow.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let body = read_body(payload, state.config.max_body_bytes).await?;
+    let input = input::parse_new_post(&require_json(&req, &body)?).map_err(ApiError::Validation)?;
+    let mut conn = state.pool.get().await?;
+    let profiles = check_profiles(&mut conn, &caller, &input.profiles).await?;
+    let media = own_media(&state, &mut conn, &caller, &input.media).await?;
+    let row = NewPostRow {
+        id: Uuid::now_v7(),
+        workspace_id: caller.scope.workspace_id,
+        body: input.body,
+        status: if input.draft { PostStatus::Draft } else { PostStatus::Pending }.as_str().into(),
+        scheduled_at: input.scheduled_at,
+        provider_options: Value::Object(input.provider_options),
+    };
+    conn.transaction::<(), StoreError, _>(async |conn| {
+        posts::insert(conn, &row, &profiles, &media).await?;
+        if !input.draft {
+            enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id })
+                .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    state.committed();
+    tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
+    let body = read_back(&state, &mut conn, row.id).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{}", row.id))).json(body))
+}
+
+pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id = post_id(&id)?;
+    let mut conn = state.pool.get().await?;
+    let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::post_not_found)?;
+    Ok(HttpResponse::Ok().json(json!({"data": views::post(&view, &state.config.public_url)})))
+}
+
+pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let q = QueryPairs::parse(&req)?;
+    q.check_known(&["status", "profile_ids", "providers", "scheduled_after", "scheduled_before", "page", "per_page"])?;
+    let status = q
+        .one("status")
+        .map(|s| s.parse::<PostStatus>().map(|s| s.as_str().to_owned()))
+        .transpose()
+        .map_err(|_| ApiError::field("status", "one of: draft, pending, scheduled, completed, canceled"))?;
+    let providers = q
+        .many("providers")
+        .map(|v| v.iter().map(|p| p.parse::<Provider>().map(|p| p.as_str().to_owned())).collect::<Result<Vec<_>, _>>())
+        .transpose()
+        .map_err(|e| ApiError::field("providers", e.to_string()))?;
+    let filter = posts::PostFilter {
+        ids: None,
+        status,
+        profile_ids: q.uuids("profile_ids")?,
+        providers,
+        scheduled_after: q.time("scheduled_after")?,
+        scheduled_before: q.time("scheduled_before")?,
+    };
+    let page = q.int("page", 0, 0, 1_000_000)?;
+    let per_page = q.int("per_page", 20, 1, 100)?;
+    let mut conn = state.pool.get().await?;
+    let (rows, total) = posts::list(&mut conn, &caller.scope, &filter, per_page, page * per_page).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "data": rows.iter().map(|v| views::post(v, &state.config.public_url)).collect::<Vec<_>>(),
+        "meta": {"page": page, "per_page": per_page, "total": total},
+    })))
+}
+
+/// `POST /api/posts/{id}/publish`: draft → pending, now or at `scheduled_at`.
+pub async fn publish(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let id = post_id(&id)?;
+    let body = read_body(payload, state.config.max_body_bytes).await?;
+    let scheduled_at = input::parse_publish(json_body(&req, &body)?.as_ref()).map_err(ApiError::Validation)?;
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), ApiError, _>(async |conn| {
+        let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
+        if post.status != "draft" || !posts::publish_draft(conn, id, scheduled_at).await? {
+            return Err(ApiError::Conflict(format!("Only drafts can be published; this post is {}.", post.status)));
+        }
+        enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: id, workspace_id: post.workspace_id }).await?;
+        Ok(())
+    })
+    .await?;
+    state.committed();
+    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+}
+
+async fn command(state: &AppState, cmd: SchedulerCommandV1) -> ApiResult<()> {
+    let timeout = Duration::from_millis(state.config.command_timeout_ms);
+    match state.rpc.call::<_, CommandReplyV1>(&state.names.scheduler_rpc(), &cmd, timeout).await? {
+        CommandReplyV1::Done => Ok(()),
+        CommandReplyV1::NotFound => Err(ApiError::post_not_found()),
+        CommandReplyV1::Conflict { detail } => Err(ApiError::Conflict(detail)),
+    }
+}
+
+/// `POST /api/posts/{id}/cancel`: decided by the scheduler, so a cancel that races the
+/// dispatch either wins (no provider call ever) or loses with 409.
+pub async fn cancel(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let id = post_id(&id)?;
+    let mut conn = state.pool.get().await?;
+    let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or_else(ApiError::post_not_found)?;
+    if post.status == "draft" {
+        return Err(ApiError::Conflict("Drafts are not canceled; delete the draft instead.".into()));
+    }
+    command(&state, SchedulerCommandV1::Cancel { post_id: id }).await?;
+    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+}
+
+/// `DELETE /api/posts/{id}`: drafts only, gone for good.
+pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let id = post_id(&id)?;
+    let mut conn = state.pool.get().await?;
+    conn.transaction::<(), ApiError, _>(async |conn| {
+        let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
+        if post.status != "draft" || !posts::delete_draft(conn, id).await? {
+            return Err(ApiError::Conflict(format!("Only drafts can be deleted; this post is {}.", post.status)));
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `PATCH /api/posts/{id}` (contract decision 6): drafts are editable; a scheduled post
+/// whose deliveries have not started may change its time, body, media and options.
+pub async fn patch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let id = post_id(&id)?;
+    let body = read_body(payload, state.config.max_body_bytes).await?;
+    let patch = input::parse_patch(&require_json(&req, &body)?).map_err(ApiError::Validation)?;
+    let mut conn = state.pool.get().await?;
+    let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or_else(ApiError::post_not_found)?;
+    let options = patch.provider_options.clone().map(Value::Object);
+    match post.status.as_str() {
+        "draft" => {
+            if matches!(patch.scheduled_at, Some(Some(_))) {
+                return Err(ApiError::field(
+                    "post.scheduled_at",
+                    "drafts cannot carry scheduled_at; publish the draft with a scheduled_at instead",
+                ));
+            }
+            let profiles = match &patch.profiles {
+                Some(ids) => Some(check_profiles(&mut conn, &caller, ids).await?),
+                None => None,
+            };
+            let media = match &patch.media {
+                Some(m) => Some(own_media(&state, &mut conn, &caller, m).await?),
+                None => None,
+            };
+            conn.transaction::<(), ApiError, _>(async |conn| {
+                let edit = posts::Edit {
+                    body: patch.body.as_ref().map(|b| b.as_deref()),
+                    scheduled_at: None,
+                    provider_options: options.as_ref(),
+                };
+                posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
+                if !posts::edit(conn, id, "draft", edit).await? {
+                    return Err(ApiError::Conflict("The post left draft while it was being edited.".into()));
+                }
+                if let Some(p) = &profiles {
+                    posts::replace_deliveries(conn, id, p).await?;
+                }
+                if let Some(m) = &media {
+                    posts::replace_media(conn, id, m).await?;
+                }
+                Ok(())
+            })
+            .await?;
+        }
+        "scheduled" => {
+            if patch.profiles.is_some() {
+                return Err(ApiError::Conflict(
+                    "The profiles of a scheduled post cannot change; cancel it and create a new post.".into(),
+                ));
+            }
+            let media = match &patch.media {
+                Some(m) => Some(own_media(&state, &mut conn, &caller, m).await?),
+                None => None,
+            };
+            command(
+                &state,
+                SchedulerCommandV1::UpdateScheduled {
+                    post_id: id,
+                    body: patch.body.clone(),
+                    scheduled_at: patch.scheduled_at,
+                    provider_options: patch.provider_options.clone(),
+                    media: media.map(|m| m.into_iter().map(|(asset_id, alt)| MediaRefV1 { asset_id, alt }).collect()),
+                },
+            )
+            .await?;
+        }
+        "pending" => {
+            return Err(ApiError::Conflict("The post is still pending; it can be edited once it is scheduled.".into()));
+        }
+        other => {
+            return Err(ApiError::Conflict(format!(
+                "Only drafts and scheduled posts whose deliveries have not started can be edited; this post is {other}."
+            )));
+        }
+    }
+    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+}

@@ -1,0 +1,72 @@
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
+
+use crate::{BusHandle, Incoming};
+
+/// What a handler decided; the message is acknowledged only after its work committed.
+pub enum Handled {
+    /// Done (or nothing to do): ack.
+    Ack,
+    /// A passing fault (database down…): requeue and try again.
+    Retry(String),
+    /// Can never succeed (undecodable…): reject to the dead-letter exchange.
+    Poison(String),
+}
+
+/// Consumes `queue` for as long as the process lives, across reconnects. Up to
+/// `prefetch` messages are handled at once, each on its own task.
+pub async fn consume_forever<F, Fut>(bus: BusHandle, queue: String, prefetch: u16, handler: F)
+where
+    F: Fn(Incoming) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Handled> + Send + 'static,
+{
+    let handler = Arc::new(handler);
+    loop {
+        let b = bus.wait().await;
+        let (_channel, mut consumer) = match b.consume(&queue, prefetch).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(%queue, error = %e, "cannot consume; retrying");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+        };
+        tracing::info!(%queue, "consuming");
+        while let Some(next) = consumer.next().await {
+            let delivery = match next {
+                Ok(d) => d,
+                Err(e) => {
+                    tracing::warn!(%queue, error = %e, "consumer stream failed");
+                    break;
+                }
+            };
+            let handler = handler.clone();
+            let queue = queue.clone();
+            tokio::spawn(async move {
+                let acker = delivery.acker.clone();
+                let outcome = handler(Incoming { delivery }).await;
+                let result = match outcome {
+                    Handled::Ack => acker.ack(BasicAckOptions::default()).await,
+                    Handled::Retry(why) => {
+                        tracing::warn!(%queue, %why, "handler failed; requeueing");
+                        tokio::time::sleep(Duration::from_millis(500)).await;
+                        acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await
+                    }
+                    Handled::Poison(why) => {
+                        tracing::error!(%queue, %why, "poison message; dead-lettering");
+                        acker.reject(BasicRejectOptions { requeue: false }).await
+                    }
+                };
+                if let Err(e) = result {
+                    // The broker will redeliver an unacked message; consumers are idempotent.
+                    tracing::warn!(%queue, error = %e, "could not settle message");
+                }
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}

@@ -1,0 +1,17 @@
+//! RabbitMQ for PostMantis: topology, confirmed publishing, consuming with manual acks,
+//! request/reply, a connection handle that reconnects, and the outbox relay.
+
+mod client;
+mod consume;
+mod handle;
+pub mod relay;
+mod rpc;
+pub mod service;
+pub mod topology;
+
+pub use client::{Bus, BusError, Incoming};
+pub use consume::{Handled, consume_forever};
+pub use handle::BusHandle;
+pub use lapin;
+pub use rpc::{RpcClient, reply};
+pub use topology::{BusConfig, Names, Role};

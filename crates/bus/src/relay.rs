@@ -1,0 +1,105 @@
+//! The outbox relay: publishes committed outbox rows with confirms, then deletes them.
+//! Any number of relays may run (one per service replica): rows are claimed with
+//! `FOR UPDATE SKIP LOCKED`. A row is deleted only after the broker confirmed it, so a
+//! crash in between publishes it again — consumers are idempotent.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use diesel_async::AsyncConnection;
+use lapin::types::ShortString;
+use store::{Pool, StoreError, outbox};
+use tokio::sync::Notify;
+
+use crate::{BusError, BusHandle, client::properties};
+
+#[derive(Debug, thiserror::Error)]
+enum RelayError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Bus(#[from] BusError),
+}
+
+/// Runs forever. `wake` is notified by the service after it commits an outbox row, so
+/// messages leave within milliseconds; `poll` is the fallback for rows written elsewhere.
+pub async fn run(pool: Pool, bus: BusHandle, wake: Arc<Notify>, poll: Duration) {
+    loop {
+        let b = bus.wait().await;
+        match relay_batch(&pool, &b).await {
+            Ok(n) if n > 0 => continue,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "outbox relay: batch not sent; will retry");
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+        let _ = tokio::time::timeout(poll, wake.notified()).await;
+    }
+}
+
+async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError> {
+    let mut conn = pool.get().await?;
+    conn.transaction::<usize, RelayError, _>(async |conn| {
+        let rows = outbox::lock_batch(conn, 200).await?;
+        let mut sent = Vec::with_capacity(rows.len());
+        let mut first_error = None;
+        for row in &rows {
+            let props = properties(&row.message_type, row.message_id)
+                .with_message_id(ShortString::from(row.message_id.to_string().as_str()));
+            let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
+            match bus.publish_raw(&row.exchange, &row.routing_key, &body, props).await {
+                Ok(()) => sent.push(row.id),
+                Err(e) => {
+                    // Keep the row (its queue may not be declared yet); send the rest.
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        outbox::delete(conn, &sent).await?;
+        match first_error {
+            Some(e) if sent.is_empty() => Err(e.into()),
+            _ => Ok(sent.len()),
+        }
+    })
+    .await
+}
+
+/// Enqueues an event in the caller's transaction.
+pub async fn enqueue_event<E: domain::messages::Event>(
+    conn: &mut store::Conn,
+    names: &crate::Names,
+    event: &E,
+) -> Result<(), StoreError> {
+    let exchange = names.events();
+    outbox::push(
+        conn,
+        outbox::Outgoing { exchange: &exchange, routing_key: E::ROUTING_KEY, message_type: E::TYPE, payload: event },
+    )
+    .await
+    .map(|_| ())
+}
+
+/// Enqueues a delivery task, first attempt or a later one through the retry delay.
+pub async fn enqueue_delivery(
+    conn: &mut store::Conn,
+    names: &crate::Names,
+    task: &domain::messages::DeliveryRequestedV1,
+    after_retry_delay: bool,
+) -> Result<(), StoreError> {
+    use domain::messages::Message;
+    let exchange = if after_retry_delay { names.retry() } else { names.deliveries() };
+    outbox::push(
+        conn,
+        outbox::Outgoing {
+            exchange: &exchange,
+            routing_key: task.provider.as_str(),
+            message_type: domain::messages::DeliveryRequestedV1::TYPE,
+            payload: task,
+        },
+    )
+    .await
+    .map(|_| ())
+}

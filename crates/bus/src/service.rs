@@ -1,0 +1,33 @@
+//! Settings and checks every service binary shares.
+
+use serde::{Deserialize, Serialize};
+use store::Pool;
+
+use crate::{BusConfig, BusHandle};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Common {
+    pub database_url: String,
+    pub db_pool_size: usize,
+    pub bus: BusConfig,
+}
+
+impl Default for Common {
+    fn default() -> Self {
+        Self {
+            database_url: "postgres://postgres@127.0.0.1:5432/postmantis".into(),
+            db_pool_size: 10,
+            bus: BusConfig::default(),
+        }
+    }
+}
+
+/// Ready means: a database connection answers and the broker connection is up.
+pub async fn check_ready(pool: &Pool, bus: &BusHandle) -> Result<(), String> {
+    use diesel_async::RunQueryDsl;
+    let mut conn = pool.get().await.map_err(|e| format!("postgres: {e}"))?;
+    diesel::sql_query("SELECT 1").execute(&mut conn).await.map_err(|e| format!("postgres: {e}"))?;
+    bus.get().await.ok_or_else(|| "rabbitmq: not connected".to_owned())?;
+    Ok(())
+}

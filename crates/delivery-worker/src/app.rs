@@ -1,0 +1,60 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use bus::{BusHandle, Role};
+use domain::Provider;
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+pub struct Ctx {
+    pub pool: store::Pool,
+    pub names: bus::Names,
+    pub providers: providers::Providers,
+    pub relay_wake: Arc<Notify>,
+    pub config: Config,
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let bus = BusHandle::start(config.common.bus.clone(), Role::DeliveryWorker, "delivery-worker");
+    let enabled: Vec<Provider> = if config.providers_enabled.is_empty() {
+        Provider::ALL.to_vec()
+    } else {
+        config.providers_enabled.iter().map(|p| p.parse()).collect::<Result<_, _>>()?
+    };
+    let ctx = Arc::new(Ctx {
+        pool: pool.clone(),
+        names: bus::Names::new(&config.common.bus.prefix),
+        providers: providers::Providers::new(config.providers.clone())?,
+        relay_wake: Arc::new(Notify::new()),
+        config: config.clone(),
+    });
+
+    let listener = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("delivery-worker", &listener)?;
+    let (p, b) = (pool.clone(), bus.clone());
+    tokio::spawn(telemetry::serve_health(
+        listener,
+        Arc::new(move || {
+            let (p, b) = (p.clone(), b.clone());
+            Box::pin(async move { bus::service::check_ready(&p, &b).await })
+        }),
+    )?);
+    tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    for provider in enabled {
+        let c = ctx.clone();
+        tokio::spawn(bus::consume_forever(
+            bus.clone(),
+            ctx.names.delivery_queue(provider),
+            config.concurrency,
+            move |m| {
+                let c = c.clone();
+                async move { crate::deliver::handle(&c, m).await }
+            },
+        ));
+    }
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down");
+    Ok(())
+}

@@ -1,0 +1,33 @@
+use providers::ProvidersConfig;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    #[serde(flatten)]
+    pub common: bus::service::Common,
+    pub health_addr: String,
+    /// Provider calls in flight at once, per provider queue.
+    pub concurrency: u16,
+    /// Provider ids this worker serves (empty: all), so a fleet can be split by provider.
+    pub providers_enabled: Vec<String>,
+    pub providers: ProvidersConfig,
+    /// Where providers fetch owned media (the gateway's public URL).
+    pub media_base_url: String,
+    /// Attempts per delivery before it settles failed (the seed's policy is 3).
+    pub max_attempts: i32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            common: bus::service::Common::default(),
+            health_addr: "127.0.0.1:8083".into(),
+            concurrency: 16,
+            providers_enabled: Vec::new(),
+            providers: ProvidersConfig::default(),
+            media_base_url: "http://127.0.0.1:8080".into(),
+            max_attempts: domain::MAX_DELIVERY_ATTEMPTS,
+        }
+    }
+}

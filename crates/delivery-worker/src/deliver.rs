@@ -1,0 +1,151 @@
+use bus::{
+    Handled, Incoming,
+    relay::{enqueue_delivery, enqueue_event},
+};
+use diesel_async::AsyncConnection;
+use domain::{
+    DeliveryStatus, ProfileStatus,
+    messages::{DeliveryRequestedV1, DeliverySettledV1},
+};
+use providers::{MediaItem, ProviderError, PublishRequest, Published};
+use serde_json::Value;
+use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log};
+
+use crate::app::Ctx;
+
+pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
+    let task = match m.decode::<DeliveryRequestedV1>() {
+        Ok(t) => t,
+        Err(e) => return Handled::Poison(e.to_string()),
+    };
+    match deliver(ctx, &task).await {
+        Ok(()) => Handled::Ack,
+        Err(e) => Handled::Retry(e.to_string()),
+    }
+}
+
+enum Outcome {
+    Published(Published),
+    Failed(String),
+    RetryLater(String),
+}
+
+async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    let Some(task) = deliveries::load_task(&mut conn, t.delivery_id).await? else {
+        return Ok(()); // the post is gone (a deleted draft never has tasks): nothing to do
+    };
+    // Duplicates and stale tasks end here, before any provider call.
+    if task.delivery.status != DeliveryStatus::Pending.as_str()
+        || task.post.dispatched_at.is_none()
+        || task.post.status != "scheduled"
+    {
+        tracing::info!(delivery_id = %t.delivery_id, status = %task.delivery.status, "task needs no call");
+        return Ok(());
+    }
+    let profile_status: ProfileStatus = task.profile.status.parse().unwrap_or(ProfileStatus::Disconnected);
+    let outcome = if profile_status != ProfileStatus::Active {
+        Outcome::Failed(match profile_status {
+            ProfileStatus::Disconnected => {
+                format!("The profile \u{201c}{}\u{201d} was disconnected before delivery.", task.profile.name)
+            }
+            _ => format!("The profile \u{201c}{}\u{201d} needs to be reconnected in the dashboard.", task.profile.name),
+        })
+    } else {
+        if !deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await? {
+            // A redelivery after a crash mid-call: the outcome is unknown. Calling again is
+            // safe because the delivery id is the provider-side idempotency key.
+            tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "repeating an attempt whose outcome is unknown");
+        }
+        let media = posts::view(&mut conn, task.post.id).await?.map(|v| v.media).unwrap_or_default();
+        let req = PublishRequest {
+            delivery_id: t.delivery_id,
+            provider: t.provider,
+            account_id: task.profile.external_id.clone(),
+            access_token: task.profile.access_token.clone(),
+            text: task.post.body.clone(),
+            media: media
+                .iter()
+                .map(|(m, a)| MediaItem {
+                    url: format!("{}/media/{}", ctx.config.media_base_url.trim_end_matches('/'), a.id),
+                    content_type: a.content_type.clone(),
+                    alt: m.alt.clone(),
+                })
+                .collect(),
+            options: task
+                .post
+                .provider_options
+                .get(t.provider.as_str())
+                .cloned()
+                .unwrap_or(Value::Object(Default::default())),
+        };
+        // No database connection is held across the provider call.
+        drop(conn);
+        match ctx.providers.publish(&req).await {
+            Ok(p) => Outcome::Published(p),
+            Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
+            Err(e) if t.attempt < ctx.config.max_attempts => Outcome::RetryLater(e.to_string()),
+            Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.attempt)),
+        }
+    };
+    settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await
+}
+
+async fn settle(
+    ctx: &Ctx,
+    t: &DeliveryRequestedV1,
+    workspace_id: uuid::Uuid,
+    profile_id: uuid::Uuid,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    conn.transaction::<(), StoreError, _>(async |conn| {
+        let log = |kind: &str, message: Option<String>, url: Option<String>| NewLogEntry {
+            workspace_id,
+            post_id: t.post_id,
+            delivery_id: Some(t.delivery_id),
+            profile_id: Some(profile_id),
+            provider: Some(t.provider.as_str().to_owned()),
+            kind: kind.to_owned(),
+            message,
+            url,
+        };
+        let settled = match &outcome {
+            Outcome::Published(p) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "published", Some(&p.provider_post_id))
+                    .await?;
+                let did = deliveries::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
+                if did {
+                    publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;
+                }
+                did.then_some(DeliveryStatus::Published)
+            }
+            Outcome::Failed(msg) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rejected", Some(msg)).await?;
+                let did = deliveries::settle_failed(conn, t.delivery_id, msg).await?;
+                if did {
+                    publish_log::append(conn, &log("delivery.failed", Some(msg.clone()), None)).await?;
+                }
+                did.then_some(DeliveryStatus::Failed)
+            }
+            Outcome::RetryLater(msg) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
+                let next = DeliveryRequestedV1 { attempt: t.attempt + 1, ..t.clone() };
+                enqueue_delivery(conn, &ctx.names, &next, true).await?;
+                None
+            }
+        };
+        if let Some(status) = settled {
+            enqueue_event(
+                conn,
+                &ctx.names,
+                &DeliverySettledV1 { delivery_id: t.delivery_id, post_id: t.post_id, status },
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    ctx.relay_wake.notify_one();
+    Ok(())
+}

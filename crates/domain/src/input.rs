@@ -1,0 +1,443 @@
+//! Parsing and validation of the public write bodies. Bodies are walked as JSON values
+//! rather than derived, so that every problem names its field path (`post.scheduled_at`,
+//! `media[1].url`) and all problems of one request are reported together.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::Provider;
+
+pub const MAX_BODY_CHARS: usize = 100_000;
+pub const MAX_PROFILES: usize = 50;
+pub const MAX_MEDIA: usize = 20;
+pub const MAX_ALT_CHARS: usize = 1_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MediaSource {
+    Url(String),
+    Asset(Uuid),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaInput {
+    pub source: MediaSource,
+    pub alt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewPost {
+    pub body: Option<String>,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub draft: bool,
+    pub profiles: Vec<Uuid>,
+    pub media: Vec<MediaInput>,
+    pub provider_options: Map<String, Value>,
+}
+
+/// A PATCH: `None` leaves a field as it is; `Some(None)` clears a nullable one.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct PostPatch {
+    pub body: Option<Option<String>>,
+    pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    pub profiles: Option<Vec<Uuid>>,
+    pub media: Option<Vec<MediaInput>>,
+    pub provider_options: Option<Map<String, Value>>,
+}
+
+impl PostPatch {
+    pub fn is_empty(&self) -> bool {
+        self.body.is_none()
+            && self.scheduled_at.is_none()
+            && self.profiles.is_none()
+            && self.media.is_none()
+            && self.provider_options.is_none()
+    }
+}
+
+/// Collects problems while walking a body.
+#[derive(Default)]
+struct Check {
+    errors: Vec<FieldError>,
+}
+
+impl Check {
+    fn fail(&mut self, field: impl Into<String>, message: impl Into<String>) {
+        self.errors.push(FieldError::new(field, message));
+    }
+
+    fn finish<T>(self, value: T) -> Result<T, Vec<FieldError>> {
+        if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+
+    fn object<'a>(&mut self, v: &'a Value, field: &str) -> Option<&'a Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            _ => {
+                self.fail(field, "must be an object");
+                None
+            }
+        }
+    }
+
+    fn unknown_keys(&mut self, m: &Map<String, Value>, prefix: &str, allowed: &[&str]) {
+        for k in m.keys().filter(|k| !allowed.contains(&k.as_str())) {
+            self.fail(join(prefix, k), format!("unknown field; allowed: {}", allowed.join(", ")));
+        }
+    }
+
+    fn body(&mut self, v: &Value, field: &str) -> Option<Option<String>> {
+        match v {
+            Value::Null => Some(None),
+            Value::String(s) if s.chars().count() > MAX_BODY_CHARS => {
+                self.fail(field, format!("must be at most {MAX_BODY_CHARS} characters"));
+                None
+            }
+            Value::String(s) if s.trim().is_empty() => Some(None),
+            Value::String(s) => Some(Some(s.clone())),
+            _ => {
+                self.fail(field, "must be a string or null");
+                None
+            }
+        }
+    }
+
+    fn timestamp(&mut self, v: &Value, field: &str) -> Option<Option<DateTime<Utc>>> {
+        match v {
+            Value::Null => Some(None),
+            Value::String(s) => match DateTime::parse_from_rfc3339(s) {
+                Ok(t) => Some(Some(t.with_timezone(&Utc))),
+                Err(_) => {
+                    self.fail(field, "must be an RFC 3339 date-time with an offset, e.g. 2026-03-27T10:30:00Z");
+                    None
+                }
+            },
+            _ => {
+                self.fail(field, "must be an RFC 3339 date-time string or null");
+                None
+            }
+        }
+    }
+
+    fn profiles(&mut self, v: &Value) -> Option<Vec<Uuid>> {
+        let Value::Array(items) = v else {
+            self.fail("profiles", "must be an array of profile ids");
+            return None;
+        };
+        if items.is_empty() {
+            self.fail("profiles", "select at least one profile");
+            return None;
+        }
+        if items.len() > MAX_PROFILES {
+            self.fail("profiles", format!("at most {MAX_PROFILES} profiles per post"));
+            return None;
+        }
+        let mut ids = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(Uuid::parse_str) {
+                Some(Ok(id)) if ids.contains(&id) => self.fail(format!("profiles[{i}]"), "is listed twice"),
+                Some(Ok(id)) => ids.push(id),
+                _ => self.fail(format!("profiles[{i}]"), "must be a profile id (uuid)"),
+            }
+        }
+        Some(ids)
+    }
+
+    fn media(&mut self, v: &Value) -> Option<Vec<MediaInput>> {
+        let Value::Array(items) = v else {
+            self.fail("media", "must be an array");
+            return None;
+        };
+        if items.len() > MAX_MEDIA {
+            self.fail("media", format!("at most {MAX_MEDIA} media items per post"));
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("media[{i}]");
+            let Some(m) = self.object(item, &field) else { continue };
+            self.unknown_keys(m, &field, &["url", "asset_id", "alt"]);
+            let source = match (m.get("url"), m.get("asset_id")) {
+                (Some(_), Some(_)) | (None, None) => {
+                    self.fail(&field, "give exactly one of `url` or `asset_id`");
+                    None
+                }
+                (Some(u), None) => self.remote_url(u, &format!("{field}.url")).map(MediaSource::Url),
+                (None, Some(a)) => match a.as_str().map(Uuid::parse_str) {
+                    Some(Ok(id)) => Some(MediaSource::Asset(id)),
+                    _ => {
+                        self.fail(format!("{field}.asset_id"), "must be an upload's asset id (uuid)");
+                        None
+                    }
+                },
+            };
+            let alt = match m.get("alt") {
+                None | Some(Value::Null) => Some(None),
+                Some(Value::String(s)) if s.is_empty() || s.chars().count() > MAX_ALT_CHARS => {
+                    self.fail(format!("{field}.alt"), format!("must be 1 to {MAX_ALT_CHARS} characters"));
+                    None
+                }
+                Some(Value::String(s)) => Some(Some(s.clone())),
+                Some(_) => {
+                    self.fail(format!("{field}.alt"), "must be a string");
+                    None
+                }
+            };
+            if let (Some(source), Some(alt)) = (source, alt) {
+                out.push(MediaInput { source, alt });
+            }
+        }
+        Some(out)
+    }
+
+    fn remote_url(&mut self, v: &Value, field: &str) -> Option<String> {
+        let Some(s) = v.as_str() else {
+            self.fail(field, "must be an http(s) URL string");
+            return None;
+        };
+        let lower = s.to_ascii_lowercase();
+        if !(lower.starts_with("http://") || lower.starts_with("https://")) || s.len() > 2048 {
+            self.fail(field, "must be an absolute http(s) URL of at most 2048 characters");
+            return None;
+        }
+        Some(s.to_owned())
+    }
+
+    fn provider_options(&mut self, v: &Value) -> Option<Map<String, Value>> {
+        match v {
+            Value::Null => Some(Map::new()),
+            Value::Object(m) => {
+                for (k, opts) in m {
+                    let field = format!("provider_options.{k}");
+                    if k.parse::<Provider>().is_err() {
+                        let known: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+                        self.fail(field, format!("unknown provider; one of: {}", known.join(", ")));
+                    } else if !opts.is_object() {
+                        self.fail(field, "must be an object of that provider's options");
+                    }
+                }
+                Some(m.clone())
+            }
+            _ => {
+                self.fail("provider_options", "must be an object keyed by provider id");
+                None
+            }
+        }
+    }
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
+}
+
+const TOP_LEVEL: &[&str] = &["post", "profiles", "media", "provider_options"];
+
+/// `POST /api/posts`.
+pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
+    let mut c = Check::default();
+    let Some(top) = c.object(v, "") else { return Err(c.errors) };
+    c.unknown_keys(top, "", TOP_LEVEL);
+
+    let mut post = NewPost {
+        body: None,
+        scheduled_at: None,
+        draft: false,
+        profiles: Vec::new(),
+        media: Vec::new(),
+        provider_options: Map::new(),
+    };
+    match top.get("post") {
+        None => c.fail("post", "is required"),
+        Some(p) => {
+            if let Some(p) = c.object(p, "post") {
+                c.unknown_keys(p, "post", &["body", "scheduled_at", "draft"]);
+                if let Some(b) = p.get("body").and_then(|b| c.body(b, "post.body")) {
+                    post.body = b;
+                }
+                if let Some(t) = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at")) {
+                    post.scheduled_at = t;
+                }
+                match p.get("draft") {
+                    None | Some(Value::Null) => {}
+                    Some(Value::Bool(d)) => post.draft = *d,
+                    Some(_) => c.fail("post.draft", "must be a boolean"),
+                }
+            }
+        }
+    }
+    match top.get("profiles") {
+        None => c.fail("profiles", "is required: select at least one profile"),
+        Some(p) => post.profiles = c.profiles(p).unwrap_or_default(),
+    }
+    if let Some(m) = top.get("media").filter(|m| !m.is_null()) {
+        post.media = c.media(m).unwrap_or_default();
+    }
+    if let Some(o) = top.get("provider_options") {
+        post.provider_options = c.provider_options(o).unwrap_or_default();
+    }
+    if post.draft && post.scheduled_at.is_some() {
+        c.fail("post.scheduled_at", "drafts cannot carry scheduled_at; publish the draft with a scheduled_at instead");
+    }
+    let has_body = post.body.is_some()
+        || top
+            .get("post")
+            .and_then(|p| p.get("body"))
+            .is_some_and(|b| !b.is_string() || !b.as_str().unwrap_or_default().trim().is_empty());
+    if !has_body && post.media.is_empty() && c.errors.is_empty() {
+        c.fail("post.body", "a post needs a body or at least one media item");
+    }
+    c.finish(post)
+}
+
+/// `PATCH /api/posts/{id}`: same shape as create; at least one field must change.
+pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
+    let mut c = Check::default();
+    let Some(top) = c.object(v, "") else { return Err(c.errors) };
+    c.unknown_keys(top, "", TOP_LEVEL);
+    let mut patch = PostPatch::default();
+    if let Some(p) = top.get("post").and_then(|p| c.object(p, "post")) {
+        c.unknown_keys(p, "post", &["body", "scheduled_at", "draft"]);
+        if p.contains_key("draft") {
+            c.fail("post.draft", "cannot be changed by PATCH; publish a draft with POST /api/posts/{id}/publish");
+        }
+        patch.body = p.get("body").and_then(|b| c.body(b, "post.body"));
+        patch.scheduled_at = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at"));
+    }
+    patch.profiles = top.get("profiles").and_then(|p| c.profiles(p));
+    patch.media = top.get("media").and_then(|m| if m.is_null() { Some(Vec::new()) } else { c.media(m) });
+    patch.provider_options = top.get("provider_options").and_then(|o| c.provider_options(o));
+    if c.errors.is_empty() && patch.is_empty() {
+        c.fail("post", "change at least one of post.body, post.scheduled_at, profiles, media, provider_options");
+    }
+    c.finish(patch)
+}
+
+/// `POST /api/posts/{id}/publish`: an empty body, or `{"scheduled_at": …}`.
+pub fn parse_publish(v: Option<&Value>) -> Result<Option<DateTime<Utc>>, Vec<FieldError>> {
+    let mut c = Check::default();
+    let Some(v) = v.filter(|v| !v.is_null()) else { return Ok(None) };
+    let Some(top) = c.object(v, "") else { return Err(c.errors) };
+    c.unknown_keys(top, "", &["scheduled_at"]);
+    let at = top.get("scheduled_at").and_then(|t| c.timestamp(t, "scheduled_at")).flatten();
+    c.finish(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const P1: &str = "0b9f3e4e-8a55-4c3a-9d59-3c1f1b0e2a11";
+    const P2: &str = "5e2c7d1a-1f0b-4f7e-8a0c-7d3b2f9e6c22";
+
+    fn fields(errs: &[FieldError]) -> Vec<&str> {
+        errs.iter().map(|e| e.field.as_str()).collect()
+    }
+
+    #[test]
+    fn a_full_create_body_parses() {
+        let v = json!({
+            "post": {"body": "hello", "scheduled_at": "2026-03-27T10:30:00+02:00"},
+            "profiles": [P1, P2],
+            "media": [{"url": "https://example.com/a.png", "alt": "a"}, {"asset_id": P1}],
+            "provider_options": {"youtube": {"title": "t"}}
+        });
+        let p = parse_new_post(&v).unwrap();
+        assert_eq!(p.body.as_deref(), Some("hello"));
+        assert_eq!(p.scheduled_at.unwrap().to_rfc3339(), "2026-03-27T08:30:00+00:00");
+        assert!(!p.draft);
+        assert_eq!(p.profiles.len(), 2);
+        assert_eq!(p.media[0].source, MediaSource::Url("https://example.com/a.png".into()));
+        assert_eq!(p.media[1].source, MediaSource::Asset(Uuid::parse_str(P1).unwrap()));
+        assert_eq!(p.provider_options["youtube"]["title"], "t");
+    }
+
+    #[test]
+    fn every_problem_is_named_by_its_field() {
+        let v = json!({
+            "post": {"body": 3, "scheduled_at": "tomorrow", "colour": "red"},
+            "profiles": [P1, "nope", P1],
+            "media": [{"url": "ftp://x"}, {"url": "https://a", "asset_id": P1}, {"asset_id": "x", "alt": ""}],
+            "provider_options": {"myspace": {}, "x": 1},
+            "extra": true
+        });
+        let errs = parse_new_post(&v).unwrap_err();
+        let f = fields(&errs);
+        for expected in [
+            "extra",
+            "post.colour",
+            "post.body",
+            "post.scheduled_at",
+            "profiles[1]",
+            "profiles[2]",
+            "media[0].url",
+            "media[1]",
+            "media[2].asset_id",
+            "media[2].alt",
+            "provider_options.myspace",
+            "provider_options.x",
+        ] {
+            assert!(f.contains(&expected), "missing {expected} in {f:?}");
+        }
+    }
+
+    #[test]
+    fn drafts_refuse_scheduled_at_and_all_posts_need_profiles() {
+        let v = json!({"post": {"body": "b", "draft": true, "scheduled_at": "2026-03-27T10:30:00Z"}, "profiles": [P1]});
+        assert_eq!(fields(&parse_new_post(&v).unwrap_err()), vec!["post.scheduled_at"]);
+        let v = json!({"post": {"body": "b", "draft": true}});
+        assert_eq!(fields(&parse_new_post(&v).unwrap_err()), vec!["profiles"]);
+        let v = json!({"post": {"body": "b"}, "profiles": []});
+        assert_eq!(fields(&parse_new_post(&v).unwrap_err()), vec!["profiles"]);
+    }
+
+    #[test]
+    fn a_post_without_body_or_media_is_refused() {
+        let v = json!({"post": {"body": "  "}, "profiles": [P1]});
+        assert_eq!(fields(&parse_new_post(&v).unwrap_err()), vec!["post.body"]);
+        let v = json!({"post": {}, "profiles": [P1], "media": [{"url": "https://a/b.png"}]});
+        assert!(parse_new_post(&v).is_ok());
+        assert_eq!(fields(&parse_new_post(&json!([1])).unwrap_err()), vec![""]);
+    }
+
+    #[test]
+    fn too_many_media_or_profiles_are_refused() {
+        let media: Vec<Value> = (0..21).map(|_| json!({"url": "https://a/b.png"})).collect();
+        let v = json!({"post": {"body": "b"}, "profiles": [P1], "media": media});
+        assert_eq!(fields(&parse_new_post(&v).unwrap_err()), vec!["media"]);
+    }
+
+    #[test]
+    fn patch_distinguishes_absent_from_null_and_requires_a_change() {
+        let p = parse_patch(&json!({"post": {"scheduled_at": null}})).unwrap();
+        assert_eq!(p.scheduled_at, Some(None));
+        assert_eq!(p.body, None);
+        let p = parse_patch(&json!({"post": {"body": "new"}, "provider_options": {"x": {}}})).unwrap();
+        assert_eq!(p.body, Some(Some("new".into())));
+        assert!(p.provider_options.is_some());
+        assert_eq!(fields(&parse_patch(&json!({})).unwrap_err()), vec!["post"]);
+        assert_eq!(fields(&parse_patch(&json!({"post": {"draft": false}})).unwrap_err()), vec!["post.draft"]);
+    }
+
+    #[test]
+    fn publish_takes_nothing_or_a_scheduled_at() {
+        assert_eq!(parse_publish(None).unwrap(), None);
+        assert_eq!(parse_publish(Some(&json!({}))).unwrap(), None);
+        assert!(parse_publish(Some(&json!({"scheduled_at": "2026-03-27T10:30:00Z"}))).unwrap().is_some());
+        assert_eq!(fields(&parse_publish(Some(&json!({"when": 1}))).unwrap_err()), vec!["when"]);
+        assert_eq!(fields(&parse_publish(Some(&json!({"scheduled_at": 5}))).unwrap_err()), vec!["scheduled_at"]);
+    }
+}

@@ -1,0 +1,15 @@
+//! The PostMantis domain: statuses and their legal transitions, the provider catalogue,
+//! validation of post input and the versioned messages that travel between services.
+//! No IO and no framework types live here.
+
+pub mod input;
+pub mod media;
+pub mod messages;
+pub mod provider;
+pub mod status;
+
+pub use provider::Provider;
+pub use status::{DeliveryStatus, MediaStatus, PostStatus, ProfileStatus};
+
+/// The fixed retry policy of the seed: at most this many attempts per delivery.
+pub const MAX_DELIVERY_ATTEMPTS: i32 = 3;

@@ -1,0 +1,183 @@
+//! Messages between services. Each has a stable `type` name carried in the AMQP `type`
+//! property; the version lives in the name so a consumer can run beside an older producer.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize, de::DeserializeOwned};
+use uuid::Uuid;
+
+use crate::{DeliveryStatus, Provider};
+
+/// A message body that knows its wire type name and, for events, its routing key.
+pub trait Message: Serialize + DeserializeOwned {
+    const TYPE: &'static str;
+}
+
+/// Events on the topic exchange; the routing key is the event name.
+pub trait Event: Message {
+    const ROUTING_KEY: &'static str;
+}
+
+macro_rules! event {
+    ($name:ident, $ty:literal, $key:literal) => {
+        impl Message for $name {
+            const TYPE: &'static str = $ty;
+        }
+        impl Event for $name {
+            const ROUTING_KEY: &'static str = $key;
+        }
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostAcceptedV1 {
+    pub post_id: Uuid,
+    pub workspace_id: Uuid,
+}
+event!(PostAcceptedV1, "post.accepted.v1", "post.accepted");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostScheduledV1 {
+    pub post_id: Uuid,
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+event!(PostScheduledV1, "post.scheduled.v1", "post.scheduled");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostCompletedV1 {
+    pub post_id: Uuid,
+}
+event!(PostCompletedV1, "post.completed.v1", "post.completed");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PostCanceledV1 {
+    pub post_id: Uuid,
+}
+event!(PostCanceledV1, "post.canceled.v1", "post.canceled");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliverySettledV1 {
+    pub delivery_id: Uuid,
+    pub post_id: Uuid,
+    pub status: DeliveryStatus,
+}
+event!(DeliverySettledV1, "delivery.settled.v1", "delivery.settled");
+
+/// One delivery task, routed on the deliveries exchange by provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DeliveryRequestedV1 {
+    pub delivery_id: Uuid,
+    pub post_id: Uuid,
+    pub provider: Provider,
+    /// 1-based; the retry path republishes with `attempt + 1`.
+    pub attempt: i32,
+}
+impl Message for DeliveryRequestedV1 {
+    const TYPE: &'static str = "delivery.requested.v1";
+}
+
+/// Commands the gateway sends to the scheduler, which alone changes post status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum SchedulerCommandV1 {
+    Cancel {
+        post_id: Uuid,
+    },
+    /// Edit a scheduled post whose deliveries were not dispatched yet.
+    UpdateScheduled {
+        post_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+        body: Option<Option<String>>,
+        #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+        scheduled_at: Option<Option<DateTime<Utc>>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        provider_options: Option<serde_json::Map<String, serde_json::Value>>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        media: Option<Vec<MediaRefV1>>,
+    },
+}
+impl Message for SchedulerCommandV1 {
+    const TYPE: &'static str = "scheduler.command.v1";
+}
+
+/// A field that is present deserializes to `Some`, even when its value is `null`; an absent
+/// one falls back to `#[serde(default)]`, i.e. `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MediaRefV1 {
+    pub asset_id: Uuid,
+    pub alt: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum CommandReplyV1 {
+    Done,
+    NotFound,
+    Conflict { detail: String },
+}
+impl Message for CommandReplyV1 {
+    const TYPE: &'static str = "command.reply.v1";
+}
+
+/// The gateway asks media-ingest to own a remote file before it accepts a post.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IngestRemoteV1 {
+    pub workspace_id: Uuid,
+    pub url: String,
+}
+impl Message for IngestRemoteV1 {
+    const TYPE: &'static str = "media.ingest_remote.v1";
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum IngestReplyV1 {
+    Ingested { asset_id: Uuid, content_type: String, size_bytes: i64 },
+    Refused { message: String },
+}
+impl Message for IngestReplyV1 {
+    const TYPE: &'static str = "media.ingest_reply.v1";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn commands_are_tagged_and_patch_fields_keep_null_apart_from_absent() {
+        let id = Uuid::nil();
+        let cmd = SchedulerCommandV1::UpdateScheduled {
+            post_id: id,
+            body: None,
+            scheduled_at: Some(None),
+            provider_options: None,
+            media: None,
+        };
+        let v = serde_json::to_value(&cmd).unwrap();
+        assert_eq!(v["command"], "update_scheduled");
+        assert!(v.get("body").is_none());
+        assert_eq!(v["scheduled_at"], serde_json::Value::Null);
+        let back: SchedulerCommandV1 = serde_json::from_value(v).unwrap();
+        // `null` means "publish now": it must survive the trip as Some(None), not vanish.
+        assert!(matches!(back, SchedulerCommandV1::UpdateScheduled { scheduled_at: Some(None), body: None, .. }));
+    }
+
+    #[test]
+    fn replies_and_events_have_stable_wire_shapes() {
+        let r = CommandReplyV1::Conflict { detail: "x".into() };
+        assert_eq!(serde_json::to_value(&r).unwrap(), json!({"outcome": "conflict", "detail": "x"}));
+        assert_eq!(PostAcceptedV1::ROUTING_KEY, "post.accepted");
+        assert_eq!(DeliverySettledV1::TYPE, "delivery.settled.v1");
+        let d =
+            DeliveryRequestedV1 { delivery_id: Uuid::nil(), post_id: Uuid::nil(), provider: Provider::X, attempt: 1 };
+        assert_eq!(serde_json::to_value(&d).unwrap()["provider"], "x");
+    }
+}

@@ -1,0 +1,101 @@
+//! The provider catalogue: the ids of the contract and what each one is called.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    X,
+    Linkedin,
+    Youtube,
+    Instagram,
+    Tiktok,
+    Facebook,
+    Threads,
+    Pinterest,
+    Bluesky,
+    Mastodon,
+    Reddit,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("unknown provider `{0}`")]
+pub struct UnknownProvider(pub String);
+
+impl Provider {
+    pub const ALL: &'static [Provider] = &[
+        Provider::X,
+        Provider::Linkedin,
+        Provider::Youtube,
+        Provider::Instagram,
+        Provider::Tiktok,
+        Provider::Facebook,
+        Provider::Threads,
+        Provider::Pinterest,
+        Provider::Bluesky,
+        Provider::Mastodon,
+        Provider::Reddit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provider::X => "x",
+            Provider::Linkedin => "linkedin",
+            Provider::Youtube => "youtube",
+            Provider::Instagram => "instagram",
+            Provider::Tiktok => "tiktok",
+            Provider::Facebook => "facebook",
+            Provider::Threads => "threads",
+            Provider::Pinterest => "pinterest",
+            Provider::Bluesky => "bluesky",
+            Provider::Mastodon => "mastodon",
+            Provider::Reddit => "reddit",
+        }
+    }
+
+    pub fn display_name(self) -> &'static str {
+        match self {
+            Provider::X => "X",
+            Provider::Linkedin => "LinkedIn",
+            Provider::Youtube => "YouTube",
+            Provider::Instagram => "Instagram",
+            Provider::Tiktok => "TikTok",
+            Provider::Facebook => "Facebook",
+            Provider::Threads => "Threads",
+            Provider::Pinterest => "Pinterest",
+            Provider::Bluesky => "Bluesky",
+            Provider::Mastodon => "Mastodon",
+            Provider::Reddit => "Reddit",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Provider {
+    type Err = UnknownProvider;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Provider::ALL.iter().copied().find(|p| p.as_str() == s).ok_or_else(|| UnknownProvider(s.to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_match_serde() {
+        assert_eq!(Provider::ALL.len(), 11);
+        for p in Provider::ALL {
+            assert_eq!(p.as_str().parse::<Provider>(), Ok(*p));
+            assert_eq!(serde_json::to_value(p).unwrap(), serde_json::json!(p.as_str()));
+        }
+        assert_eq!("twitter".parse::<Provider>(), Err(UnknownProvider("twitter".into())));
+    }
+}

@@ -1,0 +1,48 @@
+use std::sync::Arc;
+
+use bus::{BusHandle, Role};
+
+use crate::config::Config;
+
+pub struct Ctx {
+    pub pool: store::Pool,
+    pub bus: BusHandle,
+    pub http: reqwest::Client,
+    pub config: Config,
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    tokio::fs::create_dir_all(&config.storage_dir).await?;
+    let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let bus = BusHandle::start(config.common.bus.clone(), Role::MediaIngest, "media-ingest");
+    let names = bus::Names::new(&config.common.bus.prefix);
+    let http = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(config.fetch_timeout_ms))
+        .redirect(reqwest::redirect::Policy::limited(5))
+        .build()?;
+    let ctx = Arc::new(Ctx { pool: pool.clone(), bus: bus.clone(), http, config: config.clone() });
+
+    let listener = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("media-ingest", &listener)?;
+    let (p, b) = (pool.clone(), bus.clone());
+    tokio::spawn(telemetry::serve_health(
+        listener,
+        Arc::new(move || {
+            let (p, b) = (p.clone(), b.clone());
+            Box::pin(async move { bus::service::check_ready(&p, &b).await })
+        }),
+    )?);
+    let c = ctx.clone();
+    tokio::spawn(bus::consume_forever(bus.clone(), names.media_events(), 32, move |m| {
+        let c = c.clone();
+        async move { crate::handlers::on_event(&c, m).await }
+    }));
+    let c = ctx.clone();
+    tokio::spawn(bus::consume_forever(bus.clone(), names.media_rpc(), 16, move |m| {
+        let c = c.clone();
+        async move { crate::handlers::on_request(&c, m).await }
+    }));
+    tokio::signal::ctrl_c().await?;
+    tracing::info!("shutting down");
+    Ok(())
+}

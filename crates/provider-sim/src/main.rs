@@ -1,0 +1,25 @@
+//! provider-sim: a local stand-in for the providers' HTTP APIs, with fault injection.
+//! The embedded target of `make run` and the test double of every test; never used by
+//! production configuration.
+
+mod sim;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(about = "Local stand-in for the social providers' APIs")]
+struct Cli {
+    /// Address to listen on (port 0 picks a free one; the chosen address is printed).
+    #[arg(long, env = "POSTMANTIS_SIM_ADDR", default_value = "127.0.0.1:8090")]
+    addr: String,
+}
+
+#[actix_web::main]
+async fn main() -> anyhow::Result<()> {
+    telemetry::init_tracing("provider-sim");
+    let cli = Cli::parse();
+    let listener = std::net::TcpListener::bind(&cli.addr)?;
+    let url = telemetry::announce("provider-sim", &listener)?;
+    sim::run(listener, url)?.await?;
+    Ok(())
+}

@@ -1,0 +1,61 @@
+use std::sync::Arc;
+use std::time::Duration;
+
+use bus::{BusHandle, Role};
+use tokio::sync::Notify;
+
+use crate::config::Config;
+
+/// Shared by the scheduler's tasks.
+pub struct Ctx {
+    pub pool: store::Pool,
+    pub bus: BusHandle,
+    pub names: bus::Names,
+    /// Wakes the outbox relay after a commit.
+    pub relay_wake: Arc<Notify>,
+    /// Wakes the dispatcher when a post may have become due sooner.
+    pub dispatch_wake: Arc<Notify>,
+}
+
+pub async fn run(config: Config) -> anyhow::Result<()> {
+    let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
+    let ctx = Arc::new(Ctx {
+        pool: pool.clone(),
+        bus: bus.clone(),
+        names: bus::Names::new(&config.common.bus.prefix),
+        relay_wake: Arc::new(Notify::new()),
+        dispatch_wake: Arc::new(Notify::new()),
+    });
+
+    let listener = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("scheduler", &listener)?;
+    let (p, b) = (pool.clone(), bus.clone());
+    let health = telemetry::serve_health(
+        listener,
+        Arc::new(move || {
+            let (p, b) = (p.clone(), b.clone());
+            Box::pin(async move { bus::service::check_ready(&p, &b).await })
+        }),
+    )?;
+    tokio::spawn(health);
+
+    tokio::spawn(bus::relay::run(pool.clone(), bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    let c = ctx.clone();
+    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_events(), 64, move |m| {
+        let c = c.clone();
+        async move { crate::events::handle(&c, m).await }
+    }));
+    let c = ctx.clone();
+    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_rpc(), 32, move |m| {
+        let c = c.clone();
+        async move { crate::commands::handle(&c, m).await }
+    }));
+    let dispatcher = tokio::spawn(crate::dispatcher::run(ctx.clone(), config.clone()));
+
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        r = dispatcher => tracing::error!(?r, "dispatcher stopped"),
+    }
+    Ok(())
+}

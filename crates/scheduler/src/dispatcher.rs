@@ -1,0 +1,70 @@
+//! The time gate. PostgreSQL is the source of truth: the dispatcher sleeps until the
+//! earliest due post (or a wake-up, or the poll interval), then claims every due post in
+//! one transaction that also enqueues its delivery tasks. Replicas may run side by side:
+//! a claim is a conditional UPDATE under `FOR UPDATE SKIP LOCKED`, so each post is
+//! dispatched once, and it can never pass a committed cancel.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bus::relay::enqueue_delivery;
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use domain::{Provider, messages::DeliveryRequestedV1};
+use store::{StoreError, posts};
+
+use crate::{app::Ctx, config::Config};
+
+pub async fn run(ctx: Arc<Ctx>, config: Config) {
+    let poll = Duration::from_millis(config.dispatch_poll_ms);
+    loop {
+        let sleep_for = match tick(&ctx, config.dispatch_batch).await {
+            Ok(Tick::More) => continue,
+            Ok(Tick::NextIn(d)) => d.min(poll),
+            Err(e) => {
+                tracing::warn!(error = %e, "dispatch failed; retrying");
+                Duration::from_millis(500)
+            }
+        };
+        let _ = tokio::time::timeout(sleep_for, ctx.dispatch_wake.notified()).await;
+    }
+}
+
+enum Tick {
+    /// A full batch was claimed: look again at once.
+    More,
+    NextIn(Duration),
+}
+
+async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    let claimed = conn
+        .transaction::<usize, StoreError, _>(async |conn| {
+            let due = posts::claim_due(conn, batch).await?;
+            for (post, deliveries) in &due {
+                let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
+                tracing::info!(post_id = %post.id, deliveries = deliveries.len(), lateness_ms = ?lateness, "dispatching");
+                for d in deliveries {
+                    let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
+                        StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
+                    })?;
+                    let task = DeliveryRequestedV1 { delivery_id: d.id, post_id: post.id, provider, attempt: 1 };
+                    enqueue_delivery(conn, &ctx.names, &task, false).await?;
+                }
+            }
+            Ok(due.len())
+        })
+        .await?;
+    if claimed > 0 {
+        ctx.relay_wake.notify_one();
+        if claimed as i64 >= batch {
+            return Ok(Tick::More);
+        }
+    }
+    let next = posts::next_due(&mut conn).await?;
+    Ok(Tick::NextIn(match next {
+        None => Duration::from_secs(3600),
+        Some(None) => Duration::ZERO,
+        Some(Some(at)) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+    }))
+}

@@ -1,0 +1,104 @@
+//! The delivery layer, written by the delivery worker only.
+
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::{
+    Conn, StoreResult,
+    models::{DeliveryRow, PostRow, ProfileRow},
+    schema::{deliveries, delivery_attempts, posts, profiles},
+};
+
+/// Everything a worker needs to make one provider call.
+pub struct Task {
+    pub delivery: DeliveryRow,
+    pub post: PostRow,
+    pub profile: ProfileRow,
+}
+
+pub async fn load_task(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Option<Task>> {
+    let row: Option<(DeliveryRow, PostRow, ProfileRow)> = deliveries::table
+        .inner_join(posts::table)
+        .inner_join(profiles::table)
+        .filter(deliveries::id.eq(delivery_id))
+        .select((DeliveryRow::as_select(), PostRow::as_select(), ProfileRow::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|(delivery, post, profile)| Task { delivery, post, profile }))
+}
+
+/// Records the start of an attempt. Returns false when this attempt was already started
+/// (a redelivery after a crash): its outcome is unknown.
+pub async fn begin_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32) -> StoreResult<bool> {
+    let n = diesel::insert_into(delivery_attempts::table)
+        .values((delivery_attempts::delivery_id.eq(delivery_id), delivery_attempts::attempt.eq(attempt)))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn finish_attempt(
+    conn: &mut Conn,
+    delivery_id: Uuid,
+    attempt: i32,
+    outcome: &str,
+    detail: Option<&str>,
+) -> StoreResult<()> {
+    diesel::update(
+        delivery_attempts::table
+            .filter(delivery_attempts::delivery_id.eq(delivery_id))
+            .filter(delivery_attempts::attempt.eq(attempt)),
+    )
+    .set((
+        delivery_attempts::finished_at.eq(Utc::now()),
+        delivery_attempts::outcome.eq(outcome),
+        delivery_attempts::detail.eq(detail),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn attempts(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Vec<(i32, Option<String>)>> {
+    Ok(delivery_attempts::table
+        .filter(delivery_attempts::delivery_id.eq(delivery_id))
+        .order(delivery_attempts::attempt.asc())
+        .select((delivery_attempts::attempt, delivery_attempts::outcome))
+        .load(conn)
+        .await?)
+}
+
+/// pending → published. Returns whether this call settled it.
+pub async fn settle_published(conn: &mut Conn, id: Uuid, provider_post_id: &str, url: &str) -> StoreResult<bool> {
+    let now = Utc::now();
+    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq("pending"))))
+        .set((
+            deliveries::status.eq("published"),
+            deliveries::published_at.eq(now),
+            deliveries::provider_post_id.eq(provider_post_id),
+            deliveries::url.eq(url),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// pending → failed. Returns whether this call settled it.
+pub async fn settle_failed(conn: &mut Conn, id: Uuid, message: &str) -> StoreResult<bool> {
+    let now = Utc::now();
+    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq("pending"))))
+        .set((
+            deliveries::status.eq("failed"),
+            deliveries::failed_at.eq(now),
+            deliveries::error_message.eq(message),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}

@@ -1,0 +1,34 @@
+//! PostgreSQL access: the diesel schema, row models and repositories. Repositories are
+//! plain functions over `&mut AsyncPgConnection`, so callers compose them inside one
+//! transaction (a state change, its publish-log row and its outbox message commit together).
+
+pub mod deliveries;
+pub mod health;
+pub mod keys;
+pub mod media;
+pub mod migrate;
+pub mod models;
+pub mod outbox;
+mod pool;
+pub mod posts;
+pub mod profiles;
+pub mod publish_log;
+pub mod schema;
+pub mod scope;
+pub mod workspaces;
+
+pub use diesel_async::AsyncPgConnection as Conn;
+pub use pool::{Pool, connect_pool};
+pub use scope::KeyScope;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("database pool: {0}")]
+    Pool(String),
+    #[error("migration: {0}")]
+    Migration(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;

@@ -1,0 +1,197 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKeyRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub name: String,
+    pub key_prefix: String,
+    pub key_hash: String,
+    pub permission: String,
+    pub providers: Option<Vec<String>>,
+    pub profile_ids: Option<Vec<Uuid>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = profiles)]
+pub struct ProfileRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub provider: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub picture_url: Option<String>,
+    pub external_id: String,
+    pub access_token: Option<String>,
+    pub status: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub disconnected_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = profiles)]
+pub struct NewProfile {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub provider: String,
+    pub name: String,
+    pub username: Option<String>,
+    pub picture_url: Option<String>,
+    pub external_id: String,
+    pub access_token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
+#[diesel(table_name = posts)]
+pub struct PostRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub body: Option<String>,
+    pub status: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub provider_options: Value,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = posts)]
+pub struct NewPostRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub body: Option<String>,
+    pub status: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub provider_options: Value,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = deliveries)]
+pub struct DeliveryRow {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub profile_id: Uuid,
+    pub provider: String,
+    pub status: String,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub provider_post_id: Option<String>,
+    pub url: Option<String>,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = deliveries)]
+pub struct NewDelivery {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub profile_id: Uuid,
+    pub provider: String,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = media_assets)]
+pub struct AssetRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub storage_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub source_url: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = media_assets)]
+pub struct NewAsset {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub storage_key: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub source_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = post_media)]
+pub struct PostMediaRow {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub asset_id: Uuid,
+    pub position: i32,
+    pub alt: Option<String>,
+    pub status: String,
+    pub error_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = post_media)]
+pub struct NewPostMedia {
+    pub id: Uuid,
+    pub post_id: Uuid,
+    pub asset_id: Uuid,
+    pub position: i32,
+    pub alt: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = outbox)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub message_id: Uuid,
+    pub exchange: String,
+    pub routing_key: String,
+    pub message_type: String,
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = publish_log)]
+pub struct PublishLogRow {
+    pub id: i64,
+    pub workspace_id: Uuid,
+    pub post_id: Uuid,
+    pub delivery_id: Option<Uuid>,
+    pub profile_id: Option<Uuid>,
+    pub provider: Option<String>,
+    pub kind: String,
+    pub message: Option<String>,
+    pub url: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = publish_log)]
+pub struct NewLogEntry {
+    pub workspace_id: Uuid,
+    pub post_id: Uuid,
+    pub delivery_id: Option<Uuid>,
+    pub profile_id: Option<Uuid>,
+    pub provider: Option<String>,
+    pub kind: String,
+    pub message: Option<String>,
+    pub url: Option<String>,
+}

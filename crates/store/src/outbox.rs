@@ -1,0 +1,52 @@
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use serde::Serialize;
+use uuid::Uuid;
+
+use crate::{Conn, StoreResult, models::OutboxRow, schema::outbox};
+
+/// A message to publish once the surrounding transaction commits.
+pub struct Outgoing<'a, T: Serialize> {
+    pub exchange: &'a str,
+    pub routing_key: &'a str,
+    pub message_type: &'a str,
+    pub payload: &'a T,
+}
+
+pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
+    let message_id = Uuid::now_v7();
+    let payload =
+        serde_json::to_value(m.payload).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+    diesel::insert_into(outbox::table)
+        .values((
+            outbox::message_id.eq(message_id),
+            outbox::exchange.eq(m.exchange),
+            outbox::routing_key.eq(m.routing_key),
+            outbox::message_type.eq(m.message_type),
+            outbox::payload.eq(payload),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(message_id)
+}
+
+/// The oldest rows no other relay holds; call inside a transaction and delete what was sent.
+pub async fn lock_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    Ok(outbox::table
+        .order(outbox::id.asc())
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select(OutboxRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+pub async fn delete(conn: &mut Conn, ids: &[i64]) -> StoreResult<()> {
+    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn backlog(conn: &mut Conn) -> StoreResult<i64> {
+    Ok(outbox::table.count().get_result(conn).await?)
+}

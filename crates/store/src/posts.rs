@@ -1,0 +1,307 @@
+//! Posts with their deliveries and media: acceptance writes, reads, and the conditional
+//! transitions the scheduler owns. Every transition is `UPDATE … WHERE status = …`.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    Conn, KeyScope, StoreResult,
+    models::*,
+    schema::{deliveries, media_assets, post_media, posts, profiles},
+};
+
+/// A post as the API shows it.
+#[derive(Debug, Clone)]
+pub struct PostView {
+    pub post: PostRow,
+    pub deliveries: Vec<(DeliveryRow, String)>,
+    pub media: Vec<(PostMediaRow, AssetRow)>,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct PostFilter {
+    pub ids: Option<Vec<Uuid>>,
+    pub status: Option<String>,
+    pub profile_ids: Option<Vec<Uuid>>,
+    pub providers: Option<Vec<String>>,
+    pub scheduled_after: Option<DateTime<Utc>>,
+    pub scheduled_before: Option<DateTime<Utc>>,
+}
+
+// One predicate for every read and write path, so the all-or-nothing visibility rule of
+// the contract lives in exactly one place. A NULL parameter means "no restriction".
+const VISIBLE_WHERE: &str = "
+    p.workspace_id = $1
+    AND ($2::uuid[] IS NULL OR p.id = ANY($2))
+    AND ($3::text IS NULL OR p.status = $3)
+    AND ($4::uuid[] IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.profile_id = ANY($4)))
+    AND ($5::text[] IS NULL OR EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.provider = ANY($5)))
+    AND ($6::timestamptz IS NULL OR p.scheduled_at >= $6)
+    AND ($7::timestamptz IS NULL OR p.scheduled_at <= $7)
+    AND ($8::text[] IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.provider <> ALL($8)))
+    AND ($9::uuid[] IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.profile_id <> ALL($9)))";
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+macro_rules! bind_visible {
+    ($q:expr, $scope:expr, $f:expr) => {
+        $q.bind::<SqlUuid, _>($scope.workspace_id)
+            .bind::<Nullable<Array<SqlUuid>>, _>($f.ids.clone())
+            .bind::<Nullable<Text>, _>($f.status.clone())
+            .bind::<Nullable<Array<SqlUuid>>, _>($f.profile_ids.clone())
+            .bind::<Nullable<Array<Text>>, _>($f.providers.clone())
+            .bind::<Nullable<Timestamptz>, _>($f.scheduled_after)
+            .bind::<Nullable<Timestamptz>, _>($f.scheduled_before)
+            .bind::<Nullable<Array<Text>>, _>($scope.providers.clone())
+            .bind::<Nullable<Array<SqlUuid>>, _>($scope.profile_ids.clone())
+    };
+}
+
+/// Newest first; returns the page and the total matching.
+pub async fn list(
+    conn: &mut Conn,
+    scope: &KeyScope,
+    f: &PostFilter,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(Vec<PostView>, i64)> {
+    let sql = format!(
+        "SELECT p.* FROM posts p WHERE {VISIBLE_WHERE} ORDER BY p.created_at DESC, p.id DESC LIMIT $10 OFFSET $11"
+    );
+    let rows: Vec<PostRow> = bind_visible!(diesel::sql_query(sql), scope, f)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(offset)
+        .load(conn)
+        .await?;
+    let total =
+        bind_visible!(diesel::sql_query(format!("SELECT count(*) AS n FROM posts p WHERE {VISIBLE_WHERE}")), scope, f)
+            .get_result::<Count>(conn)
+            .await?
+            .n;
+    Ok((hydrate(conn, rows).await?, total))
+}
+
+/// One visible post; with `lock`, the row is held FOR UPDATE until the transaction ends.
+pub async fn find_visible(conn: &mut Conn, scope: &KeyScope, id: Uuid, lock: bool) -> StoreResult<Option<PostRow>> {
+    let f = PostFilter { ids: Some(vec![id]), ..Default::default() };
+    let lock = if lock { " FOR UPDATE OF p" } else { "" };
+    let sql = format!("SELECT p.* FROM posts p WHERE {VISIBLE_WHERE}{lock}");
+    Ok(bind_visible!(diesel::sql_query(sql), scope, f).get_result::<PostRow>(conn).await.optional()?)
+}
+
+pub async fn get(conn: &mut Conn, scope: &KeyScope, id: Uuid) -> StoreResult<Option<PostView>> {
+    let Some(row) = find_visible(conn, scope, id, false).await? else { return Ok(None) };
+    Ok(hydrate(conn, vec![row]).await?.pop())
+}
+
+/// Unscoped read, for services acting on a post they were told about.
+pub async fn view(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostView>> {
+    let row: Option<PostRow> = posts::table.find(id).select(PostRow::as_select()).first(conn).await.optional()?;
+    match row {
+        Some(r) => Ok(hydrate(conn, vec![r]).await?.pop()),
+        None => Ok(None),
+    }
+}
+
+async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostView>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ds: Vec<(DeliveryRow, String)> = deliveries::table
+        .inner_join(profiles::table)
+        .filter(deliveries::post_id.eq_any(&ids))
+        .order((deliveries::created_at.asc(), deliveries::id.asc()))
+        .select((DeliveryRow::as_select(), profiles::name))
+        .load(conn)
+        .await?;
+    let ms: Vec<(PostMediaRow, AssetRow)> = post_media::table
+        .inner_join(media_assets::table)
+        .filter(post_media::post_id.eq_any(&ids))
+        .order(post_media::position.asc())
+        .select((PostMediaRow::as_select(), AssetRow::as_select()))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|post| PostView {
+            deliveries: ds.iter().filter(|(d, _)| d.post_id == post.id).cloned().collect(),
+            media: ms.iter().filter(|(m, _)| m.post_id == post.id).cloned().collect(),
+            post,
+        })
+        .collect())
+}
+
+/// Inserts a post, one pending delivery per profile and its media rows.
+pub async fn insert(
+    conn: &mut Conn,
+    post: &NewPostRow,
+    profile_rows: &[ProfileRow],
+    media: &[(Uuid, Option<String>)],
+) -> StoreResult<()> {
+    diesel::insert_into(posts::table).values(post).execute(conn).await?;
+    replace_deliveries(conn, post.id, profile_rows).await?;
+    replace_media(conn, post.id, media).await
+}
+
+pub async fn replace_deliveries(conn: &mut Conn, post_id: Uuid, profile_rows: &[ProfileRow]) -> StoreResult<()> {
+    diesel::delete(deliveries::table.filter(deliveries::post_id.eq(post_id))).execute(conn).await?;
+    let rows: Vec<NewDelivery> = profile_rows
+        .iter()
+        .map(|p| NewDelivery { id: Uuid::now_v7(), post_id, profile_id: p.id, provider: p.provider.clone() })
+        .collect();
+    diesel::insert_into(deliveries::table).values(&rows).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn replace_media(conn: &mut Conn, post_id: Uuid, media: &[(Uuid, Option<String>)]) -> StoreResult<()> {
+    diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn).await?;
+    let rows: Vec<NewPostMedia> = media
+        .iter()
+        .enumerate()
+        .map(|(i, (asset_id, alt))| NewPostMedia {
+            id: Uuid::now_v7(),
+            post_id,
+            asset_id: *asset_id,
+            position: i as i32,
+            alt: alt.clone(),
+        })
+        .collect();
+    if !rows.is_empty() {
+        diesel::insert_into(post_media::table).values(&rows).execute(conn).await?;
+    }
+    Ok(())
+}
+
+/// Field edits. Only rows still in `only_status` (and, for scheduled posts, not yet
+/// dispatched) change; returns whether the row changed.
+pub struct Edit<'a> {
+    pub body: Option<Option<&'a str>>,
+    pub scheduled_at: Option<Option<DateTime<Utc>>>,
+    pub provider_options: Option<&'a Value>,
+}
+
+pub async fn edit(conn: &mut Conn, id: Uuid, only_status: &str, e: Edit<'_>) -> StoreResult<bool> {
+    let target = posts::table
+        .filter(posts::id.eq(id))
+        .filter(posts::status.eq(only_status.to_owned()))
+        .filter(posts::dispatched_at.is_null());
+    let n = diesel::update(target)
+        .set((
+            e.body.map(|b| posts::body.eq(b.map(str::to_owned))),
+            e.scheduled_at.map(|t| posts::scheduled_at.eq(t)),
+            e.provider_options.map(|o| posts::provider_options.eq(o.clone())),
+            posts::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn delete_draft(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let n = diesel::delete(posts::table.filter(posts::id.eq(id).and(posts::status.eq("draft")))).execute(conn).await?;
+    Ok(n == 1)
+}
+
+/// draft → pending (the acceptance of a publish).
+pub async fn publish_draft(conn: &mut Conn, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
+    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq("draft"))))
+        .set((posts::status.eq("pending"), posts::scheduled_at.eq(scheduled_at), posts::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// pending → scheduled. Returns the post if this call made the transition.
+pub async fn mark_scheduled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq("pending"))))
+        .set((posts::status.eq("scheduled"), posts::updated_at.eq(Utc::now())))
+        .returning(PostRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Claims due posts for dispatch (several scheduler replicas may call this at once: a
+/// post is claimed by exactly one). Returns (post, its pending deliveries).
+pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow, Vec<DeliveryRow>)>> {
+    let claimed: Vec<PostRow> = diesel::sql_query(
+        "WITH due AS (
+             SELECT id FROM posts
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
+             ORDER BY scheduled_at NULLS FIRST
+             LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
+         FROM due WHERE p.id = due.id
+         RETURNING p.*",
+    )
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
+    let ds: Vec<DeliveryRow> = diesel::update(
+        deliveries::table.filter(deliveries::post_id.eq_any(&ids)).filter(deliveries::status.eq("pending")),
+    )
+    .set(deliveries::dispatched_at.eq(Utc::now()))
+    .returning(DeliveryRow::as_returning())
+    .get_results(conn)
+    .await?;
+    Ok(claimed
+        .into_iter()
+        .map(|p| {
+            let mine = ds.iter().filter(|d| d.post_id == p.id).cloned().collect();
+            (p, mine)
+        })
+        .collect())
+}
+
+/// The earliest time a scheduled, undispatched post becomes due (None: nothing waits).
+pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Option<DateTime<Utc>>>> {
+    Ok(posts::table
+        .filter(posts::status.eq("scheduled").and(posts::dispatched_at.is_null()))
+        .order(posts::scheduled_at.asc().nulls_first())
+        .select(posts::scheduled_at)
+        .first::<Option<DateTime<Utc>>>(conn)
+        .await
+        .optional()?)
+}
+
+/// scheduled → canceled, only while nothing was dispatched. Races with `claim_due` on
+/// the same row lock: exactly one of them wins.
+pub async fn cancel(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    let now = Utc::now();
+    Ok(diesel::update(
+        posts::table
+            .filter(posts::id.eq(id))
+            .filter(posts::status.eq("scheduled"))
+            .filter(posts::dispatched_at.is_null()),
+    )
+    .set((posts::status.eq("canceled"), posts::canceled_at.eq(now), posts::updated_at.eq(now)))
+    .returning(PostRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// scheduled → completed once no delivery is pending. Returns the post if this call did it.
+pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    Ok(diesel::sql_query(
+        "UPDATE posts SET status = 'completed', completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = $1 AND status = 'scheduled' AND dispatched_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = 'pending')
+         RETURNING *",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result::<PostRow>(conn)
+    .await
+    .optional()?)
+}
+
+pub async fn status_of(conn: &mut Conn, id: Uuid) -> StoreResult<Option<(String, Option<DateTime<Utc>>)>> {
+    Ok(posts::table.find(id).select((posts::status, posts::dispatched_at)).first(conn).await.optional()?)
+}

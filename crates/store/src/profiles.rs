@@ -1,0 +1,82 @@
+use chrono::Utc;
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::{
+    Conn, KeyScope, StoreResult,
+    models::{NewProfile, ProfileRow},
+    schema::{deliveries, profiles},
+};
+
+fn visible(scope: &KeyScope) -> profiles::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut q = profiles::table.filter(profiles::workspace_id.eq(scope.workspace_id)).into_boxed();
+    if let Some(p) = &scope.providers {
+        q = q.filter(profiles::provider.eq_any(p.clone()));
+    }
+    if let Some(ids) = &scope.profile_ids {
+        q = q.filter(profiles::id.eq_any(ids.clone()));
+    }
+    q
+}
+
+/// Profiles the key may see, with how many posts each carries.
+pub async fn list(conn: &mut Conn, scope: &KeyScope) -> StoreResult<Vec<(ProfileRow, i64)>> {
+    let rows: Vec<ProfileRow> = visible(scope)
+        .order((profiles::created_at.asc(), profiles::id.asc()))
+        .select(ProfileRow::as_select())
+        .load(conn)
+        .await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let counts: Vec<(Uuid, i64)> = deliveries::table
+        .filter(deliveries::profile_id.eq_any(&ids))
+        .group_by(deliveries::profile_id)
+        .select((deliveries::profile_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let n = counts.iter().find(|(id, _)| *id == r.id).map_or(0, |(_, n)| *n);
+            (r, n)
+        })
+        .collect())
+}
+
+pub async fn get(conn: &mut Conn, scope: &KeyScope, id: Uuid) -> StoreResult<Option<(ProfileRow, i64)>> {
+    let row: Option<ProfileRow> =
+        visible(scope).filter(profiles::id.eq(id)).select(ProfileRow::as_select()).first(conn).await.optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let n: i64 = deliveries::table.filter(deliveries::profile_id.eq(id)).count().get_result(conn).await?;
+    Ok(Some((row, n)))
+}
+
+/// The profiles among `ids` that the key may see, in the workspace.
+pub async fn find_many(conn: &mut Conn, scope: &KeyScope, ids: &[Uuid]) -> StoreResult<Vec<ProfileRow>> {
+    Ok(visible(scope).filter(profiles::id.eq_any(ids.to_vec())).select(ProfileRow::as_select()).load(conn).await?)
+}
+
+pub async fn by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<ProfileRow>> {
+    Ok(profiles::table.find(id).select(ProfileRow::as_select()).first(conn).await.optional()?)
+}
+
+/// Marks a profile disconnected; history stays. Returns false if it already was.
+pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let now = Utc::now();
+    let n = diesel::update(profiles::table)
+        .filter(profiles::id.eq(id).and(profiles::status.ne("disconnected")))
+        .set((
+            profiles::status.eq("disconnected"),
+            profiles::disconnected_at.eq(now),
+            profiles::access_token.eq(None::<String>),
+            profiles::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
+    diesel::insert_into(profiles::table).values(p).execute(conn).await?;
+    Ok(())
+}

@@ -1,0 +1,62 @@
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use uuid::Uuid;
+
+use crate::{
+    Conn, KeyScope, StoreResult,
+    models::{NewLogEntry, PublishLogRow},
+    schema::{deliveries, publish_log},
+};
+
+pub async fn append(conn: &mut Conn, e: &NewLogEntry) -> StoreResult<()> {
+    diesel::insert_into(publish_log::table).values(e).execute(conn).await?;
+    Ok(())
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LogFilter {
+    pub post_id: Option<Uuid>,
+    pub profile_id: Option<Uuid>,
+    pub provider: Option<String>,
+    pub kinds: Option<Vec<String>>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Entries older than this id (the cursor).
+    pub before_id: Option<i64>,
+}
+
+/// Newest first. Entries of posts the key may not see (all-or-nothing) are left out.
+pub async fn list(conn: &mut Conn, scope: &KeyScope, f: &LogFilter, limit: i64) -> StoreResult<Vec<PublishLogRow>> {
+    let mut q = publish_log::table.filter(publish_log::workspace_id.eq(scope.workspace_id)).into_boxed();
+    if let Some(v) = f.post_id {
+        q = q.filter(publish_log::post_id.eq(v));
+    }
+    if let Some(v) = f.profile_id {
+        q = q.filter(publish_log::profile_id.eq(v));
+    }
+    if let Some(v) = &f.provider {
+        q = q.filter(publish_log::provider.eq(v.clone()));
+    }
+    if let Some(v) = &f.kinds {
+        q = q.filter(publish_log::kind.eq_any(v.clone()));
+    }
+    if let Some(v) = f.since {
+        q = q.filter(publish_log::occurred_at.ge(v));
+    }
+    if let Some(v) = f.until {
+        q = q.filter(publish_log::occurred_at.le(v));
+    }
+    if let Some(v) = f.before_id {
+        q = q.filter(publish_log::id.lt(v));
+    }
+    if let Some(p) = &scope.providers {
+        let hidden = deliveries::table.filter(deliveries::provider.ne_all(p.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    if let Some(ids) = &scope.profile_ids {
+        let hidden = deliveries::table.filter(deliveries::profile_id.ne_all(ids.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    Ok(q.order(publish_log::id.desc()).limit(limit).select(PublishLogRow::as_select()).load(conn).await?)
+}

@@ -1,0 +1,165 @@
+// Hand-kept mirror of migrations/; the store tests fail when the two disagree.
+
+diesel::table! {
+    workspaces (id) {
+        id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        name -> Text,
+        key_prefix -> Text,
+        key_hash -> Text,
+        permission -> Text,
+        providers -> Nullable<Array<Text>>,
+        profile_ids -> Nullable<Array<Uuid>>,
+        revoked_at -> Nullable<Timestamptz>,
+        last_used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    profiles (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        provider -> Text,
+        name -> Text,
+        username -> Nullable<Text>,
+        picture_url -> Nullable<Text>,
+        external_id -> Text,
+        access_token -> Nullable<Text>,
+        status -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        disconnected_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        body -> Nullable<Text>,
+        status -> Text,
+        scheduled_at -> Nullable<Timestamptz>,
+        provider_options -> Jsonb,
+        dispatched_at -> Nullable<Timestamptz>,
+        canceled_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    deliveries (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        profile_id -> Uuid,
+        provider -> Text,
+        status -> Text,
+        dispatched_at -> Nullable<Timestamptz>,
+        published_at -> Nullable<Timestamptz>,
+        failed_at -> Nullable<Timestamptz>,
+        provider_post_id -> Nullable<Text>,
+        url -> Nullable<Text>,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    media_assets (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        storage_key -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        sha256 -> Text,
+        source_url -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    post_media (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        asset_id -> Uuid,
+        position -> Int4,
+        alt -> Nullable<Text>,
+        status -> Text,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox (id) {
+        id -> Int8,
+        message_id -> Uuid,
+        exchange -> Text,
+        routing_key -> Text,
+        message_type -> Text,
+        payload -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    publish_log (id) {
+        id -> Int8,
+        workspace_id -> Uuid,
+        post_id -> Uuid,
+        delivery_id -> Nullable<Uuid>,
+        profile_id -> Nullable<Uuid>,
+        provider -> Nullable<Text>,
+        kind -> Text,
+        message -> Nullable<Text>,
+        url -> Nullable<Text>,
+        occurred_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(api_keys -> workspaces (workspace_id));
+diesel::joinable!(profiles -> workspaces (workspace_id));
+diesel::joinable!(posts -> workspaces (workspace_id));
+diesel::joinable!(deliveries -> posts (post_id));
+diesel::joinable!(deliveries -> profiles (profile_id));
+diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
+diesel::joinable!(post_media -> posts (post_id));
+diesel::joinable!(post_media -> media_assets (asset_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    workspaces,
+    api_keys,
+    profiles,
+    posts,
+    deliveries,
+    delivery_attempts,
+    media_assets,
+    post_media,
+    outbox,
+    publish_log,
+);

@@ -1,0 +1,20 @@
+use uuid::Uuid;
+
+/// What an API key may see: its workspace, and optionally a subset of providers and profiles.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyScope {
+    pub workspace_id: Uuid,
+    pub providers: Option<Vec<String>>,
+    pub profile_ids: Option<Vec<Uuid>>,
+}
+
+impl KeyScope {
+    pub fn workspace(workspace_id: Uuid) -> Self {
+        Self { workspace_id, providers: None, profile_ids: None }
+    }
+
+    pub fn allows(&self, provider: &str, profile_id: Uuid) -> bool {
+        self.providers.as_ref().is_none_or(|p| p.iter().any(|x| x == provider))
+            && self.profile_ids.as_ref().is_none_or(|p| p.contains(&profile_id))
+    }
+}

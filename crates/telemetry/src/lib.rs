@@ -1,0 +1,68 @@
+//! What every binary shares at startup: logging, layered configuration, the
+//! `/healthz` + `/readyz` server of the workers, and the line that announces an address.
+
+use std::future::Future;
+use std::net::TcpListener;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use actix_web::{App, HttpResponse, HttpServer, web};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Serialize, de::DeserializeOwned};
+use tracing_subscriber::EnvFilter;
+
+/// Logs to stderr; JSON when `POSTMANTIS_LOG_FORMAT=json` (for collectors), text otherwise.
+pub fn init_tracing(service: &'static str) {
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,lapin=warn,actix_server=warn"));
+    let json = std::env::var("POSTMANTIS_LOG_FORMAT").is_ok_and(|v| v == "json");
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
+    let _ = if json { builder.json().try_init() } else { builder.compact().try_init() };
+    tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
+}
+
+/// Defaults, then an optional TOML file, then `POSTMANTIS_…` environment variables
+/// (nested keys with `__`, e.g. `POSTMANTIS_BUS__PREFIX`).
+pub fn load_config<T: Serialize + DeserializeOwned + Default>(file: Option<&Path>) -> Result<T, Box<figment::Error>> {
+    let mut fig = Figment::from(Serialized::defaults(T::default()));
+    if let Some(f) = file {
+        fig = fig.merge(Toml::file_exact(f));
+    }
+    fig.merge(Env::prefixed("POSTMANTIS_").split("__")).extract().map_err(Box::new)
+}
+
+/// Prints the address a server listens on, on stdout, in a form scripts and tests parse.
+pub fn announce(what: &str, listener: &TcpListener) -> std::io::Result<String> {
+    let url = format!("http://{}", listener.local_addr()?);
+    println!("LISTENING {what} {url}");
+    Ok(url)
+}
+
+pub type ReadyCheck = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>> + Send + Sync>;
+
+/// `/healthz` answers while the process runs; `/readyz` runs the service's checks
+/// (PostgreSQL, RabbitMQ) and answers 503 with the reason when one fails.
+pub fn serve_health(listener: TcpListener, ready: ReadyCheck) -> std::io::Result<actix_web::dev::Server> {
+    let ready = web::Data::new(ready);
+    Ok(HttpServer::new(move || {
+        App::new()
+            .app_data(ready.clone())
+            .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
+            .route(
+                "/readyz",
+                web::get().to(|ready: web::Data<ReadyCheck>| async move {
+                    match (ready.get_ref())().await {
+                        Ok(()) => HttpResponse::Ok().json(serde_json::json!({"status": "ready"})),
+                        Err(why) => HttpResponse::ServiceUnavailable()
+                            .json(serde_json::json!({"status": "not_ready", "reason": why})),
+                    }
+                }),
+            )
+    })
+    .workers(1)
+    .disable_signals()
+    .listen(listener)?
+    .run())
+}

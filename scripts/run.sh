@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Starts the whole stack locally: migrate, provider-sim, the four services, demo seed.
+# Foreground by default (Ctrl-C stops everything); --detach leaves it running (stop with
+# `make stop`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+: "${CARGO_TARGET_DIR:=/var/tmp/postmantis-target}"
+export CARGO_TARGET_DIR
+BIN="$CARGO_TARGET_DIR/debug"
+RUN=.run
+mkdir -p "$RUN/logs" "$RUN/media"
+
+export POSTMANTIS_DATABASE_URL="${POSTMANTIS_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postmantis}"
+export POSTMANTIS_BUS__AMQP_URL="${POSTMANTIS_BUS__AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}"
+GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:8080}"
+SIM_ADDR="${SIM_ADDR:-127.0.0.1:8090}"
+
+"$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
+cargo build --quiet --bin api-gateway --bin scheduler --bin delivery-worker --bin media-ingest --bin provider-sim
+
+"$BIN/api-gateway" migrate
+
+start() { # name, command...
+  local name=$1; shift
+  "$@" >"$RUN/logs/$name.log" 2>&1 &
+  echo $! >>"$RUN/pids"
+}
+: >"$RUN/pids"
+start provider-sim env POSTMANTIS_SIM_ADDR="$SIM_ADDR" "$BIN/provider-sim"
+start api-gateway env POSTMANTIS_HTTP_ADDR="$GATEWAY_ADDR" POSTMANTIS_PUBLIC_URL="http://$GATEWAY_ADDR" \
+  POSTMANTIS_STORAGE_DIR="$RUN/media" "$BIN/api-gateway" serve
+start scheduler env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/scheduler"
+start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL="http://$SIM_ADDR" \
+  POSTMANTIS_MEDIA_BASE_URL="http://$GATEWAY_ADDR" "$BIN/delivery-worker"
+start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE_DIR="$RUN/media" \
+  POSTMANTIS_ALLOW_PRIVATE_URLS=true "$BIN/media-ingest"
+
+for _ in $(seq 1 100); do
+  curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null || { echo "the gateway did not become ready; see $RUN/logs/" >&2; exit 1; }
+
+SEED=$("$BIN/api-gateway" seed-demo)
+echo
+echo "PostMantis is running (logs in $RUN/logs/)."
+echo "Gateway:      http://$GATEWAY_ADDR/api"
+echo "Dashboard:    not built yet (issue 5); the API is the whole surface for now"
+echo "Provider-sim: http://$SIM_ADDR"
+echo "$SEED" | grep '^API key:'
+echo
+echo "Try:  curl -H \"Authorization: Bearer <key>\" http://$GATEWAY_ADDR/api/profiles"
+
+if [ "${1:-}" = "--detach" ]; then
+  exit 0
+fi
+trap '"$(dirname "$0")/stop.sh"; exit 0' INT TERM
+echo "Ctrl-C stops everything."
+wait
