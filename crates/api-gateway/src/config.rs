@@ -7,7 +7,8 @@ pub struct Config {
     pub common: bus::service::Common,
     /// Where the HTTP API listens.
     pub http_addr: String,
-    /// The URL callers and providers reach the gateway at (media URLs are built on it).
+    /// The URL callers and providers reach the gateway at (media URLs are built on it);
+    /// empty: the address it listens on.
     pub public_url: String,
     /// Where owned media are stored (shared with media-ingest).
     pub storage_dir: String,
@@ -24,7 +25,7 @@ impl Default for Config {
         Self {
             common: bus::service::Common::default(),
             http_addr: "127.0.0.1:8080".into(),
-            public_url: "http://127.0.0.1:8080".into(),
+            public_url: String::new(),
             storage_dir: "./.run/media".into(),
             command_timeout_ms: 10_000,
             ingest_timeout_ms: 30_000,

@@ -41,8 +41,12 @@ async fn main() -> anyhow::Result<()> {
     let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            let mut config = config;
             let listener = std::net::TcpListener::bind(&config.http_addr)?;
-            telemetry::announce("api-gateway", &listener)?;
+            let url = telemetry::announce("api-gateway", &listener)?;
+            if config.public_url.is_empty() {
+                config.public_url = url;
+            }
             app::run(config, listener)?.await?;
         }
         Command::Migrate => {

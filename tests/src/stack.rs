@@ -1,0 +1,271 @@
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+use crate::Proxy;
+
+const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+#[derive(Clone)]
+pub struct Options {
+    /// Delay before a thrown delivery attempt is retried (the seed's 60 s, shortened).
+    pub retry_delay_ms: u64,
+    /// How long the worker waits for a provider answer.
+    pub provider_timeout_ms: u64,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self { retry_delay_ms: 1_000, provider_timeout_ms: 2_000 }
+    }
+}
+
+pub struct Stack {
+    pub gateway: String,
+    pub sim: String,
+    pub key: String,
+    pub db_name: String,
+    pub broker: Proxy,
+    pub http: reqwest::Client,
+    children: Vec<(String, Child)>,
+    logs: PathBuf,
+}
+
+fn bin_dir() -> PathBuf {
+    // target/debug/deps/e2e-… → target/debug
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().and_then(|p| p.parent()).unwrap().to_path_buf()
+}
+
+impl Stack {
+    pub async fn start(name: &str) -> Stack {
+        Self::start_with(name, Options::default()).await
+    }
+
+    pub async fn start_with(name: &str, opts: Options) -> Stack {
+        let id = uuid::Uuid::new_v4().simple().to_string()[..10].to_owned();
+        let db_name = format!("pm_e2e_{id}");
+        let logs = bin_dir().join("e2e-logs").join(format!("{name}-{id}"));
+        std::fs::create_dir_all(&logs).unwrap();
+        let storage = logs.join("media");
+        let broker = Proxy::start("127.0.0.1:5672").await;
+        let env: Vec<(String, String)> = vec![
+            ("POSTMANTIS_DATABASE_URL".into(), format!("{PG_SERVER}/{db_name}")),
+            ("POSTMANTIS_DB_POOL_SIZE".into(), "4".into()),
+            ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{}/%2f", broker.port)),
+            ("POSTMANTIS_BUS__PREFIX".into(), format!("e2e.{id}.")),
+            ("POSTMANTIS_BUS__RETRY_DELAY_MS".into(), opts.retry_delay_ms.to_string()),
+            ("POSTMANTIS_BUS__QUEUE_EXPIRES_MS".into(), "600000".into()),
+            ("POSTMANTIS_HEALTH_ADDR".into(), "127.0.0.1:0".into()),
+            ("POSTMANTIS_STORAGE_DIR".into(), storage.display().to_string()),
+            ("RUST_LOG".into(), "info,lapin=warn".into()),
+        ];
+        let mut stack = Stack {
+            gateway: String::new(),
+            sim: String::new(),
+            key: String::new(),
+            db_name,
+            broker,
+            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            children: Vec::new(),
+            logs,
+        };
+        stack.sim = stack.spawn("provider-sim", &[], &env, &[("POSTMANTIS_SIM_ADDR", "127.0.0.1:0")]).await;
+        stack.cli(&["migrate"], &env).await;
+        let seeded = stack.cli(&["seed-demo"], &env).await;
+        stack.key = seeded.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned();
+        stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &[("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")]).await;
+        let sim = stack.sim.clone();
+        let gw = stack.gateway.clone();
+        let timeout = opts.provider_timeout_ms.to_string();
+        let worker_env = [
+            ("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL", sim.as_str()),
+            ("POSTMANTIS_PROVIDERS__TIMEOUT_MS", timeout.as_str()),
+            ("POSTMANTIS_MEDIA_BASE_URL", gw.as_str()),
+        ];
+        let health = vec![
+            stack.spawn("scheduler", &[], &env, &[]).await,
+            stack.spawn("delivery-worker", &[], &env, &worker_env).await,
+            stack.spawn("media-ingest", &[], &env, &[("POSTMANTIS_ALLOW_PRIVATE_URLS", "true")]).await,
+        ];
+        for url in health.iter().chain([&stack.gateway]) {
+            stack.wait_ready(url).await;
+        }
+        stack
+    }
+
+    async fn cli(&self, args: &[&str], env: &[(String, String)]) -> String {
+        let out =
+            Command::new(bin_dir().join("api-gateway")).args(args).envs(env.iter().cloned()).output().await.unwrap();
+        assert!(out.status.success(), "api-gateway {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Starts a binary and returns the URL it announces.
+    async fn spawn(&mut self, bin: &str, args: &[&str], env: &[(String, String)], extra: &[(&str, &str)]) -> String {
+        let log = std::fs::File::create(self.logs.join(format!("{bin}.log"))).unwrap();
+        let mut child = Command::new(bin_dir().join(bin))
+            .args(args)
+            .envs(env.iter().cloned())
+            .envs(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {bin} (run `cargo build --bins` first): {e}"));
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = tokio::time::timeout(Duration::from_secs(20), async {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some(rest) = line.strip_prefix("LISTENING ") {
+                    return rest.split_whitespace().nth(1).unwrap().to_owned();
+                }
+            }
+            panic!("{bin} exited before announcing its address; see {}", self.logs.display());
+        })
+        .await
+        .unwrap_or_else(|_| panic!("{bin} did not start"));
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        self.children.push((bin.to_owned(), child));
+        url
+    }
+
+    pub async fn wait_ready(&self, base: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Ok(r) = self.http.get(format!("{base}/readyz")).send().await
+                && r.status().is_success()
+            {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{base} never became ready; logs in {}", self.logs.display());
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Kills one service (SIGKILL).
+    pub async fn kill(&mut self, bin: &str) {
+        for (name, child) in self.children.iter_mut() {
+            if name == bin {
+                let _ = child.kill().await;
+            }
+        }
+    }
+
+    // ---- the public API ----
+
+    pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        self.call_as(&self.key, method, path, body).await
+    }
+
+    pub async fn call_as(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.gateway)).bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let ct = resp.headers().get("content-type").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let text = resp.text().await.unwrap();
+        if !status.is_success() {
+            assert_eq!(ct, "application/problem+json", "every error is problem+json: {status} {text}");
+        }
+        (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, None).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// The demo profile id of a provider.
+    pub async fn profile(&self, provider: &str) -> String {
+        let (_, v) = self.get("/api/profiles").await;
+        v["data"].as_array().unwrap().iter().find(|p| p["provider"] == provider).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Creates a post and returns the response body's `data`, asserting 201.
+    pub async fn create(&self, body: Value) -> Value {
+        let (status, v) = self.post("/api/posts", body).await;
+        assert_eq!(status, StatusCode::CREATED, "{v}");
+        v["data"].clone()
+    }
+
+    pub async fn post_by_id(&self, id: &str) -> Value {
+        let (status, v) = self.get(&format!("/api/posts/{id}")).await;
+        assert_eq!(status, StatusCode::OK, "{v}");
+        v["data"].clone()
+    }
+
+    /// Polls the post until `done` holds (or panics after `within`).
+    pub async fn wait_post(&self, id: &str, within: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let p = self.post_by_id(id).await;
+            if done(&p) {
+                return p;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "post never reached the expected state: {p}\nlogs in {}",
+                self.logs.display()
+            );
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    pub async fn wait_status(&self, id: &str, status: &str) -> Value {
+        self.wait_post(id, Duration::from_secs(15), |p| p["status"] == status).await
+    }
+
+    // ---- provider-sim ----
+
+    pub async fn fault(&self, account: &str, fault: Value) {
+        let r = self.http.put(format!("{}/_sim/faults/{account}", self.sim)).json(&fault).send().await.unwrap();
+        assert!(r.status().is_success());
+    }
+
+    /// Every call the simulated provider received for one account.
+    pub async fn calls(&self, account: &str) -> Vec<Value> {
+        let r = self.http.get(format!("{}/_sim/calls?account={account}", self.sim)).send().await.unwrap();
+        r.json::<Vec<Value>>().await.unwrap()
+    }
+
+    pub async fn calls_for_delivery(&self, delivery_id: &str) -> Vec<Value> {
+        let r = self.http.get(format!("{}/_sim/calls", self.sim)).send().await.unwrap();
+        r.json::<Vec<Value>>().await.unwrap().into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
+    }
+
+    pub fn json_post(body: &str, profiles: &[&str]) -> Value {
+        json!({"post": {"body": body}, "profiles": profiles})
+    }
+}
+
+impl Drop for Stack {
+    fn drop(&mut self) {
+        for (_, child) in self.children.iter_mut() {
+            let _ = child.start_kill();
+        }
+        // Drop the database from a plain thread: this may run inside the test's runtime.
+        let db = self.db_name.clone();
+        let _ = std::thread::spawn(move || {
+            let _ = std::process::Command::new("psql")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+                .arg(format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        })
+        .join();
+    }
+}
