@@ -10,6 +10,7 @@ use tokio::process::{Child, Command};
 use crate::Proxy;
 
 const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+const DEMO_WORKSPACE: &str = "00000000-0000-4000-8000-00000000d3e0";
 
 #[derive(Clone)]
 pub struct Options {
@@ -34,6 +35,8 @@ pub struct Stack {
     pub http: reqwest::Client,
     children: Vec<(String, Child)>,
     logs: PathBuf,
+    env: Vec<(String, String)>,
+    worker_env: Vec<(String, String)>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -74,23 +77,22 @@ impl Stack {
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             children: Vec::new(),
             logs,
+            env: env.clone(),
+            worker_env: Vec::new(),
         };
         stack.sim = stack.spawn("provider-sim", &[], &env, &[("POSTMANTIS_SIM_ADDR", "127.0.0.1:0")]).await;
         stack.cli(&["migrate"], &env).await;
         let seeded = stack.cli(&["seed-demo"], &env).await;
         stack.key = seeded.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned();
         stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &[("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")]).await;
-        let sim = stack.sim.clone();
-        let gw = stack.gateway.clone();
-        let timeout = opts.provider_timeout_ms.to_string();
-        let worker_env = [
-            ("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL", sim.as_str()),
-            ("POSTMANTIS_PROVIDERS__TIMEOUT_MS", timeout.as_str()),
-            ("POSTMANTIS_MEDIA_BASE_URL", gw.as_str()),
+        stack.worker_env = vec![
+            ("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL".into(), stack.sim.clone()),
+            ("POSTMANTIS_PROVIDERS__TIMEOUT_MS".into(), opts.provider_timeout_ms.to_string()),
+            ("POSTMANTIS_MEDIA_BASE_URL".into(), stack.gateway.clone()),
         ];
-        let health = vec![
+        let health = [
             stack.spawn("scheduler", &[], &env, &[]).await,
-            stack.spawn("delivery-worker", &[], &env, &worker_env).await,
+            stack.start_worker_process().await,
             stack.spawn("media-ingest", &[], &env, &[("POSTMANTIS_ALLOW_PRIVATE_URLS", "true")]).await,
         ];
         for url in health.iter().chain([&stack.gateway]) {
@@ -147,6 +149,18 @@ impl Stack {
         }
     }
 
+    async fn start_worker_process(&mut self) -> String {
+        let (env, extra) = (self.env.clone(), self.worker_env.clone());
+        let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        self.spawn("delivery-worker", &[], &env, &extra).await
+    }
+
+    /// Starts another delivery-worker (after a kill, or to scale out) and waits until it is ready.
+    pub async fn start_worker(&mut self) {
+        let url = self.start_worker_process().await;
+        self.wait_ready(&url).await;
+    }
+
     /// Kills one service (SIGKILL).
     pub async fn kill(&mut self, bin: &str) {
         for (name, child) in self.children.iter_mut() {
@@ -183,6 +197,14 @@ impl Stack {
 
     pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         self.call(Method::POST, path, Some(body)).await
+    }
+
+    /// Mints a key in the demo workspace with `api-gateway create-key` and these flags.
+    pub async fn create_key(&self, flags: &[&str]) -> String {
+        let mut args = vec!["create-key", "--workspace", DEMO_WORKSPACE];
+        args.extend_from_slice(flags);
+        let out = self.cli(&args, &self.env).await;
+        out.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned()
     }
 
     /// The demo profile id of a provider.

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use crate::{auth, config::Config};
 
 /// The demo workspace has a fixed id so `make run` reuses it across restarts.
-pub const DEMO_WORKSPACE: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_00000000d3e0);
+pub const DEMO_WORKSPACE: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_d3e0);
 
 #[derive(clap::Args)]
 pub struct KeyArgs {

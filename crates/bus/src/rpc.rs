@@ -16,13 +16,15 @@ use uuid::Uuid;
 use crate::{Bus, BusError, BusHandle, Incoming, client::properties};
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Vec<u8>>>>>;
+/// The connection a reply queue was declared on, and its name.
+type ReplyQueue = Arc<tokio::sync::Mutex<Option<(Arc<Bus>, String)>>>;
 
 /// One reply queue per connection (exclusive, server-named); replies are matched to
 /// callers by correlation id.
 #[derive(Clone)]
 pub struct RpcClient {
     bus: BusHandle,
-    reply_queue: Arc<tokio::sync::Mutex<Option<(Arc<Bus>, String)>>>,
+    reply_queue: ReplyQueue,
     pending: Pending,
 }
 

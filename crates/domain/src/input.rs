@@ -336,6 +336,7 @@ pub fn parse_publish(v: Option<&Value>) -> Result<Option<DateTime<Utc>>, Vec<Fie
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
     use serde_json::json;

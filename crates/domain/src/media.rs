@@ -19,6 +19,7 @@ pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::sniff;
 

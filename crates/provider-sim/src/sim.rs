@@ -166,24 +166,21 @@ async fn publish(
                 .json(json!({"error": {"message": "Rate limit exceeded"}}))
         }
         Verdict::Delay(ms) => {
+            // Recorded on arrival, so a test sees the call while it is still in flight.
+            record("published");
             tokio::time::sleep(Duration::from_millis(ms)).await;
-            created(&sim, &provider, &account, key.clone(), &body, &record)
+            created(&sim, &provider, &account, key.clone(), &body)
         }
-        Verdict::Publish => created(&sim, &provider, &account, key.clone(), &body, &record),
+        Verdict::Publish => {
+            record("published");
+            created(&sim, &provider, &account, key.clone(), &body)
+        }
     }
 }
 
-fn created(
-    sim: &Sim,
-    provider: &str,
-    account: &str,
-    key: Option<String>,
-    body: &Value,
-    record: &dyn Fn(&str),
-) -> HttpResponse {
+fn created(sim: &Sim, provider: &str, account: &str, key: Option<String>, body: &Value) -> HttpResponse {
     let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
     let url = format!("{}/{provider}/{account}/posts/{id}", sim.base_url);
-    record("published");
     sim.state.lock().publishes.push(Publish {
         id: id.clone(),
         url: url.clone(),
