@@ -9,7 +9,6 @@ use tokio::process::{Child, Command};
 
 use crate::Proxy;
 
-const PG_SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 const DEMO_WORKSPACE: &str = "00000000-0000-4000-8000-00000000d3e0";
 
 #[derive(Clone)]
@@ -32,6 +31,8 @@ pub struct Stack {
     pub key: String,
     pub db_name: String,
     pub broker: Proxy,
+    /// Every service reaches PostgreSQL through this (so a test can cut it).
+    pub database: Proxy,
     pub http: reqwest::Client,
     children: Vec<(String, Child)>,
     logs: PathBuf,
@@ -57,8 +58,9 @@ impl Stack {
         std::fs::create_dir_all(&logs).unwrap();
         let storage = logs.join("media");
         let broker = Proxy::start("127.0.0.1:5672").await;
+        let database = Proxy::start("127.0.0.1:5432").await;
         let env: Vec<(String, String)> = vec![
-            ("POSTMANTIS_DATABASE_URL".into(), format!("{PG_SERVER}/{db_name}")),
+            ("POSTMANTIS_DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{}/{db_name}", database.port)),
             ("POSTMANTIS_DB_POOL_SIZE".into(), "4".into()),
             ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{}/%2f", broker.port)),
             ("POSTMANTIS_BUS__PREFIX".into(), format!("e2e.{id}.")),
@@ -74,6 +76,7 @@ impl Stack {
             key: String::new(),
             db_name,
             broker,
+            database,
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
             children: Vec::new(),
             logs,

@@ -145,3 +145,36 @@ async fn a_worker_killed_mid_delivery_is_replaced_without_a_second_public_post()
     assert_eq!(publishes.len(), 1, "exactly one public post");
     assert_eq!(done["deliveries"][0]["provider_post_id"], publishes[0]["id"]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_postgresql_is_gone_the_api_answers_503_and_every_service_recovers() {
+    let s = Stack::start("db-down").await;
+    let x = s.profile("x").await;
+    let before = s.create(Stack::json_post("before the outage", &[&x])).await;
+    s.wait_status(before["id"].as_str().unwrap(), "completed").await;
+
+    s.database.cut();
+    let (status, v) = s.post("/api/posts", Stack::json_post("during the outage", &[&x])).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "an uncommitted post must never look accepted: {v}");
+    assert_eq!(v["code"], "service_unavailable");
+    let resp = s.http.get(format!("{}/api/posts", s.gateway)).bearer_auth(&s.key).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(resp.headers().get("retry-after").is_some());
+
+    s.database.restore();
+    // The pools drop their dead connections and the services carry on by themselves.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let after = loop {
+        let (status, v) = s.post("/api/posts", Stack::json_post("after the outage", &[&x])).await;
+        if status == StatusCode::CREATED {
+            break v["data"].clone();
+        }
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+        assert!(std::time::Instant::now() < deadline, "the gateway never recovered");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let done = s.wait_status(after["id"].as_str().unwrap(), "completed").await;
+    assert_eq!(done["deliveries"][0]["status"], "published");
+    let (_, list) = s.get("/api/posts").await;
+    assert_eq!(list["meta"]["total"], 2, "the refused post left nothing behind");
+}

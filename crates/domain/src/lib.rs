@@ -2,6 +2,7 @@
 //! validation of post input and the versioned messages that travel between services.
 //! No IO and no framework types live here.
 
+pub mod contract;
 pub mod input;
 pub mod media;
 pub mod messages;

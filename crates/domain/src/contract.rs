@@ -1,0 +1,87 @@
+//! The queue contract as data: every message type with its channel and one example, as
+//! committed in `proto/messages.json` for services deployed on their own.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use crate::messages::*;
+use crate::{DeliveryStatus, Provider};
+
+/// Every message type with its channel and an example.
+pub fn contract() -> serde_json::Value {
+    use serde_json::json;
+    let id = |n: u128| Uuid::from_u128(n);
+    let at = DateTime::parse_from_rfc3339("2026-03-27T10:30:00Z").map(|t| t.with_timezone(&Utc)).ok();
+    fn entry<M: Message>(channel: &str, routing_key: &str, example: &M) -> (String, serde_json::Value) {
+        (
+            M::TYPE.to_owned(),
+            json!({"channel": channel, "routing_key": routing_key, "example": serde_json::to_value(example).unwrap_or_default()}),
+        )
+    }
+    let events = "exchange postmantis.events (topic)";
+    let entries = [
+        entry(events, PostAcceptedV1::ROUTING_KEY, &PostAcceptedV1 { post_id: id(1), workspace_id: id(2) }),
+        entry(events, PostScheduledV1::ROUTING_KEY, &PostScheduledV1 { post_id: id(1), scheduled_at: at }),
+        entry(events, PostCompletedV1::ROUTING_KEY, &PostCompletedV1 { post_id: id(1) }),
+        entry(events, PostCanceledV1::ROUTING_KEY, &PostCanceledV1 { post_id: id(1) }),
+        entry(
+            events,
+            DeliverySettledV1::ROUTING_KEY,
+            &DeliverySettledV1 { delivery_id: id(3), post_id: id(1), status: DeliveryStatus::Published },
+        ),
+        entry(
+            "exchange postmantis.deliveries (direct), or postmantis.retry (fanout, after the retry delay)",
+            "<provider id>",
+            &DeliveryRequestedV1 { delivery_id: id(3), post_id: id(1), provider: Provider::X, attempt: 1 },
+        ),
+        entry(
+            "queue scheduler.rpc (request, reply_to + correlation_id)",
+            "",
+            &SchedulerCommandV1::UpdateScheduled {
+                post_id: id(1),
+                body: Some(Some("new words".into())),
+                scheduled_at: Some(None),
+                provider_options: None,
+                media: Some(vec![MediaRefV1 { asset_id: id(4), alt: Some("a dot".into()) }]),
+            },
+        ),
+        entry(
+            "reply to scheduler.rpc",
+            "",
+            &CommandReplyV1::Conflict { detail: "Delivery has already started.".into() },
+        ),
+        entry(
+            "queue media-ingest.rpc (request, reply_to + correlation_id)",
+            "",
+            &IngestRemoteV1 { workspace_id: id(2), url: "https://example.com/card.png".into() },
+        ),
+        entry(
+            "reply to media-ingest.rpc",
+            "",
+            &IngestReplyV1::Ingested { asset_id: id(4), content_type: "image/png".into(), size_bytes: 481_233 },
+        ),
+    ];
+    serde_json::Value::Object(entries.into_iter().collect())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    /// `proto/messages.json` is the contract between independently deployed services;
+    /// run with `UPDATE_PROTO=1` after a deliberate change.
+    #[test]
+    fn proto_messages_json_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/messages.json");
+        let current = serde_json::to_string_pretty(&contract()).unwrap() + "\n";
+        if std::env::var("UPDATE_PROTO").is_ok() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert_eq!(
+            committed, current,
+            "the message contract drifted from proto/messages.json (UPDATE_PROTO=1 to accept)"
+        );
+    }
+}
