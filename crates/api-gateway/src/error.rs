@@ -103,14 +103,15 @@ impl From<diesel::result::Error> for ApiError {
 
 impl From<bus::BusError> for ApiError {
     fn from(e: bus::BusError) -> Self {
+        tracing::warn!(error = %e, "message bus");
         match e {
             bus::BusError::Decode(d) => ApiError::Internal(d),
-            other => {
-                tracing::warn!(error = %other, "message bus");
-                ApiError::Unavailable(
-                    "A PostMantis service did not answer in time; nothing was changed. Retry shortly.".into(),
-                )
-            }
+            // Delivered but unanswered: the owner may still apply it, so say so.
+            bus::BusError::Timeout(_) => ApiError::Unavailable(
+                "A PostMantis service did not answer in time; the change may still be applied. Read the post before retrying."
+                    .into(),
+            ),
+            _ => ApiError::Unavailable("A PostMantis service is unreachable; nothing was changed. Retry shortly.".into()),
         }
     }
 }

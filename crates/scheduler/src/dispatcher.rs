@@ -20,7 +20,8 @@ pub async fn run(ctx: Arc<Ctx>, config: Config) {
     loop {
         let sleep_for = match tick(&ctx, config.dispatch_batch).await {
             Ok(Tick::More) => continue,
-            Ok(Tick::NextIn(d)) => d.min(poll),
+            // The floor keeps a due post that another replica holds locked from spinning us.
+            Ok(Tick::NextIn(d)) => d.clamp(Duration::from_millis(2), poll),
             Err(e) => {
                 tracing::warn!(error = %e, "dispatch failed; retrying");
                 Duration::from_millis(500)
