@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 
 : "${CARGO_TARGET_DIR:=/var/tmp/postmantis-target}"
 export CARGO_TARGET_DIR
-BIN="$CARGO_TARGET_DIR/debug"
+# PROFILE=release runs optimised binaries (slower first build, much faster service).
+PROFILE="${PROFILE:-debug}"
+BIN="$CARGO_TARGET_DIR/$PROFILE"
+BUILD_FLAGS=()
+[ "$PROFILE" = release ] && BUILD_FLAGS=(--release)
 RUN=.run
 mkdir -p "$RUN/logs" "$RUN/media"
 
@@ -17,7 +21,7 @@ GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:8080}"
 SIM_ADDR="${SIM_ADDR:-127.0.0.1:8090}"
 
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
-cargo build --quiet --bin api-gateway --bin scheduler --bin delivery-worker --bin media-ingest --bin provider-sim
+cargo build --quiet "${BUILD_FLAGS[@]}" --bin api-gateway --bin scheduler --bin delivery-worker --bin media-ingest --bin provider-sim
 
 "$BIN/api-gateway" migrate
 

@@ -34,6 +34,25 @@ pub struct Bus {
     pub config: BusConfig,
 }
 
+/// A sent message whose confirm has not arrived yet.
+pub struct PendingConfirm {
+    confirm: lapin::PublisherConfirm,
+    exchange: String,
+    routing_key: String,
+}
+
+impl PendingConfirm {
+    pub async fn confirmed(self) -> Result<(), BusError> {
+        match self.confirm.await? {
+            Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
+            Confirmation::Ack(Some(_)) => {
+                Err(BusError::Unroutable { exchange: self.exchange, routing_key: self.routing_key })
+            }
+            Confirmation::Nack(_) => Err(BusError::Nacked),
+        }
+    }
+}
+
 /// A message as a consumer sees it.
 pub struct Incoming {
     pub delivery: lapin::message::Delivery,
@@ -87,15 +106,16 @@ impl Bus {
         &self.conn
     }
 
-    /// Publishes and waits for the broker's confirm. `mandatory` makes an unroutable
-    /// message an error instead of a silent drop.
-    pub async fn publish_raw(
+    /// Sends a message and returns the broker's pending confirm; `mandatory` makes an
+    /// unroutable message an error instead of a silent drop. Awaiting confirms after a
+    /// whole batch was sent saves one round trip per message.
+    pub async fn start_publish(
         &self,
         exchange: &str,
         routing_key: &str,
         payload: &[u8],
         props: BasicProperties,
-    ) -> Result<(), BusError> {
+    ) -> Result<PendingConfirm, BusError> {
         let confirm = self
             .publisher
             .basic_publish(
@@ -105,15 +125,19 @@ impl Bus {
                 payload,
                 props,
             )
-            .await?
             .await?;
-        match confirm {
-            Confirmation::Ack(None) | Confirmation::NotRequested => Ok(()),
-            Confirmation::Ack(Some(_)) => {
-                Err(BusError::Unroutable { exchange: exchange.into(), routing_key: routing_key.into() })
-            }
-            Confirmation::Nack(_) => Err(BusError::Nacked),
-        }
+        Ok(PendingConfirm { confirm, exchange: exchange.to_owned(), routing_key: routing_key.to_owned() })
+    }
+
+    /// Publishes and waits for the broker's confirm.
+    pub async fn publish_raw(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        payload: &[u8],
+        props: BasicProperties,
+    ) -> Result<(), BusError> {
+        self.start_publish(exchange, routing_key, payload, props).await?.confirmed().await
     }
 
     pub async fn publish<M: Message>(&self, exchange: &str, routing_key: &str, msg: &M) -> Result<(), BusError> {

@@ -44,16 +44,25 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
     let mut conn = pool.get().await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
         let rows = outbox::lock_batch(conn, 200).await?;
-        let mut sent = Vec::with_capacity(rows.len());
+        let mut in_flight = Vec::with_capacity(rows.len());
         let mut first_error = None;
         for row in &rows {
             let props = properties(&row.message_type, row.message_id)
                 .with_message_id(ShortString::from(row.message_id.to_string().as_str()));
             let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
-            match bus.publish_raw(&row.exchange, &row.routing_key, &body, props).await {
-                Ok(()) => sent.push(row.id),
+            match bus.start_publish(&row.exchange, &row.routing_key, &body, props).await {
+                Ok(confirm) => in_flight.push((row.id, confirm)),
                 Err(e) => {
-                    // Keep the row (its queue may not be declared yet); send the rest.
+                    first_error.get_or_insert(e);
+                }
+            }
+        }
+        let mut sent = Vec::with_capacity(in_flight.len());
+        for (id, confirm) in in_flight {
+            match confirm.confirmed().await {
+                Ok(()) => sent.push(id),
+                // Kept (its queue may not be declared yet); the rest of the batch goes on.
+                Err(e) => {
                     first_error.get_or_insert(e);
                 }
             }

@@ -31,6 +31,8 @@ enum Outcome {
 }
 
 async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
+    let started = std::time::Instant::now();
+    let mut provider_ms = 0u128;
     let mut conn = ctx.pool.get().await?;
     let Some(task) = deliveries::load_task(&mut conn, t.delivery_id).await? else {
         return Ok(()); // the post is gone (a deleted draft never has tasks): nothing to do
@@ -81,14 +83,32 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         };
         // No database connection is held across the provider call.
         drop(conn);
-        match ctx.providers.publish(&req).await {
+        let call = std::time::Instant::now();
+        let result = ctx.providers.publish(&req).await;
+        provider_ms = call.elapsed().as_millis();
+        match result {
             Ok(p) => Outcome::Published(p),
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
             Err(e) if t.attempt < ctx.config.max_attempts => Outcome::RetryLater(e.to_string()),
             Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.attempt)),
         }
     };
-    settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await
+    let outcome_name = match &outcome {
+        Outcome::Published(_) => "published",
+        Outcome::Failed(_) => "failed",
+        Outcome::RetryLater(_) => "retry_later",
+    };
+    settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await?;
+    tracing::info!(
+        delivery_id = %t.delivery_id,
+        provider = %t.provider,
+        attempt = t.attempt,
+        outcome = outcome_name,
+        provider_ms,
+        total_ms = started.elapsed().as_millis(),
+        "delivery handled"
+    );
+    Ok(())
 }
 
 async fn settle(
