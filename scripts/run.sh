@@ -33,12 +33,13 @@ start() { # name, command...
 : >"$RUN/pids"
 start provider-sim env POSTMANTIS_SIM_ADDR="$SIM_ADDR" "$BIN/provider-sim"
 start api-gateway env POSTMANTIS_HTTP_ADDR="$GATEWAY_ADDR" POSTMANTIS_PUBLIC_URL="http://$GATEWAY_ADDR" \
-  POSTMANTIS_STORAGE_DIR="$RUN/media" "$BIN/api-gateway" serve
+  POSTMANTIS_STORAGE__DIR="$RUN/media" "$BIN/api-gateway" serve
 start scheduler env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/scheduler"
 start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL="http://$SIM_ADDR" \
   POSTMANTIS_MEDIA_BASE_URL="http://$GATEWAY_ADDR" "$BIN/delivery-worker"
-start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE_DIR="$RUN/media" \
-  POSTMANTIS_ALLOW_PRIVATE_URLS=true "$BIN/media-ingest"
+# The demo imports media from provider-sim on loopback, so that one host is allow-listed.
+start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE__DIR="$RUN/media" \
+  POSTMANTIS_REMOTE_ALLOW_HOSTS=127.0.0.1 "$BIN/media-ingest"
 
 for _ in $(seq 1 100); do
   curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null 2>&1 && break

@@ -17,11 +17,20 @@ pub struct Options {
     pub retry_delay_ms: u64,
     /// How long the worker waits for a provider answer.
     pub provider_timeout_ms: u64,
+    /// Loopback hosts media-ingest may fetch from ("" refuses them all).
+    pub remote_allow_hosts: &'static str,
+    /// When unused imported media are swept.
+    pub orphan_grace_s: i64,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Self { retry_delay_ms: 1_000, provider_timeout_ms: 2_000 }
+        Self {
+            retry_delay_ms: 1_000,
+            provider_timeout_ms: 2_000,
+            remote_allow_hosts: "127.0.0.1",
+            orphan_grace_s: 3600,
+        }
     }
 }
 
@@ -30,6 +39,8 @@ pub struct Stack {
     pub sim: String,
     pub key: String,
     pub db_name: String,
+    /// The local object store's directory.
+    pub media_dir: PathBuf,
     pub broker: Proxy,
     /// Every service reaches PostgreSQL through this (so a test can cut it).
     pub database: Proxy,
@@ -57,6 +68,7 @@ impl Stack {
         let logs = bin_dir().join("e2e-logs").join(format!("{name}-{id}"));
         std::fs::create_dir_all(&logs).unwrap();
         let storage = logs.join("media");
+        let media_dir = storage.clone();
         let broker = Proxy::start("127.0.0.1:5672").await;
         let database = Proxy::start("127.0.0.1:5432").await;
         let env: Vec<(String, String)> = vec![
@@ -67,7 +79,9 @@ impl Stack {
             ("POSTMANTIS_BUS__RETRY_DELAY_MS".into(), opts.retry_delay_ms.to_string()),
             ("POSTMANTIS_BUS__QUEUE_EXPIRES_MS".into(), "600000".into()),
             ("POSTMANTIS_HEALTH_ADDR".into(), "127.0.0.1:0".into()),
-            ("POSTMANTIS_STORAGE_DIR".into(), storage.display().to_string()),
+            ("POSTMANTIS_STORAGE__DIR".into(), storage.display().to_string()),
+            ("POSTMANTIS_ORPHAN_GRACE_S".into(), opts.orphan_grace_s.to_string()),
+            ("POSTMANTIS_JANITOR_INTERVAL_MS".into(), "500".into()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
         let mut stack = Stack {
@@ -75,6 +89,7 @@ impl Stack {
             sim: String::new(),
             key: String::new(),
             db_name,
+            media_dir,
             broker,
             database,
             http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
@@ -96,7 +111,7 @@ impl Stack {
         let health = [
             stack.spawn("scheduler", &[], &env, &[]).await,
             stack.start_worker_process().await,
-            stack.spawn("media-ingest", &[], &env, &[("POSTMANTIS_ALLOW_PRIVATE_URLS", "true")]).await,
+            stack.spawn("media-ingest", &[], &env, &[("POSTMANTIS_REMOTE_ALLOW_HOSTS", opts.remote_allow_hosts)]).await,
         ];
         for url in health.iter().chain([&stack.gateway]) {
             stack.wait_ready(url).await;
@@ -208,6 +223,38 @@ impl Stack {
         args.extend_from_slice(flags);
         let out = self.cli(&args, &self.env).await;
         out.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned()
+    }
+
+    /// Runs SQL in this stack's database and returns psql's unaligned output.
+    pub fn sql(&self, query: &str) -> String {
+        let out = std::process::Command::new("psql")
+            .args(["-h", "127.0.0.1", "-U", "postgres", "-d", &self.db_name, "-Atqc", query])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    /// Files in the object store (assets and staging), to prove nothing was left behind.
+    pub fn stored_files(&self) -> Vec<String> {
+        fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+            for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() { walk(&p, out) } else { out.push(p.display().to_string()) }
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.media_dir, &mut out);
+        out.sort();
+        out
+    }
+
+    /// A second workspace with its own write key.
+    pub async fn other_workspace(&self) -> String {
+        let out = self.cli(&["create-workspace", "--name", "Other"], &self.env).await;
+        let ws = out.lines().find_map(|l| l.strip_prefix("Workspace: ")).unwrap().trim().to_owned();
+        let key = self.cli(&["create-key", "--workspace", &ws], &self.env).await;
+        key.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned()
     }
 
     /// The demo profile id of a provider.

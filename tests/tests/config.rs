@@ -19,7 +19,7 @@ async fn the_example_configuration_loads_in_every_service() {
             .args(["--config", example])
             .env("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")
             .env("POSTMANTIS_HEALTH_ADDR", "127.0.0.1:0")
-            .env("POSTMANTIS_STORAGE_DIR", std::env::temp_dir().join("pm-example-media"))
+            .env("POSTMANTIS_STORAGE__DIR", std::env::temp_dir().join("pm-example-media"))
             .env("POSTMANTIS_BUS__PREFIX", &prefix)
             .env("POSTMANTIS_BUS__QUEUE_EXPIRES_MS", "60000")
             .stdout(std::process::Stdio::piped())

@@ -79,7 +79,9 @@ async fn three_thrown_attempts_settle_failed_with_exactly_three_calls() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timeout_counts_as_a_thrown_attempt() {
-    let s = Stack::start_with("timeout", Options { retry_delay_ms: 500, provider_timeout_ms: 500 }).await;
+    let s =
+        Stack::start_with("timeout", Options { retry_delay_ms: 500, provider_timeout_ms: 500, ..Options::default() })
+            .await;
     let x = s.profile("x").await;
     s.fault("demo-x", json!({"mode": "timeout", "times": 1, "delay_ms": 3000})).await;
     let p = s.create(Stack::json_post("slow provider", &[&x])).await;

@@ -14,6 +14,7 @@ pub struct AppState {
     pub rpc: RpcClient,
     pub names: bus::Names,
     pub relay_wake: Arc<Notify>,
+    pub storage: storage::Storage,
     pub config: Config,
 }
 
@@ -34,6 +35,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         bus: bus.clone(),
         names: bus::Names::new(&config.common.bus.prefix),
         relay_wake: Arc::new(Notify::new()),
+        storage: storage::Storage::from_config(&config.storage)?,
         config: config.clone(),
     });
     tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
@@ -46,6 +48,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .service(web::scope("/api/v1").configure(routes::api))
             .service(web::scope("/api").configure(routes::api))
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
+            .route("/uploads/{id}", web::put().to(routes::uploads::receive))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
             .default_service(web::to(|| async {

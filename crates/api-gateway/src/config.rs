@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use storage::StorageConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -11,7 +12,11 @@ pub struct Config {
     /// empty: the address it listens on.
     pub public_url: String,
     /// Where owned media are stored (shared with media-ingest).
-    pub storage_dir: String,
+    pub storage: StorageConfig,
+    /// Largest file an upload session or a multipart part may carry.
+    pub max_upload_bytes: u64,
+    /// How long an upload session accepts bytes.
+    pub upload_ttl_s: i64,
     /// How long the gateway waits for the scheduler to answer a cancel or edit.
     pub command_timeout_ms: u64,
     /// How long the gateway waits for media-ingest to own one remote file.
@@ -26,7 +31,9 @@ impl Default for Config {
             common: bus::service::Common::default(),
             http_addr: "127.0.0.1:8080".into(),
             public_url: String::new(),
-            storage_dir: "./.run/media".into(),
+            storage: StorageConfig::default(),
+            max_upload_bytes: 1024 * 1024 * 1024,
+            upload_ttl_s: 3600,
             command_timeout_ms: 10_000,
             ingest_timeout_ms: 30_000,
             max_body_bytes: 1024 * 1024,

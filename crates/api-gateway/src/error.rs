@@ -19,6 +19,8 @@ pub enum ApiError {
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
+    UploadNotReady(String),
+    #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
     PayloadTooLarge(String),
@@ -37,6 +39,13 @@ impl ApiError {
         ApiError::NotFound {
             code: "post_not_found",
             detail: "Post was not found for the authenticated account.".into(),
+        }
+    }
+
+    pub fn upload_not_found() -> Self {
+        ApiError::NotFound {
+            code: "upload_not_found",
+            detail: "Upload was not found for the authenticated account.".into(),
         }
     }
 
@@ -60,8 +69,14 @@ impl ApiError {
             ApiError::NotFound { code: "profile_not_found", .. } => {
                 (StatusCode::NOT_FOUND, "profile-not-found", "Profile not found", "profile_not_found")
             }
+            ApiError::NotFound { code: "upload_not_found", .. } => {
+                (StatusCode::NOT_FOUND, "upload-not-found", "Upload not found", "upload_not_found")
+            }
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found", "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict", "conflict"),
+            ApiError::UploadNotReady(_) => {
+                (StatusCode::CONFLICT, "upload-not-ready", "Upload not ready", "upload_not_ready")
+            }
             ApiError::UnsupportedMediaType(_) => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported-media-type",
@@ -98,6 +113,18 @@ impl From<StoreError> for ApiError {
 impl From<diesel::result::Error> for ApiError {
     fn from(e: diesel::result::Error) -> Self {
         StoreError::Db(e).into()
+    }
+}
+
+impl From<storage::StorageError> for ApiError {
+    fn from(e: storage::StorageError) -> Self {
+        match e {
+            storage::StorageError::TooLarge { max } => {
+                ApiError::PayloadTooLarge(format!("The file is larger than {max} bytes."))
+            }
+            storage::StorageError::Source(why) => ApiError::field("", format!("the body could not be read: {why}")),
+            other => ApiError::Internal(other.to_string()),
+        }
     }
 }
 

@@ -32,6 +32,11 @@ enum Command {
     SeedDemo,
     /// Create an API key and print it (shown once; only its hash is stored).
     CreateKey(seed::KeyArgs),
+    /// Create an empty workspace and print its id.
+    CreateWorkspace {
+        #[arg(long)]
+        name: String,
+    },
 }
 
 #[tokio::main]
@@ -61,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
         }
         Command::SeedDemo => seed::demo(&config).await?,
         Command::CreateKey(args) => seed::create_key(&config, args).await?,
+        Command::CreateWorkspace { name } => seed::create_workspace(&config, &name).await?,
     }
     Ok(())
 }

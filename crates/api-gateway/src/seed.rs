@@ -60,6 +60,15 @@ pub async fn create_key(config: &Config, args: KeyArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+pub async fn create_workspace(config: &Config, name: &str) -> anyhow::Result<()> {
+    let pool = store::connect_pool(&config.common.database_url, 1)?;
+    let mut conn = pool.get().await?;
+    let id = Uuid::now_v7();
+    store::workspaces::insert(&mut conn, id, name).await?;
+    println!("Workspace: {id}");
+    Ok(())
+}
+
 pub async fn demo(config: &Config) -> anyhow::Result<()> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;

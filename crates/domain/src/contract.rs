@@ -53,12 +53,12 @@ pub fn contract() -> serde_json::Value {
         entry(
             "queue media-ingest.rpc (request, reply_to + correlation_id)",
             "",
-            &IngestRemoteV1 { workspace_id: id(2), url: "https://example.com/card.png".into() },
+            &MediaCommandV1::IngestRemote { workspace_id: id(2), url: "https://example.com/card.png".into() },
         ),
         entry(
             "reply to media-ingest.rpc",
             "",
-            &IngestReplyV1::Ingested { asset_id: id(4), content_type: "image/png".into(), size_bytes: 481_233 },
+            &MediaReplyV1::Ingested { asset_id: id(4), content_type: "image/png".into(), size_bytes: 481_233 },
         ),
     ];
     serde_json::Value::Object(entries.into_iter().collect())

@@ -126,24 +126,43 @@ impl Message for CommandReplyV1 {
     const TYPE: &'static str = "command.reply.v1";
 }
 
-/// The gateway asks media-ingest to own a remote file before it accepts a post.
+/// What the gateway asks of media-ingest, which alone creates assets and owns media status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IngestRemoteV1 {
-    pub workspace_id: Uuid,
-    pub url: String,
+#[serde(tag = "command", rename_all = "snake_case")]
+pub enum MediaCommandV1 {
+    /// Fetch a remote file into owned storage before a post is accepted.
+    IngestRemote { workspace_id: Uuid, url: String },
+    /// Verify bytes the gateway staged (a multipart file) and make them an asset.
+    IngestStaged { workspace_id: Uuid, staged_id: Uuid, filename: Option<String> },
+    /// Verify an upload session's bytes against what was declared.
+    CompleteUpload { upload_id: Uuid },
+    /// Remove assets made for a request whose post was not accepted.
+    Discard { asset_ids: Vec<Uuid> },
 }
-impl Message for IngestRemoteV1 {
-    const TYPE: &'static str = "media.ingest_remote.v1";
+impl Message for MediaCommandV1 {
+    const TYPE: &'static str = "media.command.v1";
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
-pub enum IngestReplyV1 {
-    Ingested { asset_id: Uuid, content_type: String, size_bytes: i64 },
-    Refused { message: String },
+pub enum MediaReplyV1 {
+    Ingested {
+        asset_id: Uuid,
+        content_type: String,
+        size_bytes: i64,
+    },
+    /// The bytes are not there yet (an upload not PUT).
+    NotReady {
+        detail: String,
+    },
+    /// The input can never become an asset; `message` says why.
+    Refused {
+        message: String,
+    },
+    Done,
 }
-impl Message for IngestReplyV1 {
-    const TYPE: &'static str = "media.ingest_reply.v1";
+impl Message for MediaReplyV1 {
+    const TYPE: &'static str = "media.reply.v1";
 }
 
 #[cfg(test)]

@@ -1,26 +1,25 @@
 use std::sync::Arc;
 
 use bus::{BusHandle, Role};
+use storage::Storage;
 
 use crate::config::Config;
 
 pub struct Ctx {
     pub pool: store::Pool,
     pub bus: BusHandle,
+    pub storage: Storage,
     pub http: reqwest::Client,
     pub config: Config,
 }
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
-    tokio::fs::create_dir_all(&config.storage_dir).await?;
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let bus = BusHandle::start(config.common.bus.clone(), Role::MediaIngest, "media-ingest");
     let names = bus::Names::new(&config.common.bus.prefix);
-    let http = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_millis(config.fetch_timeout_ms))
-        .redirect(reqwest::redirect::Policy::limited(5))
-        .build()?;
-    let ctx = Arc::new(Ctx { pool: pool.clone(), bus: bus.clone(), http, config: config.clone() });
+    let storage = Storage::from_config(&config.storage)?;
+    let http = crate::fetch::client(&config)?;
+    let ctx = Arc::new(Ctx { pool: pool.clone(), bus: bus.clone(), storage, http, config: config.clone() });
 
     let listener = std::net::TcpListener::bind(&config.health_addr)?;
     telemetry::announce("media-ingest", &listener)?;
@@ -42,6 +41,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let c = c.clone();
         async move { crate::handlers::on_request(&c, m).await }
     }));
+    tokio::spawn(crate::janitor::run(ctx.clone()));
     tokio::signal::ctrl_c().await?;
     tracing::info!("shutting down");
     Ok(())

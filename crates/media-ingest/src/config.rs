@@ -1,4 +1,5 @@
 use serde::{Deserialize, Serialize};
+use storage::StorageConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
@@ -6,12 +7,20 @@ pub struct Config {
     #[serde(flatten)]
     pub common: bus::service::Common,
     pub health_addr: String,
-    /// Where owned assets are written (the gateway serves them from the same place).
-    pub storage_dir: String,
+    /// Where assets live (shared with the gateway).
+    pub storage: StorageConfig,
+    /// Largest remote file fetched.
     pub max_remote_bytes: u64,
+    /// Whole-download deadline for a remote file.
     pub fetch_timeout_ms: u64,
-    /// Allow remote URLs on loopback / private addresses (tests and `make run` only).
-    pub allow_private_urls: bool,
+    pub max_redirects: usize,
+    /// Hosts that may be fetched although they are loopback/private (comma-separated;
+    /// tests and `make run` allow 127.0.0.1). Everything else private is refused.
+    pub remote_allow_hosts: String,
+    /// How often expired upload sessions and unused imported assets are removed.
+    pub janitor_interval_ms: u64,
+    /// An imported or multipart asset no post took is removed after this long.
+    pub orphan_grace_s: i64,
 }
 
 impl Default for Config {
@@ -19,10 +28,19 @@ impl Default for Config {
         Self {
             common: bus::service::Common::default(),
             health_addr: "127.0.0.1:8084".into(),
-            storage_dir: "./.run/media".into(),
+            storage: StorageConfig::default(),
             max_remote_bytes: 100 * 1024 * 1024,
             fetch_timeout_ms: 20_000,
-            allow_private_urls: false,
+            max_redirects: 5,
+            remote_allow_hosts: String::new(),
+            janitor_interval_ms: 60_000,
+            orphan_grace_s: 3600,
         }
+    }
+}
+
+impl Config {
+    pub fn allowed_private_host(&self, host: &str) -> bool {
+        self.remote_allow_hosts.split(',').map(str::trim).any(|h| !h.is_empty() && h.eq_ignore_ascii_case(host))
     }
 }

@@ -1,10 +1,13 @@
-//! media-ingest: owns media status. Turns remote URLs into owned assets before a post is
-//! accepted, and marks a post's media processed when the post moves on.
+//! media-ingest: owns assets and media status. Turns remote URLs, upload sessions and
+//! multipart files into verified, owned assets before a post is accepted, marks a post's
+//! media processed when the post moves on, and removes what was never used.
 
 mod app;
 mod config;
 mod fetch;
 mod handlers;
+mod ingest;
+mod janitor;
 
 use clap::Parser;
 

@@ -32,6 +32,8 @@ struct Call {
     idempotency_key: Option<String>,
     authorization: Option<String>,
     body: Value,
+    /// What the media URLs in the body served when the sim fetched them.
+    media: Vec<Value>,
     outcome: String,
     at: DateTime<Utc>,
 }
@@ -58,10 +60,34 @@ struct State {
 struct Sim {
     state: Mutex<State>,
     base_url: String,
+    http: reqwest::Client,
+}
+
+/// Fetches every `media[].url` like a provider pulling media: size, type and SHA-256.
+async fn fetch_media(http: &reqwest::Client, body: &Value) -> Result<Vec<Value>, String> {
+    use sha2::Digest;
+    let mut out = Vec::new();
+    for m in body.get("media").and_then(Value::as_array).into_iter().flatten() {
+        let url = m.get("url").and_then(Value::as_str).ok_or("a media item has no url")?;
+        let resp = http.get(url).send().await.map_err(|e| format!("could not fetch {url}: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("fetching {url} answered HTTP {}", resp.status().as_u16()));
+        }
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let bytes = resp.bytes().await.map_err(|e| format!("could not read {url}: {e}"))?;
+        out.push(json!({
+            "url": url,
+            "content_type": content_type,
+            "size": bytes.len(),
+            "sha256": hex::encode(sha2::Sha256::digest(&bytes)),
+        }));
+    }
+    Ok(out)
 }
 
 pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
-    let sim = web::Data::new(Sim { state: Mutex::default(), base_url });
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().map_err(std::io::Error::other)?;
+    let sim = web::Data::new(Sim { state: Mutex::default(), base_url, http });
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(sim.clone())
@@ -126,6 +152,14 @@ async fn publish(
         let verdict = if replay.is_some() { Verdict::Publish } else { next_verdict(&mut st, &account) };
         (verdict, replay)
     };
+    let media = match &verdict {
+        Verdict::Publish | Verdict::Delay(_) if replay.is_none() => match fetch_media(&sim.http, &body).await {
+            Ok(m) => m,
+            Err(message) => Vec::from([json!({"error": message})]),
+        },
+        _ => Vec::new(),
+    };
+    let media_error = media.iter().find_map(|m| m.get("error").and_then(Value::as_str).map(str::to_owned));
     let record = |outcome: &str| {
         let mut st = sim.state.lock();
         st.seq += 1;
@@ -137,10 +171,15 @@ async fn publish(
             idempotency_key: key.clone(),
             authorization: header("authorization"),
             body: body.0.clone(),
+            media: media.clone(),
             outcome: outcome.to_owned(),
             at: Utc::now(),
         });
     };
+    if let Some(message) = media_error {
+        record("rejected");
+        return HttpResponse::BadRequest().json(json!({"error": {"code": "media", "message": message}}));
+    }
     if let Some(p) = replay {
         record("replayed");
         return HttpResponse::Ok().json(json!({"id": p.id, "url": p.url}));

@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::{
     Conn, StoreResult,
-    models::{AssetRow, NewAsset},
-    schema::{media_assets, post_media},
+    models::{AssetRow, NewAsset, UploadRow},
+    schema::{media_assets, post_media, uploads},
 };
 
 pub async fn insert_asset(conn: &mut Conn, a: &NewAsset) -> StoreResult<()> {
@@ -34,4 +34,68 @@ pub async fn mark_processed(conn: &mut Conn, post_id: Uuid) -> StoreResult<usize
         .set((post_media::status.eq("processed"), post_media::updated_at.eq(Utc::now())))
         .execute(conn)
         .await?)
+}
+
+pub async fn insert_upload(conn: &mut Conn, u: &UploadRow) -> StoreResult<()> {
+    diesel::insert_into(uploads::table).values(u).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn upload(conn: &mut Conn, id: Uuid) -> StoreResult<Option<UploadRow>> {
+    Ok(uploads::table.find(id).select(UploadRow::as_select()).first(conn).await.optional()?)
+}
+
+pub async fn upload_in_workspace(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<Option<UploadRow>> {
+    Ok(uploads::table
+        .filter(uploads::id.eq(id).and(uploads::workspace_id.eq(workspace_id)))
+        .select(UploadRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// pending → completed; false if it already was.
+pub async fn complete_upload(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let n = diesel::update(uploads::table.filter(uploads::id.eq(id).and(uploads::status.eq("pending"))))
+        .set((uploads::status.eq("completed"), uploads::completed_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// Pending sessions past their expiry, removed here; the caller removes their bytes.
+pub async fn take_expired_uploads(conn: &mut Conn, limit: i64) -> StoreResult<Vec<Uuid>> {
+    let ids: Vec<Uuid> = uploads::table
+        .filter(uploads::status.eq("pending").and(uploads::expires_at.lt(Utc::now())))
+        .select(uploads::id)
+        .limit(limit)
+        .load(conn)
+        .await?;
+    diesel::delete(uploads::table.filter(uploads::id.eq_any(&ids)).filter(uploads::status.eq("pending")))
+        .execute(conn)
+        .await?;
+    Ok(ids)
+}
+
+/// Assets made for one request (imports, multipart files) that no post references and
+/// that are older than `older_than`: removed here; the caller removes their bytes.
+pub async fn take_orphans(
+    conn: &mut Conn,
+    older_than: chrono::Duration,
+    only: Option<&[Uuid]>,
+) -> StoreResult<Vec<AssetRow>> {
+    let cutoff = Utc::now() - older_than;
+    let referenced = post_media::table.select(post_media::asset_id);
+    let mut q = media_assets::table
+        .filter(media_assets::origin.ne("upload"))
+        .filter(media_assets::created_at.lt(cutoff))
+        .filter(diesel::dsl::not(media_assets::id.eq_any(referenced)))
+        .into_boxed();
+    if let Some(ids) = only {
+        q = q.filter(media_assets::id.eq_any(ids.to_vec()));
+    }
+    let rows: Vec<AssetRow> = q.select(AssetRow::as_select()).limit(500).load(conn).await?;
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    diesel::delete(media_assets::table.filter(media_assets::id.eq_any(&ids))).execute(conn).await?;
+    Ok(rows)
 }

@@ -118,6 +118,11 @@ pub struct AssetRow {
     pub sha256: String,
     pub source_url: Option<String>,
     pub created_at: DateTime<Utc>,
+    pub kind: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -130,6 +135,11 @@ pub struct NewAsset {
     pub size_bytes: i64,
     pub sha256: String,
     pub source_url: Option<String>,
+    pub kind: String,
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    pub duration_ms: Option<i64>,
+    pub origin: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -194,4 +204,19 @@ pub struct NewLogEntry {
     pub kind: String,
     pub message: Option<String>,
     pub url: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = uploads)]
+pub struct UploadRow {
+    pub id: Uuid,
+    pub workspace_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub token_hash: String,
+    pub status: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
 }

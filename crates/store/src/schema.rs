@@ -98,6 +98,26 @@ diesel::table! {
         sha256 -> Text,
         source_url -> Nullable<Text>,
         created_at -> Timestamptz,
+        kind -> Text,
+        width -> Nullable<Int4>,
+        height -> Nullable<Int4>,
+        duration_ms -> Nullable<Int8>,
+        origin -> Text,
+    }
+}
+
+diesel::table! {
+    uploads (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -150,6 +170,7 @@ diesel::joinable!(deliveries -> profiles (profile_id));
 diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
 diesel::joinable!(post_media -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
+diesel::joinable!(uploads -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     workspaces,

@@ -5,9 +5,11 @@ use actix_web::web;
 pub mod health;
 pub mod logs;
 pub mod media;
+mod multipart;
 pub mod posts;
 pub mod profiles;
 mod request;
+pub mod uploads;
 
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
@@ -21,5 +23,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}", web::delete().to(posts::delete))
         .route("/posts/{id}/publish", web::post().to(posts::publish))
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
-        .route("/publish/logs", web::get().to(logs::list));
+        .route("/publish/logs", web::get().to(logs::list))
+        .route("/uploads", web::post().to(uploads::create))
+        .route("/uploads/{id}/complete", web::post().to(uploads::complete));
 }

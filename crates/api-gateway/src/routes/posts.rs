@@ -10,7 +10,7 @@ use diesel_async::AsyncConnection;
 use domain::{
     PostStatus, Provider,
     input::{self, FieldError, MediaInput, MediaSource},
-    messages::{CommandReplyV1, IngestRemoteV1, IngestReplyV1, MediaRefV1, PostAcceptedV1, SchedulerCommandV1},
+    messages::{CommandReplyV1, MediaCommandV1, MediaRefV1, MediaReplyV1, PostAcceptedV1, SchedulerCommandV1},
 };
 use serde_json::{Value, json};
 use store::{
@@ -24,7 +24,10 @@ use crate::{
     app::AppState,
     auth::Caller,
     error::{ApiError, ApiResult},
-    routes::request::{QueryPairs, json_body, path_id, read_body, require_json},
+    routes::{
+        multipart,
+        request::{QueryPairs, json_body, path_id, read_body, require_json},
+    },
     views,
 };
 
@@ -56,12 +59,14 @@ async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid]) -
 }
 
 /// Every media input as an owned asset: asset ids must belong to the workspace; remote
-/// URLs are fetched by media-ingest before anything is written.
+/// URLs are fetched by media-ingest before anything is written. Assets made here are
+/// pushed to `created`, so a request that fails later can discard them.
 async fn own_media(
     state: &AppState,
     conn: &mut store::Conn,
     caller: &Caller,
     media: &[MediaInput],
+    created: &mut Vec<Uuid>,
 ) -> ApiResult<Vec<(Uuid, Option<String>)>> {
     let asset_ids: Vec<Uuid> =
         media.iter().filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None }).collect();
@@ -69,8 +74,7 @@ async fn own_media(
     let timeout = Duration::from_millis(state.config.ingest_timeout_ms);
     let queue = state.names.media_rpc();
     let resolved = futures_util::future::join_all(media.iter().enumerate().map(|(i, m)| {
-        let known = &known;
-        let queue = &queue;
+        let (known, queue) = (&known, &queue);
         async move {
             let r: Result<Result<Uuid, FieldError>, bus::BusError> = match &m.source {
                 MediaSource::Asset(id) if known.iter().any(|a| a.id == *id) => Ok(Ok(*id)),
@@ -78,32 +82,56 @@ async fn own_media(
                     Ok(Err(FieldError::new(format!("media[{i}].asset_id"), "no completed upload with this asset id")))
                 }
                 MediaSource::Url(url) => {
-                    let req = IngestRemoteV1 { workspace_id: caller.scope.workspace_id, url: url.clone() };
-                    match state.rpc.call::<_, IngestReplyV1>(queue, &req, timeout).await? {
-                        IngestReplyV1::Ingested { asset_id, .. } => Ok(Ok(asset_id)),
-                        IngestReplyV1::Refused { message } => Ok(Err(FieldError::new(
-                            format!("media[{i}].url"),
-                            format!("could not be ingested: {message}"),
-                        ))),
-                    }
+                    let cmd =
+                        MediaCommandV1::IngestRemote { workspace_id: caller.scope.workspace_id, url: url.clone() };
+                    state.rpc.call::<_, MediaReplyV1>(queue, &cmd, timeout).await.map(|reply| match reply {
+                        MediaReplyV1::Ingested { asset_id, .. } => Ok(asset_id),
+                        MediaReplyV1::Refused { message } | MediaReplyV1::NotReady { detail: message } => {
+                            Err(FieldError::new(format!("media[{i}].url"), format!("could not be ingested: {message}")))
+                        }
+                        MediaReplyV1::Done => Err(FieldError::new(format!("media[{i}].url"), "could not be ingested")),
+                    })
                 }
             };
-            r
+            (r, matches!(m.source, MediaSource::Url(_)))
         }
     }))
     .await;
     let mut owned = Vec::with_capacity(media.len());
     let mut errors = Vec::new();
-    for (r, m) in resolved.into_iter().zip(media) {
-        match r.map_err(ApiError::from)? {
-            Ok(id) => owned.push((id, m.alt.clone())),
-            Err(e) => errors.push(e),
+    let mut unavailable = None;
+    for ((r, imported), m) in resolved.into_iter().zip(media) {
+        match r {
+            Ok(Ok(id)) => {
+                if imported {
+                    created.push(id);
+                }
+                owned.push((id, m.alt.clone()))
+            }
+            Ok(Err(e)) => errors.push(e),
+            Err(e) => unavailable = Some(e),
         }
+    }
+    if let Some(e) = unavailable {
+        return Err(e.into());
     }
     if errors.is_empty() { Ok(owned) } else { Err(ApiError::Validation(errors)) }
 }
 
-/// `POST /api/posts`: a draft, or a post accepted into `pending` for the workflow.
+/// Removes assets this request made when it did not end in an accepted write, so a
+/// refused post leaves no object behind. media-ingest's janitor catches any it misses.
+async fn discard(state: &AppState, created: Vec<Uuid>) {
+    if created.is_empty() {
+        return;
+    }
+    let cmd = MediaCommandV1::Discard { asset_ids: created };
+    let timeout = Duration::from_millis(state.config.ingest_timeout_ms);
+    if let Err(e) = state.rpc.call::<_, MediaReplyV1>(&state.names.media_rpc(), &cmd, timeout).await {
+        tracing::warn!(error = %e, "could not discard a refused request's media; the janitor will");
+    }
+}
+
+/// `POST /api/posts` (JSON or multipart): a draft, or a post accepted into `pending`.
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -111,11 +139,30 @@ pub async fn create(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require_write()?;
-    let body = read_body(payload, state.config.max_body_bytes).await?;
-    let input = input::parse_new_post(&require_json(&req, &body)?).map_err(ApiError::Validation)?;
+    let mut created = Vec::new();
+    let result = accept_new(&state, &caller, &req, payload, &mut created).await;
+    if result.is_err() {
+        discard(&state, created).await;
+    }
+    result
+}
+
+async fn accept_new(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    payload: web::Payload,
+    created: &mut Vec<Uuid>,
+) -> ApiResult<HttpResponse> {
+    let body = if multipart::is_multipart(req) {
+        multipart::read(state, caller, actix_multipart::Multipart::new(req.headers(), payload), created).await?
+    } else {
+        require_json(req, &read_body(payload, state.config.max_body_bytes).await?)?
+    };
+    let input = input::parse_new_post(&body).map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
-    let profiles = check_profiles(&mut conn, &caller, &input.profiles).await?;
-    let media = own_media(&state, &mut conn, &caller, &input.media).await?;
+    let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
+    let media = own_media(state, &mut conn, caller, &input.media, created).await?;
     let row = NewPostRow {
         id: Uuid::now_v7(),
         workspace_id: caller.scope.workspace_id,
@@ -135,7 +182,7 @@ pub async fn create(
     .await?;
     state.committed();
     tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
-    let body = read_back(&state, &mut conn, row.id).await?;
+    let body = read_back(state, &mut conn, row.id).await?;
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{}", row.id))).json(body))
 }
 
@@ -270,29 +317,35 @@ pub async fn patch(
                 Some(ids) => Some(check_profiles(&mut conn, &caller, ids).await?),
                 None => None,
             };
+            let mut created = Vec::new();
             let media = match &patch.media {
-                Some(m) => Some(own_media(&state, &mut conn, &caller, m).await?),
+                Some(m) => Some(own_media(&state, &mut conn, &caller, m, &mut created).await?),
                 None => None,
             };
-            conn.transaction::<(), ApiError, _>(async |conn| {
-                let edit = posts::Edit {
-                    body: patch.body.as_ref().map(|b| b.as_deref()),
-                    scheduled_at: None,
-                    provider_options: options.as_ref(),
-                };
-                posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
-                if !posts::edit(conn, id, "draft", edit).await? {
-                    return Err(ApiError::Conflict("The post left draft while it was being edited.".into()));
-                }
-                if let Some(p) = &profiles {
-                    posts::replace_deliveries(conn, id, p).await?;
-                }
-                if let Some(m) = &media {
-                    posts::replace_media(conn, id, m).await?;
-                }
-                Ok(())
-            })
-            .await?;
+            let saved = conn
+                .transaction::<(), ApiError, _>(async |conn| {
+                    let edit = posts::Edit {
+                        body: patch.body.as_ref().map(|b| b.as_deref()),
+                        scheduled_at: None,
+                        provider_options: options.as_ref(),
+                    };
+                    posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
+                    if !posts::edit(conn, id, "draft", edit).await? {
+                        return Err(ApiError::Conflict("The post left draft while it was being edited.".into()));
+                    }
+                    if let Some(p) = &profiles {
+                        posts::replace_deliveries(conn, id, p).await?;
+                    }
+                    if let Some(m) = &media {
+                        posts::replace_media(conn, id, m).await?;
+                    }
+                    Ok(())
+                })
+                .await;
+            if saved.is_err() {
+                discard(&state, created).await;
+            }
+            saved?;
         }
         "scheduled" => {
             if patch.profiles.is_some() {
@@ -300,11 +353,12 @@ pub async fn patch(
                     "The profiles of a scheduled post cannot change; cancel it and create a new post.".into(),
                 ));
             }
+            let mut created = Vec::new();
             let media = match &patch.media {
-                Some(m) => Some(own_media(&state, &mut conn, &caller, m).await?),
+                Some(m) => Some(own_media(&state, &mut conn, &caller, m, &mut created).await?),
                 None => None,
             };
-            command(
+            let done = command(
                 &state,
                 SchedulerCommandV1::UpdateScheduled {
                     post_id: id,
@@ -314,7 +368,11 @@ pub async fn patch(
                     media: media.map(|m| m.into_iter().map(|(asset_id, alt)| MediaRefV1 { asset_id, alt }).collect()),
                 },
             )
-            .await?;
+            .await;
+            if done.is_err() {
+                discard(&state, created).await;
+            }
+            done?;
         }
         "pending" => {
             return Err(ApiError::Conflict("The post is still pending; it can be edited once it is scheduled.".into()));

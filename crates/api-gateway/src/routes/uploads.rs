@@ -1,0 +1,152 @@
+//! Upload sessions (contract [A]): declare the file, PUT the bytes to `upload_url`,
+//! complete. Completion is media-ingest's: it checks the size and the real type from the
+//! bytes before the session's id becomes an asset.
+
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, http::header, web};
+use chrono::Utc;
+use domain::messages::{MediaCommandV1, MediaReplyV1};
+use serde_json::{Value, json};
+use store::models::UploadRow;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::{Caller, hash_key, mint_key},
+    error::{ApiError, ApiResult},
+    routes::request::{path_id, read_body, require_json},
+};
+
+pub const ACCEPTED_TYPES: &[&str] =
+    &["image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4", "video/quicktime"];
+
+fn view(u: &UploadRow, upload_url: Option<String>, state: &AppState) -> Value {
+    let done = u.status == "completed";
+    json!({
+        "asset_id": u.id,
+        "status": u.status,
+        "filename": u.filename,
+        "content_type": u.content_type,
+        "size_bytes": u.size_bytes,
+        "upload_url": if done { None } else { upload_url },
+        "upload_method": if done { None } else { Some("PUT") },
+        "upload_headers": if done { json!({}) } else { json!({"Content-Type": u.content_type}) },
+        "expires_at": if done { None } else { Some(u.expires_at) },
+        "url": done.then(|| format!("{}/media/{}", state.config.public_url.trim_end_matches('/'), u.id)),
+        "created_at": u.created_at,
+        "completed_at": u.completed_at,
+    })
+}
+
+/// `POST /api/uploads`: `{filename, content_type, size_bytes}`.
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let body = require_json(&req, &read_body(payload, 64 * 1024).await?)?;
+    let mut errors = Vec::new();
+    let mut fail = |f: &str, m: String| errors.push(domain::input::FieldError::new(f, m));
+    let known = ["filename", "content_type", "size_bytes"];
+    if let Some(obj) = body.as_object() {
+        for k in obj.keys().filter(|k| !known.contains(&k.as_str())) {
+            fail(k, format!("unknown field; allowed: {}", known.join(", ")));
+        }
+    }
+    let filename = body["filename"].as_str().map(str::trim).unwrap_or("");
+    if filename.is_empty() || filename.chars().count() > 255 || filename.contains(['/', '\\', '\0']) {
+        fail("filename", "must be a file name of 1 to 255 characters without path separators".into());
+    }
+    let content_type = body["content_type"].as_str().unwrap_or("").to_ascii_lowercase();
+    let content_type = if content_type == "image/jpg" { "image/jpeg".to_owned() } else { content_type };
+    if !ACCEPTED_TYPES.contains(&content_type.as_str()) {
+        fail("content_type", format!("must be one of {}", ACCEPTED_TYPES.join(", ")));
+    }
+    let max = state.config.max_upload_bytes;
+    let size = body["size_bytes"].as_i64().unwrap_or(0);
+    if size < 1 || size as u64 > max {
+        fail("size_bytes", format!("must be an integer from 1 to {max}"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let id = Uuid::now_v7();
+    let (token, _, token_hash) = mint_key();
+    let ttl = state.config.upload_ttl_s;
+    let row = UploadRow {
+        id,
+        workspace_id: caller.scope.workspace_id,
+        filename: filename.to_owned(),
+        content_type,
+        size_bytes: size,
+        token_hash,
+        status: "pending".into(),
+        expires_at: Utc::now() + chrono::Duration::seconds(ttl),
+        created_at: Utc::now(),
+        completed_at: None,
+    };
+    let staged = storage::staging_key(&id.to_string());
+    let url = match state.storage.presigned_put(&staged, Duration::from_secs(ttl as u64)).await? {
+        Some(presigned) => presigned,
+        None => format!("{}/uploads/{id}?token={token}", state.config.public_url.trim_end_matches('/')),
+    };
+    let mut conn = state.pool.get().await?;
+    store::media::insert_upload(&mut conn, &row).await?;
+    Ok(HttpResponse::Created().json(json!({"data": view(&row, Some(url), &state)})))
+}
+
+#[derive(serde::Deserialize)]
+pub struct TokenQuery {
+    token: Option<String>,
+}
+
+/// `PUT /uploads/{id}?token=…`: the bytes, streamed to staging (local store; S3 takes
+/// them at the presigned URL). The URL is the credential, as a presigned one would be.
+pub async fn receive(
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    q: web::Query<TokenQuery>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let id = path_id(&id, ApiError::upload_not_found)?;
+    let mut conn = state.pool.get().await?;
+    let up = store::media::upload(&mut conn, id).await?.ok_or_else(ApiError::upload_not_found)?;
+    drop(conn);
+    if q.token.as_deref().map(hash_key).as_deref() != Some(up.token_hash.as_str()) || up.expires_at < Utc::now() {
+        return Err(ApiError::upload_not_found());
+    }
+    if up.status == "completed" {
+        return Err(ApiError::Conflict("This upload is already completed; its bytes cannot change.".into()));
+    }
+    let declared = up.size_bytes as u64;
+    let sent =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if sent.is_some_and(|n| n > declared) {
+        return Err(ApiError::PayloadTooLarge(format!("This upload declared {declared} bytes.")));
+    }
+    let written = state.storage.write_stream(&storage::staging_key(&id.to_string()), payload, declared).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": {"asset_id": id, "received_bytes": written.size}})))
+}
+
+/// `POST /api/uploads/{id}/complete`.
+pub async fn complete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let id = path_id(&id, ApiError::upload_not_found)?;
+    let mut conn = state.pool.get().await?;
+    store::media::upload_in_workspace(&mut conn, caller.scope.workspace_id, id)
+        .await?
+        .ok_or_else(ApiError::upload_not_found)?;
+    let timeout = Duration::from_millis(state.config.ingest_timeout_ms);
+    let cmd = MediaCommandV1::CompleteUpload { upload_id: id };
+    match state.rpc.call::<_, MediaReplyV1>(&state.names.media_rpc(), &cmd, timeout).await? {
+        MediaReplyV1::Ingested { .. } | MediaReplyV1::Done => {}
+        MediaReplyV1::NotReady { detail } => return Err(ApiError::UploadNotReady(detail)),
+        MediaReplyV1::Refused { message } => return Err(ApiError::field("upload", message)),
+    }
+    let up = store::media::upload(&mut conn, id).await?.ok_or_else(ApiError::upload_not_found)?;
+    Ok(HttpResponse::Ok().json(json!({"data": view(&up, None, &state)})))
+}
