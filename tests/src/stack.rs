@@ -21,6 +21,8 @@ pub struct Options {
     pub remote_allow_hosts: &'static str,
     /// When unused imported media are swept.
     pub orphan_grace_s: i64,
+    /// How long an upload session accepts bytes.
+    pub upload_ttl_s: i64,
 }
 
 impl Default for Options {
@@ -30,6 +32,7 @@ impl Default for Options {
             provider_timeout_ms: 2_000,
             remote_allow_hosts: "127.0.0.1",
             orphan_grace_s: 3600,
+            upload_ttl_s: 3600,
         }
     }
 }
@@ -82,6 +85,7 @@ impl Stack {
             ("POSTMANTIS_STORAGE__DIR".into(), storage.display().to_string()),
             ("POSTMANTIS_ORPHAN_GRACE_S".into(), opts.orphan_grace_s.to_string()),
             ("POSTMANTIS_JANITOR_INTERVAL_MS".into(), "500".into()),
+            ("POSTMANTIS_UPLOAD_TTL_S".into(), opts.upload_ttl_s.to_string()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
         let mut stack = Stack {

@@ -274,3 +274,51 @@ async fn failed_remote_imports_refuse_the_post_and_discard_what_was_imported() {
     assert_eq!(s.sql("SELECT count(*) FROM media_assets"), "0", "the good imports were discarded");
     assert!(s.stored_files().is_empty(), "{:?}", s.stored_files());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn expired_sessions_and_unused_imports_are_cleaned_up() {
+    let s = Stack::start_with("janitor", Options { upload_ttl_s: 1, orphan_grace_s: 1, ..Options::default() }).await;
+    let files = FileServer::start().await;
+    let x = s.profile("x").await;
+    let bytes = png(8, 8);
+    let (_, up) = start_upload(&s, "image/png", bytes.len()).await;
+    assert_eq!(put_bytes(&s, &up["data"], bytes).await, StatusCode::OK);
+    let id = up["data"]["asset_id"].as_str().unwrap().to_owned();
+    assert!(s.stored_files().iter().any(|f| f.ends_with(&format!("staging/{id}"))));
+    // An import whose post was refused for another reason (a profile that does not exist).
+    let (status, _) = s.post("/api/posts", json!({"post": {"body": "b"}, "profiles": [x, "0b9f3e4e-8a55-4c3a-9d59-3c1f1b0e2a11"], "media": [{"url": files.url("/card.png")}]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !s.stored_files().is_empty() || s.sql("SELECT count(*) FROM uploads") != "0" {
+        assert!(std::time::Instant::now() < deadline, "left behind: {:?}", s.stored_files());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, v) = complete(&s, &id).await;
+    assert_eq!((status, v["code"].as_str()), (StatusCode::NOT_FOUND, Some("upload_not_found")));
+    assert_eq!(s.sql("SELECT count(*) FROM media_assets"), "0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn media_whose_file_is_gone_fail_with_a_message_and_so_does_the_delivery() {
+    let s = Stack::start("media-failed").await;
+    let files = FileServer::start().await;
+    let x = s.profile("x").await;
+    let draft = s
+        .create(
+            json!({"post": {"body": "d", "draft": true}, "profiles": [x], "media": [{"url": files.url("/card.png")}]}),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let asset = draft["media"][0]["asset_id"].as_str().unwrap().to_owned();
+    let file = s.stored_files().into_iter().find(|f| f.ends_with(&format!("assets/{asset}"))).unwrap();
+    std::fs::remove_file(file).unwrap();
+    s.call(Method::POST, &format!("/api/posts/{id}/publish"), None).await;
+    let done = s
+        .wait_post(&id, Duration::from_secs(15), |p| p["status"] == "completed" && p["media"][0]["status"] != "pending")
+        .await;
+    assert_eq!(done["media"][0]["status"], "failed");
+    assert!(done["media"][0]["error_message"].as_str().unwrap().contains("could not be prepared"), "{done}");
+    assert_eq!(done["deliveries"][0]["status"], "failed");
+    assert!(done["deliveries"][0]["error_message"].as_str().unwrap().contains("404"), "{done}");
+}

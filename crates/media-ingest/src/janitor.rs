@@ -27,8 +27,27 @@ async fn sweep(ctx: &Ctx) -> anyhow::Result<()> {
     for a in &orphans {
         ctx.storage.delete(&storage::asset_key(&a.id.to_string())).await?;
     }
-    if !expired.is_empty() || !orphans.is_empty() {
-        tracing::info!(expired_uploads = expired.len(), orphan_assets = orphans.len(), "removed unused media");
+    // Staged bytes nobody will complete: not a live upload session's.
+    let mut stale = 0;
+    for id in ctx.storage.staged_before(chrono::Utc::now() - grace).await? {
+        let live = match uuid::Uuid::parse_str(&id) {
+            Ok(uid) => store::media::upload(&mut conn, uid)
+                .await?
+                .is_some_and(|u| u.status == "pending" && u.expires_at > chrono::Utc::now()),
+            Err(_) => false,
+        };
+        if !live {
+            ctx.storage.delete(&storage::staging_key(&id)).await?;
+            stale += 1;
+        }
+    }
+    if !expired.is_empty() || !orphans.is_empty() || stale > 0 {
+        tracing::info!(
+            expired_uploads = expired.len(),
+            orphan_assets = orphans.len(),
+            stale_staged = stale,
+            "removed unused media"
+        );
     }
     Ok(())
 }

@@ -203,6 +203,23 @@ impl Storage {
         }
     }
 
+    /// Ids of staged objects last written before `cutoff` (leftovers of requests that
+    /// never finished, and of upload sessions).
+    pub async fn staged_before(&self, cutoff: chrono::DateTime<chrono::Utc>) -> Result<Vec<String>, StorageError> {
+        let prefix = Path::from("staging");
+        let mut listing = self.store.list(Some(&prefix));
+        let mut ids = Vec::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            if meta.last_modified < cutoff
+                && let Some(name) = meta.location.filename()
+            {
+                ids.push(name.to_owned());
+            }
+        }
+        Ok(ids)
+    }
+
     pub async fn inspect(&self, key: &Path, size: u64) -> Result<Option<Inspection>, StorageError> {
         inspect::inspect(self, key, size).await
     }
