@@ -85,7 +85,7 @@ async fn an_upload_session_becomes_an_asset_that_a_post_attaches_by_asset_id() {
 async fn a_remote_url_is_imported_and_the_provider_gets_the_owned_copy() {
     let s = Stack::start("import").await;
     let files = FileServer::start().await;
-    let x = s.profile("x").await;
+    let x = s.profile("threads").await;
     let p = s.create(json!({"post": {"body": "imported"}, "profiles": [x], "media": [{"url": files.url("/hop/2")}, {"url": files.url("/clip.mp4")}]})).await;
     let asset = p["media"][0]["asset_id"].as_str().unwrap().to_owned();
     assert!(p["media"][0]["url"].as_str().unwrap().starts_with(&s.gateway), "media are served from owned storage");
@@ -97,7 +97,7 @@ async fn a_remote_url_is_imported_and_the_provider_gets_the_owned_copy() {
     );
     let done = s.wait_status(p["id"].as_str().unwrap(), "completed").await;
     assert_eq!(done["deliveries"][0]["status"], "published", "{done}");
-    let call = &s.calls("demo-x").await[0];
+    let call = &s.calls("demo-threads").await[0];
     assert_eq!(call["media"][0]["sha256"], sha256(&png(10, 10)));
     assert_eq!(call["media"][1]["sha256"], sha256(&mp4(12_500)));
     assert!(
@@ -109,7 +109,9 @@ async fn a_remote_url_is_imported_and_the_provider_gets_the_owned_copy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_multipart_post_with_two_files_and_a_cover() {
     let s = Stack::start("multipart").await;
-    let yt = s.profile("youtube").await;
+    // A Threads carousel takes a video and an image; the YouTube cover is stored with the
+    // post's options like any other.
+    let yt = s.profile("threads").await;
     let form = reqwest::multipart::Form::new()
         .text("post[body]", "two files and a cover")
         .text("profiles[]", yt.clone())
@@ -140,7 +142,7 @@ async fn a_multipart_post_with_two_files_and_a_cover() {
     );
     let done = s.wait_status(p["id"].as_str().unwrap(), "completed").await;
     assert_eq!(done["deliveries"][0]["status"], "published");
-    let call = &s.calls("demo-youtube").await[0];
+    let call = &s.calls("demo-threads").await[0];
     assert_eq!(call["media"][0]["sha256"], sha256(&mp4(30_000)));
     assert_eq!(call["media"][1]["sha256"], sha256(&jpeg(640, 480)));
 }

@@ -6,6 +6,7 @@ pub mod contract;
 pub mod input;
 pub mod media;
 pub mod messages;
+pub mod platforms;
 pub mod provider;
 pub mod status;
 

@@ -6,6 +6,7 @@ pub mod health;
 pub mod logs;
 pub mod media;
 mod multipart;
+pub mod platforms;
 pub mod posts;
 pub mod profiles;
 mod request;
@@ -24,6 +25,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/publish", web::post().to(posts::publish))
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
         .route("/publish/logs", web::get().to(logs::list))
+        .route("/platforms", web::get().to(platforms::list))
+        .route("/platforms/{provider}", web::get().to(platforms::get))
         .route("/uploads", web::post().to(uploads::create))
         .route("/uploads/{id}/complete", web::post().to(uploads::complete));
 }

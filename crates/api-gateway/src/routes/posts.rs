@@ -25,7 +25,7 @@ use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
     routes::{
-        multipart,
+        multipart, platforms,
         request::{QueryPairs, json_body, path_id, read_body, require_json},
     },
     views,
@@ -131,6 +131,15 @@ async fn discard(state: &AppState, created: Vec<Uuid>) {
     }
 }
 
+fn quoted(name: &str) -> String {
+    format!("\u{201c}{name}\u{201d}")
+}
+
+/// The platforms a post goes to, each with the profile's name for messages.
+fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
+    profiles.iter().filter_map(|p| p.provider.parse().ok().map(|prov| (prov, quoted(&p.name)))).collect()
+}
+
 /// `POST /api/posts` (JSON or multipart): a draft, or a post accepted into `pending`.
 pub async fn create(
     state: web::Data<AppState>,
@@ -163,6 +172,19 @@ async fn accept_new(
     let mut conn = state.pool.get().await?;
     let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
     let media = own_media(state, &mut conn, caller, &input.media, created).await?;
+    if !input.draft {
+        let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
+        let targets = targets(&profiles);
+        platforms::check_post(
+            &mut conn,
+            caller.scope.workspace_id,
+            input.body.as_deref(),
+            &ids,
+            &input.provider_options,
+            &targets,
+        )
+        .await?;
+    }
     let row = NewPostRow {
         id: Uuid::now_v7(),
         workspace_id: caller.scope.workspace_id,
@@ -237,6 +259,23 @@ pub async fn publish(
     let body = read_body(payload, state.config.max_body_bytes).await?;
     let scheduled_at = input::parse_publish(json_body(&req, &body)?.as_ref()).map_err(ApiError::Validation)?;
     let mut conn = state.pool.get().await?;
+    // A draft meets the platforms' rules when it is published, not while it is drafted.
+    let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::post_not_found)?;
+    if view.post.status == "draft" {
+        let media: Vec<Uuid> = view.media.iter().map(|(m, _)| m.asset_id).collect();
+        let targets: Vec<(Provider, String)> =
+            view.deliveries.iter().filter_map(|(d, name)| d.provider.parse().ok().map(|p| (p, quoted(name)))).collect();
+        let options = view.post.provider_options.as_object().cloned().unwrap_or_default();
+        platforms::check_post(
+            &mut conn,
+            caller.scope.workspace_id,
+            view.post.body.as_deref(),
+            &media,
+            &options,
+            &targets,
+        )
+        .await?;
+    }
     conn.transaction::<(), ApiError, _>(async |conn| {
         let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
         if post.status != "draft" || !posts::publish_draft(conn, id, scheduled_at).await? {
