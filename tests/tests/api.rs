@@ -151,7 +151,7 @@ async fn patch_edits_drafts_and_reschedules_scheduled_posts() {
     let done = s.wait_status(&lid, "completed").await;
     assert_eq!(done["scheduled_at"], Value::Null);
     let delivery_id = done["deliveries"][0]["id"].as_str().unwrap();
-    assert_eq!(s.calls_for_delivery(delivery_id).await[0]["body"]["text"], "new words");
+    assert_eq!(s.calls_for_delivery(delivery_id).await[0]["text"], "new words");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

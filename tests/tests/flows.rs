@@ -87,9 +87,9 @@ async fn create_and_publish_now() {
     assert!(done["completed_at"].is_string());
     // provider_options reach the adapter for that provider only.
     let call = &s.calls("demo-x").await[0];
-    assert_eq!(call["body"]["options"], json!({"reply_settings": "following"}));
-    assert_eq!(call["body"]["text"], "right now");
-    assert_eq!(s.calls("demo-linkedin").await[0]["body"]["options"], json!({}));
+    assert_eq!(call["request"]["body"], json!({"text": "right now", "reply_settings": "following"}));
+    assert_eq!(call["text"], "right now");
+    assert_eq!(s.calls("demo-linkedin").await[0]["request"]["body"]["visibility"], "PUBLIC");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -78,7 +78,7 @@ async fn an_upload_session_becomes_an_asset_that_a_post_attaches_by_asset_id() {
     assert_eq!(done["deliveries"][0]["status"], "published");
     let call = &s.calls("demo-x").await[0];
     assert_eq!(call["media"][0]["sha256"], sha256(&bytes), "the provider received the owned bytes");
-    assert_eq!(call["body"]["media"][0]["alt"], "a card");
+    assert_eq!(call["media"][0]["alt"], "a card", "alt text went with the media");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -101,7 +101,7 @@ async fn a_remote_url_is_imported_and_the_provider_gets_the_owned_copy() {
     assert_eq!(call["media"][0]["sha256"], sha256(&png(10, 10)));
     assert_eq!(call["media"][1]["sha256"], sha256(&mp4(12_500)));
     assert!(
-        call["body"]["media"][0]["url"].as_str().unwrap().contains(&asset),
+        call["media"][0]["url"].as_str().unwrap().contains(&asset),
         "the provider fetched our copy, not the source"
     );
 }

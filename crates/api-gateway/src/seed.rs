@@ -91,7 +91,8 @@ pub async fn demo(config: &Config) -> anyhow::Result<()> {
             username: Some(format!("postmantis_demo_{p}")),
             picture_url: None,
             external_id: format!("demo-{p}"),
-            access_token: Some(format!("sim-token-{p}")),
+            // provider-sim knows an account by its token.
+            access_token: Some(format!("sim-token-demo-{p}")),
             expires_at: None,
         };
         diesel::insert_into(store::schema::profiles::table)

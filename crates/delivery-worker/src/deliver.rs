@@ -7,7 +7,7 @@ use domain::{
     DeliveryStatus, ProfileStatus,
     messages::{DeliveryRequestedV1, DeliverySettledV1},
 };
-use providers::{MediaItem, ProviderError, PublishRequest, Published};
+use providers::{Account, MediaItem, ProviderError, PublishRequest, Published};
 use serde_json::Value;
 use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log};
 
@@ -54,32 +54,47 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
             _ => format!("The profile \u{201c}{}\u{201d} needs to be reconnected in the dashboard.", task.profile.name),
         })
     } else {
-        if !deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await? {
-            // A redelivery after a crash mid-call: the outcome is unknown. Calling again is
-            // safe because the delivery id is the provider-side idempotency key.
+        let fresh = deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await?;
+        if !fresh {
             tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "repeating an attempt whose outcome is unknown");
         }
+        let media_url = |id: uuid::Uuid| format!("{}/media/{id}", ctx.config.media_base_url.trim_end_matches('/'));
         let media = posts::view(&mut conn, task.post.id).await?.map(|v| v.media).unwrap_or_default();
+        let options =
+            task.post.provider_options.get(t.provider.as_str()).cloned().unwrap_or(Value::Object(Default::default()));
+        let cover_id =
+            options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| uuid::Uuid::parse_str(s).ok());
+        let cover = match cover_id {
+            Some(id) => store::media::asset(&mut conn, id).await?.map(|a| MediaItem {
+                url: media_url(a.id),
+                content_type: a.content_type,
+                alt: None,
+                size_bytes: a.size_bytes as u64,
+            }),
+            None => None,
+        };
         let req = PublishRequest {
             delivery_id: t.delivery_id,
             provider: t.provider,
-            account_id: task.profile.external_id.clone(),
-            access_token: task.profile.access_token.clone(),
+            account: Account {
+                external_id: task.profile.external_id.clone(),
+                username: task.profile.username.clone(),
+                access_token: task.profile.access_token.clone(),
+            },
             text: task.post.body.clone(),
             media: media
                 .iter()
                 .map(|(m, a)| MediaItem {
-                    url: format!("{}/media/{}", ctx.config.media_base_url.trim_end_matches('/'), a.id),
+                    url: media_url(a.id),
                     content_type: a.content_type.clone(),
                     alt: m.alt.clone(),
+                    size_bytes: a.size_bytes as u64,
                 })
                 .collect(),
-            options: task
-                .post
-                .provider_options
-                .get(t.provider.as_str())
-                .cloned()
-                .unwrap_or(Value::Object(Default::default())),
+            options,
+            cover,
+            // A retry may follow an attempt that was sent but never answered.
+            outcome_unknown: !fresh || t.attempt > 1,
         };
         // No database connection is held across the provider call.
         drop(conn);
@@ -89,6 +104,11 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         match result {
             Ok(p) => Outcome::Published(p),
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
+            Err(ProviderError::Unauthorized(msg)) => {
+                let mut conn = ctx.pool.get().await?;
+                store::profiles::require_reauth(&mut conn, task.profile.id).await?;
+                Outcome::Failed(msg)
+            }
             Err(e) if t.attempt < ctx.config.max_attempts => Outcome::RetryLater(e.to_string()),
             Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.attempt)),
         }

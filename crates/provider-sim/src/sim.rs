@@ -1,3 +1,6 @@
+//! The sim's shared core: accounts known by their token, stored uploads, fault injection
+//! at each provider's publish step, the record of every publish call, and `/_sim/*`.
+
 use std::collections::HashMap;
 use std::net::TcpListener;
 use std::time::Duration;
@@ -7,11 +10,12 @@ use chrono::{DateTime, Utc};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use sha2::Digest;
 
-/// What the next calls for one account should meet.
+/// What the next publish calls of one account meet.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Fault {
-    /// reject | error | timeout | rate_limit | delay
+    /// reject | error | timeout | rate_limit | delay | unauthorized
     pub mode: String,
     #[serde(default)]
     pub message: Option<String>,
@@ -24,66 +28,64 @@ pub struct Fault {
     pub retry_after_s: Option<u64>,
 }
 
+/// One call to a provider's publish step, as a test inspects it.
 #[derive(Debug, Clone, Serialize)]
-struct Call {
-    seq: u64,
-    provider: String,
-    account: String,
-    idempotency_key: Option<String>,
-    authorization: Option<String>,
-    body: Value,
-    /// What the media URLs in the body served when the sim fetched them.
-    media: Vec<Value>,
-    outcome: String,
-    at: DateTime<Utc>,
+pub struct Call {
+    pub seq: u64,
+    pub provider: String,
+    pub account: String,
+    /// The delivery id the adapter sent (`X-PostMantis-Delivery-Id`).
+    pub idempotency_key: Option<String>,
+    pub text: Option<String>,
+    /// The exact publish request: method, path, the headers that matter, body.
+    pub request: Value,
+    /// The media the post carries, as the sim received them (uploaded or fetched).
+    pub media: Vec<Value>,
+    pub outcome: String,
+    pub at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Serialize)]
-struct Publish {
-    id: String,
-    url: String,
-    provider: String,
-    account: String,
-    idempotency_key: Option<String>,
-    text: Option<String>,
-    at: DateTime<Utc>,
+pub struct Publish {
+    pub id: String,
+    pub provider: String,
+    pub account: String,
+    pub text: Option<String>,
+    /// The provider's own idempotency key (Mastodon header, Bluesky rkey).
+    pub key: Option<String>,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Upload {
+    pub id: String,
+    pub account: String,
+    pub content_type: String,
+    pub size: usize,
+    pub sha256: String,
+    pub alt: Option<String>,
+    /// Free-form: the session metadata a resumable upload started with.
+    pub meta: Value,
 }
 
 #[derive(Default)]
-struct State {
-    faults: HashMap<String, Fault>,
-    calls: Vec<Call>,
-    publishes: Vec<Publish>,
-    seq: u64,
+pub struct State {
+    pub faults: HashMap<String, Fault>,
+    pub calls: Vec<Call>,
+    pub publishes: Vec<Publish>,
+    pub uploads: HashMap<String, Upload>,
+    /// Every request's method and path, in order, per account.
+    pub requests: Vec<(String, String, String)>,
+    pub seq: u64,
 }
 
-struct Sim {
-    state: Mutex<State>,
-    base_url: String,
-    http: reqwest::Client,
+pub struct Sim {
+    pub state: Mutex<State>,
+    pub base_url: String,
+    pub http: reqwest::Client,
 }
 
-/// Fetches every `media[].url` like a provider pulling media: size, type and SHA-256.
-async fn fetch_media(http: &reqwest::Client, body: &Value) -> Result<Vec<Value>, String> {
-    use sha2::Digest;
-    let mut out = Vec::new();
-    for m in body.get("media").and_then(Value::as_array).into_iter().flatten() {
-        let url = m.get("url").and_then(Value::as_str).ok_or("a media item has no url")?;
-        let resp = http.get(url).send().await.map_err(|e| format!("could not fetch {url}: {e}"))?;
-        if !resp.status().is_success() {
-            return Err(format!("fetching {url} answered HTTP {}", resp.status().as_u16()));
-        }
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
-        let bytes = resp.bytes().await.map_err(|e| format!("could not read {url}: {e}"))?;
-        out.push(json!({
-            "url": url,
-            "content_type": content_type,
-            "size": bytes.len(),
-            "sha256": hex::encode(sha2::Sha256::digest(&bytes)),
-        }));
-    }
-    Ok(out)
-}
+pub type SimData = web::Data<Sim>;
 
 pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().map_err(std::io::Error::other)?;
@@ -92,17 +94,128 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
         App::new()
             .app_data(sim.clone())
             .app_data(web::JsonConfig::default().limit(10 * 1024 * 1024))
+            .app_data(web::PayloadConfig::new(1024 * 1024 * 1024))
+            .wrap_fn(|req, srv| {
+                use actix_web::dev::Service;
+                let sim = req.app_data::<SimData>().cloned();
+                let account = account_of(req.request()).unwrap_or_default();
+                if let Some(sim) = sim
+                    && !req.path().starts_with("/_sim")
+                {
+                    sim.state.lock().requests.push((account, req.method().to_string(), req.uri().to_string()));
+                }
+                srv.call(req)
+            })
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(json!({"status": "ok"})) }))
-            .route("/v1/{provider}/accounts/{account}/posts", web::post().to(publish))
             .route("/_sim/faults/{account}", web::put().to(set_fault))
             .route("/_sim/faults/{account}", web::delete().to(clear_fault))
             .route("/_sim/calls", web::get().to(calls))
             .route("/_sim/publishes", web::get().to(publishes))
+            .route("/_sim/requests", web::get().to(requests))
             .route("/_sim/media/{name}", web::get().to(media))
+            .configure(crate::apis::routes)
     })
     .workers(2)
     .listen(listener)?
     .run())
+}
+
+/// The account a request acts for: tokens are `sim-token-<account>`.
+pub fn account_of(req: &HttpRequest) -> Option<String> {
+    let auth = req.headers().get("authorization")?.to_str().ok()?;
+    auth.strip_prefix("Bearer ")?.strip_prefix("sim-token-").map(str::to_owned)
+}
+
+pub fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// 401 unless the token names an account.
+pub fn authorized(req: &HttpRequest) -> Result<String, HttpResponse> {
+    account_of(req).ok_or_else(|| {
+        HttpResponse::Unauthorized().json(json!({"error": {"message": "Invalid or expired access token"}}))
+    })
+}
+
+pub fn sha256(bytes: &[u8]) -> String {
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+pub fn bad_request(message: &str) -> HttpResponse {
+    HttpResponse::BadRequest().json(json!({"error": {"message": message}}))
+}
+
+impl Sim {
+    pub fn next_id(&self) -> u64 {
+        let mut st = self.state.lock();
+        st.seq += 1;
+        st.seq
+    }
+
+    pub fn store_upload(&self, account: &str, content_type: &str, bytes: &[u8], meta: Value) -> String {
+        let id = (1_000_000_000 + self.next_id()).to_string();
+        let up = Upload {
+            id: id.clone(),
+            account: account.to_owned(),
+            content_type: content_type.to_owned(),
+            size: bytes.len(),
+            sha256: sha256(bytes),
+            alt: None,
+            meta,
+        };
+        self.state.lock().uploads.insert(id.clone(), up);
+        id
+    }
+
+    pub fn upload(&self, id: &str) -> Option<Upload> {
+        self.state.lock().uploads.get(id).cloned()
+    }
+
+    pub fn upload_facts(&self, id: &str) -> Value {
+        match self.upload(id) {
+            Some(u) => {
+                json!({"id": u.id, "content_type": u.content_type, "size": u.size, "sha256": u.sha256, "alt": u.alt})
+            }
+            None => json!({"id": id, "error": "unknown media id"}),
+        }
+    }
+
+    /// Fetches a media URL the way a provider pulls media.
+    pub async fn fetch(&self, url: &str) -> Result<Value, String> {
+        let resp = self.http.get(url).send().await.map_err(|e| format!("could not fetch {url}: {e}"))?;
+        if !resp.status().is_success() {
+            return Err(format!("fetching {url} answered HTTP {}", resp.status().as_u16()));
+        }
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+        let bytes = resp.bytes().await.map_err(|e| format!("could not read {url}: {e}"))?;
+        Ok(json!({"url": url, "content_type": content_type, "size": bytes.len(), "sha256": sha256(&bytes)}))
+    }
+
+    pub async fn fetch_all(&self, urls: &[String]) -> Result<Vec<Value>, HttpResponse> {
+        let mut out = Vec::new();
+        for u in urls {
+            out.push(self.fetch(u).await.map_err(|m| bad_request(&m))?);
+        }
+        Ok(out)
+    }
+}
+
+/// What a publish step is about to create.
+pub struct Step<'a> {
+    pub provider: &'a str,
+    pub account: &'a str,
+    pub req: &'a HttpRequest,
+    pub request: Value,
+    pub text: Option<String>,
+    pub media: Vec<Value>,
+    /// The provider's own idempotency key, where it has one.
+    pub key: Option<String>,
+}
+
+/// The outcome of a publish step: the new (or replayed) post, or the response to send.
+pub enum Stepped {
+    Created(Publish),
+    Replayed(Publish),
 }
 
 enum Verdict {
@@ -112,132 +225,123 @@ enum Verdict {
     Timeout(u64),
     RateLimit(u64),
     Delay(u64),
+    Unauthorized,
 }
 
-fn next_verdict(state: &mut State, account: &str) -> Verdict {
-    let Some(f) = state.faults.get_mut(account) else { return Verdict::Publish };
-    let verdict = match f.mode.as_str() {
+fn next_verdict(st: &mut State, account: &str) -> Verdict {
+    let Some(f) = st.faults.get_mut(account) else { return Verdict::Publish };
+    let v = match f.mode.as_str() {
         "reject" => Verdict::Reject(f.message.clone().unwrap_or_else(|| "The post was rejected.".into())),
         "error" => Verdict::Error,
         "timeout" => Verdict::Timeout(f.delay_ms.unwrap_or(30_000)),
         "rate_limit" => Verdict::RateLimit(f.retry_after_s.unwrap_or(1)),
         "delay" => Verdict::Delay(f.delay_ms.unwrap_or(100)),
+        "unauthorized" => Verdict::Unauthorized,
         _ => Verdict::Publish,
     };
     if let Some(n) = f.times.as_mut() {
         *n = n.saturating_sub(1);
         if *n == 0 {
-            state.faults.remove(account);
+            st.faults.remove(account);
         }
     }
-    verdict
+    v
 }
 
-async fn publish(
-    sim: web::Data<Sim>,
-    path: web::Path<(String, String)>,
-    req: HttpRequest,
-    body: web::Json<Value>,
-) -> HttpResponse {
-    let (provider, account) = path.into_inner();
-    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let key = header("idempotency-key");
-    let (verdict, replay) = {
-        let mut st = sim.state.lock();
-        // The same idempotency key after a success returns the first result, like the
-        // providers that honour such keys: no second public post.
-        let replay = key
-            .as_ref()
-            .and_then(|k| st.publishes.iter().find(|p| p.idempotency_key.as_deref() == Some(k.as_str())).cloned());
-        let verdict = if replay.is_some() { Verdict::Publish } else { next_verdict(&mut st, &account) };
-        (verdict, replay)
-    };
-    let media = match &verdict {
-        Verdict::Publish | Verdict::Delay(_) if replay.is_none() => match fetch_media(&sim.http, &body).await {
-            Ok(m) => m,
-            Err(message) => Vec::from([json!({"error": message})]),
-        },
-        _ => Vec::new(),
-    };
-    let media_error = media.iter().find_map(|m| m.get("error").and_then(Value::as_str).map(str::to_owned));
-    let record = |outcome: &str| {
-        let mut st = sim.state.lock();
-        st.seq += 1;
-        let seq = st.seq;
-        st.calls.push(Call {
-            seq,
-            provider: provider.clone(),
-            account: account.clone(),
-            idempotency_key: key.clone(),
-            authorization: header("authorization"),
-            body: body.0.clone(),
-            media: media.clone(),
-            outcome: outcome.to_owned(),
-            at: Utc::now(),
+impl Sim {
+    /// Applies the account's fault, records the call, and creates (or, for a known
+    /// idempotency key, replays) the post.
+    pub async fn publish_step(&self, s: Step<'_>) -> Result<Stepped, HttpResponse> {
+        let replay = s.key.as_ref().and_then(|k| {
+            self.state.lock().publishes.iter().find(|p| p.key.as_deref() == Some(k) && p.account == s.account).cloned()
         });
-    };
-    if let Some(message) = media_error {
-        record("rejected");
-        return HttpResponse::BadRequest().json(json!({"error": {"code": "media", "message": message}}));
+        let verdict = if replay.is_some() { Verdict::Publish } else { next_verdict(&mut self.state.lock(), s.account) };
+        let record = |outcome: &str| {
+            let mut st = self.state.lock();
+            st.seq += 1;
+            let seq = st.seq;
+            st.calls.push(Call {
+                seq,
+                provider: s.provider.to_owned(),
+                account: s.account.to_owned(),
+                idempotency_key: header(s.req, "x-postmantis-delivery-id"),
+                text: s.text.clone(),
+                request: s.request.clone(),
+                media: s.media.clone(),
+                outcome: outcome.to_owned(),
+                at: Utc::now(),
+            });
+        };
+        if let Some(p) = replay {
+            record("replayed");
+            return Ok(Stepped::Replayed(p));
+        }
+        match verdict {
+            Verdict::Reject(message) => {
+                record("rejected");
+                Err(bad_request(&message))
+            }
+            Verdict::Error => {
+                record("error");
+                Err(HttpResponse::InternalServerError().json(json!({"error": {"message": "Internal error"}})))
+            }
+            Verdict::Timeout(ms) => {
+                record("timeout");
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Err(HttpResponse::GatewayTimeout().finish())
+            }
+            Verdict::RateLimit(secs) => {
+                record("rate_limited");
+                Err(HttpResponse::TooManyRequests()
+                    .insert_header(("Retry-After", secs.to_string()))
+                    .json(json!({"error": {"message": "Rate limit exceeded"}})))
+            }
+            Verdict::Unauthorized => {
+                record("unauthorized");
+                Err(HttpResponse::Unauthorized().json(json!({"error": {"message": "Invalid or expired access token"}})))
+            }
+            Verdict::Delay(ms) => {
+                // Recorded on arrival, so a test sees the call while it is still in flight.
+                record("published");
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Ok(Stepped::Created(self.create(&s)))
+            }
+            Verdict::Publish => {
+                record("published");
+                Ok(Stepped::Created(self.create(&s)))
+            }
+        }
     }
-    if let Some(p) = replay {
-        record("replayed");
-        return HttpResponse::Ok().json(json!({"id": p.id, "url": p.url}));
+
+    fn create(&self, s: &Step<'_>) -> Publish {
+        let id = (1_800_000_000_000_000_000u64 + self.next_id()).to_string();
+        let p = Publish {
+            id,
+            provider: s.provider.to_owned(),
+            account: s.account.to_owned(),
+            text: s.text.clone(),
+            key: s.key.clone(),
+            at: Utc::now(),
+        };
+        self.state.lock().publishes.push(p.clone());
+        p
     }
-    match verdict {
-        Verdict::Reject(message) => {
-            record("rejected");
-            HttpResponse::BadRequest().json(json!({"error": {"code": "rejected", "message": message}}))
-        }
-        Verdict::Error => {
-            record("error");
-            HttpResponse::InternalServerError().json(json!({"error": {"message": "Internal error"}}))
-        }
-        Verdict::Timeout(ms) => {
-            record("timeout");
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            HttpResponse::GatewayTimeout().finish()
-        }
-        Verdict::RateLimit(s) => {
-            record("rate_limited");
-            HttpResponse::TooManyRequests()
-                .insert_header(("Retry-After", s.to_string()))
-                .json(json!({"error": {"message": "Rate limit exceeded"}}))
-        }
-        Verdict::Delay(ms) => {
-            // Recorded on arrival, so a test sees the call while it is still in flight.
-            record("published");
-            tokio::time::sleep(Duration::from_millis(ms)).await;
-            created(&sim, &provider, &account, key.clone(), &body)
-        }
-        Verdict::Publish => {
-            record("published");
-            created(&sim, &provider, &account, key.clone(), &body)
+}
+
+impl Stepped {
+    pub fn post(self) -> Publish {
+        match self {
+            Stepped::Created(p) | Stepped::Replayed(p) => p,
         }
     }
 }
 
-fn created(sim: &Sim, provider: &str, account: &str, key: Option<String>, body: &Value) -> HttpResponse {
-    let id = uuid::Uuid::new_v4().simple().to_string()[..16].to_owned();
-    let url = format!("{}/{provider}/{account}/posts/{id}", sim.base_url);
-    sim.state.lock().publishes.push(Publish {
-        id: id.clone(),
-        url: url.clone(),
-        provider: provider.to_owned(),
-        account: account.to_owned(),
-        idempotency_key: key,
-        text: body.get("text").and_then(|t| t.as_str()).map(str::to_owned),
-        at: Utc::now(),
-    });
-    HttpResponse::Created().json(json!({"id": id, "url": url}))
-}
-
-async fn set_fault(sim: web::Data<Sim>, account: web::Path<String>, fault: web::Json<Fault>) -> HttpResponse {
+async fn set_fault(sim: SimData, account: web::Path<String>, fault: web::Json<Fault>) -> HttpResponse {
     sim.state.lock().faults.insert(account.into_inner(), fault.into_inner());
     HttpResponse::NoContent().finish()
 }
 
-async fn clear_fault(sim: web::Data<Sim>, account: web::Path<String>) -> HttpResponse {
+async fn clear_fault(sim: SimData, account: web::Path<String>) -> HttpResponse {
     sim.state.lock().faults.remove(&account.into_inner());
     HttpResponse::NoContent().finish()
 }
@@ -247,20 +351,31 @@ struct ByAccount {
     account: Option<String>,
 }
 
-async fn calls(sim: web::Data<Sim>, q: web::Query<ByAccount>) -> HttpResponse {
+async fn calls(sim: SimData, q: web::Query<ByAccount>) -> HttpResponse {
     let st = sim.state.lock();
     let rows: Vec<&Call> = st.calls.iter().filter(|c| q.account.as_ref().is_none_or(|a| &c.account == a)).collect();
     HttpResponse::Ok().json(rows)
 }
 
-async fn publishes(sim: web::Data<Sim>, q: web::Query<ByAccount>) -> HttpResponse {
+async fn publishes(sim: SimData, q: web::Query<ByAccount>) -> HttpResponse {
     let st = sim.state.lock();
     let rows: Vec<&Publish> =
         st.publishes.iter().filter(|c| q.account.as_ref().is_none_or(|a| &c.account == a)).collect();
     HttpResponse::Ok().json(rows)
 }
 
-/// A valid 1×1 PNG for media tests and the demo.
+async fn requests(sim: SimData, q: web::Query<ByAccount>) -> HttpResponse {
+    let st = sim.state.lock();
+    let rows: Vec<Value> = st
+        .requests
+        .iter()
+        .filter(|(a, _, _)| q.account.as_ref().is_none_or(|x| x == a))
+        .map(|(_, m, p)| json!(format!("{m} {p}")))
+        .collect();
+    HttpResponse::Ok().json(rows)
+}
+
+/// A valid 1×1 PNG for the demo.
 async fn media(name: web::Path<String>) -> HttpResponse {
     static PNG: &[u8] = &[
         0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00,

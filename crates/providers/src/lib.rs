@@ -1,34 +1,60 @@
-//! Provider adapters. This first set speaks one simplified request shape to every
-//! provider (the shape `provider-sim` serves); the providers issue replaces it with each
-//! platform's real API. What is final here is the contract toward the worker: one call,
-//! the delivery id as idempotency key, and failures classified so the worker knows
-//! whether another attempt may help.
+//! Provider adapters: one per platform behind one trait, each speaking that platform's
+//! public API (paths, bodies, media upload flow). Base URLs come from configuration, so
+//! the same adapters talk to provider-sim in development and tests.
+//!
+//! Every adapter classifies what went wrong: an explicit rejection settles the delivery
+//! failed now; a thrown attempt (timeout, connection error, 5xx) may be retried; 429 is
+//! retryable after `Retry-After`; an authorization failure means the profile must be
+//! reconnected. The delivery id travels as `X-PostMantis-Delivery-Id` on every call, and
+//! as the platform's own idempotency key where one exists.
+
+mod adapters;
+mod http;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use domain::Provider;
+use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
+pub use http::readable_error;
+
 #[derive(Debug, Clone, Serialize)]
 pub struct MediaItem {
+    /// An owned asset URL (the gateway's `/media/{id}`).
     pub url: String,
     pub content_type: String,
     pub alt: Option<String>,
+    pub size_bytes: u64,
+}
+
+/// The profile a delivery goes to.
+#[derive(Debug, Clone)]
+pub struct Account {
+    /// The account id on the provider's side (user id, page id, DID…).
+    pub external_id: String,
+    pub username: Option<String>,
+    pub access_token: Option<String>,
 }
 
 #[derive(Debug, Clone)]
 pub struct PublishRequest {
     pub delivery_id: Uuid,
     pub provider: Provider,
-    pub account_id: String,
-    pub access_token: Option<String>,
+    pub account: Account,
     pub text: Option<String>,
     pub media: Vec<MediaItem>,
-    /// `provider_options[provider]` of the post, passed through.
+    /// `provider_options[provider]` of the post.
     pub options: Value,
+    /// The post's cover image, when the options name one.
+    pub cover: Option<MediaItem>,
+    /// An earlier attempt may have published already (it timed out after sending, or
+    /// the worker died mid-call): adapters without idempotency look the post up first.
+    pub outcome_unknown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,21 +65,31 @@ pub struct Published {
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProviderError {
-    /// The provider said no: settle failed now, another attempt would say no again.
+    /// The provider said no: settle failed now; another attempt would say no again.
     #[error("{0}")]
     Rejected(String),
     /// The attempt threw (timeout, connection error, 5xx): another attempt may succeed.
     #[error("{0}")]
     Retryable(String),
-    /// 429: retryable, after `retry_after` if the provider said.
+    /// 429: retryable, after `retry_after` when the provider said.
     #[error("rate limited by the provider: {message}")]
     RateLimited { message: String, retry_after: Option<Duration> },
+    /// The token was refused: the profile must be reconnected (or its token refreshed).
+    #[error("{0}")]
+    Unauthorized(String),
 }
 
 impl ProviderError {
     pub fn is_retryable(&self) -> bool {
-        !matches!(self, ProviderError::Rejected(_))
+        matches!(self, ProviderError::Retryable(_) | ProviderError::RateLimited { .. })
     }
+}
+
+pub type PublishResult = Result<Published, ProviderError>;
+
+/// One platform's publish flow.
+pub trait Adapter: Send + Sync {
+    fn publish<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -75,12 +111,7 @@ impl Default for ProvidersConfig {
 pub struct Providers {
     http: reqwest::Client,
     config: ProvidersConfig,
-}
-
-#[derive(Deserialize)]
-struct Created {
-    id: String,
-    url: String,
+    adapters: Arc<HashMap<Provider, Box<dyn Adapter>>>,
 }
 
 impl Providers {
@@ -90,106 +121,18 @@ impl Providers {
             .connect_timeout(Duration::from_secs(5))
             .user_agent(concat!("PostMantis/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { http, config })
+        Ok(Self { http, config, adapters: Arc::new(adapters::all()) })
     }
 
-    fn base(&self, p: Provider) -> &str {
-        self.config.base_urls.get(p.as_str()).unwrap_or(&self.config.default_base_url).trim_end_matches('/')
+    fn base(&self, p: Provider) -> String {
+        self.config.base_urls.get(p.as_str()).unwrap_or(&self.config.default_base_url).trim_end_matches('/').to_owned()
     }
 
-    pub async fn publish(&self, req: &PublishRequest) -> Result<Published, ProviderError> {
-        let url = format!("{}/v1/{}/accounts/{}/posts", self.base(req.provider), req.provider, req.account_id);
-        let mut call = self
-            .http
-            .post(&url)
-            .header("Idempotency-Key", req.delivery_id.to_string())
-            .json(&serde_json::json!({"text": req.text, "media": req.media, "options": req.options}));
-        if let Some(token) = &req.access_token {
-            call = call.bearer_auth(token);
-        }
-        let resp = call.send().await.map_err(|e| {
-            if e.is_timeout() {
-                ProviderError::Retryable(format!("{} did not answer in time", req.provider.display_name()))
-            } else {
-                ProviderError::Retryable(format!("could not reach {}: {}", req.provider.display_name(), root_cause(&e)))
-            }
+    pub async fn publish(&self, req: &PublishRequest) -> PublishResult {
+        let adapter = self.adapters.get(&req.provider).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
         })?;
-        let status = resp.status();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = resp.text().await.unwrap_or_default();
-        let name = req.provider.display_name();
-        if status.is_success() {
-            let c: Created = serde_json::from_str(&text)
-                .map_err(|_| ProviderError::Retryable(format!("{name} answered {status} with an unreadable body")))?;
-            return Ok(Published { provider_post_id: c.id, url: c.url });
-        }
-        let message = readable_error(&text).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
-        Err(match status.as_u16() {
-            429 => ProviderError::RateLimited { message: format!("{name}: {message}"), retry_after },
-            408 | 500..=599 => {
-                ProviderError::Retryable(format!("{name} failed with HTTP {}: {message}", status.as_u16()))
-            }
-            _ => ProviderError::Rejected(format!("{name} rejected the post: {message}")),
-        })
-    }
-}
-
-fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut cur = e;
-    while let Some(next) = cur.source() {
-        cur = next;
-    }
-    cur.to_string()
-}
-
-/// The provider's own words, from the usual places an error body puts them; never a
-/// serialized object.
-pub fn readable_error(body: &str) -> Option<String> {
-    let v: Value = match serde_json::from_str(body) {
-        Ok(v) => v,
-        Err(_) => {
-            let t = body.trim();
-            return (!t.is_empty() && t.len() < 500).then(|| t.to_owned());
-        }
-    };
-    let candidates = [
-        v.pointer("/error/message"),
-        v.pointer("/error_description"),
-        v.pointer("/message"),
-        v.pointer("/detail"),
-        v.pointer("/errors/0/message"),
-        v.pointer("/error"),
-    ];
-    candidates.into_iter().flatten().find_map(|c| c.as_str().map(str::to_owned))
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used, clippy::expect_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_bodies_become_sentences() {
-        assert_eq!(
-            readable_error(r#"{"error":{"message":"Duplicate content"}}"#).as_deref(),
-            Some("Duplicate content")
-        );
-        assert_eq!(readable_error(r#"{"errors":[{"message":"Too long"}]}"#).as_deref(), Some("Too long"));
-        assert_eq!(readable_error(r#"{"error":"invalid_token"}"#).as_deref(), Some("invalid_token"));
-        assert_eq!(readable_error("Bad Gateway").as_deref(), Some("Bad Gateway"));
-        assert_eq!(readable_error(r#"{"error":{"code":5}}"#), None);
-        assert_eq!(readable_error(""), None);
-    }
-
-    #[test]
-    fn only_rejections_are_final() {
-        assert!(!ProviderError::Rejected("no".into()).is_retryable());
-        assert!(ProviderError::Retryable("5xx".into()).is_retryable());
-        assert!(ProviderError::RateLimited { message: "slow".into(), retry_after: None }.is_retryable());
+        let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
+        adapter.publish(&cx, req).await
     }
 }

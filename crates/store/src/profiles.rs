@@ -76,6 +76,15 @@ pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
+/// active → reauth_required: the provider refused the profile's token.
+pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let n = diesel::update(profiles::table.filter(profiles::id.eq(id).and(profiles::status.eq("active"))))
+        .set((profiles::status.eq("reauth_required"), profiles::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
 pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
     diesel::insert_into(profiles::table).values(p).execute(conn).await?;
     Ok(())

@@ -1,0 +1,28 @@
+//! Facebook Pages (Graph API): text to `POST /{page-id}/feed` (`message`), one image to
+//! `POST /{page-id}/photos` (`url`, `caption`).
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+
+use super::text;
+use crate::http::{Cx, field};
+use crate::{Adapter, PublishRequest, PublishResult, Published};
+
+pub struct Facebook;
+
+impl Adapter for Facebook {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let page = &req.account.external_id;
+            let made = match req.media.first() {
+                None => cx.send(cx.post(&format!("/{page}/feed")).json(&json!({"message": text(req)}))).await?,
+                Some(img) => {
+                    cx.send(cx.post(&format!("/{page}/photos")).json(&json!({"url": img.url, "caption": text(req)})))
+                        .await?
+                }
+            };
+            let id = field(cx, &made.body, "/post_id").or_else(|_| field(cx, &made.body, "/id"))?;
+            Ok(Published { url: format!("https://www.facebook.com/{id}"), provider_post_id: id })
+        })
+    }
+}

@@ -1,0 +1,79 @@
+//! LinkedIn Posts API (versioned `/rest`): images through
+//! `POST /rest/images?action=initializeUpload` + PUT, videos through
+//! `POST /rest/videos?action=initializeUpload` + PUT + finalize, then `POST /rest/posts`;
+//! the new post's URN comes back in `x-restli-id`.
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::{is_video, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+
+pub struct LinkedIn;
+
+const VERSION: &str = "202411";
+
+fn rest(cx: &Cx, path: &str) -> reqwest::RequestBuilder {
+    cx.post(path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0")
+}
+
+impl Adapter for LinkedIn {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let owner = format!("urn:li:person:{}", req.account.external_id);
+            let mut media = Vec::new();
+            for m in &req.media {
+                let (init_path, init, urn_ptr) = if is_video(m) {
+                    (
+                        "/rest/videos?action=initializeUpload",
+                        json!({"initializeUploadRequest": {"owner": owner, "fileSizeBytes": m.size_bytes, "uploadCaptions": false, "uploadThumbnail": false}}),
+                        "/value/video",
+                    )
+                } else {
+                    (
+                        "/rest/images?action=initializeUpload",
+                        json!({"initializeUploadRequest": {"owner": owner}}),
+                        "/value/image",
+                    )
+                };
+                let started = cx.send(rest(cx, init_path).json(&init)).await?;
+                let urn = field(cx, &started.body, urn_ptr)?;
+                let upload_url = if is_video(m) {
+                    field(cx, &started.body, "/value/uploadInstructions/0/uploadUrl")?
+                } else {
+                    field(cx, &started.body, "/value/uploadUrl")?
+                };
+                let put = cx.send(cx.call(reqwest::Method::PUT, &upload_url).body(cx.media_body(m).await?)).await?;
+                if is_video(m) {
+                    let etag = put.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+                    let token = started.body.pointer("/value/uploadToken").and_then(Value::as_str).unwrap_or("");
+                    let fin = json!({"finalizeUploadRequest": {"video": urn, "uploadToken": token, "uploadedPartIds": [etag]}});
+                    cx.send(rest(cx, "/rest/videos?action=finalizeUpload").json(&fin)).await?;
+                }
+                media.push(json!({"id": urn, "altText": m.alt.clone().unwrap_or_default()}));
+            }
+            let mut post = json!({
+                "author": owner,
+                "commentary": text(req),
+                "visibility": opt(req, "visibility").unwrap_or("PUBLIC"),
+                "distribution": {"feedDistribution": "MAIN_FEED", "targetEntities": [], "thirdPartyDistributionChannels": []},
+                "lifecycleState": "PUBLISHED",
+                "isReshareDisabledByAuthor": false,
+            });
+            match media.len() {
+                0 => {}
+                1 => post["content"] = json!({"media": media[0]}),
+                _ => post["content"] = json!({"multiImage": {"images": media}}),
+            }
+            let created = cx.send(rest(cx, "/rest/posts").json(&post)).await?;
+            let urn = created
+                .headers
+                .get("x-restli-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| ProviderError::Retryable("LinkedIn answered without x-restli-id".into()))?;
+            Ok(Published { url: format!("https://www.linkedin.com/feed/update/{urn}"), provider_post_id: urn })
+        })
+    }
+}

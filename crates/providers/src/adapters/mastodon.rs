@@ -1,0 +1,44 @@
+//! Mastodon: `POST /api/v2/media` (multipart `file`, `description`) per file, then
+//! `POST /api/v1/statuses` with the delivery id as `Idempotency-Key` — a repeated attempt
+//! gets the first status back.
+
+use futures_util::future::BoxFuture;
+use reqwest::multipart::{Form, Part};
+use serde_json::json;
+
+use super::{flag, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, PublishRequest, PublishResult, Published};
+
+pub struct Mastodon;
+
+impl Adapter for Mastodon {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let mut media_ids = Vec::new();
+            for m in &req.media {
+                let part = Part::stream(cx.media_body(m).await?)
+                    .file_name("media")
+                    .mime_str(&m.content_type)
+                    .map_err(|_| cx.unexpected("a media type"))?;
+                let mut form = Form::new().part("file", part);
+                if let Some(alt) = &m.alt {
+                    form = form.text("description", alt.clone());
+                }
+                let up = cx.send(cx.post("/api/v2/media").multipart(form)).await?;
+                media_ids.push(field(cx, &up.body, "/id")?);
+            }
+            let mut status = json!({"status": text(req), "media_ids": media_ids, "visibility": opt(req, "visibility").unwrap_or("public")});
+            if let Some(s) = opt(req, "spoiler_text") {
+                status["spoiler_text"] = json!(s);
+            }
+            if let Some(s) = flag(req, "sensitive") {
+                status["sensitive"] = json!(s);
+            }
+            let made = cx
+                .send(cx.post("/api/v1/statuses").header("Idempotency-Key", req.delivery_id.to_string()).json(&status))
+                .await?;
+            Ok(Published { provider_post_id: field(cx, &made.body, "/id")?, url: field(cx, &made.body, "/url")? })
+        })
+    }
+}

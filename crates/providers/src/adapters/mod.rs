@@ -1,0 +1,58 @@
+//! One module per platform; `all()` is the registry.
+
+mod bluesky;
+mod facebook;
+mod instagram;
+mod linkedin;
+mod mastodon;
+mod pinterest;
+mod reddit;
+mod threads;
+mod tiktok;
+mod x;
+mod youtube;
+
+use std::collections::HashMap;
+
+use domain::Provider;
+use serde_json::Value;
+
+use crate::{Adapter, PublishRequest};
+
+pub fn all() -> HashMap<Provider, Box<dyn Adapter>> {
+    let mut m: HashMap<Provider, Box<dyn Adapter>> = HashMap::new();
+    m.insert(Provider::X, Box::new(x::X));
+    m.insert(Provider::Linkedin, Box::new(linkedin::LinkedIn));
+    m.insert(Provider::Youtube, Box::new(youtube::YouTube));
+    m.insert(Provider::Instagram, Box::new(instagram::Instagram));
+    m.insert(Provider::Tiktok, Box::new(tiktok::TikTok));
+    m.insert(Provider::Facebook, Box::new(facebook::Facebook));
+    m.insert(Provider::Threads, Box::new(threads::Threads));
+    m.insert(Provider::Pinterest, Box::new(pinterest::Pinterest));
+    m.insert(Provider::Bluesky, Box::new(bluesky::Bluesky));
+    m.insert(Provider::Mastodon, Box::new(mastodon::Mastodon));
+    m.insert(Provider::Reddit, Box::new(reddit::Reddit));
+    m
+}
+
+/// A string option, if given.
+fn opt<'a>(req: &'a PublishRequest, name: &str) -> Option<&'a str> {
+    req.options.get(name).and_then(Value::as_str)
+}
+
+/// A flag option (JSON bool, or "true"/"false" from a multipart form).
+fn flag(req: &PublishRequest, name: &str) -> Option<bool> {
+    match req.options.get(name) {
+        Some(Value::Bool(b)) => Some(*b),
+        Some(Value::String(s)) => Some(s == "true"),
+        _ => None,
+    }
+}
+
+fn text(req: &PublishRequest) -> &str {
+    req.text.as_deref().unwrap_or("")
+}
+
+fn is_video(m: &crate::MediaItem) -> bool {
+    m.content_type.starts_with("video/")
+}

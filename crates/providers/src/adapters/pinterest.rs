@@ -1,0 +1,48 @@
+//! Pinterest API v5: `POST /v5/pins` with `board_id` and `media_source` (an image URL; a
+//! video is registered with `POST /v5/media`, uploaded, then referenced by id).
+
+use futures_util::future::BoxFuture;
+use serde_json::json;
+
+use super::{is_video, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+
+pub struct Pinterest;
+
+impl Adapter for Pinterest {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let m =
+                req.media.first().ok_or_else(|| ProviderError::Rejected("Pinterest needs an image or video".into()))?;
+            let board =
+                opt(req, "board_id").ok_or_else(|| ProviderError::Rejected("Pinterest needs a board_id".into()))?;
+            let source = if is_video(m) {
+                let reg = cx.send(cx.post("/v5/media").json(&json!({"media_type": "video"}))).await?;
+                let media_id = field(cx, &reg.body, "/media_id")?;
+                let upload_url = field(cx, &reg.body, "/upload_url")?;
+                cx.send(cx.call(reqwest::Method::PUT, &upload_url).body(cx.media_body(m).await?)).await?;
+                let mut s = json!({"source_type": "video_id", "media_id": media_id});
+                if let Some(cover) = &req.cover {
+                    s["cover_image_url"] = json!(cover.url);
+                }
+                s
+            } else {
+                json!({"source_type": "image_url", "url": m.url})
+            };
+            let mut pin = json!({"board_id": board, "description": text(req), "media_source": source});
+            if let Some(t) = opt(req, "title") {
+                pin["title"] = json!(t);
+            }
+            if let Some(l) = opt(req, "link") {
+                pin["link"] = json!(l);
+            }
+            if let Some(alt) = &m.alt {
+                pin["alt_text"] = json!(alt);
+            }
+            let made = cx.send(cx.post("/v5/pins").json(&pin)).await?;
+            let id = field(cx, &made.body, "/id")?;
+            Ok(Published { url: format!("https://www.pinterest.com/pin/{id}/"), provider_post_id: id })
+        })
+    }
+}

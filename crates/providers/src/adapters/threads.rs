@@ -1,0 +1,62 @@
+//! Threads API: a container per item (`POST /{user}/threads` with `media_type` TEXT,
+//! IMAGE or VIDEO; carousel items then a CAROUSEL container), `POST /{user}/threads_publish`,
+//! then the permalink.
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::{is_video, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, PublishRequest, PublishResult, Published};
+
+pub struct Threads;
+
+fn item(m: &crate::MediaItem) -> Value {
+    let mut v = if is_video(m) {
+        json!({"media_type": "VIDEO", "video_url": m.url})
+    } else {
+        json!({"media_type": "IMAGE", "image_url": m.url})
+    };
+    if let Some(alt) = &m.alt {
+        v["alt_text"] = json!(alt);
+    }
+    v
+}
+
+impl Adapter for Threads {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let user = &req.account.external_id;
+            let path = format!("/{user}/threads");
+            let mut container = match req.media.as_slice() {
+                [] => json!({"media_type": "TEXT", "text": text(req)}),
+                [one] => {
+                    let mut c = item(one);
+                    c["text"] = json!(text(req));
+                    c
+                }
+                many => {
+                    let mut children = Vec::new();
+                    for m in many {
+                        let mut c = item(m);
+                        c["is_carousel_item"] = json!(true);
+                        let made = cx.send(cx.post(&path).json(&c)).await?;
+                        children.push(field(cx, &made.body, "/id")?);
+                    }
+                    json!({"media_type": "CAROUSEL", "children": children.join(","), "text": text(req)})
+                }
+            };
+            if let Some(rc) = opt(req, "reply_control") {
+                container["reply_control"] = json!(rc);
+            }
+            let made = cx.send(cx.post(&path).json(&container)).await?;
+            let creation_id = field(cx, &made.body, "/id")?;
+            let published = cx
+                .send(cx.post(&format!("/{user}/threads_publish")).json(&json!({"creation_id": creation_id})))
+                .await?;
+            let id = field(cx, &published.body, "/id")?;
+            let link = cx.send(cx.get(&format!("/{id}?fields=permalink"))).await?;
+            Ok(Published { url: field(cx, &link.body, "/permalink")?, provider_post_id: id })
+        })
+    }
+}

@@ -1,0 +1,56 @@
+//! TikTok Content Posting API (direct post): `POST /v2/post/publish/video/init/` with
+//! `PULL_FROM_URL` (TikTok fetches the owned video), then
+//! `POST /v2/post/publish/status/fetch/` until the post is public.
+
+use std::time::Duration;
+
+use futures_util::future::BoxFuture;
+use serde_json::{Value, json};
+
+use super::{flag, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+
+pub struct TikTok;
+
+impl Adapter for TikTok {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let video = req.media.first().ok_or_else(|| ProviderError::Rejected("TikTok needs a video".into()))?;
+            let init = json!({
+                "post_info": {
+                    "title": text(req),
+                    "privacy_level": opt(req, "privacy_status").unwrap_or("PUBLIC_TO_EVERYONE"),
+                    "disable_comment": flag(req, "disable_comment").unwrap_or(false),
+                },
+                "source_info": {"source": "PULL_FROM_URL", "video_url": video.url},
+            });
+            let started = cx.send(cx.post("/v2/post/publish/video/init/").json(&init)).await?;
+            let publish_id = field(cx, &started.body, "/data/publish_id")?;
+            for _ in 0..30 {
+                let status =
+                    cx.send(cx.post("/v2/post/publish/status/fetch/").json(&json!({"publish_id": publish_id}))).await?;
+                match status.body.pointer("/data/status").and_then(Value::as_str) {
+                    Some("PUBLISH_COMPLETE") => {
+                        let id = field(cx, &status.body, "/data/publicaly_available_post_id/0")?;
+                        let user = req.account.username.as_deref().unwrap_or("user");
+                        return Ok(Published {
+                            url: format!("https://www.tiktok.com/@{user}/video/{id}"),
+                            provider_post_id: id,
+                        });
+                    }
+                    Some("FAILED") => {
+                        let reason = status
+                            .body
+                            .pointer("/data/fail_reason")
+                            .and_then(Value::as_str)
+                            .unwrap_or("unknown reason");
+                        return Err(ProviderError::Rejected(format!("TikTok rejected the post: {reason}")));
+                    }
+                    _ => tokio::time::sleep(Duration::from_millis(200)).await,
+                }
+            }
+            Err(ProviderError::Retryable("TikTok is still processing the video".into()))
+        })
+    }
+}

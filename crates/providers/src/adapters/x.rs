@@ -1,0 +1,65 @@
+//! X API v2: `POST /2/media/upload` (multipart) per file, alt text through
+//! `POST /2/media/metadata`, then `POST /2/tweets`. X has no idempotency key, so an
+//! attempt after an unknown outcome first looks for the post among the account's latest.
+
+use futures_util::future::BoxFuture;
+use reqwest::multipart::{Form, Part};
+use serde_json::{Value, json};
+
+use super::{is_video, opt, text};
+use crate::http::{Cx, field};
+use crate::{Adapter, PublishRequest, PublishResult, Published};
+
+pub struct X;
+
+fn url(req: &PublishRequest, id: &str) -> String {
+    format!("https://x.com/{}/status/{id}", req.account.username.as_deref().unwrap_or("i"))
+}
+
+impl Adapter for X {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            if req.outcome_unknown {
+                let path = format!("/2/users/{}/tweets?max_results=10", req.account.external_id);
+                let recent = cx.send(cx.get(&path)).await?;
+                let mine = recent.body["data"].as_array().into_iter().flatten().find(|t| t["text"] == text(req));
+                if let Some(t) = mine {
+                    let id = field(cx, t, "/id")?;
+                    tracing::info!(delivery_id = %req.delivery_id, %id, "found the post an earlier attempt made");
+                    return Ok(Published { url: url(req, &id), provider_post_id: id });
+                }
+            }
+            let mut media_ids = Vec::new();
+            for m in &req.media {
+                let category = if is_video(m) {
+                    "tweet_video"
+                } else if m.content_type == "image/gif" {
+                    "tweet_gif"
+                } else {
+                    "tweet_image"
+                };
+                let part = Part::stream(cx.media_body(m).await?)
+                    .mime_str(&m.content_type)
+                    .map_err(|_| cx.unexpected("a media type"))?;
+                let form = Form::new().text("media_category", category).part("media", part);
+                let up = cx.send(cx.post("/2/media/upload").multipart(form)).await?;
+                let id = field(cx, &up.body, "/data/id")?;
+                if let Some(alt) = &m.alt {
+                    let meta = json!({"id": id, "metadata": {"alt_text": {"text": alt}}});
+                    cx.send(cx.post("/2/media/metadata").json(&meta)).await?;
+                }
+                media_ids.push(id);
+            }
+            let mut body = json!({"text": text(req)});
+            if !media_ids.is_empty() {
+                body["media"] = json!({"media_ids": media_ids});
+            }
+            if let Some(r) = opt(req, "reply_settings") {
+                body["reply_settings"] = Value::String(r.to_owned());
+            }
+            let created = cx.send(cx.post("/2/tweets").json(&body)).await?;
+            let id = field(cx, &created.body, "/data/id")?;
+            Ok(Published { url: url(req, &id), provider_post_id: id })
+        })
+    }
+}

@@ -1,0 +1,193 @@
+//! What every adapter shares: sending a call with the delivery id and token, and turning
+//! the answer into a value or a classified failure.
+
+use std::time::Duration;
+
+use domain::Provider;
+use reqwest::{RequestBuilder, StatusCode, header::HeaderMap};
+use serde_json::Value;
+
+use crate::{MediaItem, ProviderError, PublishRequest};
+
+pub struct Cx {
+    pub http: reqwest::Client,
+    pub base: String,
+    provider: Provider,
+    delivery_id: String,
+    token: Option<String>,
+}
+
+/// A successful answer.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+}
+
+impl Cx {
+    pub fn new(http: reqwest::Client, base: String, req: &PublishRequest) -> Self {
+        Self {
+            http,
+            base,
+            provider: req.provider,
+            delivery_id: req.delivery_id.to_string(),
+            token: req.account.access_token.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A request with the account's bearer token and the delivery id.
+    pub fn call(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
+        let mut b = self.http.request(method, url).header("X-PostMantis-Delivery-Id", &self.delivery_id);
+        if let Some(t) = &self.token {
+            b = b.bearer_auth(t);
+        }
+        b
+    }
+
+    pub fn post(&self, path: &str) -> RequestBuilder {
+        self.call(reqwest::Method::POST, &self.url(path))
+    }
+
+    pub fn get(&self, path: &str) -> RequestBuilder {
+        self.call(reqwest::Method::GET, &self.url(path))
+    }
+
+    fn name(&self) -> &'static str {
+        self.provider.display_name()
+    }
+
+    /// Sends and classifies.
+    pub async fn send(&self, b: RequestBuilder) -> Result<Answer, ProviderError> {
+        let name = self.name();
+        let resp = b.send().await.map_err(|e| {
+            if e.is_timeout() {
+                ProviderError::Retryable(format!("{name} did not answer in time"))
+            } else {
+                ProviderError::Retryable(format!("could not reach {name}: {}", root_cause(&e)))
+            }
+        })?;
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.map_err(|_| ProviderError::Retryable(format!("{name}'s answer was cut off")))?;
+        if status.is_success() {
+            let body = if text.trim().is_empty() {
+                Value::Null
+            } else {
+                serde_json::from_str(&text).unwrap_or(Value::String(text))
+            };
+            return Ok(Answer { status, headers, body });
+        }
+        let message = readable_error(&text).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
+        Err(match status.as_u16() {
+            429 => ProviderError::RateLimited {
+                message: format!("{name}: {message}"),
+                retry_after: headers
+                    .get(reqwest::header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.trim().parse::<u64>().ok())
+                    .map(Duration::from_secs),
+            },
+            401 => ProviderError::Unauthorized(format!(
+                "{name} refused the profile's authorization ({message}); reconnect the profile in the dashboard"
+            )),
+            408 | 500..=599 => {
+                ProviderError::Retryable(format!("{name} failed with HTTP {}: {message}", status.as_u16()))
+            }
+            _ => ProviderError::Rejected(format!("{name} rejected the post: {message}")),
+        })
+    }
+
+    /// Downloads an owned media file as a stream to forward (never buffered whole).
+    pub async fn media_body(&self, m: &MediaItem) -> Result<reqwest::Body, ProviderError> {
+        let resp = self
+            .http
+            .get(&m.url)
+            .send()
+            .await
+            .map_err(|e| ProviderError::Retryable(format!("could not read the media file: {}", root_cause(&e))))?;
+        if !resp.status().is_success() {
+            return Err(ProviderError::Retryable(format!("the media file answered HTTP {}", resp.status().as_u16())));
+        }
+        Ok(reqwest::Body::wrap_stream(resp.bytes_stream()))
+    }
+
+    pub fn unexpected(&self, what: &str) -> ProviderError {
+        ProviderError::Retryable(format!("{} answered without {what}", self.name()))
+    }
+}
+
+/// A string field of an answer, or a retryable "answered without".
+pub fn field(cx: &Cx, v: &Value, pointer: &str) -> Result<String, ProviderError> {
+    match v.pointer(pointer) {
+        Some(Value::String(s)) => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(cx.unexpected(pointer.trim_start_matches('/'))),
+    }
+}
+
+fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut cur = e;
+    while let Some(next) = cur.source() {
+        cur = next;
+    }
+    cur.to_string()
+}
+
+/// The provider's own words, from the usual places an error body puts them; never a
+/// serialized object.
+pub fn readable_error(body: &str) -> Option<String> {
+    let v: Value = match serde_json::from_str(body) {
+        Ok(v) => v,
+        Err(_) => {
+            let t = body.trim();
+            return (!t.is_empty() && t.len() < 500).then(|| t.to_owned());
+        }
+    };
+    let candidates = [
+        v.pointer("/error/message"),
+        v.pointer("/error/error_user_msg"),
+        v.pointer("/error_description"),
+        v.pointer("/message"),
+        v.pointer("/detail"),
+        v.pointer("/errors/0/message"),
+        v.pointer("/json/errors/0/1"),
+        v.pointer("/error"),
+    ];
+    candidates.into_iter().flatten().find_map(|c| c.as_str().map(str::to_owned))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_bodies_become_sentences() {
+        assert_eq!(
+            readable_error(r#"{"error":{"message":"Duplicate content"}}"#).as_deref(),
+            Some("Duplicate content")
+        );
+        assert_eq!(readable_error(r#"{"errors":[{"message":"Too long"}]}"#).as_deref(), Some("Too long"));
+        assert_eq!(readable_error(r#"{"error":"invalid_token"}"#).as_deref(), Some("invalid_token"));
+        assert_eq!(
+            readable_error(r#"{"json":{"errors":[["SUBREDDIT_NOEXIST","that subreddit doesn't exist","sr"]]}}"#)
+                .as_deref(),
+            Some("that subreddit doesn't exist")
+        );
+        assert_eq!(readable_error("Bad Gateway").as_deref(), Some("Bad Gateway"));
+        assert_eq!(readable_error(r#"{"error":{"code":5}}"#), None);
+        assert_eq!(readable_error(""), None);
+    }
+
+    #[test]
+    fn only_thrown_and_rate_limited_attempts_are_retried() {
+        assert!(!ProviderError::Rejected("no".into()).is_retryable());
+        assert!(!ProviderError::Unauthorized("token".into()).is_retryable());
+        assert!(ProviderError::Retryable("5xx".into()).is_retryable());
+        assert!(ProviderError::RateLimited { message: "slow".into(), retry_after: None }.is_retryable());
+    }
+}
