@@ -23,6 +23,8 @@ pub struct Options {
     pub orphan_grace_s: i64,
     /// How long an upload session accepts bytes.
     pub upload_ttl_s: i64,
+    /// More settings for the delivery workers (`POSTMANTIS_…` names).
+    pub worker_env: Vec<(&'static str, &'static str)>,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
             remote_allow_hosts: "127.0.0.1",
             orphan_grace_s: 3600,
             upload_ttl_s: 3600,
+            worker_env: Vec::new(),
         }
     }
 }
@@ -112,6 +115,7 @@ impl Stack {
             ("POSTMANTIS_PROVIDERS__TIMEOUT_MS".into(), opts.provider_timeout_ms.to_string()),
             ("POSTMANTIS_MEDIA_BASE_URL".into(), stack.gateway.clone()),
         ];
+        stack.worker_env.extend(opts.worker_env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let health = [
             stack.spawn("scheduler", &[], &env, &[]).await,
             stack.start_worker_process().await,

@@ -85,21 +85,40 @@ pub async fn enqueue_event<E: domain::messages::Event>(
     let exchange = names.events();
     outbox::push(
         conn,
-        outbox::Outgoing { exchange: &exchange, routing_key: E::ROUTING_KEY, message_type: E::TYPE, payload: event },
+        outbox::Outgoing {
+            exchange: &exchange,
+            routing_key: E::ROUTING_KEY,
+            message_type: E::TYPE,
+            payload: event,
+            not_before: None,
+        },
     )
     .await
     .map(|_| ())
 }
 
-/// Enqueues a delivery task, first attempt or a later one through the retry delay.
+/// When a delivery task should run.
+pub enum When {
+    Now,
+    /// After the broker's fixed retry delay (the retry queue's TTL).
+    AfterRetryDelay,
+    /// Not before this time (held in the outbox until then).
+    At(chrono::DateTime<chrono::Utc>),
+}
+
+/// Enqueues a delivery task in the caller's transaction.
 pub async fn enqueue_delivery(
     conn: &mut store::Conn,
     names: &crate::Names,
     task: &domain::messages::DeliveryRequestedV1,
-    after_retry_delay: bool,
+    when: When,
 ) -> Result<(), StoreError> {
     use domain::messages::Message;
-    let exchange = if after_retry_delay { names.retry() } else { names.deliveries() };
+    let (exchange, not_before) = match when {
+        When::Now => (names.deliveries(), None),
+        When::AfterRetryDelay => (names.retry(), None),
+        When::At(t) => (names.deliveries(), Some(t)),
+    };
     outbox::push(
         conn,
         outbox::Outgoing {
@@ -107,6 +126,7 @@ pub async fn enqueue_delivery(
             routing_key: task.provider.as_str(),
             message_type: domain::messages::DeliveryRequestedV1::TYPE,
             payload: task,
+            not_before,
         },
     )
     .await

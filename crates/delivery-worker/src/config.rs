@@ -16,6 +16,8 @@ pub struct Config {
     pub media_base_url: String,
     /// Attempts per delivery before it settles failed (the seed's policy is 3).
     pub max_attempts: i32,
+    /// Concurrency caps per profile and per provider, across all workers.
+    pub limits: crate::limits::LimitsConfig,
 }
 
 impl Default for Config {
@@ -28,6 +30,7 @@ impl Default for Config {
             providers: ProvidersConfig::default(),
             media_base_url: "http://127.0.0.1:8080".into(),
             max_attempts: domain::MAX_DELIVERY_ATTEMPTS,
+            limits: crate::limits::LimitsConfig::default(),
         }
     }
 }

@@ -1,17 +1,17 @@
 use bus::{
     Handled, Incoming,
-    relay::{enqueue_delivery, enqueue_event},
+    relay::{When, enqueue_delivery, enqueue_event},
 };
+use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use domain::{
     DeliveryStatus, ProfileStatus,
     messages::{DeliveryRequestedV1, DeliverySettledV1},
 };
-use providers::{Account, MediaItem, ProviderError, PublishRequest, Published};
-use serde_json::Value;
-use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log};
+use providers::{ProviderError, Published};
+use store::{StoreError, deliveries, models::NewLogEntry, publish_log};
 
-use crate::app::Ctx;
+use crate::{app::Ctx, limits};
 
 pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
     let task = match m.decode::<DeliveryRequestedV1>() {
@@ -27,7 +27,18 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
 enum Outcome {
     Published(Published),
     Failed(String),
+    /// Thrown: another attempt after the fixed retry delay.
     RetryLater(String),
+    /// Rate limited: another attempt when the provider allows (its Retry-After).
+    RetryAt(String, DateTime<Utc>),
+}
+
+/// Re-enqueues the same attempt for later, without counting it (a cap or a hold).
+async fn defer(ctx: &Ctx, t: &DeliveryRequestedV1, at: DateTime<Utc>) -> Result<(), StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    enqueue_delivery(&mut conn, &ctx.names, t, When::At(at)).await?;
+    ctx.relay_wake.notify_one();
+    Ok(())
 }
 
 async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
@@ -54,69 +65,64 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
             _ => format!("The profile \u{201c}{}\u{201d} needs to be reconnected in the dashboard.", task.profile.name),
         })
     } else {
+        // A 429 put the profile on hold: come back then, without spending an attempt.
+        if let Some(until) = task.profile.not_before.filter(|t| *t > Utc::now()) {
+            drop(conn);
+            return defer(ctx, t, until).await;
+        }
+        let caps = ctx.config.limits.caps(t.provider.as_str());
+        let lease_ms = ctx.config.providers.timeout_ms as i64 + 30_000;
+        let Some(held) = limits::acquire(&mut conn, caps, t.provider.as_str(), task.profile.id, lease_ms).await? else {
+            drop(conn);
+            return defer(ctx, t, Utc::now() + chrono::Duration::milliseconds(200)).await;
+        };
         let fresh = deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await?;
         if !fresh {
             tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "repeating an attempt whose outcome is unknown");
         }
-        let media_url = |id: uuid::Uuid| format!("{}/media/{id}", ctx.config.media_base_url.trim_end_matches('/'));
-        let media = posts::view(&mut conn, task.post.id).await?.map(|v| v.media).unwrap_or_default();
-        let options =
-            task.post.provider_options.get(t.provider.as_str()).cloned().unwrap_or(Value::Object(Default::default()));
-        let cover_id =
-            options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| uuid::Uuid::parse_str(s).ok());
-        let cover = match cover_id {
-            Some(id) => store::media::asset(&mut conn, id).await?.map(|a| MediaItem {
-                url: media_url(a.id),
-                content_type: a.content_type,
-                alt: None,
-                size_bytes: a.size_bytes as u64,
-            }),
-            None => None,
-        };
-        let req = PublishRequest {
-            delivery_id: t.delivery_id,
-            provider: t.provider,
-            account: Account {
-                external_id: task.profile.external_id.clone(),
-                username: task.profile.username.clone(),
-                access_token: task.profile.access_token.clone(),
-            },
-            text: task.post.body.clone(),
-            media: media
-                .iter()
-                .map(|(m, a)| MediaItem {
-                    url: media_url(a.id),
-                    content_type: a.content_type.clone(),
-                    alt: m.alt.clone(),
-                    size_bytes: a.size_bytes as u64,
-                })
-                .collect(),
-            options,
-            cover,
-            // A retry may follow an attempt that was sent but never answered.
-            outcome_unknown: !fresh || t.attempt > 1,
+        // A retry may follow an attempt that was sent but never answered.
+        let req = crate::request::build(ctx, &mut conn, t, &task, !fresh || t.attempt > 1).await;
+        let req = match req {
+            Ok(r) => r,
+            Err(e) => {
+                limits::release(&mut conn, held).await?;
+                return Err(e);
+            }
         };
         // No database connection is held across the provider call.
         drop(conn);
         let call = std::time::Instant::now();
         let result = ctx.providers.publish(&req).await;
         provider_ms = call.elapsed().as_millis();
+        let mut conn = ctx.pool.get().await?;
+        limits::release(&mut conn, held).await?;
+        let last = t.attempt >= ctx.config.max_attempts;
         match result {
             Ok(p) => Outcome::Published(p),
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
             Err(ProviderError::Unauthorized(msg)) => {
-                let mut conn = ctx.pool.get().await?;
                 store::profiles::require_reauth(&mut conn, task.profile.id).await?;
                 Outcome::Failed(msg)
             }
-            Err(e) if t.attempt < ctx.config.max_attempts => Outcome::RetryLater(e.to_string()),
+            Err(ProviderError::RateLimited { message, retry_after }) => {
+                let wait =
+                    retry_after.unwrap_or(std::time::Duration::from_millis(ctx.config.common.bus.retry_delay_ms));
+                let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                store::profiles::hold_until(&mut conn, task.profile.id, until).await?;
+                if last {
+                    Outcome::Failed(format!("{message} (gave up after {} attempts)", t.attempt))
+                } else {
+                    Outcome::RetryAt(message, until)
+                }
+            }
+            Err(e) if !last => Outcome::RetryLater(e.to_string()),
             Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.attempt)),
         }
     };
     let outcome_name = match &outcome {
         Outcome::Published(_) => "published",
         Outcome::Failed(_) => "failed",
-        Outcome::RetryLater(_) => "retry_later",
+        Outcome::RetryLater(_) | Outcome::RetryAt(..) => "retry_later",
     };
     settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await?;
     tracing::info!(
@@ -171,7 +177,13 @@ async fn settle(
             Outcome::RetryLater(msg) => {
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
                 let next = DeliveryRequestedV1 { attempt: t.attempt + 1, ..t.clone() };
-                enqueue_delivery(conn, &ctx.names, &next, true).await?;
+                enqueue_delivery(conn, &ctx.names, &next, When::AfterRetryDelay).await?;
+                None
+            }
+            Outcome::RetryAt(msg, at) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rate_limited", Some(msg)).await?;
+                let next = DeliveryRequestedV1 { attempt: t.attempt + 1, ..t.clone() };
+                enqueue_delivery(conn, &ctx.names, &next, When::At(*at)).await?;
                 None
             }
         };

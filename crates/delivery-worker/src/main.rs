@@ -4,6 +4,8 @@
 mod app;
 mod config;
 mod deliver;
+mod limits;
+mod request;
 
 use clap::Parser;
 

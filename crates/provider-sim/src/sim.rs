@@ -77,6 +77,35 @@ pub struct State {
     /// Every request's method and path, in order, per account.
     pub requests: Vec<(String, String, String)>,
     pub seq: u64,
+    /// Publish calls in flight per account, and the most there ever were.
+    pub in_flight: HashMap<String, u32>,
+    pub max_in_flight: HashMap<String, u32>,
+}
+
+/// Counts a publish call in flight for as long as it lives.
+struct InFlight<'a> {
+    sim: &'a Sim,
+    account: String,
+}
+
+impl<'a> InFlight<'a> {
+    fn enter(sim: &'a Sim, account: &str) -> Self {
+        let mut st = sim.state.lock();
+        let n = st.in_flight.entry(account.to_owned()).or_default();
+        *n += 1;
+        let now = *n;
+        let max = st.max_in_flight.entry(account.to_owned()).or_default();
+        *max = (*max).max(now);
+        InFlight { sim, account: account.to_owned() }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        if let Some(n) = self.sim.state.lock().in_flight.get_mut(&self.account) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 pub struct Sim {
@@ -112,6 +141,7 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
             .route("/_sim/calls", web::get().to(calls))
             .route("/_sim/publishes", web::get().to(publishes))
             .route("/_sim/requests", web::get().to(requests))
+            .route("/_sim/concurrency", web::get().to(concurrency))
             .route("/_sim/media/{name}", web::get().to(media))
             .configure(crate::apis::routes)
     })
@@ -252,6 +282,7 @@ impl Sim {
     /// Applies the account's fault, records the call, and creates (or, for a known
     /// idempotency key, replays) the post.
     pub async fn publish_step(&self, s: Step<'_>) -> Result<Stepped, HttpResponse> {
+        let _in_flight = InFlight::enter(self, s.account);
         let replay = s.key.as_ref().and_then(|k| {
             self.state.lock().publishes.iter().find(|p| p.key.as_deref() == Some(k) && p.account == s.account).cloned()
         });
@@ -373,6 +404,15 @@ async fn requests(sim: SimData, q: web::Query<ByAccount>) -> HttpResponse {
         .map(|(_, m, p)| json!(format!("{m} {p}")))
         .collect();
     HttpResponse::Ok().json(rows)
+}
+
+async fn concurrency(sim: SimData, q: web::Query<ByAccount>) -> HttpResponse {
+    let st = sim.state.lock();
+    let account = q.account.clone().unwrap_or_default();
+    HttpResponse::Ok().json(json!({
+        "in_flight": st.in_flight.get(&account).copied().unwrap_or(0),
+        "max_in_flight": st.max_in_flight.get(&account).copied().unwrap_or(0),
+    }))
 }
 
 /// A valid 1×1 PNG for the demo.

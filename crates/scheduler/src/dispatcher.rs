@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bus::relay::enqueue_delivery;
+use bus::relay::{When, enqueue_delivery};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use domain::{Provider, messages::DeliveryRequestedV1};
@@ -50,7 +50,7 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
                         StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
                     })?;
                     let task = DeliveryRequestedV1 { delivery_id: d.id, post_id: post.id, provider, attempt: 1 };
-                    enqueue_delivery(conn, &ctx.names, &task, false).await?;
+                    enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
                 }
             }
             Ok(due.len())

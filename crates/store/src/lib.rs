@@ -5,6 +5,7 @@
 pub mod deliveries;
 pub mod health;
 pub mod keys;
+pub mod leases;
 pub mod media;
 pub mod migrate;
 pub mod models;

@@ -37,6 +37,7 @@ pub struct ProfileRow {
     pub disconnected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub not_before: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -176,6 +177,7 @@ pub struct OutboxRow {
     pub message_type: String,
     pub payload: Value,
     pub created_at: DateTime<Utc>,
+    pub available_at: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

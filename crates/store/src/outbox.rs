@@ -11,6 +11,8 @@ pub struct Outgoing<'a, T: Serialize> {
     pub routing_key: &'a str,
     pub message_type: &'a str,
     pub payload: &'a T,
+    /// Not sent before this time (None: at once).
+    pub not_before: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
@@ -24,6 +26,7 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
             outbox::routing_key.eq(m.routing_key),
             outbox::message_type.eq(m.message_type),
             outbox::payload.eq(payload),
+            outbox::available_at.eq(m.not_before.unwrap_or_else(chrono::Utc::now)),
         ))
         .execute(conn)
         .await?;
@@ -33,6 +36,7 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
 /// The oldest rows no other relay holds; call inside a transaction and delete what was sent.
 pub async fn lock_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
+        .filter(outbox::available_at.le(diesel::dsl::now))
         .order(outbox::id.asc())
         .limit(limit)
         .for_update()

@@ -76,6 +76,16 @@ pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
+/// No provider call for the profile before `until` (a 429's Retry-After); never shortens.
+pub async fn hold_until(conn: &mut Conn, id: Uuid, until: chrono::DateTime<Utc>) -> StoreResult<()> {
+    diesel::update(profiles::table.filter(profiles::id.eq(id)))
+        .filter(profiles::not_before.is_null().or(profiles::not_before.lt(until)))
+        .set(profiles::not_before.eq(until))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 /// active → reauth_required: the provider refused the profile's token.
 pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     let n = diesel::update(profiles::table.filter(profiles::id.eq(id).and(profiles::status.eq("active"))))

@@ -39,6 +39,7 @@ diesel::table! {
         disconnected_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        not_before -> Nullable<Timestamptz>,
     }
 }
 
@@ -144,6 +145,16 @@ diesel::table! {
         message_type -> Text,
         payload -> Jsonb,
         created_at -> Timestamptz,
+        available_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_leases (key, slot) {
+        key -> Text,
+        slot -> Int4,
+        holder -> Uuid,
+        expires_at -> Timestamptz,
     }
 }
 

@@ -1,0 +1,71 @@
+//! Caps that hold across every worker replica: concurrent calls per profile and per
+//! provider (leases in PostgreSQL), and a profile's hold after a 429.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Caps {
+    /// Provider calls in flight for one profile, across all workers.
+    pub profile_concurrency: i32,
+    /// Provider calls in flight for one provider, across all workers.
+    pub provider_concurrency: i32,
+}
+
+impl Default for Caps {
+    fn default() -> Self {
+        Self { profile_concurrency: 2, provider_concurrency: 64 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LimitsConfig {
+    #[serde(flatten)]
+    pub default: Caps,
+    /// Overrides per provider id.
+    pub per_provider: HashMap<String, Caps>,
+}
+
+impl LimitsConfig {
+    pub fn caps(&self, provider: &str) -> Caps {
+        self.per_provider.get(provider).copied().unwrap_or(self.default)
+    }
+}
+
+/// The slots one call holds; released when the call is over.
+pub struct Held {
+    pub slots: Vec<(String, i32)>,
+    pub holder: Uuid,
+}
+
+/// Takes a slot for the profile and one for the provider, or none at all.
+pub async fn acquire(
+    conn: &mut store::Conn,
+    caps: Caps,
+    provider: &str,
+    profile: Uuid,
+    ttl_ms: i64,
+) -> Result<Option<Held>, store::StoreError> {
+    let holder = Uuid::now_v7();
+    let profile_key = format!("profile:{profile}");
+    let Some(a) = store::leases::acquire(conn, &profile_key, caps.profile_concurrency, holder, ttl_ms).await? else {
+        return Ok(None);
+    };
+    let provider_key = format!("provider:{provider}");
+    let Some(b) = store::leases::acquire(conn, &provider_key, caps.provider_concurrency, holder, ttl_ms).await? else {
+        store::leases::release(conn, &profile_key, a, holder).await?;
+        return Ok(None);
+    };
+    Ok(Some(Held { slots: vec![(profile_key, a), (provider_key, b)], holder }))
+}
+
+pub async fn release(conn: &mut store::Conn, held: Held) -> Result<(), store::StoreError> {
+    for (key, slot) in &held.slots {
+        store::leases::release(conn, key, *slot, held.holder).await?;
+    }
+    Ok(())
+}
