@@ -32,11 +32,12 @@ start() { # name, command...
 }
 : >"$RUN/pids"
 start provider-sim env POSTMANTIS_SIM_ADDR="$SIM_ADDR" "$BIN/provider-sim"
-start api-gateway env POSTMANTIS_HTTP_ADDR="$GATEWAY_ADDR" POSTMANTIS_PUBLIC_URL="http://$GATEWAY_ADDR" \
-  POSTMANTIS_STORAGE__DIR="$RUN/media" "$BIN/api-gateway" serve
+# The gateway and the workers talk to provider-sim, which also plays every provider's OAuth server.
+export POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL="http://$SIM_ADDR"
+export POSTMANTIS_PUBLIC_URL="http://$GATEWAY_ADDR"
+start api-gateway env POSTMANTIS_HTTP_ADDR="$GATEWAY_ADDR" POSTMANTIS_STORAGE__DIR="$RUN/media" "$BIN/api-gateway" serve
 start scheduler env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/scheduler"
-start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL="http://$SIM_ADDR" \
-  POSTMANTIS_MEDIA_BASE_URL="http://$GATEWAY_ADDR" "$BIN/delivery-worker"
+start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_MEDIA_BASE_URL="http://$GATEWAY_ADDR" "$BIN/delivery-worker"
 # The demo imports media from provider-sim on loopback, so that one host is allow-listed.
 start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE__DIR="$RUN/media" \
   POSTMANTIS_REMOTE_ALLOW_HOSTS=127.0.0.1 "$BIN/media-ingest"
@@ -47,6 +48,7 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null || { echo "the gateway did not become ready; see $RUN/logs/" >&2; exit 1; }
 
+# Sandbox profiles are connected through the same OAuth flow a user takes.
 SEED=$("$BIN/api-gateway" seed-demo)
 echo
 echo "PostMantis is running (logs in $RUN/logs/)."

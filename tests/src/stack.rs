@@ -107,11 +107,17 @@ impl Stack {
         };
         stack.sim = stack.spawn("provider-sim", &[], &env, &[("POSTMANTIS_SIM_ADDR", "127.0.0.1:0")]).await;
         stack.cli(&["migrate"], &env).await;
+        let sim = stack.sim.clone();
+        stack.env.push(("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL".into(), sim.clone()));
+        let env = stack.env.clone();
+        stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &[("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")]).await;
+        stack.wait_ready(&stack.gateway.clone()).await;
+        // The gateway's address is known now: the CLI builds OAuth redirects on it.
+        stack.env.push(("POSTMANTIS_PUBLIC_URL".into(), stack.gateway.clone()));
+        let env = stack.env.clone();
         let seeded = stack.cli(&["seed-demo"], &env).await;
         stack.key = seeded.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned();
-        stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &[("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")]).await;
         stack.worker_env = vec![
-            ("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL".into(), stack.sim.clone()),
             ("POSTMANTIS_PROVIDERS__TIMEOUT_MS".into(), opts.provider_timeout_ms.to_string()),
             ("POSTMANTIS_MEDIA_BASE_URL".into(), stack.gateway.clone()),
         ];
@@ -121,7 +127,7 @@ impl Stack {
             stack.start_worker_process().await,
             stack.spawn("media-ingest", &[], &env, &[("POSTMANTIS_REMOTE_ALLOW_HOSTS", opts.remote_allow_hosts)]).await,
         ];
-        for url in health.iter().chain([&stack.gateway]) {
+        for url in &health {
             stack.wait_ready(url).await;
         }
         stack
@@ -255,6 +261,20 @@ impl Stack {
         walk(&self.media_dir, &mut out);
         out.sort();
         out
+    }
+
+    /// Runs `api-gateway` with these arguments in this stack's environment; (success, stdout+stderr).
+    pub async fn run_cli(&self, args: &[&str]) -> (bool, String) {
+        let out = Command::new(bin_dir().join("api-gateway"))
+            .args(args)
+            .envs(self.env.iter().cloned())
+            .output()
+            .await
+            .unwrap();
+        (
+            out.status.success(),
+            format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+        )
     }
 
     /// A second workspace with its own write key.

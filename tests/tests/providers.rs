@@ -17,15 +17,20 @@ struct Published {
 /// completed post, the publish call provider-sim recorded and the request line sequence.
 async fn publish(s: &Stack, provider: &str, mut body: Value) -> Published {
     body["profiles"] = json!([s.profile(provider).await]);
+    let account = format!("demo-{provider}");
+    // Requests made before this post (connecting the profile) are not part of it.
+    let earlier = request_lines(s, &account).await.len();
     let p = s.create(body).await;
     let post = s.wait_status(p["id"].as_str().unwrap(), "completed").await;
     assert_eq!(post["deliveries"][0]["status"], "published", "{post}");
-    let account = format!("demo-{provider}");
     let calls = s.calls(&account).await;
     assert_eq!(calls.len(), 1, "{calls:?}");
-    let requests: Vec<String> =
-        s.http.get(format!("{}/_sim/requests?account={account}", s.sim)).send().await.unwrap().json().await.unwrap();
+    let requests = request_lines(s, &account).await.split_off(earlier);
     Published { post, call: calls[0].clone(), requests }
+}
+
+async fn request_lines(s: &Stack, account: &str) -> Vec<String> {
+    s.http.get(format!("{}/_sim/requests?account={account}", s.sim)).send().await.unwrap().json().await.unwrap()
 }
 
 fn media_url(s: &Stack, post: &Value, i: usize) -> String {

@@ -15,6 +15,8 @@ pub struct AppState {
     pub names: bus::Names,
     pub relay_wake: Arc<Notify>,
     pub storage: storage::Storage,
+    pub secrets: domain::secrets::SecretKey,
+    pub http: reqwest::Client,
     pub config: Config,
 }
 
@@ -36,6 +38,8 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         names: bus::Names::new(&config.common.bus.prefix),
         relay_wake: Arc::new(Notify::new()),
         storage: storage::Storage::from_config(&config.storage)?,
+        secrets: crate::seed::token_key(&config)?,
+        http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         config: config.clone(),
     });
     tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
@@ -49,6 +53,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .service(web::scope("/api").configure(routes::api))
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
             .route("/uploads/{id}", web::put().to(routes::uploads::receive))
+            .route("/connect/callback", web::get().to(routes::profiles::connect_callback))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
             .default_service(web::to(|| async {

@@ -23,6 +23,11 @@ pub struct Config {
     pub ingest_timeout_ms: u64,
     pub max_body_bytes: usize,
     pub http_workers: usize,
+    /// AES-256-GCM key (32 bytes, base64) for provider tokens at rest; shared with the
+    /// delivery workers. The default is for development only.
+    pub token_key: String,
+    /// Provider API bases and OAuth applications (for connecting profiles).
+    pub providers: providers::ProvidersConfig,
 }
 
 impl Default for Config {
@@ -38,6 +43,8 @@ impl Default for Config {
             ingest_timeout_ms: 30_000,
             max_body_bytes: 1024 * 1024,
             http_workers: 2,
+            token_key: domain::secrets::DEVELOPMENT_KEY.into(),
+            providers: providers::ProvidersConfig::default(),
         }
     }
 }

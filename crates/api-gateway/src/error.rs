@@ -143,6 +143,24 @@ impl From<bus::BusError> for ApiError {
     }
 }
 
+impl ApiError {
+    /// What the caller is told (the problem's `detail`); never an internal cause.
+    pub fn detail(&self) -> String {
+        match self {
+            ApiError::Validation(errs) => match errs.as_slice() {
+                [one] => format!("{}: {}", if one.field.is_empty() { "body" } else { &one.field }, one.message),
+                many => {
+                    let all: Vec<String> = many.iter().map(|e| format!("{}: {}", e.field, e.message)).collect();
+                    format!("{} fields are invalid: {}", many.len(), all.join("; "))
+                }
+            },
+            ApiError::Unauthorized => "Missing or invalid API key.".into(),
+            ApiError::Internal(_) => "Something went wrong on our side; nothing was written.".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         self.parts().0
@@ -150,18 +168,10 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let (status, slug, title, code) = self.parts();
-        let detail = match self {
-            ApiError::Validation(errs) => match errs.as_slice() {
-                [one] => format!("{}: {}", if one.field.is_empty() { "body" } else { &one.field }, one.message),
-                many => format!("{} fields are invalid; see `errors`.", many.len()),
-            },
-            ApiError::Unauthorized => "Missing or invalid API key.".into(),
-            ApiError::Internal(cause) => {
-                tracing::error!(%cause, "request failed");
-                "Something went wrong on our side; nothing was written.".into()
-            }
-            other => other.to_string(),
-        };
+        if let ApiError::Internal(cause) = self {
+            tracing::error!(%cause, "request failed");
+        }
+        let detail = self.detail();
         let mut body = json!({"type": format!("/problems/{slug}"), "title": title, "status": status.as_u16(), "detail": detail, "code": code});
         if let ApiError::Validation(errs) = self {
             body["errors"] = json!(errs);

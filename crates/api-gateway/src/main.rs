@@ -4,6 +4,7 @@
 mod app;
 mod auth;
 mod config;
+mod connect;
 mod error;
 mod routes;
 mod seed;
@@ -32,6 +33,9 @@ enum Command {
     SeedDemo,
     /// Create an API key and print it (shown once; only its hash is stored).
     CreateKey(seed::KeyArgs),
+    /// Connect a profile: prints the provider's authorization URL (with --follow, plays the
+    /// browser against provider-sim). Bluesky takes --identifier and --app-password.
+    Connect(seed::ConnectArgs),
     /// Create an empty workspace and print its id.
     CreateWorkspace {
         #[arg(long)]
@@ -67,6 +71,7 @@ async fn main() -> anyhow::Result<()> {
         Command::SeedDemo => seed::demo(&config).await?,
         Command::CreateKey(args) => seed::create_key(&config, args).await?,
         Command::CreateWorkspace { name } => seed::create_workspace(&config, &name).await?,
+        Command::Connect(args) => seed::connect(&config, args).await?,
     }
     Ok(())
 }

@@ -1,8 +1,8 @@
 //! Operator commands: the demo workspace and API keys (until the dashboard exists, keys
 //! are minted here).
 
-use domain::Provider;
-use store::models::NewProfile;
+use domain::{Provider, secrets::SecretKey};
+use store::models::ProfileRow;
 use uuid::Uuid;
 
 use crate::{auth, config::Config};
@@ -69,6 +69,98 @@ pub async fn create_workspace(config: &Config, name: &str) -> anyhow::Result<()>
     Ok(())
 }
 
+/// The token key from configuration; the development key only with a warning.
+pub fn token_key(config: &Config) -> anyhow::Result<SecretKey> {
+    if config.token_key == domain::secrets::DEVELOPMENT_KEY {
+        tracing::warn!("using the development token key; set POSTMANTIS_TOKEN_KEY in production");
+    }
+    Ok(SecretKey::from_base64(&config.token_key)?)
+}
+
+fn public_url(config: &Config) -> String {
+    if config.public_url.is_empty() { format!("http://{}", config.http_addr) } else { config.public_url.clone() }
+}
+
+#[derive(clap::Args)]
+pub struct ConnectArgs {
+    #[arg(long)]
+    workspace: Uuid,
+    #[arg(long)]
+    provider: String,
+    /// The account to sign in as at provider-sim.
+    #[arg(long)]
+    login: Option<String>,
+    /// Follow the authorization redirect and the callback (provider-sim approves at once).
+    #[arg(long)]
+    follow: bool,
+    /// Bluesky: the handle.
+    #[arg(long)]
+    identifier: Option<String>,
+    /// Bluesky: an app password.
+    #[arg(long)]
+    app_password: Option<String>,
+}
+
+pub async fn connect(config: &Config, args: ConnectArgs) -> anyhow::Result<()> {
+    let pool = store::connect_pool(&config.common.database_url, 1)?;
+    let mut conn = pool.get().await?;
+    let row = connect_one(config, &mut conn, &args).await?;
+    if let Some(row) = row {
+        println!("Profile: {} {} ({})", row.provider, row.id, row.name);
+    }
+    Ok(())
+}
+
+async fn connect_one(
+    config: &Config,
+    conn: &mut store::Conn,
+    args: &ConnectArgs,
+) -> anyhow::Result<Option<ProfileRow>> {
+    let provider: Provider = args.provider.parse()?;
+    let secrets = token_key(config)?;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
+    if provider == Provider::Bluesky {
+        let (Some(id), Some(pw)) = (&args.identifier, &args.app_password) else {
+            anyhow::bail!("Bluesky connects with --identifier <handle> and --app-password <app password>");
+        };
+        let row = crate::connect::bluesky(conn, &http, &config.providers, &secrets, args.workspace, id, pw)
+            .await
+            .map_err(|e| anyhow::anyhow!(e.detail()))?;
+        return Ok(Some(row));
+    }
+    let url = crate::connect::start(
+        conn,
+        &config.providers,
+        &secrets,
+        &public_url(config),
+        args.workspace,
+        provider,
+        args.login.as_deref(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.detail()))?;
+    if !args.follow {
+        println!("Open: {url}");
+        return Ok(None);
+    }
+    // Play the browser: the authorization server redirects to our callback.
+    let approved = http.get(&url).send().await?;
+    let back = approved
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(|| anyhow::anyhow!("the authorization server answered {} without a redirect", approved.status()))?
+        .to_owned();
+    let done = http.get(&back).send().await?;
+    let status = done.status();
+    let body: serde_json::Value = done.json().await.unwrap_or_default();
+    anyhow::ensure!(status.is_success(), "the callback answered {status}: {body}");
+    let id: Uuid = body["data"]["id"].as_str().unwrap_or_default().parse()?;
+    Ok(store::profiles::by_id(conn, id).await?)
+}
+
+/// The demo workspace, with one sandbox profile per provider connected through the same
+/// connect flow a user takes (the gateway must be running), and a new write key.
 pub async fn demo(config: &Config) -> anyhow::Result<()> {
     use diesel::prelude::*;
     use diesel_async::RunQueryDsl;
@@ -83,23 +175,17 @@ pub async fn demo(config: &Config) -> anyhow::Result<()> {
         .execute(&mut conn)
         .await?;
     for p in Provider::ALL {
-        let profile = NewProfile {
-            id: Uuid::now_v7(),
-            workspace_id: DEMO_WORKSPACE,
+        let args = ConnectArgs {
+            workspace: DEMO_WORKSPACE,
             provider: p.as_str().into(),
-            name: format!("Demo {}", p.display_name()),
-            username: Some(format!("postmantis_demo_{p}")),
-            picture_url: None,
-            external_id: format!("demo-{p}"),
-            // provider-sim knows an account by its token.
-            access_token: Some(format!("sim-token-demo-{p}")),
-            expires_at: None,
+            login: Some(format!("demo-{p}")),
+            follow: true,
+            identifier: (*p == Provider::Bluesky).then(|| format!("postmantis_demo_{p}")),
+            app_password: (*p == Provider::Bluesky).then(|| "sandbox-app-password".to_owned()),
         };
-        diesel::insert_into(store::schema::profiles::table)
-            .values(&profile)
-            .on_conflict_do_nothing()
-            .execute(&mut conn)
-            .await?;
+        connect_one(config, &mut conn, &args)
+            .await
+            .map_err(|e| anyhow::anyhow!("connecting the {p} sandbox profile: {e}"))?;
     }
     let args = KeyArgs {
         workspace: DEMO_WORKSPACE,

@@ -12,6 +12,7 @@ pub struct Ctx {
     pub names: bus::Names,
     pub providers: providers::Providers,
     pub relay_wake: Arc<Notify>,
+    pub secrets: domain::secrets::SecretKey,
     pub config: Config,
 }
 
@@ -28,8 +29,14 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         names: bus::Names::new(&config.common.bus.prefix),
         providers: providers::Providers::new(config.providers.clone())?,
         relay_wake: Arc::new(Notify::new()),
+        secrets: domain::secrets::SecretKey::from_base64(&config.token_key)?,
         config: config.clone(),
     });
+    tokio::spawn(crate::tokens::refresh_ahead(
+        ctx.clone(),
+        Duration::from_millis(config.token_refresh_interval_ms),
+        chrono::Duration::seconds(config.token_refresh_ahead_s),
+    ));
 
     let listener = std::net::TcpListener::bind(&config.health_addr)?;
     telemetry::announce("delivery-worker", &listener)?;

@@ -92,9 +92,27 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         // No database connection is held across the provider call.
         drop(conn);
         let call = std::time::Instant::now();
-        let result = ctx.providers.publish(&req).await;
-        provider_ms = call.elapsed().as_millis();
+        let mut result = ctx.providers.publish(&req).await;
         let mut conn = ctx.pool.get().await?;
+        // A refused token is refreshed once and the call made again with the new one.
+        let mut refresh_failed = None;
+        if let Err(ProviderError::Unauthorized(_)) = &result {
+            match crate::tokens::refresh(ctx, &mut conn, &task.profile).await {
+                Ok(crate::tokens::Refreshed::Token(fresh)) => {
+                    let mut again = req.clone();
+                    again.account.access_token = Some(fresh);
+                    again.outcome_unknown = true;
+                    result = ctx.providers.publish(&again).await;
+                }
+                Ok(crate::tokens::Refreshed::Dead(why)) => refresh_failed = Some(why),
+                Ok(crate::tokens::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),
+                Err(e) => {
+                    limits::release(&mut conn, held).await?;
+                    return Err(e);
+                }
+            }
+        }
+        provider_ms = call.elapsed().as_millis();
         limits::release(&mut conn, held).await?;
         let last = t.attempt >= ctx.config.max_attempts;
         match result {
@@ -102,7 +120,14 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
             Err(ProviderError::Unauthorized(msg)) => {
                 store::profiles::require_reauth(&mut conn, task.profile.id).await?;
-                Outcome::Failed(msg)
+                Outcome::Failed(match refresh_failed {
+                    Some(why) => format!(
+                        "{} refused the profile \u{201c}{}\u{201d} and its authorization could not be renewed ({why}); reconnect the profile in the dashboard",
+                        t.provider.display_name(),
+                        task.profile.name
+                    ),
+                    None => msg,
+                })
             }
             Err(ProviderError::RateLimited { message, retry_after }) => {
                 let wait =

@@ -36,7 +36,7 @@ pub async fn build(
         account: Account {
             external_id: task.profile.external_id.clone(),
             username: task.profile.username.clone(),
-            access_token: task.profile.access_token.clone(),
+            access_token: crate::tokens::access_token(ctx, &task.profile),
         },
         text: task.post.body.clone(),
         media: media

@@ -8,6 +8,7 @@ pub mod media;
 pub mod messages;
 pub mod platforms;
 pub mod provider;
+pub mod secrets;
 pub mod status;
 
 pub use provider::Provider;

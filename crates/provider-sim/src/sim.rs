@@ -110,6 +110,7 @@ impl Drop for InFlight<'_> {
 
 pub struct Sim {
     pub state: Mutex<State>,
+    pub tokens: Mutex<crate::oauth::Tokens>,
     pub base_url: String,
     pub http: reqwest::Client,
 }
@@ -118,7 +119,7 @@ pub type SimData = web::Data<Sim>;
 
 pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().map_err(std::io::Error::other)?;
-    let sim = web::Data::new(Sim { state: Mutex::default(), base_url, http });
+    let sim = web::Data::new(Sim { state: Mutex::default(), tokens: Mutex::default(), base_url, http });
     Ok(HttpServer::new(move || {
         App::new()
             .app_data(sim.clone())
@@ -143,6 +144,7 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
             .route("/_sim/requests", web::get().to(requests))
             .route("/_sim/concurrency", web::get().to(concurrency))
             .route("/_sim/media/{name}", web::get().to(media))
+            .configure(crate::oauth::routes)
             .configure(crate::apis::routes)
     })
     .workers(2)
@@ -150,10 +152,12 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
     .run())
 }
 
-/// The account a request acts for: tokens are `sim-token-<account>`.
+/// The account a request acts for, from a live token the sim issued.
 pub fn account_of(req: &HttpRequest) -> Option<String> {
     let auth = req.headers().get("authorization")?.to_str().ok()?;
-    auth.strip_prefix("Bearer ")?.strip_prefix("sim-token-").map(str::to_owned)
+    let token = auth.strip_prefix("Bearer ")?;
+    let sim = req.app_data::<SimData>()?;
+    sim.tokens.lock().account(token)
 }
 
 pub fn header(req: &HttpRequest, name: &str) -> Option<String> {

@@ -10,6 +10,7 @@
 
 mod adapters;
 mod http;
+pub mod oauth;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -99,11 +100,18 @@ pub struct ProvidersConfig {
     pub base_urls: HashMap<String, String>,
     pub default_base_url: String,
     pub timeout_ms: u64,
+    /// OAuth applications per provider id (unset fields point at provider-sim).
+    pub oauth: HashMap<String, oauth::OAuthClient>,
 }
 
 impl Default for ProvidersConfig {
     fn default() -> Self {
-        Self { base_urls: HashMap::new(), default_base_url: "http://127.0.0.1:8090".into(), timeout_ms: 30_000 }
+        Self {
+            base_urls: HashMap::new(),
+            default_base_url: "http://127.0.0.1:8090".into(),
+            timeout_ms: 30_000,
+            oauth: HashMap::new(),
+        }
     }
 }
 
@@ -125,7 +133,15 @@ impl Providers {
     }
 
     fn base(&self, p: Provider) -> String {
-        self.config.base_urls.get(p.as_str()).unwrap_or(&self.config.default_base_url).trim_end_matches('/').to_owned()
+        self.config.api_base(p)
+    }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn config(&self) -> &ProvidersConfig {
+        &self.config
     }
 
     pub async fn publish(&self, req: &PublishRequest) -> PublishResult {

@@ -9,6 +9,7 @@ pub mod leases;
 pub mod media;
 pub mod migrate;
 pub mod models;
+pub mod oauth;
 pub mod outbox;
 mod pool;
 pub mod posts;

@@ -38,6 +38,7 @@ pub struct ProfileRow {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub not_before: Option<DateTime<Utc>>,
+    pub refresh_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -51,6 +52,7 @@ pub struct NewProfile {
     pub picture_url: Option<String>,
     pub external_id: String,
     pub access_token: Option<String>,
+    pub refresh_token: Option<String>,
     pub expires_at: Option<DateTime<Utc>>,
 }
 

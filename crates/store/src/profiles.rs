@@ -95,6 +95,68 @@ pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
+/// New tokens (already encrypted) after a refresh or a reconnect; the profile is active again.
+pub async fn set_tokens(
+    conn: &mut Conn,
+    id: Uuid,
+    access: &str,
+    refresh: Option<&str>,
+    expires_at: Option<chrono::DateTime<Utc>>,
+) -> StoreResult<()> {
+    diesel::update(profiles::table.filter(profiles::id.eq(id)))
+        .set((
+            profiles::access_token.eq(access),
+            profiles::refresh_token.eq(refresh),
+            profiles::expires_at.eq(expires_at),
+            profiles::status.eq("active"),
+            profiles::updated_at.eq(Utc::now()),
+        ))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Connects (or reconnects) a profile: one row per workspace, provider and account.
+pub async fn upsert_connected(conn: &mut Conn, p: &NewProfile) -> StoreResult<ProfileRow> {
+    Ok(diesel::insert_into(profiles::table)
+        .values(p)
+        .on_conflict((profiles::workspace_id, profiles::provider, profiles::external_id))
+        .do_update()
+        .set((
+            profiles::name.eq(&p.name),
+            profiles::username.eq(&p.username),
+            profiles::picture_url.eq(&p.picture_url),
+            profiles::access_token.eq(&p.access_token),
+            profiles::refresh_token.eq(&p.refresh_token),
+            profiles::expires_at.eq(p.expires_at),
+            profiles::status.eq("active"),
+            profiles::disconnected_at.eq(None::<chrono::DateTime<Utc>>),
+            profiles::updated_at.eq(Utc::now()),
+        ))
+        .returning(ProfileRow::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Active profiles whose token expires before `before` and can be refreshed, locked for
+/// this caller (other workers skip them).
+pub async fn lock_due_for_refresh(
+    conn: &mut Conn,
+    before: chrono::DateTime<Utc>,
+    limit: i64,
+) -> StoreResult<Vec<ProfileRow>> {
+    Ok(profiles::table
+        .filter(profiles::status.eq("active"))
+        .filter(profiles::refresh_token.is_not_null())
+        .filter(profiles::expires_at.lt(before))
+        .limit(limit)
+        .for_update()
+        .skip_locked()
+        .select(ProfileRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
     diesel::insert_into(profiles::table).values(p).execute(conn).await?;
     Ok(())

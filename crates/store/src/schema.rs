@@ -40,6 +40,18 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         not_before -> Nullable<Timestamptz>,
+        refresh_token -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oauth_states (state) {
+        state -> Text,
+        workspace_id -> Uuid,
+        provider -> Text,
+        code_verifier -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
     }
 }
 

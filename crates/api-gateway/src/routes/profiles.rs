@@ -33,3 +33,29 @@ pub async fn disconnect(state: web::Data<AppState>, caller: Caller, id: web::Pat
     store::profiles::disconnect(&mut conn, id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(serde::Deserialize)]
+pub struct Callback {
+    code: Option<String>,
+    state: Option<String>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// Where a provider sends the browser back after the user approved (or refused).
+pub async fn connect_callback(state: web::Data<AppState>, q: web::Query<Callback>) -> ApiResult<HttpResponse> {
+    if let Some(e) = &q.error {
+        return Err(ApiError::field(
+            "error",
+            format!("the provider refused: {}", q.error_description.as_deref().unwrap_or(e)),
+        ));
+    }
+    let (Some(code), Some(flow)) = (q.code.as_deref(), q.state.as_deref()) else {
+        return Err(ApiError::field("code", "code and state are required"));
+    };
+    let mut conn = state.pool.get().await?;
+    let c = &state.config;
+    let row = crate::connect::complete(&mut conn, &state.http, &c.providers, &state.secrets, &c.public_url, flow, code)
+        .await?;
+    Ok(HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)})))
+}

@@ -1,0 +1,103 @@
+//! Connecting a profile: OAuth authorization code with PKCE (the provider redirects back to
+//! `/connect/callback`), or Bluesky's app password. Tokens are stored encrypted; a
+//! reconnect of the same account updates its profile and makes it active again.
+
+use chrono::Utc;
+use domain::{Provider, secrets::SecretKey};
+use providers::ProvidersConfig;
+use providers::oauth::{self, Identity, OAuthError, Tokens};
+use store::models::{NewProfile, ProfileRow};
+use uuid::Uuid;
+
+use crate::error::ApiError;
+
+/// Where providers send the browser back.
+pub fn redirect_uri(public_url: &str) -> String {
+    format!("{}/connect/callback", public_url.trim_end_matches('/'))
+}
+
+/// Starts a connect flow; returns the provider's authorization URL to open.
+pub async fn start(
+    conn: &mut store::Conn,
+    providers: &ProvidersConfig,
+    secrets: &SecretKey,
+    public_url: &str,
+    workspace_id: Uuid,
+    provider: Provider,
+    login_hint: Option<&str>,
+) -> Result<String, ApiError> {
+    let client = providers.oauth(provider);
+    let (verifier, challenge) = oauth::pkce_pair();
+    let state = oauth::random_state();
+    let url = oauth::authorize_url(&client, &redirect_uri(public_url), &state, &challenge, login_hint)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let expires = Utc::now() + chrono::Duration::minutes(10);
+    store::oauth::insert_state(conn, &state, workspace_id, provider.as_str(), &secrets.encrypt(&verifier), expires)
+        .await?;
+    Ok(url)
+}
+
+fn refused(e: OAuthError) -> ApiError {
+    ApiError::field("code", format!("the provider did not grant access: {e}"))
+}
+
+/// Finishes a connect flow from the provider's redirect.
+pub async fn complete(
+    conn: &mut store::Conn,
+    http: &reqwest::Client,
+    providers: &ProvidersConfig,
+    secrets: &SecretKey,
+    public_url: &str,
+    state: &str,
+    code: &str,
+) -> Result<ProfileRow, ApiError> {
+    let (workspace_id, provider, verifier) = store::oauth::take_state(conn, state)
+        .await?
+        .ok_or_else(|| ApiError::field("state", "unknown or expired; start the connection again"))?;
+    let provider: Provider = provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
+    let verifier = secrets.decrypt(&verifier).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let client = providers.oauth(provider);
+    let tokens =
+        oauth::exchange_code(http, &client, code, &verifier, &redirect_uri(public_url)).await.map_err(refused)?;
+    let who = oauth::identity(http, &client, &tokens.access_token).await.map_err(refused)?;
+    save(conn, secrets, workspace_id, provider, who, tokens).await
+}
+
+/// Connects a Bluesky account with a handle and an app password.
+pub async fn bluesky(
+    conn: &mut store::Conn,
+    http: &reqwest::Client,
+    providers: &ProvidersConfig,
+    secrets: &SecretKey,
+    workspace_id: Uuid,
+    identifier: &str,
+    app_password: &str,
+) -> Result<ProfileRow, ApiError> {
+    let (tokens, who) = oauth::bluesky_session(http, providers, identifier, app_password).await.map_err(refused)?;
+    save(conn, secrets, workspace_id, Provider::Bluesky, who, tokens).await
+}
+
+async fn save(
+    conn: &mut store::Conn,
+    secrets: &SecretKey,
+    workspace_id: Uuid,
+    provider: Provider,
+    who: Identity,
+    tokens: Tokens,
+) -> Result<ProfileRow, ApiError> {
+    let profile = NewProfile {
+        id: Uuid::now_v7(),
+        workspace_id,
+        provider: provider.as_str().into(),
+        name: who.name,
+        username: who.username,
+        picture_url: who.picture_url,
+        external_id: who.id,
+        access_token: Some(secrets.encrypt(&tokens.access_token)),
+        refresh_token: tokens.refresh_token.as_deref().map(|t| secrets.encrypt(t)),
+        expires_at: tokens.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s)),
+    };
+    let row = store::profiles::upsert_connected(conn, &profile).await?;
+    tracing::info!(profile_id = %row.id, provider = %provider, "profile connected");
+    Ok(row)
+}

@@ -1,0 +1,86 @@
+//! Provider tokens: decrypted only for the call that needs them, refreshed once when a
+//! provider refuses one, and refreshed ahead of expiry by a background task.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use domain::Provider;
+use providers::oauth::OAuthError;
+use store::{StoreError, models::ProfileRow};
+
+use crate::app::Ctx;
+
+/// What a refresh came to.
+pub enum Refreshed {
+    /// A new access token (already stored, encrypted).
+    Token(String),
+    /// The grant is dead: the profile was marked reauth_required.
+    Dead(String),
+    /// The refresh could not be done now.
+    Later(String),
+}
+
+pub fn access_token(ctx: &Ctx, p: &ProfileRow) -> Option<String> {
+    let stored = p.access_token.as_deref()?;
+    match ctx.secrets.decrypt(stored) {
+        Ok(t) => Some(t),
+        Err(e) => {
+            tracing::error!(profile_id = %p.id, error = %e, "a stored token cannot be read");
+            None
+        }
+    }
+}
+
+/// Refreshes one profile's tokens now.
+pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
+    let provider: Provider = match p.provider.parse() {
+        Ok(p) => p,
+        Err(_) => return Ok(Refreshed::Dead("unknown provider".into())),
+    };
+    let Some(rt) = p.refresh_token.as_deref().and_then(|r| ctx.secrets.decrypt(r).ok()) else {
+        store::profiles::require_reauth(conn, p.id).await?;
+        return Ok(Refreshed::Dead("no refresh token is stored".into()));
+    };
+    match providers::oauth::refresh(ctx.providers.http(), ctx.providers.config(), provider, &rt).await {
+        Ok(t) => {
+            let access = ctx.secrets.encrypt(&t.access_token);
+            let refresh =
+                t.refresh_token.as_deref().map(|r| ctx.secrets.encrypt(r)).or_else(|| p.refresh_token.clone());
+            let expires = t.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s));
+            store::profiles::set_tokens(conn, p.id, &access, refresh.as_deref(), expires).await?;
+            tracing::info!(profile_id = %p.id, provider = %provider, "token refreshed");
+            Ok(Refreshed::Token(t.access_token))
+        }
+        Err(OAuthError::Revoked(why)) => {
+            store::profiles::require_reauth(conn, p.id).await?;
+            tracing::warn!(profile_id = %p.id, provider = %provider, %why, "refresh refused; the profile must be reconnected");
+            Ok(Refreshed::Dead(why))
+        }
+        Err(OAuthError::Failed(why)) => Ok(Refreshed::Later(why)),
+    }
+}
+
+/// Refreshes tokens that expire within `ahead`, every `every`. Workers share the work:
+/// profiles are locked with SKIP LOCKED.
+pub async fn refresh_ahead(ctx: Arc<Ctx>, every: Duration, ahead: chrono::Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let result: Result<usize, StoreError> = async {
+            let mut conn = ctx.pool.get().await?;
+            conn.transaction::<usize, StoreError, _>(async |conn| {
+                let due = store::profiles::lock_due_for_refresh(conn, Utc::now() + ahead, 20).await?;
+                for p in &due {
+                    refresh(&ctx, conn, p).await?;
+                }
+                Ok(due.len())
+            })
+            .await
+        }
+        .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "token refresh pass failed");
+        }
+    }
+}

@@ -1,0 +1,1 @@
+DROP TABLE oauth_states; ALTER TABLE profiles DROP COLUMN refresh_token;
