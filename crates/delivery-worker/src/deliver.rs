@@ -183,8 +183,9 @@ async fn settle(
         };
         let settled = match &outcome {
             Outcome::Published(p) => {
-                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "published", Some(&p.provider_post_id))
-                    .await?;
+                // A recovered post was made by an earlier attempt whose answer was lost.
+                let outcome = if p.recovered { "recovered" } else { "published" };
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, outcome, Some(&p.provider_post_id)).await?;
                 let did = deliveries::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
                 if did {
                     publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;

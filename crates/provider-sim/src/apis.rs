@@ -16,6 +16,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/2/media/metadata", web::post().to(x_media_metadata))
         .route("/2/tweets", web::post().to(x_tweets))
         .route("/2/users/{id}/tweets", web::get().to(x_user_tweets))
+        // Listings the adapters read before retrying after a lost answer
+        .route("/rest/posts", web::get().to(li_list))
+        .route("/youtube/v3/search", web::get().to(yt_search))
+        .route("/v5/boards/{board}/pins", web::get().to(pin_list))
+        .route("/v2/video/list/", web::post().to(tt_list))
+        .route("/user/{username}/submitted", web::get().to(reddit_list))
+        .route("/{user}/media", web::get().to(ig_list))
+        .route("/{user}/threads", web::get().to(th_list))
+        .route("/{page}/feed", web::get().to(fb_list))
         // LinkedIn
         .route("/rest/images", web::post().to(li_images))
         .route("/rest/videos", web::post().to(li_videos))
@@ -146,6 +155,7 @@ async fn x_tweets(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> Htt
                 text: text.clone(),
                 media,
                 key: None,
+                title: None,
             };
             let post = sim.publish_step(step).await?.post();
             Ok(HttpResponse::Created().json(json!({"data": {"id": post.id, "text": text}})))
@@ -275,6 +285,7 @@ async fn li_posts(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> Htt
                 text,
                 media,
                 key: None,
+                title: None,
             };
             let post = sim.publish_step(step).await?.post();
             Ok(HttpResponse::Created().insert_header(("x-restli-id", format!("urn:li:share:{}", post.id))).finish())
@@ -310,7 +321,8 @@ async fn yt_bytes(sim: SimData, req: HttpRequest, session: web::Path<String>, by
         let media = vec![json!({"content_type": header(&req, "content-type"), "size": bytes.len(), "sha256": crate::sim::sha256(&bytes)})];
         let request = up.meta["request"].clone();
         let text = request.pointer("/body/snippet/description").and_then(Value::as_str).map(str::to_owned);
-        let step = Step { provider: "youtube", account: &account, req: &req, request: request.clone(), text, media, key: None };
+        let title = request.pointer("/body/snippet/title").and_then(Value::as_str).map(str::to_owned);
+        let step = Step { provider: "youtube", account: &account, req: &req, request: request.clone(), text, media, key: None, title };
         let post = sim.publish_step(step).await?.post();
         Ok(HttpResponse::Ok().json(json!({"kind": "youtube#video", "id": post.id, "snippet": request["body"]["snippet"], "status": request["body"]["status"]})))
     }
@@ -359,7 +371,7 @@ async fn pin_pins(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> Htt
             _ => return Err(bad_request("media_source is required")),
         };
         let text = body["description"].as_str().map(str::to_owned);
-        let step = Step { provider: "pinterest", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None };
+        let step = Step { provider: "pinterest", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
         let post = sim.publish_step(step).await?.post();
         Ok(HttpResponse::Created().json(json!({"id": post.id, "board_id": body["board_id"], "title": body["title"], "description": body["description"]})))
     }
@@ -377,7 +389,7 @@ async fn tt_init(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> Http
         let url = body.pointer("/source_info/video_url").and_then(Value::as_str).unwrap_or("").to_owned();
         let media = sim.fetch_all(&[url]).await?;
         let text = body.pointer("/post_info/title").and_then(Value::as_str).map(str::to_owned);
-        let step = Step { provider: "tiktok", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None };
+        let step = Step { provider: "tiktok", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
         let post = sim.publish_step(step).await?.post();
         Ok(HttpResponse::Ok().json(json!({"data": {"publish_id": format!("v_pub_url~{}", post.id)}, "error": {"code": "ok", "message": "", "log_id": "sim"}})))
     }
@@ -427,7 +439,7 @@ async fn bsky_record(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> 
             .collect();
         let media = blobs.iter().map(|b| sim.upload_facts(b)).collect();
         let text = body.pointer("/record/text").and_then(Value::as_str).map(str::to_owned);
-        let step = Step { provider: "bluesky", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: rkey.clone() };
+        let step = Step { provider: "bluesky", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: rkey.clone(), title: None };
         let post = sim.publish_step(step).await?.post();
         let repo = body["repo"].as_str().unwrap_or("");
         Ok(HttpResponse::Ok().json(json!({"uri": format!("at://{repo}/app.bsky.feed.post/{}", rkey.unwrap_or(post.id.clone())), "cid": format!("bafyrei{}", post.id)})))
@@ -478,6 +490,7 @@ async fn masto_status(sim: SimData, req: HttpRequest, body: web::Json<Value>) ->
                 text: text.clone(),
                 media,
                 key,
+                title: None,
             };
             let post = sim.publish_step(step).await?.post();
             Ok(HttpResponse::Ok().json(json!({
@@ -519,6 +532,7 @@ async fn reddit_submit(sim: SimData, req: HttpRequest, body: web::Bytes) -> Http
                 text: get("text"),
                 media,
                 key: None,
+                title: get("title"),
             };
             let post = match sim.publish_step(step).await {
                 Ok(s) => s.post(),
@@ -591,7 +605,7 @@ async fn graph_publish(sim: SimData, req: HttpRequest, body: Value, provider: &s
         .and_then(Value::as_str)
         .map(str::to_owned);
     let media = c.meta["media"].as_array().cloned().unwrap_or_default();
-    let step = Step { provider, account: &account, req: &req, request, text, media, key: None };
+    let step = Step { provider, account: &account, req: &req, request, text, media, key: None, title: None };
     let post = sim.publish_step(step).await?.post();
     Ok(HttpResponse::Ok().json(json!({"id": post.id})))
 }
@@ -630,6 +644,7 @@ async fn fb_post(sim: SimData, req: HttpRequest, page: String, body: Value, phot
         text,
         media,
         key: None,
+        title: None,
     };
     let post = sim.publish_step(step).await?.post();
     let post_id = format!("{page}_{}", post.id);
@@ -661,4 +676,84 @@ async fn graph_object(sim: SimData, req: HttpRequest, id: web::Path<String>) -> 
         }
         .await,
     )
+}
+
+// ---- listings (look-ups after a lost answer) ----
+
+fn list(sim: &SimData, req: &HttpRequest, provider: &str) -> Result<Vec<crate::sim::Publish>, HttpResponse> {
+    let account = authorized(req)?;
+    Ok(sim.recent(provider, &account))
+}
+
+async fn li_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(list(&sim, &req, "linkedin").map(|ps| {
+        let elements: Vec<Value> =
+            ps.iter().map(|p| json!({"id": format!("urn:li:share:{}", p.id), "commentary": p.text})).collect();
+        HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": elements.len()}}))
+    }))
+}
+
+async fn yt_search(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(list(&sim, &req, "youtube").map(|ps| {
+        let items: Vec<Value> = ps
+            .iter()
+            .map(|p| json!({"id": {"kind": "youtube#video", "videoId": p.id}, "snippet": {"title": p.title, "description": p.text}}))
+            .collect();
+        HttpResponse::Ok().json(json!({"kind": "youtube#searchListResponse", "items": items}))
+    }))
+}
+
+async fn pin_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(list(&sim, &req, "pinterest").map(|ps| {
+        let items: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "description": p.text})).collect();
+        HttpResponse::Ok().json(json!({"items": items, "bookmark": null}))
+    }))
+}
+
+async fn tt_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(list(&sim, &req, "tiktok").map(|ps| {
+        let videos: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "title": p.text})).collect();
+        HttpResponse::Ok()
+            .json(json!({"data": {"videos": videos, "has_more": false}, "error": {"code": "ok", "message": ""}}))
+    }))
+}
+
+async fn reddit_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(list(&sim, &req, "reddit").map(|ps| {
+        let children: Vec<Value> = ps
+            .iter()
+            .map(|p| json!({"kind": "t3", "data": {"id": p.id, "name": format!("t3_{}", p.id), "title": p.title, "selftext": p.text, "url": format!("https://www.reddit.com/comments/{}/", p.id)}}))
+            .collect();
+        HttpResponse::Ok().json(json!({"kind": "Listing", "data": {"children": children}}))
+    }))
+}
+
+fn graph_list(sim: &SimData, req: &HttpRequest, provider: &str, text_key: &str) -> Reply {
+    list(sim, req, provider).map(|ps| {
+        let data: Vec<Value> = ps
+            .iter()
+            .map(|p| {
+                let permalink = match provider {
+                    "threads" => format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
+                    "facebook" => format!("https://www.facebook.com/{}_{}", p.account, p.id),
+                    _ => format!("https://www.instagram.com/p/{}/", p.id),
+                };
+                let id = if provider == "facebook" { format!("{}_{}", p.account, p.id) } else { p.id.clone() };
+                json!({"id": id, text_key: p.text, "permalink": permalink})
+            })
+            .collect();
+        HttpResponse::Ok().json(json!({"data": data}))
+    })
+}
+
+async fn ig_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "instagram", "caption"))
+}
+
+async fn th_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "threads", "text"))
+}
+
+async fn fb_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "facebook", "message"))
 }

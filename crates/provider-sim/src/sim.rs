@@ -15,7 +15,7 @@ use sha2::Digest;
 /// What the next publish calls of one account meet.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 pub struct Fault {
-    /// reject | error | timeout | rate_limit | delay | unauthorized
+    /// reject | error | timeout | rate_limit | delay | unauthorized | lost_answer
     pub mode: String,
     #[serde(default)]
     pub message: Option<String>,
@@ -51,6 +51,7 @@ pub struct Publish {
     pub provider: String,
     pub account: String,
     pub text: Option<String>,
+    pub title: Option<String>,
     /// The provider's own idempotency key (Mastodon header, Bluesky rkey).
     pub key: Option<String>,
     pub at: DateTime<Utc>,
@@ -244,6 +245,8 @@ pub struct Step<'a> {
     pub media: Vec<Value>,
     /// The provider's own idempotency key, where it has one.
     pub key: Option<String>,
+    /// A title, where the platform has one beside the text (YouTube, Reddit).
+    pub title: Option<String>,
 }
 
 /// The outcome of a publish step: the new (or replayed) post, or the response to send.
@@ -260,6 +263,8 @@ enum Verdict {
     RateLimit(u64),
     Delay(u64),
     Unauthorized,
+    /// The post is made, but the answer never arrives (the caller times out).
+    LostAnswer(u64),
 }
 
 fn next_verdict(st: &mut State, account: &str) -> Verdict {
@@ -271,6 +276,7 @@ fn next_verdict(st: &mut State, account: &str) -> Verdict {
         "rate_limit" => Verdict::RateLimit(f.retry_after_s.unwrap_or(1)),
         "delay" => Verdict::Delay(f.delay_ms.unwrap_or(100)),
         "unauthorized" => Verdict::Unauthorized,
+        "lost_answer" => Verdict::LostAnswer(f.delay_ms.unwrap_or(30_000)),
         _ => Verdict::Publish,
     };
     if let Some(n) = f.times.as_mut() {
@@ -335,6 +341,12 @@ impl Sim {
                 record("unauthorized");
                 Err(HttpResponse::Unauthorized().json(json!({"error": {"message": "Invalid or expired access token"}})))
             }
+            Verdict::LostAnswer(ms) => {
+                record("published");
+                self.create(&s);
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                Err(HttpResponse::GatewayTimeout().finish())
+            }
             Verdict::Delay(ms) => {
                 // Recorded on arrival, so a test sees the call while it is still in flight.
                 record("published");
@@ -355,11 +367,27 @@ impl Sim {
             provider: s.provider.to_owned(),
             account: s.account.to_owned(),
             text: s.text.clone(),
+            title: s.title.clone(),
             key: s.key.clone(),
             at: Utc::now(),
         };
         self.state.lock().publishes.push(p.clone());
         p
+    }
+}
+
+impl Sim {
+    /// The account's latest posts on one provider, newest first.
+    pub fn recent(&self, provider: &str, account: &str) -> Vec<Publish> {
+        self.state
+            .lock()
+            .publishes
+            .iter()
+            .rev()
+            .filter(|p| p.provider == provider && p.account == account)
+            .take(10)
+            .cloned()
+            .collect()
     }
 }
 

@@ -62,6 +62,18 @@ pub struct PublishRequest {
 pub struct Published {
     pub provider_post_id: String,
     pub url: String,
+    /// Found by a look-up: an earlier attempt had published it already.
+    pub recovered: bool,
+}
+
+impl Published {
+    pub fn new(provider_post_id: String, url: String) -> Self {
+        Self { provider_post_id, url, recovered: false }
+    }
+
+    pub fn recovered(provider_post_id: String, url: String) -> Self {
+        Self { provider_post_id, url, recovered: true }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

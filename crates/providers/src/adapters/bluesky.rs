@@ -77,11 +77,11 @@ impl Adapter for Bluesky {
             match cx.send(cx.post("/xrpc/com.atproto.repo.createRecord").json(&body)).await {
                 Ok(made) => {
                     let uri = field(cx, &made.body, "/uri")?;
-                    Ok(Published { provider_post_id: uri, url })
+                    Ok(Published::new(uri, url))
                 }
                 // The key exists: an earlier attempt of this delivery already posted.
                 Err(ProviderError::Rejected(m)) if m.contains("already exists") => {
-                    Ok(Published { provider_post_id: format!("at://{did}/app.bsky.feed.post/{key}"), url })
+                    Ok(Published::recovered(format!("at://{did}/app.bsky.feed.post/{key}"), url))
                 }
                 Err(e) => Err(e),
             }

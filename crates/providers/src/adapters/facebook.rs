@@ -14,6 +14,16 @@ impl Adapter for Facebook {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let page = &req.account.external_id;
+            if req.outcome_unknown {
+                let listed = cx.send(cx.get(&format!("/{page}/feed?fields=id,message"))).await?;
+                if let Some(m) =
+                    listed.body["data"].as_array().into_iter().flatten().find(|m| m["message"] == text(req))
+                {
+                    let id = field(cx, m, "/id")?;
+                    let link = format!("https://www.facebook.com/{id}");
+                    return Ok(Published::recovered(id, link));
+                }
+            }
             let made = match req.media.first() {
                 None => cx.send(cx.post(&format!("/{page}/feed")).json(&json!({"message": text(req)}))).await?,
                 Some(img) => {
@@ -22,7 +32,8 @@ impl Adapter for Facebook {
                 }
             };
             let id = field(cx, &made.body, "/post_id").or_else(|_| field(cx, &made.body, "/id"))?;
-            Ok(Published { url: format!("https://www.facebook.com/{id}"), provider_post_id: id })
+            let link = format!("https://www.facebook.com/{id}");
+            Ok(Published::new(id, link))
         })
     }
 }

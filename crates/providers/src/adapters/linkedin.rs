@@ -22,6 +22,23 @@ impl Adapter for LinkedIn {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let owner = format!("urn:li:person:{}", req.account.external_id);
+            if req.outcome_unknown {
+                let path = format!("/rest/posts?q=author&author={}&count=10", url_escape(&owner));
+                let listed = cx
+                    .send(
+                        cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"),
+                    )
+                    .await?;
+                let hit =
+                    listed.body["elements"].as_array().into_iter().flatten().find(|e| e["commentary"] == text(req));
+                if let Some(e) = hit {
+                    let urn = field(cx, e, "/id")?;
+                    return Ok(Published::recovered(
+                        urn.clone(),
+                        format!("https://www.linkedin.com/feed/update/{urn}"),
+                    ));
+                }
+            }
             let mut media = Vec::new();
             for m in &req.media {
                 let (init_path, init, urn_ptr) = if is_video(m) {
@@ -73,7 +90,12 @@ impl Adapter for LinkedIn {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned)
                 .ok_or_else(|| ProviderError::Retryable("LinkedIn answered without x-restli-id".into()))?;
-            Ok(Published { url: format!("https://www.linkedin.com/feed/update/{urn}"), provider_post_id: urn })
+            let link = format!("https://www.linkedin.com/feed/update/{urn}");
+            Ok(Published::new(urn, link))
         })
     }
+}
+
+fn url_escape(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }

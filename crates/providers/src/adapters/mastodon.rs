@@ -38,7 +38,7 @@ impl Adapter for Mastodon {
             let made = cx
                 .send(cx.post("/api/v1/statuses").header("Idempotency-Key", req.delivery_id.to_string()).json(&status))
                 .await?;
-            Ok(Published { provider_post_id: field(cx, &made.body, "/id")?, url: field(cx, &made.body, "/url")? })
+            Ok(Published::new(field(cx, &made.body, "/id")?, field(cx, &made.body, "/url")?))
         })
     }
 }

@@ -17,6 +17,16 @@ impl Adapter for Pinterest {
                 req.media.first().ok_or_else(|| ProviderError::Rejected("Pinterest needs an image or video".into()))?;
             let board =
                 opt(req, "board_id").ok_or_else(|| ProviderError::Rejected("Pinterest needs a board_id".into()))?;
+            if req.outcome_unknown {
+                let listed = cx.send(cx.get(&format!("/v5/boards/{board}/pins?page_size=10"))).await?;
+                if let Some(p) =
+                    listed.body["items"].as_array().into_iter().flatten().find(|p| p["description"] == text(req))
+                {
+                    let id = field(cx, p, "/id")?;
+                    let link = format!("https://www.pinterest.com/pin/{id}/");
+                    return Ok(Published::recovered(id, link));
+                }
+            }
             let source = if is_video(m) {
                 let reg = cx.send(cx.post("/v5/media").json(&json!({"media_type": "video"}))).await?;
                 let media_id = field(cx, &reg.body, "/media_id")?;
@@ -42,7 +52,8 @@ impl Adapter for Pinterest {
             }
             let made = cx.send(cx.post("/v5/pins").json(&pin)).await?;
             let id = field(cx, &made.body, "/id")?;
-            Ok(Published { url: format!("https://www.pinterest.com/pin/{id}/"), provider_post_id: id })
+            let link = format!("https://www.pinterest.com/pin/{id}/");
+            Ok(Published::new(id, link))
         })
     }
 }

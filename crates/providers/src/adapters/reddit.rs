@@ -13,6 +13,11 @@ pub struct Reddit;
 impl Adapter for Reddit {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
+            if req.outcome_unknown
+                && let Some(found) = find(cx, req).await?
+            {
+                return Ok(found);
+            }
             let sr = opt(req, "subreddit").ok_or_else(|| ProviderError::Rejected("Reddit needs a subreddit".into()))?;
             let title = opt(req, "title").ok_or_else(|| ProviderError::Rejected("Reddit needs a title".into()))?;
             let mut form: Vec<(&str, String)> =
@@ -40,10 +45,25 @@ impl Adapter for Reddit {
                 let msg = err.get(1).and_then(Value::as_str).unwrap_or("the submission was refused");
                 return Err(ProviderError::Rejected(format!("Reddit rejected the post: {msg}")));
             }
-            Ok(Published {
-                provider_post_id: field(cx, &made.body, "/json/data/name")?,
-                url: field(cx, &made.body, "/json/data/url")?,
-            })
+            Ok(Published::new(field(cx, &made.body, "/json/data/name")?, field(cx, &made.body, "/json/data/url")?))
         })
     }
+}
+
+/// The account's latest submissions, matched by title.
+async fn find(cx: &Cx, req: &PublishRequest) -> Result<Option<Published>, ProviderError> {
+    let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);
+    let listing = cx.send(cx.get(&format!("/user/{user}/submitted?limit=10"))).await?;
+    let title = opt(req, "title");
+    let hit = listing
+        .body
+        .pointer("/data/children")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|c| c.pointer("/data/title").and_then(Value::as_str) == title);
+    Ok(match hit {
+        Some(c) => Some(Published::recovered(field(cx, c, "/data/name")?, field(cx, c, "/data/url")?)),
+        None => None,
+    })
 }

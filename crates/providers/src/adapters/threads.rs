@@ -27,6 +27,12 @@ impl Adapter for Threads {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let user = &req.account.external_id;
+            if req.outcome_unknown {
+                let listed = cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink"))).await?;
+                if let Some(m) = listed.body["data"].as_array().into_iter().flatten().find(|m| m["text"] == text(req)) {
+                    return Ok(Published::recovered(field(cx, m, "/id")?, field(cx, m, "/permalink")?));
+                }
+            }
             let path = format!("/{user}/threads");
             let mut container = match req.media.as_slice() {
                 [] => json!({"media_type": "TEXT", "text": text(req)}),
@@ -56,7 +62,7 @@ impl Adapter for Threads {
                 .await?;
             let id = field(cx, &published.body, "/id")?;
             let link = cx.send(cx.get(&format!("/{id}?fields=permalink"))).await?;
-            Ok(Published { url: field(cx, &link.body, "/permalink")?, provider_post_id: id })
+            Ok(Published::new(id, field(cx, &link.body, "/permalink")?))
         })
     }
 }

@@ -16,6 +16,22 @@ pub struct TikTok;
 impl Adapter for TikTok {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
+            if req.outcome_unknown {
+                let listed = cx.send(cx.post("/v2/video/list/").json(&json!({"max_count": 10}))).await?;
+                let hit = listed
+                    .body
+                    .pointer("/data/videos")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|v| v["title"] == text(req));
+                if let Some(v) = hit {
+                    let id = field(cx, v, "/id")?;
+                    let user = req.account.username.as_deref().unwrap_or("user");
+                    let link = format!("https://www.tiktok.com/@{user}/video/{id}");
+                    return Ok(Published::recovered(id, link));
+                }
+            }
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("TikTok needs a video".into()))?;
             let init = json!({
                 "post_info": {
@@ -34,10 +50,8 @@ impl Adapter for TikTok {
                     Some("PUBLISH_COMPLETE") => {
                         let id = field(cx, &status.body, "/data/publicaly_available_post_id/0")?;
                         let user = req.account.username.as_deref().unwrap_or("user");
-                        return Ok(Published {
-                            url: format!("https://www.tiktok.com/@{user}/video/{id}"),
-                            provider_post_id: id,
-                        });
+                        let link = format!("https://www.tiktok.com/@{user}/video/{id}");
+                        return Ok(Published::new(id, link));
                     }
                     Some("FAILED") => {
                         let reason = status

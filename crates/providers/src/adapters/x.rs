@@ -26,7 +26,8 @@ impl Adapter for X {
                 if let Some(t) = mine {
                     let id = field(cx, t, "/id")?;
                     tracing::info!(delivery_id = %req.delivery_id, %id, "found the post an earlier attempt made");
-                    return Ok(Published { url: url(req, &id), provider_post_id: id });
+                    let link = url(req, &id);
+                    return Ok(Published::recovered(id, link));
                 }
             }
             let mut media_ids = Vec::new();
@@ -59,7 +60,8 @@ impl Adapter for X {
             }
             let created = cx.send(cx.post("/2/tweets").json(&body)).await?;
             let id = field(cx, &created.body, "/data/id")?;
-            Ok(Published { url: url(req, &id), provider_post_id: id })
+            let link = url(req, &id);
+            Ok(Published::new(id, link))
         })
     }
 }

@@ -14,6 +14,20 @@ pub struct YouTube;
 impl Adapter for YouTube {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
+            if req.outcome_unknown {
+                let listed =
+                    cx.send(cx.get("/youtube/v3/search?part=snippet&forMine=true&type=video&maxResults=10")).await?;
+                let title = opt(req, "title").unwrap_or("Untitled");
+                let hit = listed.body["items"].as_array().into_iter().flatten().find(|i| {
+                    i.pointer("/snippet/title").and_then(serde_json::Value::as_str) == Some(title)
+                        && i.pointer("/snippet/description").and_then(serde_json::Value::as_str) == Some(text(req))
+                });
+                if let Some(i) = hit {
+                    let id = field(cx, i, "/id/videoId")?;
+                    let link = format!("https://www.youtube.com/watch?v={id}");
+                    return Ok(Published::recovered(id, link));
+                }
+            }
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("YouTube needs a video".into()))?;
             let meta = json!({
                 "snippet": {"title": opt(req, "title").unwrap_or("Untitled"), "description": text(req)},
@@ -50,7 +64,8 @@ impl Adapter for YouTube {
                 cx.send(cx.post(&path).header("Content-Type", &cover.content_type).body(cx.media_body(cover).await?))
                     .await?;
             }
-            Ok(Published { url: format!("https://www.youtube.com/watch?v={id}"), provider_post_id: id })
+            let link = format!("https://www.youtube.com/watch?v={id}");
+            Ok(Published::new(id, link))
         })
     }
 }
