@@ -25,6 +25,9 @@ pub struct Options {
     pub upload_ttl_s: i64,
     /// More settings for the delivery workers (`POSTMANTIS_…` names).
     pub worker_env: Vec<(&'static str, &'static str)>,
+    /// The gateway's write budget per key.
+    pub write_per_second: u32,
+    pub write_burst: u32,
 }
 
 impl Default for Options {
@@ -36,6 +39,8 @@ impl Default for Options {
             orphan_grace_s: 3600,
             upload_ttl_s: 3600,
             worker_env: Vec::new(),
+            write_per_second: 10_000,
+            write_burst: 10_000,
         }
     }
 }
@@ -89,6 +94,11 @@ impl Stack {
             ("POSTMANTIS_ORPHAN_GRACE_S".into(), opts.orphan_grace_s.to_string()),
             ("POSTMANTIS_JANITOR_INTERVAL_MS".into(), "500".into()),
             ("POSTMANTIS_UPLOAD_TTL_S".into(), opts.upload_ttl_s.to_string()),
+            // Tests poll hard; the rate-limit test sets its own budget.
+            ("POSTMANTIS_RATE_LIMITS__READ_PER_SECOND".into(), "10000".into()),
+            ("POSTMANTIS_RATE_LIMITS__READ_BURST".into(), "10000".into()),
+            ("POSTMANTIS_RATE_LIMITS__WRITE_PER_SECOND".into(), opts.write_per_second.to_string()),
+            ("POSTMANTIS_RATE_LIMITS__WRITE_BURST".into(), opts.write_burst.to_string()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
         let mut stack = Stack {

@@ -16,6 +16,7 @@ pub struct AppState {
     pub relay_wake: Arc<Notify>,
     pub storage: storage::Storage,
     pub secrets: domain::secrets::SecretKey,
+    pub limiter: crate::ratelimit::Limiter,
     pub http: reqwest::Client,
     pub config: Config,
 }
@@ -39,6 +40,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         relay_wake: Arc::new(Notify::new()),
         storage: storage::Storage::from_config(&config.storage)?,
         secrets: crate::seed::token_key(&config)?,
+        limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         config: config.clone(),
     });
@@ -49,8 +51,16 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(state.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::field("query", e.to_string()).into()))
             .wrap(actix_web::middleware::Compress::default())
-            .service(web::scope("/api/v1").configure(routes::api))
-            .service(web::scope("/api").configure(routes::api))
+            .service(
+                web::scope("/api/v1")
+                    .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+                    .configure(routes::api),
+            )
+            .service(
+                web::scope("/api")
+                    .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+                    .configure(routes::api),
+            )
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
             .route("/uploads/{id}", web::put().to(routes::uploads::receive))
             .route("/connect/callback", web::get().to(routes::profiles::connect_callback))

@@ -69,10 +69,19 @@ impl FromRequest for Caller {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = bearer(req);
+        let write = !matches!(*req.method(), actix_web::http::Method::GET | actix_web::http::Method::HEAD);
         Box::pin(async move {
             let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
-            authenticate(&state, &token).await
+            let caller = authenticate(&state, &token).await?;
+            state.limiter.check(caller.key_id, caller.scope.workspace_id, write).map_err(|e| {
+                ApiError::RateLimited {
+                    limit: e.limit,
+                    // Whole seconds, rounded up: coming back after it always succeeds.
+                    retry_after_s: e.retry_after.as_secs() + u64::from(e.retry_after.subsec_nanos() > 0),
+                }
+            })?;
+            Ok(caller)
         })
     }
 }

@@ -28,6 +28,8 @@ pub struct Config {
     pub token_key: String,
     /// Provider API bases and OAuth applications (for connecting profiles).
     pub providers: providers::ProvidersConfig,
+    /// Request budgets per API key and per workspace.
+    pub rate_limits: crate::ratelimit::RateLimits,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             http_workers: 2,
             token_key: domain::secrets::DEVELOPMENT_KEY.into(),
             providers: providers::ProvidersConfig::default(),
+            rate_limits: crate::ratelimit::RateLimits::default(),
         }
     }
 }

@@ -20,6 +20,10 @@ pub enum ApiError {
     Conflict(String),
     #[error("{0}")]
     UploadNotReady(String),
+    #[error("This Idempotency-Key was used with a different request; use a new key for a new request.")]
+    IdempotencyKeyReused,
+    #[error("Too many requests for this API key; retry after {retry_after_s} s.")]
+    RateLimited { limit: u32, retry_after_s: u64 },
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("{0}")]
@@ -74,6 +78,15 @@ impl ApiError {
             }
             ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found", "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict", "conflict"),
+            ApiError::RateLimited { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", "rate_limited")
+            }
+            ApiError::IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "idempotency_key_reused",
+            ),
             ApiError::UploadNotReady(_) => {
                 (StatusCode::CONFLICT, "upload-not-ready", "Upload not ready", "upload_not_ready")
             }
@@ -181,6 +194,12 @@ impl ResponseError for ApiError {
         match self {
             ApiError::Unavailable(_) => {
                 resp.insert_header((header::RETRY_AFTER, "2"));
+            }
+            ApiError::RateLimited { limit, retry_after_s } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_s.to_string()));
+                resp.insert_header(("RateLimit-Limit", limit.to_string()));
+                resp.insert_header(("RateLimit-Remaining", "0"));
+                resp.insert_header(("RateLimit-Reset", retry_after_s.to_string()));
             }
             ApiError::Unauthorized => {
                 resp.insert_header((header::WWW_AUTHENTICATE, "Bearer"));

@@ -6,6 +6,8 @@ mod auth;
 mod config;
 mod connect;
 mod error;
+mod idempotency;
+mod ratelimit;
 mod routes;
 mod seed;
 mod views;

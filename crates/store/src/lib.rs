@@ -4,6 +4,7 @@
 
 pub mod deliveries;
 pub mod health;
+pub mod idempotency;
 pub mod keys;
 pub mod leases;
 pub mod media;

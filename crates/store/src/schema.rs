@@ -45,6 +45,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (workspace_id, key) {
+        workspace_id -> Uuid,
+        key -> Text,
+        fingerprint -> Text,
+        response_status -> Nullable<Int4>,
+        response_headers -> Nullable<Jsonb>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     oauth_states (state) {
         state -> Text,
         workspace_id -> Uuid,

@@ -1,0 +1,106 @@
+//! Request budgets per API key, separate for reads and writes, and a looser one per
+//! workspace (all its keys together). Budgets live in each gateway process: with N
+//! replicas behind a balancer a caller gets up to N times the budget.
+
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RateLimits {
+    pub read_per_second: u32,
+    pub read_burst: u32,
+    pub write_per_second: u32,
+    pub write_burst: u32,
+    /// A workspace's keys together get this many times one key's budget.
+    pub workspace_factor: u32,
+}
+
+impl Default for RateLimits {
+    fn default() -> Self {
+        Self { read_per_second: 50, read_burst: 200, write_per_second: 10, write_burst: 50, workspace_factor: 4 }
+    }
+}
+
+/// The budget that ran out: its size and when to come back.
+pub struct Exceeded {
+    pub limit: u32,
+    pub retry_after: Duration,
+}
+
+struct Budget {
+    limiter: DefaultKeyedRateLimiter<Uuid>,
+    burst: u32,
+}
+
+impl Budget {
+    fn new(per_second: u32, burst: u32) -> Self {
+        let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let size = NonZeroU32::new(burst.max(1)).unwrap_or(NonZeroU32::MIN);
+        Self { limiter: RateLimiter::keyed(Quota::per_second(rate).allow_burst(size)), burst: size.get() }
+    }
+
+    fn spend(&self, id: Uuid) -> Result<(), Exceeded> {
+        self.limiter.check_key(&id).map_err(|not_until| Exceeded {
+            limit: self.burst,
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        })
+    }
+}
+
+pub struct Limiter {
+    key_reads: Budget,
+    key_writes: Budget,
+    workspace_reads: Budget,
+    workspace_writes: Budget,
+}
+
+impl Limiter {
+    pub fn new(c: &RateLimits) -> Self {
+        let f = c.workspace_factor.max(1);
+        Self {
+            key_reads: Budget::new(c.read_per_second, c.read_burst),
+            key_writes: Budget::new(c.write_per_second, c.write_burst),
+            workspace_reads: Budget::new(c.read_per_second * f, c.read_burst * f),
+            workspace_writes: Budget::new(c.write_per_second * f, c.write_burst * f),
+        }
+    }
+
+    /// Spends one request of the key's budget and of its workspace's.
+    pub fn check(&self, key: Uuid, workspace: Uuid, write: bool) -> Result<(), Exceeded> {
+        let (k, w) =
+            if write { (&self.key_writes, &self.workspace_writes) } else { (&self.key_reads, &self.workspace_reads) };
+        k.spend(key)?;
+        w.spend(workspace)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_burst_past_the_budget_is_refused_with_a_wait_and_reads_are_counted_apart() {
+        let l = Limiter::new(&RateLimits {
+            read_per_second: 1,
+            read_burst: 3,
+            write_per_second: 1,
+            write_burst: 2,
+            workspace_factor: 4,
+        });
+        let (k, w) = (Uuid::now_v7(), Uuid::now_v7());
+        assert!(l.check(k, w, true).is_ok() && l.check(k, w, true).is_ok());
+        let e = l.check(k, w, true).err().unwrap();
+        assert_eq!(e.limit, 2);
+        assert!(e.retry_after > Duration::ZERO && e.retry_after <= Duration::from_secs(1));
+        assert!(l.check(k, w, false).is_ok(), "reads have their own budget");
+        // Another key of the same workspace still has its own budget.
+        assert!(l.check(Uuid::now_v7(), w, true).is_ok());
+    }
+}

@@ -1,0 +1,118 @@
+//! What agents lean on: Idempotency-Key semantics and rate limits they can back off from.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use e2e::{Options, Stack};
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_posts_with_one_idempotency_key_create_one_post() {
+    let s = Stack::start("idempotency").await;
+    let x = s.profile("x").await;
+    let body = json!({"post": {"body": "exactly once", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x]});
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let (http, url, key, body) = (s.http.clone(), format!("{}/api/posts", s.gateway), s.key.clone(), body.clone());
+        tasks.push(tokio::spawn(async move {
+            let r = http
+                .post(url)
+                .bearer_auth(key)
+                .header("Idempotency-Key", "launch-42")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            (r.status(), replayed, r.bytes().await.unwrap())
+        }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        answers.push(t.await.unwrap());
+    }
+    assert!(
+        answers.iter().all(|(st, _, _)| *st == StatusCode::CREATED),
+        "{:?}",
+        answers.iter().map(|a| a.0).collect::<Vec<_>>()
+    );
+    assert!(answers.iter().all(|(_, _, b)| *b == answers[0].2), "every answer is the first one, byte for byte");
+    assert_eq!(
+        answers.iter().filter(|(_, replayed, _)| !replayed).count(),
+        1,
+        "one request ran; the rest were replays"
+    );
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "1");
+
+    // The same key with another request is refused; another key makes another post.
+    let other = json!({"post": {"body": "something else", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x]});
+    let r = s
+        .http
+        .post(format!("{}/api/posts", s.gateway))
+        .bearer_auth(&s.key)
+        .header("Idempotency-Key", "launch-42")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "idempotency_key_reused");
+    let r = s
+        .http
+        .post(format!("{}/api/posts", s.gateway))
+        .bearer_auth(&s.key)
+        .header("Idempotency-Key", "launch-43")
+        .json(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "2");
+    // Refusals are replayed too: the first answer to a key is the answer.
+    let bad = json!({"post": {"body": "x"}, "profiles": []});
+    for _ in 0..2 {
+        let r = s
+            .http
+            .post(format!("{}/api/posts", s.gateway))
+            .bearer_auth(&s.key)
+            .header("Idempotency-Key", "bad-1")
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_past_the_write_budget_gets_429_and_retry_after_works() {
+    let s =
+        Stack::start_with("rate-limits", Options { write_per_second: 1, write_burst: 3, ..Options::default() }).await;
+    let x = s.profile("x").await;
+    let body = json!({"post": {"body": "burst", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x]});
+    let mut limited = None;
+    for _ in 0..6 {
+        let r = s.http.post(format!("{}/api/posts", s.gateway)).bearer_auth(&s.key).json(&body).send().await.unwrap();
+        if r.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(r);
+            break;
+        }
+        assert_eq!(r.status(), StatusCode::CREATED);
+    }
+    let r = limited.expect("the burst was never limited");
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    assert_eq!(r.headers()["ratelimit-limit"], "3");
+    assert_eq!(r.headers()["ratelimit-remaining"], "0");
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After {wait}");
+    let v: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(v["code"], "rate_limited");
+    // Reads have their own budget and still work.
+    assert_eq!(s.get("/api/posts").await.0, StatusCode::OK);
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let r = s.http.post(format!("{}/api/posts", s.gateway)).bearer_auth(&s.key).json(&body).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED, "honouring Retry-After succeeds");
+}
