@@ -224,3 +224,19 @@ pub struct UploadRow {
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
 }
+
+impl NewLogEntry {
+    /// An event about the post as a whole (not one delivery).
+    pub fn post(workspace_id: Uuid, post_id: Uuid, kind: &str) -> Self {
+        Self {
+            workspace_id,
+            post_id,
+            delivery_id: None,
+            profile_id: None,
+            provider: None,
+            kind: kind.to_owned(),
+            message: None,
+            url: None,
+        }
+    }
+}

@@ -60,3 +60,29 @@ pub async fn list(conn: &mut Conn, scope: &KeyScope, f: &LogFilter, limit: i64) 
     }
     Ok(q.order(publish_log::id.desc()).limit(limit).select(PublishLogRow::as_select()).load(conn).await?)
 }
+
+/// Entries after `after_id`, oldest first (the event feed), with the same visibility rule.
+pub async fn list_after(
+    conn: &mut Conn,
+    scope: &KeyScope,
+    post_id: Option<Uuid>,
+    after_id: i64,
+    limit: i64,
+) -> StoreResult<Vec<PublishLogRow>> {
+    let mut q = publish_log::table
+        .filter(publish_log::workspace_id.eq(scope.workspace_id))
+        .filter(publish_log::id.gt(after_id))
+        .into_boxed();
+    if let Some(p) = post_id {
+        q = q.filter(publish_log::post_id.eq(p));
+    }
+    if let Some(p) = &scope.providers {
+        let hidden = deliveries::table.filter(deliveries::provider.ne_all(p.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    if let Some(ids) = &scope.profile_ids {
+        let hidden = deliveries::table.filter(deliveries::profile_id.ne_all(ids.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    Ok(q.order(publish_log::id.asc()).limit(limit).select(PublishLogRow::as_select()).load(conn).await?)
+}

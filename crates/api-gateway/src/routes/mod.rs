@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod events;
 pub mod health;
 pub mod logs;
 pub mod media;
@@ -25,6 +26,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/publish", web::post().to(posts::publish))
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
         .route("/publish/logs", web::get().to(logs::list))
+        .route("/events", web::get().to(events::stream))
         .route("/platforms", web::get().to(platforms::list))
         .route("/platforms/{provider}", web::get().to(platforms::get))
         .route("/uploads", web::post().to(uploads::create))

@@ -15,7 +15,7 @@ use domain::{
 use serde_json::{Value, json};
 use store::{
     StoreError,
-    models::{NewPostRow, ProfileRow},
+    models::{NewLogEntry, NewPostRow, ProfileRow},
     posts,
 };
 use uuid::Uuid;
@@ -198,6 +198,7 @@ async fn accept_new(
         if !input.draft {
             enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id })
                 .await?;
+            store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted")).await?;
         }
         Ok(())
     })
@@ -282,6 +283,7 @@ pub async fn publish(
             return Err(ApiError::Conflict(format!("Only drafts can be published; this post is {}.", post.status)));
         }
         enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: id, workspace_id: post.workspace_id }).await?;
+        store::publish_log::append(conn, &NewLogEntry::post(post.workspace_id, id, "post.accepted")).await?;
         Ok(())
     })
     .await?;

@@ -1,0 +1,90 @@
+//! `GET /api/events`: the event feed as Server-Sent Events, for callers without a public
+//! URL. Each event's `id` is its position; reconnect with `Last-Event-ID` (or
+//! `?last_event_id=`) to resume exactly after it. A `post_id` filter starts at that post's
+//! first event; without one the feed starts now.
+
+use std::time::{Duration, Instant};
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use bytes::Bytes;
+use store::KeyScope;
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    routes::request::QueryPairs,
+    views,
+};
+
+const POLL: Duration = Duration::from_millis(200);
+const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+struct Cursor {
+    state: web::Data<AppState>,
+    scope: KeyScope,
+    post_id: Option<Uuid>,
+    after: i64,
+    last_sent: Instant,
+}
+
+fn frame(rows: &[store::models::PublishLogRow]) -> Bytes {
+    let mut out = String::new();
+    for r in rows {
+        out.push_str(&format!("id: {}\nevent: {}\ndata: {}\n\n", r.id, r.kind, views::log_entry(r)));
+    }
+    Bytes::from(out)
+}
+
+pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
+    let q = QueryPairs::parse(&req)?;
+    q.check_known(&["post_id", "last_event_id"])?;
+    let post_id = q.uuids("post_id")?.and_then(|v| v.into_iter().next());
+    let resume = req
+        .headers()
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .or_else(|| q.one("last_event_id").map(str::to_owned));
+    let after = match resume {
+        Some(id) => id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| ApiError::field("last_event_id", "is not an event id this feed sent"))?,
+        None if post_id.is_some() => 0,
+        None => {
+            let mut conn = state.pool.get().await?;
+            let latest = store::publish_log::list(&mut conn, &caller.scope, &Default::default(), 1).await?;
+            latest.first().map_or(0, |r| r.id)
+        }
+    };
+    let start = Cursor { state: state.clone(), scope: caller.scope.clone(), post_id, after, last_sent: Instant::now() };
+    let events = futures_util::stream::unfold(start, |mut c| async move {
+        loop {
+            let rows = match c.state.pool.get().await {
+                Ok(mut conn) => store::publish_log::list_after(&mut conn, &c.scope, c.post_id, c.after, 100)
+                    .await
+                    .unwrap_or_default(),
+                Err(_) => Vec::new(),
+            };
+            if let Some(last) = rows.last() {
+                c.after = last.id;
+                c.last_sent = Instant::now();
+                return Some((Ok::<Bytes, actix_web::Error>(frame(&rows)), c));
+            }
+            if c.last_sent.elapsed() >= KEEP_ALIVE {
+                c.last_sent = Instant::now();
+                return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c));
+            }
+            tokio::time::sleep(POLL).await;
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/event-stream")
+        .insert_header(("Cache-Control", "no-cache"))
+        // Compression would hold events back in its buffer.
+        .insert_header(("Content-Encoding", "identity"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(events))
+}
