@@ -17,6 +17,8 @@ pub struct AppState {
     pub storage: storage::Storage,
     pub secrets: domain::secrets::SecretKey,
     pub limiter: crate::ratelimit::Limiter,
+    /// The gateway's own address, for MCP tool calls made through the HTTP API.
+    pub self_url: String,
     pub http: reqwest::Client,
     pub config: Config,
 }
@@ -41,6 +43,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         storage: storage::Storage::from_config(&config.storage)?,
         secrets: crate::seed::token_key(&config)?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
+        self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         config: config.clone(),
     });
@@ -64,6 +67,8 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
             .route("/uploads/{id}", web::put().to(routes::uploads::receive))
             .route("/connect/callback", web::get().to(routes::profiles::connect_callback))
+            .route("/mcp", web::post().to(crate::mcp::handle))
+            .route("/mcp", web::get().to(crate::mcp::no_stream))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
             .default_service(web::to(|| async {

@@ -7,6 +7,7 @@ mod config;
 mod connect;
 mod error;
 mod idempotency;
+mod mcp;
 mod ratelimit;
 mod routes;
 mod seed;

@@ -1,0 +1,117 @@
+//! An MCP session through the real `/mcp` endpoint.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use e2e::Stack;
+use serde_json::{Value, json};
+
+async fn rpc(s: &Stack, key: &str, method: &str, params: Value) -> Value {
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let r = s.http.post(format!("{}/mcp", s.gateway)).bearer_auth(key).json(&body).send().await.unwrap();
+    assert!(r.status().is_success(), "{method}: {}", r.status());
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["jsonrpc"], "2.0");
+    v
+}
+
+async fn tool(s: &Stack, key: &str, name: &str, args: Value) -> Value {
+    rpc(s, key, "tools/call", json!({"name": name, "arguments": args})).await["result"].clone()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_mcp_session_lists_tools_and_creates_reads_and_cancels_a_post() {
+    let s = Stack::start("mcp").await;
+    let init = rpc(
+        &s,
+        &s.key,
+        "initialize",
+        json!({"protocolVersion": "2025-03-26", "capabilities": {}, "clientInfo": {"name": "test", "version": "1"}}),
+    )
+    .await;
+    assert_eq!(init["result"]["protocolVersion"], "2025-03-26", "the client's version is spoken");
+    assert_eq!(init["result"]["serverInfo"]["name"], "postmantis");
+    let newer = rpc(&s, &s.key, "initialize", json!({"protocolVersion": "2099-01-01"})).await;
+    assert_eq!(newer["result"]["protocolVersion"], "2025-06-18", "an unknown version gets ours");
+    // A notification gets no answer.
+    let r = s
+        .http
+        .post(format!("{}/mcp", s.gateway))
+        .bearer_auth(&s.key)
+        .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::ACCEPTED);
+
+    let tools = rpc(&s, &s.key, "tools/list", json!({})).await;
+    let names: Vec<&str> =
+        tools["result"]["tools"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    for expected in [
+        "postmantis.health",
+        "postmantis.list_profiles",
+        "postmantis.get_profile",
+        "postmantis.list_posts",
+        "postmantis.get_post",
+        "postmantis.create_post",
+        "postmantis.update_post",
+        "postmantis.publish_draft",
+        "postmantis.cancel_post",
+        "postmantis.delete_draft",
+        "postmantis.create_media_asset",
+        "postmantis.complete_media_asset",
+        "postmantis.list_publish_logs",
+        "postmantis.list_platforms",
+    ] {
+        assert!(names.contains(&expected), "{expected} missing");
+    }
+    assert!(tools["result"]["tools"].as_array().unwrap().iter().all(|t| t["inputSchema"]["type"] == "object"));
+
+    let profiles = tool(&s, &s.key, "postmantis.list_profiles", json!({})).await;
+    assert_eq!(profiles["isError"], false);
+    let x =
+        profiles["structuredContent"]["data"].as_array().unwrap().iter().find(|p| p["provider"] == "x").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+    let when = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let created = tool(
+        &s,
+        &s.key,
+        "postmantis.create_post",
+        json!({"post": {"body": "via MCP", "scheduled_at": when}, "profiles": [x]}),
+    )
+    .await;
+    assert_eq!(created["isError"], false, "{created}");
+    let id = created["structuredContent"]["data"]["id"].as_str().unwrap().to_owned();
+    // The same JSON as HTTP.
+    let (_, http_view) = s.get(&format!("/api/posts/{id}")).await;
+    s.wait_status(&id, "scheduled").await;
+    let read = tool(&s, &s.key, "postmantis.get_post", json!({"id": id})).await;
+    assert_eq!(read["structuredContent"]["data"]["id"], http_view["data"]["id"]);
+    assert_eq!(read["structuredContent"]["data"]["body"], "via MCP");
+    let canceled = tool(&s, &s.key, "postmantis.cancel_post", json!({"id": id})).await;
+    assert_eq!(canceled["isError"], false, "{canceled}");
+    assert_eq!(canceled["structuredContent"]["data"]["status"], "canceled");
+    // Errors come back as the same problem+json, marked as tool errors.
+    let again = tool(&s, &s.key, "postmantis.cancel_post", json!({"id": id})).await;
+    assert_eq!(again["isError"], true);
+    assert_eq!(again["structuredContent"]["code"], "conflict");
+
+    // A read key gets the permission error HTTP gives.
+    let read_key = s.create_key(&["--permission", "read"]).await;
+    let denied = tool(&s, &read_key, "postmantis.create_post", json!({"post": {"body": "no"}, "profiles": [x]})).await;
+    assert_eq!(denied["isError"], true);
+    assert_eq!(denied["structuredContent"]["code"], "forbidden");
+    assert_eq!(tool(&s, &read_key, "postmantis.list_platforms", json!({})).await["isError"], false);
+    // Without a key there is no session.
+    let r = s
+        .http
+        .post(format!("{}/mcp", s.gateway))
+        .json(&json!({"jsonrpc": "2.0", "id": 1, "method": "ping"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::UNAUTHORIZED);
+    let unknown = rpc(&s, &s.key, "resources/list", json!({})).await;
+    assert_eq!(unknown["error"]["code"], -32601);
+}
