@@ -4,6 +4,18 @@
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+/// SHA-256 (hex) through the system's sha256sum, which keeps the test crate free of hash
+/// dependencies.
+pub fn sha256(bytes: &[u8]) -> String {
+    let mut child = std::process::Command::new("sha256sum")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bytes).unwrap();
+    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().split_whitespace().next().unwrap().to_owned()
+}
+
 /// A PNG header of the given size (signature, IHDR, IEND): enough for type and dimensions.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
     let mut b = b"\x89PNG\r\n\x1a\n".to_vec();

@@ -5,22 +5,10 @@
 
 use std::time::Duration;
 
-use e2e::files::{FileServer, jpeg, mp4, png};
+use e2e::files::{FileServer, jpeg, mp4, png, sha256};
 use e2e::{Options, Stack};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
-
-/// SHA-256 through the system tool, which keeps the test crate free of hash dependencies.
-fn sha256(bytes: &[u8]) -> String {
-    let mut child = std::process::Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bytes).unwrap();
-    let out = child.wait_with_output().unwrap();
-    String::from_utf8(out.stdout).unwrap().split_whitespace().next().unwrap().to_owned()
-}
 
 /// Starts an upload session and returns its `data`.
 async fn start_upload(s: &Stack, content_type: &str, size: usize) -> (StatusCode, Value) {

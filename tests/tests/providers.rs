@@ -4,7 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use e2e::Stack;
-use e2e::files::{FileServer, jpeg, mp4, png};
+use e2e::files::{FileServer, jpeg, mp4, png, sha256};
 use serde_json::{Value, json};
 
 struct Published {
@@ -65,7 +65,7 @@ async fn x_uploads_media_then_creates_the_tweet() {
         json!({"text": "Hello X", "media": {"media_ids": [media_id]}, "reply_settings": "following"})
     );
     assert_eq!(r.call["media"][0]["alt"], "a card");
-    assert_eq!(r.call["media"][0]["sha256"], sha(&png(1200, 630)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&png(1200, 630)));
     let id = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert_eq!(r.post["deliveries"][0]["url"], format!("https://x.com/postmantis_demo_x/status/{id}"));
 }
@@ -91,7 +91,7 @@ async fn linkedin_initializes_the_image_upload_then_creates_the_post() {
     );
     assert_eq!(r.call["request"]["headers"]["linkedin-version"], "202411");
     assert_eq!(r.call["request"]["headers"]["x-restli-protocol-version"], "2.0.0");
-    assert_eq!(r.call["media"][0]["sha256"], sha(&png(1200, 630)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&png(1200, 630)));
     let urn = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert!(urn.starts_with("urn:li:share:"));
     assert_eq!(r.post["deliveries"][0]["url"], format!("https://www.linkedin.com/feed/update/{urn}"));
@@ -119,7 +119,7 @@ async fn youtube_uploads_resumably_and_sets_the_thumbnail() {
         r.call["request"]["body"],
         json!({"snippet": {"title": "Launch", "description": "A description"}, "status": {"privacyStatus": "unlisted", "selfDeclaredMadeForKids": false}})
     );
-    assert_eq!(r.call["media"][0]["sha256"], sha(&mp4(12_500)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&mp4(12_500)));
     let id = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert_eq!(r.post["deliveries"][0]["url"], format!("https://www.youtube.com/watch?v={id}"));
 }
@@ -139,7 +139,7 @@ async fn instagram_creates_a_container_then_publishes_it() {
         r.call["request"]["body"],
         json!({"image_url": media_url(&s, &r.post, 0), "caption": "Hello IG", "alt_text": "a photo"})
     );
-    assert_eq!(r.call["media"][0]["sha256"], sha(&jpeg(640, 480)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&jpeg(640, 480)));
     assert!(r.post["deliveries"][0]["url"].as_str().unwrap().starts_with("https://www.instagram.com/p/"));
 }
 
@@ -156,7 +156,7 @@ async fn tiktok_direct_posts_from_the_owned_url() {
             "source_info": {"source": "PULL_FROM_URL", "video_url": media_url(&s, &r.post, 0)},
         })
     );
-    assert_eq!(r.call["media"][0]["sha256"], sha(&mp4(12_500)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&mp4(12_500)));
     let id = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert_eq!(r.post["deliveries"][0]["url"], format!("https://www.tiktok.com/@postmantis_demo_tiktok/video/{id}"));
 }
@@ -170,7 +170,7 @@ async fn facebook_posts_a_photo_to_the_page() {
             .await;
     assert_eq!(shapes(&r.requests), vec!["POST /demo-facebook/photos"]);
     assert_eq!(r.call["request"]["body"], json!({"url": media_url(&s, &r.post, 0), "caption": "Hello Facebook"}));
-    assert_eq!(r.call["media"][0]["sha256"], sha(&jpeg(640, 480)));
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&jpeg(640, 480)));
     let id = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert!(id.starts_with("demo-facebook_"));
     assert_eq!(r.post["deliveries"][0]["url"], format!("https://www.facebook.com/{id}"));
@@ -290,14 +290,4 @@ async fn reddit_submits_a_self_post() {
     let id = r.post["deliveries"][0]["provider_post_id"].as_str().unwrap();
     assert!(id.starts_with("t3_"));
     assert!(r.post["deliveries"][0]["url"].as_str().unwrap().starts_with("https://www.reddit.com/r/rust/comments/"));
-}
-
-fn sha(bytes: &[u8]) -> String {
-    let mut child = std::process::Command::new("sha256sum")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), bytes).unwrap();
-    String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap().split_whitespace().next().unwrap().to_owned()
 }

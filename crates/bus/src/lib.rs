@@ -13,5 +13,5 @@ pub use client::{Bus, BusError, Incoming};
 pub use consume::{Handled, consume_forever};
 pub use handle::BusHandle;
 pub use lapin;
-pub use rpc::{RpcClient, reply};
+pub use rpc::{RpcClient, reply, reply_then_ack};
 pub use topology::{BusConfig, Names, Role};

@@ -126,3 +126,13 @@ pub async fn reply<Rep: Message>(bus: &Bus, request: &Incoming, reply: &Rep) -> 
         other => other,
     }
 }
+
+/// Answers a request and says what to do with it: ack once the reply is out, requeue
+/// when the broker went away before it could be sent.
+pub async fn reply_then_ack<Rep: Message>(bus: &BusHandle, request: &Incoming, answer: &Rep) -> crate::Handled {
+    let Some(b) = bus.get().await else { return crate::Handled::Retry("broker gone before the reply".into()) };
+    match reply(&b, request, answer).await {
+        Ok(()) => crate::Handled::Ack,
+        Err(e) => crate::Handled::Retry(e.to_string()),
+    }
+}

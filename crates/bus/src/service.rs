@@ -31,3 +31,20 @@ pub async fn check_ready(pool: &Pool, bus: &BusHandle) -> Result<(), String> {
     bus.get().await.ok_or_else(|| "rabbitmq: not connected".to_owned())?;
     Ok(())
 }
+
+/// Binds `addr`, announces it, and serves `/healthz` and `/readyz` (PostgreSQL and
+/// RabbitMQ) for a worker service.
+pub fn spawn_health(addr: &str, service: &str, pool: &Pool, bus: &BusHandle) -> std::io::Result<()> {
+    let listener = std::net::TcpListener::bind(addr)?;
+    telemetry::announce(service, &listener)?;
+    let (p, b) = (pool.clone(), bus.clone());
+    let server = telemetry::serve_health(
+        listener,
+        std::sync::Arc::new(move || {
+            let (p, b) = (p.clone(), b.clone());
+            Box::pin(async move { check_ready(&p, &b).await })
+        }),
+    )?;
+    tokio::spawn(server);
+    Ok(())
+}

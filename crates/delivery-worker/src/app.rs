@@ -38,16 +38,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         chrono::Duration::seconds(config.token_refresh_ahead_s),
     ));
 
-    let listener = std::net::TcpListener::bind(&config.health_addr)?;
-    telemetry::announce("delivery-worker", &listener)?;
-    let (p, b) = (pool.clone(), bus.clone());
-    tokio::spawn(telemetry::serve_health(
-        listener,
-        Arc::new(move || {
-            let (p, b) = (p.clone(), b.clone());
-            Box::pin(async move { bus::service::check_ready(&p, &b).await })
-        }),
-    )?);
+    bus::service::spawn_health(&config.health_addr, "delivery-worker", &pool, &bus)?;
     tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     for provider in enabled {
         let c = ctx.clone();

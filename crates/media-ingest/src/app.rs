@@ -21,16 +21,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let http = crate::fetch::client(&config)?;
     let ctx = Arc::new(Ctx { pool: pool.clone(), bus: bus.clone(), storage, http, config: config.clone() });
 
-    let listener = std::net::TcpListener::bind(&config.health_addr)?;
-    telemetry::announce("media-ingest", &listener)?;
-    let (p, b) = (pool.clone(), bus.clone());
-    tokio::spawn(telemetry::serve_health(
-        listener,
-        Arc::new(move || {
-            let (p, b) = (p.clone(), b.clone());
-            Box::pin(async move { bus::service::check_ready(&p, &b).await })
-        }),
-    )?);
+    bus::service::spawn_health(&config.health_addr, "media-ingest", &pool, &bus)?;
     let c = ctx.clone();
     tokio::spawn(bus::consume_forever(bus.clone(), names.media_events(), 32, move |m| {
         let c = c.clone();

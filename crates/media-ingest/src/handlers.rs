@@ -1,4 +1,4 @@
-use bus::{Handled, Incoming, reply};
+use bus::{Handled, Incoming};
 use diesel_async::AsyncConnection;
 use domain::messages::{MediaCommandV1, MediaReplyV1, Message, PostCanceledV1, PostCompletedV1, PostScheduledV1};
 use store::{StoreError, media};
@@ -55,11 +55,7 @@ pub async fn on_request(ctx: &Ctx, m: Incoming) -> Handled {
         Ok(a) => a,
         Err(e) => return Handled::Retry(e.to_string()),
     };
-    let Some(b) = ctx.bus.get().await else { return Handled::Retry("broker gone before the reply".into()) };
-    match reply(&b, &m, &answer).await {
-        Ok(()) => Handled::Ack,
-        Err(e) => Handled::Retry(e.to_string()),
-    }
+    bus::reply_then_ack(&ctx.bus, &m, &answer).await
 }
 
 async fn store_asset(ctx: &Ctx, verdict: Verdict) -> anyhow::Result<MediaReplyV1> {

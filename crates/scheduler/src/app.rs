@@ -28,17 +28,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         dispatch_wake: Arc::new(Notify::new()),
     });
 
-    let listener = std::net::TcpListener::bind(&config.health_addr)?;
-    telemetry::announce("scheduler", &listener)?;
-    let (p, b) = (pool.clone(), bus.clone());
-    let health = telemetry::serve_health(
-        listener,
-        Arc::new(move || {
-            let (p, b) = (p.clone(), b.clone());
-            Box::pin(async move { bus::service::check_ready(&p, &b).await })
-        }),
-    )?;
-    tokio::spawn(health);
+    bus::service::spawn_health(&config.health_addr, "scheduler", &pool, &bus)?;
 
     tokio::spawn(bus::relay::run(pool.clone(), bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     let c = ctx.clone();

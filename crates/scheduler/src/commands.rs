@@ -1,7 +1,7 @@
 //! Commands the gateway sends because only the scheduler may change post status or
 //! touch a scheduled post's time gate.
 
-use bus::{Handled, Incoming, relay::enqueue_event, reply};
+use bus::{Handled, Incoming, relay::enqueue_event};
 use diesel_async::AsyncConnection;
 use domain::messages::{CommandReplyV1, PostCanceledV1, SchedulerCommandV1};
 use serde_json::Value;
@@ -25,11 +25,7 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
         Ok(a) => a,
         Err(e) => return Handled::Retry(e.to_string()),
     };
-    let Some(b) = ctx.bus.get().await else { return Handled::Retry("broker gone before the reply".into()) };
-    match reply(&b, &m, &answer).await {
-        Ok(()) => Handled::Ack,
-        Err(e) => Handled::Retry(e.to_string()),
-    }
+    bus::reply_then_ack(&ctx.bus, &m, &answer).await
 }
 
 /// Why a post cannot be canceled or edited now, in the caller's words.

@@ -14,6 +14,21 @@ pub async fn append(conn: &mut Conn, e: &NewLogEntry) -> StoreResult<()> {
     Ok(())
 }
 
+/// The workspace's entries, without those of posts the key may not see (all-or-nothing:
+/// a post is hidden when any of its deliveries is outside the key's scope).
+fn scoped(scope: &KeyScope) -> publish_log::BoxedQuery<'static, diesel::pg::Pg> {
+    let mut q = publish_log::table.filter(publish_log::workspace_id.eq(scope.workspace_id)).into_boxed();
+    if let Some(p) = &scope.providers {
+        let hidden = deliveries::table.filter(deliveries::provider.ne_all(p.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    if let Some(ids) = &scope.profile_ids {
+        let hidden = deliveries::table.filter(deliveries::profile_id.ne_all(ids.clone())).select(deliveries::post_id);
+        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
+    }
+    q
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct LogFilter {
     pub post_id: Option<Uuid>,
@@ -28,7 +43,7 @@ pub struct LogFilter {
 
 /// Newest first. Entries of posts the key may not see (all-or-nothing) are left out.
 pub async fn list(conn: &mut Conn, scope: &KeyScope, f: &LogFilter, limit: i64) -> StoreResult<Vec<PublishLogRow>> {
-    let mut q = publish_log::table.filter(publish_log::workspace_id.eq(scope.workspace_id)).into_boxed();
+    let mut q = scoped(scope);
     if let Some(v) = f.post_id {
         q = q.filter(publish_log::post_id.eq(v));
     }
@@ -50,14 +65,6 @@ pub async fn list(conn: &mut Conn, scope: &KeyScope, f: &LogFilter, limit: i64) 
     if let Some(v) = f.before_id {
         q = q.filter(publish_log::id.lt(v));
     }
-    if let Some(p) = &scope.providers {
-        let hidden = deliveries::table.filter(deliveries::provider.ne_all(p.clone())).select(deliveries::post_id);
-        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
-    }
-    if let Some(ids) = &scope.profile_ids {
-        let hidden = deliveries::table.filter(deliveries::profile_id.ne_all(ids.clone())).select(deliveries::post_id);
-        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
-    }
     Ok(q.order(publish_log::id.desc()).limit(limit).select(PublishLogRow::as_select()).load(conn).await?)
 }
 
@@ -69,20 +76,9 @@ pub async fn list_after(
     after_id: i64,
     limit: i64,
 ) -> StoreResult<Vec<PublishLogRow>> {
-    let mut q = publish_log::table
-        .filter(publish_log::workspace_id.eq(scope.workspace_id))
-        .filter(publish_log::id.gt(after_id))
-        .into_boxed();
+    let mut q = scoped(scope).filter(publish_log::id.gt(after_id));
     if let Some(p) = post_id {
         q = q.filter(publish_log::post_id.eq(p));
-    }
-    if let Some(p) = &scope.providers {
-        let hidden = deliveries::table.filter(deliveries::provider.ne_all(p.clone())).select(deliveries::post_id);
-        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
-    }
-    if let Some(ids) = &scope.profile_ids {
-        let hidden = deliveries::table.filter(deliveries::profile_id.ne_all(ids.clone())).select(deliveries::post_id);
-        q = q.filter(diesel::dsl::not(publish_log::post_id.eq_any(hidden)));
     }
     Ok(q.order(publish_log::id.asc()).limit(limit).select(PublishLogRow::as_select()).load(conn).await?)
 }
