@@ -116,3 +116,51 @@ async fn a_burst_past_the_write_budget_gets_429_and_retry_after_works() {
     let r = s.http.post(format!("{}/api/posts", s.gateway)).bearer_auth(&s.key).json(&body).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::CREATED, "honouring Retry-After succeeds");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_previews_each_providers_requests_and_stores_nothing() {
+    let s = Stack::start("dry-run").await;
+    let (x, li, reddit) = (s.profile("x").await, s.profile("linkedin").await, s.profile("reddit").await);
+    let body = json!({
+        "post": {"body": "Preview me"},
+        "profiles": [x, li, reddit],
+        "provider_options": {"x": {"reply_settings": "following"}, "reddit": {"subreddit": "rust", "title": "Preview"}},
+    });
+    let (status, v) = s.post("/api/posts?dry_run=true", body).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let d = &v["data"];
+    assert_eq!(d["dry_run"], true);
+    let by = |p: &str| d["deliveries"].as_array().unwrap().iter().find(|x| x["provider"] == p).unwrap().clone();
+    let xr = by("x")["requests"].as_array().unwrap().clone();
+    assert_eq!(xr.len(), 1);
+    assert!(xr[0]["url"].as_str().unwrap().ends_with("/2/tweets"));
+    assert_eq!(xr[0]["body"], json!({"text": "Preview me", "reply_settings": "following"}));
+    let lr = by("linkedin")["requests"].as_array().unwrap().clone();
+    assert_eq!(lr[0]["body"]["commentary"], "Preview me");
+    assert_eq!(lr[0]["headers"]["linkedin-version"], "202411");
+    let rr = by("reddit")["requests"].as_array().unwrap().clone();
+    assert_eq!(rr[0]["body"], "api_type=json&sr=rust&title=Preview&kind=self&text=Preview+me");
+    assert!(
+        !v.to_string().to_lowercase().contains("authorization") && !v.to_string().contains("sim-token"),
+        "no credentials in a preview"
+    );
+    // Nothing was stored, queued or sent.
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "0");
+    assert_eq!(s.sql("SELECT count(*) FROM outbox"), "0");
+    assert!(s.calls("demo-x").await.is_empty() && s.calls("demo-linkedin").await.is_empty());
+
+    // A dry run refuses what a create would refuse, the same way.
+    let (status, v) =
+        s.post("/api/posts?dry_run=true", json!({"post": {"body": "a".repeat(300)}, "profiles": [x]})).await;
+    assert_eq!((status, v["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("post.body")));
+    // Remote media are not fetched: it says so.
+    let (status, v) = s
+        .post(
+            "/api/posts?dry_run=true",
+            json!({"post": {"body": "b"}, "profiles": [x], "media": [{"url": "https://example.com/a.png"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(v["data"]["warnings"][0].as_str().unwrap().contains("media[0].url"), "{v}");
+    assert_eq!(s.sql("SELECT count(*) FROM media_assets"), "0");
+}

@@ -17,6 +17,8 @@ pub struct AppState {
     pub storage: storage::Storage,
     pub secrets: domain::secrets::SecretKey,
     pub limiter: crate::ratelimit::Limiter,
+    /// The provider adapters, for dry-run previews.
+    pub providers: providers::Providers,
     /// The gateway's own address, for MCP tool calls made through the HTTP API.
     pub self_url: String,
     pub http: reqwest::Client,
@@ -43,6 +45,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         storage: storage::Storage::from_config(&config.storage)?,
         secrets: crate::seed::token_key(&config)?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
+        providers: providers::Providers::new(config.providers.clone())?,
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         config: config.clone(),

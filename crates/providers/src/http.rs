@@ -15,6 +15,8 @@ pub struct Cx {
     provider: Provider,
     delivery_id: String,
     token: Option<String>,
+    /// Dry run: requests are recorded here instead of sent.
+    recorded: Option<std::sync::Mutex<Vec<Value>>>,
 }
 
 /// A successful answer.
@@ -32,7 +34,48 @@ impl Cx {
             provider: req.provider,
             delivery_id: req.delivery_id.to_string(),
             token: req.account.access_token.clone(),
+            recorded: None,
         }
+    }
+
+    /// A context that records every request and answers with placeholders.
+    pub fn recording(http: reqwest::Client, base: String, req: &PublishRequest) -> Self {
+        Self { recorded: Some(std::sync::Mutex::new(Vec::new())), ..Self::new(http, base, req) }
+    }
+
+    pub fn recorded(self) -> Vec<Value> {
+        self.recorded.and_then(|r| r.into_inner().ok()).unwrap_or_default()
+    }
+
+    fn record(&self, b: RequestBuilder) -> Result<Answer, ProviderError> {
+        let req = b.build().map_err(|e| ProviderError::Rejected(format!("the request could not be built: {e}")))?;
+        let mut headers = serde_json::Map::new();
+        for (name, value) in req.headers() {
+            // Credentials never leave in a preview.
+            if name != reqwest::header::AUTHORIZATION {
+                headers.insert(name.as_str().to_owned(), Value::String(value.to_str().unwrap_or("").to_owned()));
+            }
+        }
+        let body = match req.body().and_then(|b| b.as_bytes()) {
+            Some(bytes) => serde_json::from_slice(bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(bytes).into_owned())),
+            None if req.body().is_some() => Value::String("(streamed: the file or multipart form)".into()),
+            None => Value::Null,
+        };
+        if let Some(r) = &self.recorded
+            && let Ok(mut list) = r.lock()
+        {
+            list.push(serde_json::json!({"method": req.method().as_str(), "url": req.url().as_str(), "headers": headers, "body": body}));
+        }
+        let mut answer_headers = HeaderMap::new();
+        for (k, v) in
+            [("location", format!("{}/dry-run/upload", self.base)), ("x-restli-id", "urn:li:share:dry-run".to_owned())]
+        {
+            if let Ok(v) = reqwest::header::HeaderValue::from_str(&v) {
+                answer_headers.insert(k, v);
+            }
+        }
+        Ok(Answer { status: StatusCode::OK, headers: answer_headers, body: placeholder_answer(&self.base) })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -62,6 +105,9 @@ impl Cx {
 
     /// Sends and classifies.
     pub async fn send(&self, b: RequestBuilder) -> Result<Answer, ProviderError> {
+        if self.recorded.is_some() {
+            return self.record(b);
+        }
         let name = self.name();
         let resp = b.send().await.map_err(|e| {
             if e.is_timeout() {
@@ -103,6 +149,11 @@ impl Cx {
 
     /// Downloads an owned media file as a stream to forward (never buffered whole).
     pub async fn media_body(&self, m: &MediaItem) -> Result<reqwest::Body, ProviderError> {
+        if self.recorded.is_some() {
+            return Ok(reqwest::Body::wrap_stream(
+                futures_util::stream::empty::<Result<bytes::Bytes, std::io::Error>>(),
+            ));
+        }
         let resp = self
             .http
             .get(&m.url)
@@ -118,6 +169,21 @@ impl Cx {
     pub fn unexpected(&self, what: &str) -> ProviderError {
         ProviderError::Retryable(format!("{} answered without {what}", self.name()))
     }
+}
+
+/// What a dry run answers every call with: the fields the adapters read, as placeholders.
+fn placeholder_answer(base: &str) -> Value {
+    let id = "dry-run";
+    let upload = format!("{base}/dry-run/upload");
+    serde_json::json!({
+        "id": id, "post_id": id, "uri": "at://dry-run", "url": "https://dry-run.invalid/post",
+        "permalink": "https://dry-run.invalid/post", "media_id": id, "upload_url": upload,
+        "data": {"id": id, "publish_id": id, "status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [id]},
+        "value": {"uploadUrl": upload, "image": "urn:li:image:dry-run", "video": "urn:li:video:dry-run",
+                  "uploadInstructions": [{"uploadUrl": upload}], "uploadToken": ""},
+        "blob": {"$type": "blob", "ref": {"$link": "dry-run"}, "mimeType": "application/octet-stream", "size": 0},
+        "json": {"errors": [], "data": {"name": "t3_dry-run", "url": "https://dry-run.invalid/post"}},
+    })
 }
 
 /// A string field of an answer, or a retryable "answered without".

@@ -156,6 +156,17 @@ impl Providers {
         &self.config
     }
 
+    /// The requests the adapter would send for `req`, without sending any (a dry run).
+    /// Look-ups of earlier attempts are not part of a first attempt, so none are shown.
+    pub async fn preview(&self, req: &PublishRequest) -> Result<Vec<Value>, ProviderError> {
+        let adapter = self.adapters.get(&req.provider).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
+        })?;
+        let cx = http::Cx::recording(self.http.clone(), self.base(req.provider), req);
+        adapter.publish(&cx, req).await?;
+        Ok(cx.recorded())
+    }
+
     pub async fn publish(&self, req: &PublishRequest) -> PublishResult {
         let adapter = self.adapters.get(&req.provider).ok_or_else(|| {
             ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))

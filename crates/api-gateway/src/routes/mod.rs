@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+mod dry_run;
 pub mod events;
 pub mod health;
 pub mod logs;

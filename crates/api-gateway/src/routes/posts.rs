@@ -41,7 +41,11 @@ async fn read_back(state: &AppState, conn: &mut store::Conn, id: Uuid) -> ApiRes
 }
 
 /// The selected profiles, in request order: each must be visible to the key and connected.
-async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid]) -> ApiResult<Vec<ProfileRow>> {
+pub(crate) async fn check_profiles(
+    conn: &mut store::Conn,
+    caller: &Caller,
+    ids: &[Uuid],
+) -> ApiResult<Vec<ProfileRow>> {
     let found = store::profiles::find_many(conn, &caller.scope, ids).await?;
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(ids.len());
@@ -163,12 +167,20 @@ async fn accept_new(
     payload: web::Payload,
     created: &mut Vec<Uuid>,
 ) -> ApiResult<HttpResponse> {
+    if multipart::is_multipart(req) && super::dry_run::requested(req) {
+        return Err(ApiError::UnsupportedMediaType(
+            "A dry run takes a JSON body (files are only stored by a real create).".into(),
+        ));
+    }
     let body = if multipart::is_multipart(req) {
         multipart::read(state, caller, actix_multipart::Multipart::new(req.headers(), payload), created).await?
     } else {
         require_json(req, &read_body(payload, state.config.max_body_bytes).await?)?
     };
     let input = input::parse_new_post(&body).map_err(ApiError::Validation)?;
+    if super::dry_run::requested(req) {
+        return super::dry_run::run(state, caller, input).await;
+    }
     let mut conn = state.pool.get().await?;
     let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
     let media = own_media(state, &mut conn, caller, &input.media, created).await?;
