@@ -132,3 +132,26 @@ pub async fn enqueue_delivery(
     .await
     .map(|_| ())
 }
+
+/// Enqueues a webhook send, now or not before `at`.
+pub async fn enqueue_webhook(
+    conn: &mut store::Conn,
+    names: &crate::Names,
+    msg: &domain::messages::WebhookRequestedV1,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> Result<(), StoreError> {
+    use domain::messages::Message;
+    let exchange = names.webhooks();
+    outbox::push(
+        conn,
+        outbox::Outgoing {
+            exchange: &exchange,
+            routing_key: "send",
+            message_type: domain::messages::WebhookRequestedV1::TYPE,
+            payload: msg,
+            not_before: at,
+        },
+    )
+    .await
+    .map(|_| ())
+}

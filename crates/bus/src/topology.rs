@@ -55,6 +55,12 @@ impl Names {
     pub fn retry(&self) -> String {
         format!("{}postmantis.retry", self.p)
     }
+    pub fn webhooks(&self) -> String {
+        format!("{}postmantis.webhooks", self.p)
+    }
+    pub fn webhook_queue(&self) -> String {
+        format!("{}webhooks.send", self.p)
+    }
     pub fn dead(&self) -> String {
         format!("{}postmantis.dead", self.p)
     }
@@ -91,6 +97,7 @@ pub(crate) async fn declare_exchanges(ch: &Channel, n: &Names) -> Result<(), Bus
     ch.exchange_declare(s(&n.deliveries()), ExchangeKind::Direct, durable, FieldTable::default()).await?;
     ch.exchange_declare(s(&n.retry()), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
     ch.exchange_declare(s(&n.dead()), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
+    ch.exchange_declare(s(&n.webhooks()), ExchangeKind::Direct, durable, FieldTable::default()).await?;
     Ok(())
 }
 
@@ -164,6 +171,8 @@ pub(crate) async fn declare_for(ch: &Channel, cfg: &BusConfig, n: &Names, role: 
             bind(ch, &n.retry_queue(), &n.retry(), "").await?;
             declare_queue(ch, cfg, &n.dead_queue(), &[]).await?;
             bind(ch, &n.dead_queue(), &n.dead(), "").await?;
+            declare_queue(ch, cfg, &n.webhook_queue(), &[]).await?;
+            bind(ch, &n.webhook_queue(), &n.webhooks(), "send").await?;
         }
     }
     Ok(())

@@ -13,6 +13,7 @@ pub struct Ctx {
     pub providers: providers::Providers,
     pub relay_wake: Arc<Notify>,
     pub secrets: domain::secrets::SecretKey,
+    pub webhook_http: reqwest::Client,
     pub config: Config,
 }
 
@@ -30,6 +31,11 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         providers: providers::Providers::new(config.providers.clone())?,
         relay_wake: Arc::new(Notify::new()),
         secrets: domain::secrets::SecretKey::from_base64(&config.token_key)?,
+        webhook_http: reqwest::Client::builder()
+            .timeout(Duration::from_millis(config.webhook_timeout_ms))
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("PostMantis-Webhooks/", env!("CARGO_PKG_VERSION")))
+            .build()?,
         config: config.clone(),
     });
     tokio::spawn(crate::tokens::refresh_ahead(
@@ -40,6 +46,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     bus::service::spawn_health(&config.health_addr, "delivery-worker", &pool, &bus)?;
     tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    tokio::spawn(crate::webhooks::fan_out(ctx.clone(), Duration::from_millis(config.webhook_fan_out_ms)));
+    let c = ctx.clone();
+    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.webhook_queue(), config.concurrency, move |m| {
+        let c = c.clone();
+        async move { crate::webhooks::handle(&c, m).await }
+    }));
     for provider in enabled {
         let c = ctx.clone();
         tokio::spawn(bus::consume_forever(

@@ -23,6 +23,13 @@ pub struct Config {
     /// How often tokens near expiry are refreshed, and how far ahead.
     pub token_refresh_interval_ms: u64,
     pub token_refresh_ahead_s: i64,
+    /// Webhooks: how long an endpoint may take, the first retry delay (doubling), sends
+    /// per event, and failures in a row before an endpoint is disabled.
+    pub webhook_timeout_ms: u64,
+    pub webhook_backoff_ms: u64,
+    pub webhook_max_attempts: i32,
+    pub webhook_disable_after: i32,
+    pub webhook_fan_out_ms: u64,
 }
 
 impl Default for Config {
@@ -39,6 +46,11 @@ impl Default for Config {
             token_key: domain::secrets::DEVELOPMENT_KEY.into(),
             token_refresh_interval_ms: 30_000,
             token_refresh_ahead_s: 300,
+            webhook_timeout_ms: 10_000,
+            webhook_backoff_ms: 5_000,
+            webhook_max_attempts: 8,
+            webhook_disable_after: 20,
+            webhook_fan_out_ms: 250,
         }
     }
 }

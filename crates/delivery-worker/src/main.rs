@@ -7,6 +7,7 @@ mod deliver;
 mod limits;
 mod request;
 mod tokens;
+mod webhooks;
 
 use clap::Parser;
 

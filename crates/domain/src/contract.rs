@@ -35,6 +35,11 @@ pub fn contract() -> serde_json::Value {
             &DeliveryRequestedV1 { delivery_id: id(3), post_id: id(1), provider: Provider::X, attempt: 1 },
         ),
         entry(
+            "exchange postmantis.webhooks (direct) → queue webhooks.send",
+            "send",
+            &WebhookRequestedV1 { endpoint_id: id(5), event_id: 42, attempt: 1 },
+        ),
+        entry(
             "queue scheduler.rpc (request, reply_to + correlation_id)",
             "",
             &SchedulerCommandV1::UpdateScheduled {

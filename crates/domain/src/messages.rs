@@ -75,6 +75,18 @@ impl Message for DeliveryRequestedV1 {
     const TYPE: &'static str = "delivery.requested.v1";
 }
 
+/// One webhook send: an event of the log to one endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct WebhookRequestedV1 {
+    pub endpoint_id: Uuid,
+    pub event_id: i64,
+    /// 1-based; failed sends come back with `attempt + 1` after a growing delay.
+    pub attempt: i32,
+}
+impl Message for WebhookRequestedV1 {
+    const TYPE: &'static str = "webhook.requested.v1";
+}
+
 /// Commands the gateway sends to the scheduler, which alone changes post status.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "command", rename_all = "snake_case")]

@@ -18,6 +18,7 @@ pub mod profiles;
 pub mod publish_log;
 pub mod schema;
 pub mod scope;
+pub mod webhooks;
 pub mod workspaces;
 
 pub use diesel_async::AsyncPgConnection as Conn;

@@ -57,6 +57,41 @@ diesel::table! {
 }
 
 diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        url -> Text,
+        secret -> Text,
+        events -> Nullable<Array<Text>>,
+        status -> Text,
+        failures -> Int4,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        endpoint_id -> Uuid,
+        event_id -> Int8,
+        attempt -> Int4,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        succeeded -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_cursor (id) {
+        id -> Int4,
+        last_event_id -> Int8,
+    }
+}
+
+diesel::table! {
     oauth_states (state) {
         state -> Text,
         workspace_id -> Uuid,

@@ -13,6 +13,7 @@ pub mod posts;
 pub mod profiles;
 mod request;
 pub mod uploads;
+pub mod webhooks;
 
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
@@ -28,6 +29,10 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
         .route("/publish/logs", web::get().to(logs::list))
         .route("/events", web::get().to(events::stream))
+        .route("/webhooks", web::post().to(webhooks::create))
+        .route("/webhooks", web::get().to(webhooks::list))
+        .route("/webhooks/{id}", web::delete().to(webhooks::delete))
+        .route("/webhooks/{id}/attempts", web::get().to(webhooks::attempts))
         .route("/platforms", web::get().to(platforms::list))
         .route("/platforms/{provider}", web::get().to(platforms::get))
         .route("/uploads", web::post().to(uploads::create))

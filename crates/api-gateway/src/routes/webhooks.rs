@@ -1,0 +1,123 @@
+//! Webhook endpoints of a workspace: create (the signing secret is shown once), list,
+//! see send attempts, delete.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use rand::RngCore;
+use serde_json::{Value, json};
+use store::webhooks::Endpoint;
+
+use crate::{
+    app::AppState,
+    auth::Caller,
+    error::{ApiError, ApiResult},
+    routes::request::{path_id, read_body, require_json},
+};
+
+const KINDS: &[&str] = &[
+    "post.accepted",
+    "post.queued",
+    "post.scheduled",
+    "delivery.published",
+    "delivery.failed",
+    "delivery.manual_retry",
+    "post.canceled",
+    "post.completed",
+];
+
+fn not_found() -> ApiError {
+    ApiError::NotFound {
+        code: "not_found",
+        detail: "Webhook endpoint was not found for the authenticated account.".into(),
+    }
+}
+
+fn view(e: &Endpoint) -> Value {
+    json!({
+        "id": e.id, "url": e.url, "events": e.events, "status": e.status,
+        "consecutive_failures": e.failures, "disabled_reason": e.disabled_reason,
+        "created_at": e.created_at, "updated_at": e.updated_at,
+    })
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let body = require_json(&req, &read_body(payload, 64 * 1024).await?)?;
+    let mut errors = Vec::new();
+    let url = body["url"].as_str().unwrap_or("");
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
+        errors.push(domain::input::FieldError::new("url", "must be an http(s) URL"));
+    }
+    let events = match &body["events"] {
+        Value::Null => None,
+        Value::Array(items) => {
+            let kinds: Vec<String> = items.iter().filter_map(Value::as_str).map(str::to_owned).collect();
+            if kinds.len() != items.len() || kinds.iter().any(|k| !KINDS.contains(&k.as_str())) {
+                errors.push(domain::input::FieldError::new(
+                    "events",
+                    format!("each must be one of {}", KINDS.join(", ")),
+                ));
+            }
+            Some(kinds)
+        }
+        _ => {
+            errors.push(domain::input::FieldError::new("events", "must be an array of event kinds"));
+            None
+        }
+    };
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let mut raw = [0u8; 24];
+    rand::rng().fill_bytes(&mut raw);
+    let secret = format!("whsec_{}", STANDARD.encode(raw));
+    let mut conn = state.pool.get().await?;
+    let id = uuid::Uuid::now_v7();
+    let e =
+        store::webhooks::insert(&mut conn, id, caller.scope.workspace_id, url, &state.secrets.encrypt(&secret), events)
+            .await?;
+    let mut v = view(&e);
+    // Shown once: only its encryption is kept.
+    v["secret"] = json!(secret);
+    Ok(HttpResponse::Created().json(json!({"data": v})))
+}
+
+pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let rows = store::webhooks::list(&mut conn, caller.scope.workspace_id).await?;
+    Ok(HttpResponse::Ok().json(json!({"data": rows.iter().map(view).collect::<Vec<_>>()})))
+}
+
+async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoint> {
+    let id = path_id(raw, not_found)?;
+    let mut conn = state.pool.get().await?;
+    store::webhooks::get(&mut conn, id)
+        .await?
+        .filter(|e| e.workspace_id == caller.scope.workspace_id)
+        .ok_or_else(not_found)
+}
+
+pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let e = owned(&state, &caller, &id).await?;
+    let mut conn = state.pool.get().await?;
+    let rows = store::webhooks::attempts(&mut conn, e.id, 100).await?;
+    let data: Vec<Value> = rows
+        .iter()
+        .map(|a| json!({"event_id": a.event_id.to_string(), "attempt": a.attempt, "status_code": a.status_code, "error": a.error, "succeeded": a.succeeded, "at": a.at}))
+        .collect();
+    Ok(HttpResponse::Ok().json(json!({"data": data, "endpoint": view(&e)})))
+}
+
+pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    caller.require_write()?;
+    let e = owned(&state, &caller, &id).await?;
+    let mut conn = state.pool.get().await?;
+    store::webhooks::delete(&mut conn, caller.scope.workspace_id, e.id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,194 @@
+//! Outbound webhooks: signed, retried with backoff, each event delivered once, endpoints
+//! disabled after repeated failure.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use e2e::{Options, Stack};
+use hmac::{Hmac, Mac};
+use parking_lot::Mutex;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use sha2::Sha256;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[derive(Clone, Debug)]
+struct Received {
+    id: String,
+    timestamp: String,
+    signature: String,
+    body: String,
+    answered: u16,
+}
+
+/// A receiver that answers 500 to its first `fail_first` requests (or to all: u32::MAX).
+async fn receiver(fail_first: u32) -> (String, Arc<Mutex<Vec<Received>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hooks", listener.local_addr().unwrap());
+    let seen: Arc<Mutex<Vec<Received>>> = Arc::default();
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else { continue };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 8192];
+                let (head, body) = loop {
+                    let n = sock.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        // Header names are case-insensitive; values (the signature) are not.
+                        let head: String = text[..end]
+                            .lines()
+                            .map(|l| match l.split_once(':') {
+                                Some((n, v)) => format!("{}:{v}\n", n.to_lowercase()),
+                                None => format!("{l}\n"),
+                            })
+                            .collect();
+                        let len: usize = head
+                            .lines()
+                            .find_map(|l| l.strip_prefix("content-length:"))
+                            .map(|v| v.trim().parse().unwrap())
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + len {
+                            break (head, String::from_utf8_lossy(&buf[end + 4..end + 4 + len]).to_string());
+                        }
+                    }
+                };
+                let h = |name: &str| {
+                    head.lines()
+                        .find_map(|l| l.strip_prefix(&format!("{name}:")))
+                        .map(|v| v.trim().to_owned())
+                        .unwrap_or_default()
+                };
+                let answered = {
+                    let mut l = log.lock();
+                    let code = if (l.len() as u32) < fail_first { 500 } else { 200 };
+                    l.push(Received {
+                        id: h("webhook-id"),
+                        timestamp: h("webhook-timestamp"),
+                        signature: h("webhook-signature"),
+                        body,
+                        answered: code,
+                    });
+                    code
+                };
+                let status = if answered == 200 { "200 OK" } else { "500 Internal Server Error" };
+                let _ = sock
+                    .write_all(
+                        format!("HTTP/1.1 {status}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").as_bytes(),
+                    )
+                    .await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+fn verify(secret: &str, r: &Received) -> bool {
+    let key = STANDARD.decode(secret.strip_prefix("whsec_").unwrap()).unwrap();
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key).unwrap();
+    mac.update(format!("{}.{}.{}", r.id, r.timestamp, r.body).as_bytes());
+    r.signature == format!("v1,{}", STANDARD.encode(mac.finalize().into_bytes()))
+}
+
+fn opts(disable_after: &'static str) -> Options {
+    Options {
+        worker_env: vec![("POSTMANTIS_WEBHOOK_BACKOFF_MS", "100"), ("POSTMANTIS_WEBHOOK_DISABLE_AFTER", disable_after)],
+        ..Options::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_webhooks_arrive_once_each_even_when_the_first_two_sends_fail() {
+    let s = Stack::start_with("webhooks", opts("20")).await;
+    let (url, seen) = receiver(2).await;
+    let (status, v) = s.post("/api/webhooks", json!({"url": url})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let secret = v["data"]["secret"].as_str().unwrap().to_owned();
+    let hook = v["data"]["id"].as_str().unwrap().to_owned();
+    let (_, list) = s.get("/api/webhooks").await;
+    assert!(!list.to_string().contains("whsec_"), "the secret is shown once");
+
+    let x = s.profile("x").await;
+    let p = s.create(Stack::json_post("hooked", &[&x])).await;
+    let post = p["id"].as_str().unwrap().to_owned();
+    s.wait_status(&post, "completed").await;
+    let wanted = ["post.accepted", "post.queued", "delivery.published", "post.completed"];
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let got: Vec<String> = seen
+            .lock()
+            .iter()
+            .filter(|r| r.answered == 200)
+            .map(|r| serde_json::from_str::<Value>(&r.body).unwrap()["type"].as_str().unwrap().to_owned())
+            .collect();
+        if wanted.iter().all(|k| got.iter().any(|g| g == k)) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not every event arrived: {got:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await; // room for a wrong extra send
+    let all = seen.lock().clone();
+    assert_eq!(all.iter().filter(|r| r.answered == 500).count(), 2);
+    for r in &all {
+        assert!(verify(&secret, r), "bad signature on {}", r.id);
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        assert_eq!(body["data"]["post_id"], post.as_str());
+    }
+    // Each event was accepted exactly once; the failed ones came again with the same id.
+    let mut ids: Vec<&str> = all.iter().filter(|r| r.answered == 200).map(|r| r.id.as_str()).collect();
+    let n = ids.len();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "an event was delivered twice: {all:?}");
+    assert_eq!(n, wanted.len());
+    let failed: Vec<&str> = all.iter().filter(|r| r.answered == 500).map(|r| r.id.as_str()).collect();
+    assert!(failed.iter().all(|f| ids.contains(f)), "failed sends were retried");
+    // The attempts are visible.
+    let (_, attempts) = s.get(&format!("/api/webhooks/{hook}/attempts")).await;
+    let rows = attempts["data"].as_array().unwrap();
+    assert_eq!(rows.iter().filter(|a| a["succeeded"] == false).count(), 2);
+    assert_eq!(rows.iter().filter(|a| a["succeeded"] == true).count(), 4);
+    assert_eq!(attempts["endpoint"]["status"], "active");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_keeps_failing_is_disabled() {
+    let s = Stack::start_with("webhooks-off", opts("3")).await;
+    let (url, seen) = receiver(u32::MAX).await;
+    let (_, v) = s.post("/api/webhooks", json!({"url": url, "events": ["post.accepted", "post.completed"]})).await;
+    let hook = v["data"]["id"].as_str().unwrap().to_owned();
+    let x = s.profile("x").await;
+    let p = s.create(Stack::json_post("unheard", &[&x])).await;
+    s.wait_status(p["id"].as_str().unwrap(), "completed").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, list) = s.get("/api/webhooks").await;
+        let e = list["data"].as_array().unwrap().iter().find(|e| e["id"] == hook.as_str()).unwrap().clone();
+        if e["status"] == "disabled" {
+            assert!(e["disabled_reason"].as_str().unwrap().contains("3 failed deliveries in a row"), "{e}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "never disabled: {e}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A send already under way may still land; nothing new starts once it is disabled.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let at_disable = seen.lock().len();
+    assert!((3..=4).contains(&at_disable), "{at_disable} sends");
+    tokio::time::sleep(Duration::from_millis(1000)).await;
+    assert_eq!(seen.lock().len(), at_disable, "nothing is sent to a disabled endpoint");
+    // Only the kinds it asked for were sent.
+    assert!(seen.lock().iter().all(|r| r.body.contains("post.accepted") || r.body.contains("post.completed")));
+}
