@@ -203,6 +203,21 @@ impl Stack {
         self.wait_ready(&url).await;
     }
 
+    /// Sends SIGTERM to a service and waits (up to `within`) for it to exit by itself;
+    /// returns whether it did.
+    pub async fn terminate(&mut self, bin: &str, within: Duration) -> bool {
+        let mut exited = true;
+        for (name, child) in self.children.iter_mut() {
+            if name != bin {
+                continue;
+            }
+            let Some(pid) = child.id() else { continue };
+            let _ = Command::new("kill").args(["-TERM", &pid.to_string()]).status().await;
+            exited &= tokio::time::timeout(within, child.wait()).await.is_ok();
+        }
+        exited
+    }
+
     /// Kills one service (SIGKILL).
     pub async fn kill(&mut self, bin: &str) {
         for (name, child) in self.children.iter_mut() {

@@ -189,3 +189,30 @@ async fn while_postgresql_is_gone_the_api_answers_503_and_every_service_recovers
     let (_, list) = s.get("/api/posts").await;
     assert_eq!(list["meta"]["total"], 2, "the refused post left nothing behind");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_stopped_with_sigterm_finishes_its_delivery_and_a_new_one_takes_over() {
+    let mut s = Stack::start("sigterm").await;
+    let x = s.profile("x").await;
+    s.fault("demo-x", json!({"mode": "delay", "delay_ms": 1500, "times": 1})).await;
+    let p = s.create(Stack::json_post("finished before exit", &[&x])).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    let delivery = p["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while s.calls_for_delivery(&delivery).await.is_empty() {
+        assert!(std::time::Instant::now() < deadline);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // Stopped mid-call: it finishes the call, settles, and exits by itself.
+    assert!(s.terminate("delivery-worker", Duration::from_secs(10)).await, "the worker did not exit on SIGTERM");
+    let done = s.post_by_id(&id).await;
+    assert_eq!(done["deliveries"][0]["status"], "published", "settled before the worker exited: {done}");
+    assert_eq!(s.calls_for_delivery(&delivery).await.len(), 1, "no redelivery, no second call");
+    // With no worker running, new work waits in the queue; a new worker picks it up.
+    let next = s.create(Stack::json_post("after the restart", &[&x])).await;
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(s.post_by_id(next["id"].as_str().unwrap()).await["deliveries"][0]["status"], "pending");
+    s.start_worker().await;
+    let done = s.wait_status(next["id"].as_str().unwrap(), "completed").await;
+    assert_eq!(done["deliveries"][0]["status"], "published");
+}

@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
 
-use crate::{BusHandle, Incoming};
+use crate::{BusHandle, Incoming, Lifecycle};
 
 /// What a handler decided; the message is acknowledged only after its work committed.
 pub enum Handled {
@@ -19,15 +19,18 @@ pub enum Handled {
 
 /// Consumes `queue` for as long as the process lives, across reconnects. Up to
 /// `prefetch` messages are handled at once, each on its own task.
-pub async fn consume_forever<F, Fut>(bus: BusHandle, queue: String, prefetch: u16, handler: F)
+pub async fn consume_forever<F, Fut>(bus: BusHandle, queue: String, prefetch: u16, life: Lifecycle, handler: F)
 where
     F: Fn(Incoming) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Handled> + Send + 'static,
 {
     let handler = Arc::new(handler);
     loop {
-        let b = bus.wait().await;
-        let (_channel, mut consumer) = match b.consume(&queue, prefetch).await {
+        let b = tokio::select! {
+            b = bus.wait() => b,
+            _ = life.stop.cancelled() => return,
+        };
+        let (channel, mut consumer) = match b.consume(&queue, prefetch).await {
             Ok(c) => c,
             Err(e) => {
                 tracing::warn!(%queue, error = %e, "cannot consume; retrying");
@@ -36,7 +39,20 @@ where
             }
         };
         tracing::info!(%queue, "consuming");
-        while let Some(next) = consumer.next().await {
+        loop {
+            let next = tokio::select! {
+                n = consumer.next() => n,
+                _ = life.stop.cancelled() => {
+                    // The broker sends nothing more; what it sent but we did not start is
+                    // requeued when the channel closes. Started handlers still ack.
+                    let tag = consumer.tag();
+                    let _ = channel.basic_cancel(tag, lapin::options::BasicCancelOptions::default()).await;
+                    life.in_flight.close();
+                    life.in_flight.wait().await;
+                    return;
+                }
+            };
+            let Some(next) = next else { break };
             let delivery = match next {
                 Ok(d) => d,
                 Err(e) => {
@@ -46,7 +62,7 @@ where
             };
             let handler = handler.clone();
             let queue = queue.clone();
-            tokio::spawn(async move {
+            life.in_flight.spawn(async move {
                 let acker = delivery.acker.clone();
                 let outcome = handler(Incoming { delivery }).await;
                 let result = match outcome {

@@ -4,6 +4,7 @@
 mod client;
 mod consume;
 mod handle;
+mod lifecycle;
 pub mod relay;
 mod rpc;
 pub mod service;
@@ -13,5 +14,6 @@ pub use client::{Bus, BusError, Incoming};
 pub use consume::{Handled, consume_forever};
 pub use handle::BusHandle;
 pub use lapin;
+pub use lifecycle::{Lifecycle, shutdown_signal};
 pub use rpc::{RpcClient, reply, reply_then_ack};
 pub use topology::{BusConfig, Names, Role};

@@ -40,6 +40,24 @@ pub async fn run(pool: Pool, bus: BusHandle, wake: Arc<Notify>, poll: Duration) 
     }
 }
 
+/// Sends what the outbox holds now (at shutdown), for up to `within`.
+pub async fn flush(pool: &Pool, bus: &BusHandle, within: Duration) {
+    let work = async {
+        let Some(b) = bus.get().await else { return };
+        loop {
+            match relay_batch(pool, &b).await {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "outbox flush stopped; the rows stay for the next relay");
+                    return;
+                }
+            }
+        }
+    };
+    let _ = tokio::time::timeout(within, work).await;
+}
+
 async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError> {
     let mut conn = pool.get().await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {

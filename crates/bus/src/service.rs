@@ -11,6 +11,8 @@ pub struct Common {
     pub database_url: String,
     pub db_pool_size: usize,
     pub bus: BusConfig,
+    /// On SIGTERM, how long handlers in flight may take before the process exits anyway.
+    pub shutdown_grace_ms: u64,
 }
 
 impl Default for Common {
@@ -19,6 +21,7 @@ impl Default for Common {
             database_url: "postgres://postgres@127.0.0.1:5432/postmantis".into(),
             db_pool_size: 10,
             bus: BusConfig::default(),
+            shutdown_grace_ms: 25_000,
         }
     }
 }
@@ -47,4 +50,14 @@ pub fn spawn_health(addr: &str, service: &str, pool: &Pool, bus: &BusHandle) -> 
     )?;
     tokio::spawn(server);
     Ok(())
+}
+
+/// Waits for SIGTERM/SIGINT, then stops consuming, lets handlers in flight finish, and
+/// sends what the outbox holds.
+pub async fn run_until_shutdown(common: &Common, life: &crate::Lifecycle, pool: &Pool, bus: &BusHandle) {
+    crate::shutdown_signal().await;
+    let grace = std::time::Duration::from_millis(common.shutdown_grace_ms);
+    life.stop(grace).await;
+    crate::relay::flush(pool, bus, std::time::Duration::from_secs(5)).await;
+    tracing::info!("stopped");
 }

@@ -19,6 +19,7 @@ pub struct Ctx {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::DeliveryWorker, "delivery-worker");
     let enabled: Vec<Provider> = if config.providers_enabled.is_empty() {
         Provider::ALL.to_vec()
@@ -48,23 +49,29 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     tokio::spawn(crate::webhooks::fan_out(ctx.clone(), Duration::from_millis(config.webhook_fan_out_ms)));
     let c = ctx.clone();
-    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.webhook_queue(), config.concurrency, move |m| {
-        let c = c.clone();
-        async move { crate::webhooks::handle(&c, m).await }
-    }));
+    tokio::spawn(bus::consume_forever(
+        bus.clone(),
+        ctx.names.webhook_queue(),
+        config.concurrency,
+        life.clone(),
+        move |m| {
+            let c = c.clone();
+            async move { crate::webhooks::handle(&c, m).await }
+        },
+    ));
     for provider in enabled {
         let c = ctx.clone();
         tokio::spawn(bus::consume_forever(
             bus.clone(),
             ctx.names.delivery_queue(provider),
             config.concurrency,
+            life.clone(),
             move |m| {
                 let c = c.clone();
                 async move { crate::deliver::handle(&c, m).await }
             },
         ));
     }
-    tokio::signal::ctrl_c().await?;
-    tracing::info!("shutting down");
+    bus::service::run_until_shutdown(&config.common, &life, &ctx.pool, &bus).await;
     Ok(())
 }

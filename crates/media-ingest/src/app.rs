@@ -15,6 +15,7 @@ pub struct Ctx {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::MediaIngest, "media-ingest");
     let names = bus::Names::new(&config.common.bus.prefix);
     let storage = Storage::from_config(&config.storage)?;
@@ -23,17 +24,16 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     bus::service::spawn_health(&config.health_addr, "media-ingest", &pool, &bus)?;
     let c = ctx.clone();
-    tokio::spawn(bus::consume_forever(bus.clone(), names.media_events(), 32, move |m| {
+    tokio::spawn(bus::consume_forever(bus.clone(), names.media_events(), 32, life.clone(), move |m| {
         let c = c.clone();
         async move { crate::handlers::on_event(&c, m).await }
     }));
     let c = ctx.clone();
-    tokio::spawn(bus::consume_forever(bus.clone(), names.media_rpc(), 16, move |m| {
+    tokio::spawn(bus::consume_forever(bus.clone(), names.media_rpc(), 16, life.clone(), move |m| {
         let c = c.clone();
         async move { crate::handlers::on_request(&c, m).await }
     }));
     tokio::spawn(crate::janitor::run(ctx.clone()));
-    tokio::signal::ctrl_c().await?;
-    tracing::info!("shutting down");
+    bus::service::run_until_shutdown(&config.common, &life, &pool, &bus).await;
     Ok(())
 }

@@ -19,6 +19,7 @@ pub struct Ctx {
 
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
     let ctx = Arc::new(Ctx {
         pool: pool.clone(),
@@ -32,19 +33,19 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     tokio::spawn(bus::relay::run(pool.clone(), bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     let c = ctx.clone();
-    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_events(), 64, move |m| {
+    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_events(), 64, life.clone(), move |m| {
         let c = c.clone();
         async move { crate::events::handle(&c, m).await }
     }));
     let c = ctx.clone();
-    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_rpc(), 32, move |m| {
+    tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_rpc(), 32, life.clone(), move |m| {
         let c = c.clone();
         async move { crate::commands::handle(&c, m).await }
     }));
     let dispatcher = tokio::spawn(crate::dispatcher::run(ctx.clone(), config.clone()));
 
     tokio::select! {
-        _ = tokio::signal::ctrl_c() => tracing::info!("shutting down"),
+        _ = bus::service::run_until_shutdown(&config.common, &life, &pool, &bus) => {}
         r = dispatcher => tracing::error!(?r, "dispatcher stopped"),
     }
     Ok(())
