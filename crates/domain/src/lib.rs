@@ -3,6 +3,7 @@
 //! No IO and no framework types live here.
 
 pub mod contract;
+pub mod events;
 pub mod input;
 pub mod media;
 pub mod messages;

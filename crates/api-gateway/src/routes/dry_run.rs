@@ -68,10 +68,7 @@ pub async fn run(state: &AppState, caller: &Caller, input: NewPost) -> ApiResult
     }
     // With every media item known, the platforms' rules are checked as a create would.
     if facts.len() == input.media.len() && !input.draft {
-        let targets: Vec<(Provider, String)> = profiles
-            .iter()
-            .filter_map(|p| p.provider.parse().ok().map(|prov| (prov, format!("\u{201c}{}\u{201d}", p.name))))
-            .collect();
+        let targets = super::posts::targets(&profiles);
         let ids: Vec<Uuid> = asset_ids.clone();
         super::platforms::check_post(
             &mut conn,

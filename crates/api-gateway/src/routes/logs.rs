@@ -10,29 +10,20 @@ use crate::{
     views,
 };
 
-/// The Publishing Log's domain events (seed: queued/scheduled, published, failed, manual retry, canceled).
-const KINDS: &[&str] = &[
-    "post.queued",
-    "post.scheduled",
-    "delivery.published",
-    "delivery.failed",
-    "delivery.manual_retry",
-    "post.canceled",
-];
-/// Also in the event feed; listed here only when asked for by `kind`.
-const FEED_ONLY: &[&str] = &["post.accepted", "post.completed"];
+use domain::events::{self, PUBLISHING_LOG};
 
 /// The Publishing Log: domain events, newest first, cursor-paginated.
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
     q.check_known(&["post_id", "profile_id", "provider", "kind", "since", "until", "cursor", "limit"])?;
     let kinds = q.many("kind");
-    if let Some(bad) = kinds.iter().flatten().find(|k| !KINDS.contains(&k.as_str()) && !FEED_ONLY.contains(&k.as_str()))
-    {
-        let all: Vec<&str> = KINDS.iter().chain(FEED_ONLY).copied().collect();
-        return Err(ApiError::field("kind", format!("`{bad}` is not a log kind; one of: {}", all.join(", "))));
+    if let Some(bad) = kinds.iter().flatten().find(|k| !events::is_kind(k)) {
+        return Err(ApiError::field(
+            "kind",
+            format!("`{bad}` is not a log kind; one of: {}", events::all().join(", ")),
+        ));
     }
-    let kinds = Some(kinds.unwrap_or_else(|| KINDS.iter().map(|k| (*k).to_owned()).collect()));
+    let kinds = Some(kinds.unwrap_or_else(|| PUBLISHING_LOG.iter().map(|k| (*k).to_owned()).collect()));
     let provider = q.one("provider").map(str::to_owned);
     if let Some(p) = &provider {
         p.parse::<domain::Provider>().map_err(|e| ApiError::field("provider", e.to_string()))?;

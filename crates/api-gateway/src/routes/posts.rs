@@ -140,7 +140,7 @@ fn quoted(name: &str) -> String {
 }
 
 /// The platforms a post goes to, each with the profile's name for messages.
-fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
+pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
     profiles.iter().filter_map(|p| p.provider.parse().ok().map(|prov| (prov, quoted(&p.name)))).collect()
 }
 

@@ -15,17 +15,6 @@ use crate::{
     routes::request::{path_id, read_body, require_json},
 };
 
-const KINDS: &[&str] = &[
-    "post.accepted",
-    "post.queued",
-    "post.scheduled",
-    "delivery.published",
-    "delivery.failed",
-    "delivery.manual_retry",
-    "post.canceled",
-    "post.completed",
-];
-
 fn not_found() -> ApiError {
     ApiError::NotFound {
         code: "not_found",
@@ -58,10 +47,10 @@ pub async fn create(
         Value::Null => None,
         Value::Array(items) => {
             let kinds: Vec<String> = items.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-            if kinds.len() != items.len() || kinds.iter().any(|k| !KINDS.contains(&k.as_str())) {
+            if kinds.len() != items.len() || kinds.iter().any(|k| !domain::events::is_kind(k)) {
                 errors.push(domain::input::FieldError::new(
                     "events",
-                    format!("each must be one of {}", KINDS.join(", ")),
+                    format!("each must be one of {}", domain::events::all().join(", ")),
                 ));
             }
             Some(kinds)
