@@ -60,6 +60,8 @@ pub struct Stack {
     logs: PathBuf,
     env: Vec<(String, String)>,
     worker_env: Vec<(String, String)>,
+    /// Where each worker service serves /healthz, /readyz and /metrics.
+    pub health: std::collections::HashMap<String, String>,
 }
 
 fn bin_dir() -> PathBuf {
@@ -114,6 +116,7 @@ impl Stack {
             logs,
             env: env.clone(),
             worker_env: Vec::new(),
+            health: std::collections::HashMap::new(),
         };
         stack.sim = stack.spawn("provider-sim", &[], &env, &[("POSTMANTIS_SIM_ADDR", "127.0.0.1:0")]).await;
         stack.cli(&["migrate"], &env).await;
@@ -139,6 +142,9 @@ impl Stack {
         ];
         for url in &health {
             stack.wait_ready(url).await;
+        }
+        for (name, url) in ["scheduler", "delivery-worker", "media-ingest"].iter().zip(health) {
+            stack.health.insert((*name).to_owned(), url);
         }
         stack
     }

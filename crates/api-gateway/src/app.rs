@@ -57,6 +57,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(state.clone())
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::field("query", e.to_string()).into()))
             .wrap(actix_web::middleware::Compress::default())
+            .wrap(actix_web::middleware::from_fn(crate::routes::health::measure))
             .service(
                 web::scope("/api/v1")
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
@@ -74,6 +75,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .route("/mcp", web::get().to(crate::mcp::no_stream))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
+            .route("/metrics", web::get().to(telemetry::render_metrics))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound { code: "not_found", detail: "No such endpoint.".into() })
             }))

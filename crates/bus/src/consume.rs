@@ -62,9 +62,20 @@ where
             };
             let handler = handler.clone();
             let queue = queue.clone();
+            metrics::counter!("postmantis_messages_consumed_total", "queue" => queue.clone()).increment(1);
+            if delivery.redelivered {
+                metrics::counter!("postmantis_messages_redelivered_total", "queue" => queue.clone()).increment(1);
+            }
             life.in_flight.spawn(async move {
                 let acker = delivery.acker.clone();
                 let outcome = handler(Incoming { delivery }).await;
+                let label = match &outcome {
+                    Handled::Ack => "ack",
+                    Handled::Retry(_) => "retry",
+                    Handled::Poison(_) => "poison",
+                };
+                metrics::counter!("postmantis_messages_handled_total", "queue" => queue.clone(), "outcome" => label)
+                    .increment(1);
                 let result = match outcome {
                     Handled::Ack => acker.ack(BasicAckOptions::default()).await,
                     Handled::Retry(why) => {

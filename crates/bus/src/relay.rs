@@ -78,7 +78,10 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
         let mut sent = Vec::with_capacity(in_flight.len());
         for (id, confirm) in in_flight {
             match confirm.confirmed().await {
-                Ok(()) => sent.push(id),
+                Ok(()) => {
+                    metrics::counter!("postmantis_messages_published_total").increment(1);
+                    sent.push(id)
+                }
                 // Kept (its queue may not be declared yet); the rest of the batch goes on.
                 Err(e) => {
                     first_error.get_or_insert(e);

@@ -113,6 +113,8 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
             }
         }
         provider_ms = call.elapsed().as_millis();
+        metrics::histogram!("postmantis_provider_call_seconds", "provider" => t.provider.as_str())
+            .record(call.elapsed().as_secs_f64());
         limits::release(&mut conn, held).await?;
         let last = t.attempt >= ctx.config.max_attempts;
         match result {
@@ -150,6 +152,11 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         Outcome::RetryLater(_) | Outcome::RetryAt(..) => "retry_later",
     };
     settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await?;
+    metrics::counter!("postmantis_delivery_attempts_total", "provider" => t.provider.as_str(), "outcome" => outcome_name).increment(1);
+    if outcome_name != "retry_later" {
+        metrics::counter!("postmantis_deliveries_total", "provider" => t.provider.as_str(), "outcome" => outcome_name)
+            .increment(1);
+    }
     tracing::info!(
         delivery_id = %t.delivery_id,
         provider = %t.provider,

@@ -43,7 +43,12 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
         .transaction::<usize, StoreError, _>(async |conn| {
             let due = posts::claim_due(conn, batch).await?;
             for (post, deliveries) in &due {
-                let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
+                                let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
+                if let Some(ms) = lateness {
+                    // Actual dispatch − scheduled_at, for posts that waited for a time.
+                    metrics::histogram!("postmantis_dispatch_lateness_seconds").record(ms.max(0) as f64 / 1000.0);
+                }
+                metrics::counter!("postmantis_posts_dispatched_total").increment(1);
                 tracing::info!(post_id = %post.id, deliveries = deliveries.len(), lateness_ms = ?lateness, "dispatching");
                 for d in deliveries {
                     let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {

@@ -66,6 +66,7 @@ async fn settle(ctx: &Ctx, e: DeliverySettledV1) -> Result<(), StoreError> {
             let Some(post) = posts::complete_if_settled(conn, e.post_id).await? else { return Ok(false) };
             publish_log::append(conn, &NewLogEntry::post(post.workspace_id, post.id, "post.completed")).await?;
             enqueue_event(conn, &ctx.names, &PostCompletedV1 { post_id: post.id }).await?;
+            metrics::counter!("postmantis_posts_completed_total").increment(1);
             Ok(true)
         })
         .await?;

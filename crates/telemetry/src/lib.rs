@@ -20,7 +20,9 @@ pub fn init_tracing(service: &'static str) {
     let json = std::env::var("POSTMANTIS_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     let _ = if json { builder.json().try_init() } else { builder.compact().try_init() };
-    tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
+        tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
+    // Installed before anything is recorded, or the first samples go nowhere.
+    metrics();
 }
 
 /// Defaults, then an optional TOML file, then `POSTMANTIS_…` environment variables
@@ -31,6 +33,24 @@ pub fn load_config<T: Serialize + DeserializeOwned + Default>(file: Option<&Path
         fig = fig.merge(Toml::file_exact(f));
     }
     fig.merge(Env::prefixed("POSTMANTIS_").split("__")).extract().map_err(Box::new)
+}
+
+/// The process's Prometheus registry (installed on first use). Dispatch lateness and
+/// durations get explicit buckets so they are histograms, not summaries.
+pub fn metrics() -> &'static metrics_exporter_prometheus::PrometheusHandle {
+    use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE.get_or_init(|| {
+        let buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
+        let builder = PrometheusBuilder::new()
+            .set_buckets_for_metric(Matcher::Suffix("_seconds".into()), &buckets)
+            .unwrap_or_else(|_| PrometheusBuilder::new());
+        match builder.install_recorder() {
+            Ok(h) => h,
+            // A recorder is already installed (tests in one process): keep a detached one.
+            Err(_) => PrometheusBuilder::new().build_recorder().handle(),
+        }
+    })
 }
 
 /// Prints the address a server listens on, on stdout, in a form scripts and tests parse.
@@ -50,6 +70,7 @@ pub fn serve_health(listener: TcpListener, ready: ReadyCheck) -> std::io::Result
         App::new()
             .app_data(ready.clone())
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
+            .route("/metrics", web::get().to(render_metrics))
             .route(
                 "/readyz",
                 web::get().to(|ready: web::Data<ReadyCheck>| async move {
@@ -65,4 +86,9 @@ pub fn serve_health(listener: TcpListener, ready: ReadyCheck) -> std::io::Result
     .disable_signals()
     .listen(listener)?
     .run())
+}
+
+/// `GET /metrics` in the Prometheus text format.
+pub async fn render_metrics() -> HttpResponse {
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(metrics().render())
 }

@@ -1,0 +1,53 @@
+//! Prometheus metrics on every service.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use e2e::Stack;
+use serde_json::json;
+
+async fn scrape(s: &Stack, base: &str) -> String {
+    s.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap()
+}
+
+/// The value of the first sample whose line starts with `prefix` (name and labels).
+fn sample(text: &str, prefix: &str) -> Option<f64> {
+    text.lines().find(|l| l.starts_with(prefix)).and_then(|l| l.rsplit(' ').next()).and_then(|v| v.parse().ok())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_service_reports_its_work_as_prometheus_metrics() {
+    let s = Stack::start("metrics").await;
+    let x = s.profile("x").await;
+    let when = chrono::Utc::now() + chrono::Duration::milliseconds(800);
+    let p = s.create(json!({"post": {"body": "measured", "scheduled_at": when.to_rfc3339()}, "profiles": [x]})).await;
+    s.wait_post(p["id"].as_str().unwrap(), Duration::from_secs(15), |p| p["status"] == "completed").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let worker = scrape(&s, &s.health["delivery-worker"]).await;
+    assert_eq!(
+        sample(&worker, r#"postmantis_deliveries_total{provider="x",outcome="published"}"#),
+        Some(1.0),
+        "{worker}"
+    );
+    assert!(sample(&worker, r#"postmantis_provider_call_seconds_count{provider="x"}"#).is_some_and(|n| n >= 1.0));
+    assert!(worker.contains("postmantis_messages_consumed_total"));
+
+    let scheduler = scrape(&s, &s.health["scheduler"]).await;
+    assert_eq!(sample(&scheduler, "postmantis_dispatch_lateness_seconds_count"), Some(1.0), "{scheduler}");
+    assert!(scheduler.contains(r#"postmantis_dispatch_lateness_seconds_bucket{le="1"}"#), "lateness is a histogram");
+    assert_eq!(sample(&scheduler, "postmantis_posts_completed_total"), Some(1.0));
+
+    let gateway = scrape(&s, &s.gateway).await;
+    assert!(
+        sample(
+            &gateway,
+            r#"postmantis_http_request_duration_seconds_count{method="POST",route="/api/posts",status="201"}"#
+        ) == Some(1.0),
+        "{gateway}"
+    );
+    assert!(gateway.contains(r#"route="/api/posts/{id}""#), "routes are patterns, not raw paths");
+    assert!(gateway.contains("postmantis_messages_published_total"));
+    assert!(scrape(&s, &s.health["media-ingest"]).await.contains("postmantis_messages_consumed_total"));
+}
