@@ -20,7 +20,7 @@ pub fn init_tracing(service: &'static str) {
     let json = std::env::var("POSTMANTIS_LOG_FORMAT").is_ok_and(|v| v == "json");
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
     let _ = if json { builder.json().try_init() } else { builder.compact().try_init() };
-        tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
+    tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
     // Installed before anything is recorded, or the first samples go nowhere.
     metrics();
 }
