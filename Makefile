@@ -4,7 +4,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # End-to-end tests each start five processes; two cores take about four at once.
 TEST_THREADS ?= 4
 
-.PHONY: run start stop build test lint fmt
+.PHONY: run start stop build test lint fmt bench
 
 ## Migrate, start every service and provider-sim, seed the demo workspace, print the key (Ctrl-C stops).
 run:
@@ -27,6 +27,11 @@ ifeq ($(NEXTEST),yes)
 else
 	cargo test --workspace --no-fail-fast -- --test-threads $(TEST_THREADS)
 endif
+
+# Release binaries against the real PostgreSQL, RabbitMQ and provider-sim; fails on a missed target.
+bench:
+	cargo build --release --workspace --bins
+	cargo bench -p e2e --bench dispatch
 
 lint:
 	cargo fmt --all -- --check
