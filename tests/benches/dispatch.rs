@@ -68,8 +68,7 @@ async fn lateness_at(s: &Stack, profiles: &[String], per_profile: usize, when: D
     for id in &ids {
         s.wait_post(id, Duration::from_secs(120), |p| p["status"] == "completed").await;
     }
-    let r = s.http.get(format!("{}/_sim/calls", s.sim)).send().await.unwrap();
-    let calls: Vec<Value> = r.json().await.unwrap();
+    let calls: Vec<Value> = s.sim_records("calls").await;
     deliveries
         .iter()
         .map(|d| {

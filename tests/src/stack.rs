@@ -366,15 +366,19 @@ impl Stack {
         assert!(r.status().is_success());
     }
 
+    /// One of provider-sim's record lists (`calls`, `requests`, `publishes`), with an optional query.
+    pub async fn sim_records<T: serde::de::DeserializeOwned>(&self, list_and_query: &str) -> Vec<T> {
+        let r = self.http.get(format!("{}/_sim/{list_and_query}", self.sim)).send().await.unwrap();
+        r.json::<Vec<T>>().await.unwrap()
+    }
+
     /// Every call the simulated provider received for one account.
     pub async fn calls(&self, account: &str) -> Vec<Value> {
-        let r = self.http.get(format!("{}/_sim/calls?account={account}", self.sim)).send().await.unwrap();
-        r.json::<Vec<Value>>().await.unwrap()
+        self.sim_records(&format!("calls?account={account}")).await
     }
 
     pub async fn calls_for_delivery(&self, delivery_id: &str) -> Vec<Value> {
-        let r = self.http.get(format!("{}/_sim/calls", self.sim)).send().await.unwrap();
-        r.json::<Vec<Value>>().await.unwrap().into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
+        self.sim_records::<Value>("calls").await.into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
     }
 
     pub fn json_post(body: &str, profiles: &[&str]) -> Value {

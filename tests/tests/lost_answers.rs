@@ -46,15 +46,7 @@ async fn a_lost_answer_never_yields_a_second_post_on_any_provider() {
         let done = s.wait_post(&id, Duration::from_secs(30), |p| p["status"] == "completed").await;
         let d = &done["deliveries"][0];
         assert_eq!(d["status"], "published", "{provider}: {done}");
-        let publishes: Vec<Value> = s
-            .http
-            .get(format!("{}/_sim/publishes?account=demo-{provider}", s.sim))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let publishes: Vec<Value> = s.sim_records(&format!("publishes?account=demo-{provider}")).await;
         assert_eq!(publishes.len(), 1, "{provider} got two posts: {publishes:?}");
         let marker = if provider == "bluesky" {
             publishes[0]["key"].as_str().unwrap()

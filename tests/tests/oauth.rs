@@ -16,7 +16,7 @@ async fn sim_post(s: &Stack, path: &str) {
 }
 
 async fn requests(s: &Stack, account: &str) -> Vec<String> {
-    s.http.get(format!("{}/_sim/requests?account={account}", s.sim)).send().await.unwrap().json().await.unwrap()
+    s.sim_records(&format!("requests?account={account}")).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

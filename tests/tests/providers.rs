@@ -30,7 +30,7 @@ async fn publish(s: &Stack, provider: &str, mut body: Value) -> Published {
 }
 
 async fn request_lines(s: &Stack, account: &str) -> Vec<String> {
-    s.http.get(format!("{}/_sim/requests?account={account}", s.sim)).send().await.unwrap().json().await.unwrap()
+    s.sim_records(&format!("requests?account={account}")).await
 }
 
 fn media_url(s: &Stack, post: &Value, i: usize) -> String {

@@ -148,11 +148,9 @@ async fn a_worker_killed_mid_delivery_is_replaced_without_a_second_public_post()
     let calls = s.calls_for_delivery(&delivery_id).await;
     let outcomes: Vec<&str> = calls.iter().map(|c| c["outcome"].as_str().unwrap()).collect();
     assert_eq!(outcomes, vec!["published"]);
-    let requests: Vec<String> =
-        s.http.get(format!("{}/_sim/requests?account=demo-x", s.sim)).send().await.unwrap().json().await.unwrap();
+    let requests: Vec<String> = s.sim_records("requests?account=demo-x").await;
     assert!(requests.iter().any(|r| r.starts_with("GET /2/users/demo-x/tweets")), "{requests:?}");
-    let publishes: Vec<Value> =
-        s.http.get(format!("{}/_sim/publishes?account=demo-x", s.sim)).send().await.unwrap().json().await.unwrap();
+    let publishes: Vec<Value> = s.sim_records("publishes?account=demo-x").await;
     assert_eq!(publishes.len(), 1, "exactly one public post");
     assert_eq!(done["deliveries"][0]["provider_post_id"], publishes[0]["id"]);
 }

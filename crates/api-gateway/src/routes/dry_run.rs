@@ -69,12 +69,11 @@ pub async fn run(state: &AppState, caller: &Caller, input: NewPost) -> ApiResult
     // With every media item known, the platforms' rules are checked as a create would.
     if facts.len() == input.media.len() && !input.draft {
         let targets = super::posts::targets(&profiles);
-        let ids: Vec<Uuid> = asset_ids.clone();
         super::platforms::check_post(
             &mut conn,
             caller.scope.workspace_id,
             input.body.as_deref(),
-            &ids,
+            &asset_ids,
             &input.provider_options,
             &targets,
         )
