@@ -41,6 +41,14 @@ pub fn require_json(req: &HttpRequest, body: &web::Bytes) -> Result<Value, ApiEr
     json_body(req, body)?.ok_or_else(|| ApiError::field("", "a JSON body is required"))
 }
 
+/// Bodies of small settings requests (uploads, webhooks) never need more than this.
+const SMALL_BODY_LIMIT: usize = 64 * 1024;
+
+/// A required JSON body of a small settings request.
+pub async fn small_json(req: &HttpRequest, payload: web::Payload) -> Result<Value, ApiError> {
+    require_json(req, &read_body(payload, SMALL_BODY_LIMIT).await?)
+}
+
 /// Path ids that are not uuids name nothing that exists.
 pub fn path_id(raw: &str, not_found: fn() -> ApiError) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| not_found())

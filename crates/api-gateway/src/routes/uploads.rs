@@ -15,7 +15,7 @@ use crate::{
     app::AppState,
     auth::{Caller, hash_key, mint_key},
     error::{ApiError, ApiResult},
-    routes::request::{path_id, read_body, require_json},
+    routes::request::{path_id, small_json},
 };
 
 pub const ACCEPTED_TYPES: &[&str] =
@@ -47,7 +47,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require_write()?;
-    let body = require_json(&req, &read_body(payload, 64 * 1024).await?)?;
+    let body = small_json(&req, payload).await?;
     let mut errors = Vec::new();
     let mut fail = |f: &str, m: String| errors.push(domain::input::FieldError::new(f, m));
     let known = ["filename", "content_type", "size_bytes"];

@@ -12,7 +12,7 @@ use crate::{
     app::AppState,
     auth::Caller,
     error::{ApiError, ApiResult},
-    routes::request::{path_id, read_body, require_json},
+    routes::request::{path_id, small_json},
 };
 
 fn not_found() -> ApiError {
@@ -37,7 +37,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require_write()?;
-    let body = require_json(&req, &read_body(payload, 64 * 1024).await?)?;
+    let body = small_json(&req, payload).await?;
     let mut errors = Vec::new();
     let url = body["url"].as_str().unwrap_or("");
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
