@@ -53,7 +53,8 @@ SEED=$("$BIN/api-gateway" seed-demo)
 echo
 echo "PostMantis is running (logs in $RUN/logs/)."
 echo "Gateway:      http://$GATEWAY_ADDR/api"
-echo "Dashboard:    not built yet (issue 5); the API is the whole surface for now"
+echo "Dashboard:    http://$GATEWAY_ADDR/dashboard"
+echo "$SEED" | grep '^Dashboard login:'
 echo "Provider-sim: http://$SIM_ADDR"
 echo "$SEED" | grep '^API key:'
 echo

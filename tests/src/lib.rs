@@ -4,6 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod browser;
+pub mod dashboard;
 pub mod files;
 mod proxy;
 mod stack;

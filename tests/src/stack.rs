@@ -49,6 +49,8 @@ pub struct Stack {
     pub gateway: String,
     pub sim: String,
     pub key: String,
+    /// The demo workspace owner's dashboard e-mail and password.
+    pub login: (String, String),
     pub db_name: String,
     /// The local object store's directory.
     pub media_dir: PathBuf,
@@ -107,6 +109,7 @@ impl Stack {
             gateway: String::new(),
             sim: String::new(),
             key: String::new(),
+            login: (String::new(), String::new()),
             db_name,
             media_dir,
             broker,
@@ -130,6 +133,9 @@ impl Stack {
         let env = stack.env.clone();
         let seeded = stack.cli(&["seed-demo"], &env).await;
         stack.key = seeded.lines().find_map(|l| l.strip_prefix("API key: ")).unwrap().trim().to_owned();
+        let login = seeded.lines().find_map(|l| l.strip_prefix("Dashboard login: ")).unwrap();
+        let (email, password) = login.split_once(" / ").unwrap();
+        stack.login = (email.trim().to_owned(), password.trim().to_owned());
         stack.worker_env = vec![
             ("POSTMANTIS_PROVIDERS__TIMEOUT_MS".into(), opts.provider_timeout_ms.to_string()),
             ("POSTMANTIS_MEDIA_BASE_URL".into(), stack.gateway.clone()),
@@ -363,6 +369,11 @@ impl Stack {
 
     pub async fn fault(&self, account: &str, fault: Value) {
         let r = self.http.put(format!("{}/_sim/faults/{account}", self.sim)).json(&fault).send().await.unwrap();
+        assert!(r.status().is_success());
+    }
+
+    pub async fn clear_fault(&self, account: &str) {
+        let r = self.http.delete(format!("{}/_sim/faults/{account}", self.sim)).send().await.unwrap();
         assert!(r.status().is_success());
     }
 

@@ -68,6 +68,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
                     .configure(routes::api),
             )
+            .configure(crate::dashboard::routes)
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
             .route("/uploads/{id}", web::put().to(routes::uploads::receive))
             .route("/connect/callback", web::get().to(routes::profiles::connect_callback))

@@ -27,6 +27,60 @@ pub fn mint_key() -> (String, String, String) {
     (key, prefix, hash)
 }
 
+/// What a new key may do. `None` scopes mean every provider / every profile.
+pub struct KeySpec<'a> {
+    pub name: &'a str,
+    pub permission: &'a str,
+    pub providers: Option<Vec<String>>,
+    pub profile_ids: Option<Vec<Uuid>>,
+}
+
+/// Checks a key's scope against the workspace and stores the new key's hash; returns the
+/// key, which is never stored and so shown only this once.
+pub async fn create_key(conn: &mut store::Conn, workspace_id: Uuid, spec: KeySpec<'_>) -> Result<String, ApiError> {
+    use domain::input::FieldError;
+    let mut errors = Vec::new();
+    let name = spec.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        errors.push(FieldError::new("name", "must have 1 to 100 characters"));
+    }
+    if spec.permission != "read" && spec.permission != "write" {
+        errors.push(FieldError::new("permission", "must be read or write"));
+    }
+    for (i, p) in spec.providers.iter().flatten().enumerate() {
+        if p.parse::<domain::Provider>().is_err() {
+            errors.push(FieldError::new(format!("providers[{i}]"), format!("unknown provider {p:?}")));
+        }
+    }
+    if let Some(ids) = &spec.profile_ids {
+        let found = store::profiles::find_many(conn, &KeyScope::workspace(workspace_id), ids).await?;
+        for (i, id) in ids.iter().enumerate() {
+            if !found.iter().any(|p| p.id == *id) {
+                errors.push(FieldError::new(format!("profile_ids[{i}]"), "no such profile in this workspace"));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (key, prefix, hash) = mint_key();
+    store::keys::insert(
+        conn,
+        store::keys::NewKey {
+            id: Uuid::now_v7(),
+            workspace_id,
+            name,
+            key_prefix: &prefix,
+            key_hash: &hash,
+            permission: spec.permission,
+            providers: spec.providers,
+            profile_ids: spec.profile_ids,
+        },
+    )
+    .await?;
+    Ok(key)
+}
+
 /// The authenticated caller.
 #[derive(Debug, Clone)]
 pub struct Caller {

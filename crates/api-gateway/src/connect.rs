@@ -16,15 +16,23 @@ pub fn redirect_uri(public_url: &str) -> String {
     format!("{}/connect/callback", public_url.trim_end_matches('/'))
 }
 
+/// A connect flow to start.
+pub struct Start<'a> {
+    pub workspace_id: Uuid,
+    pub provider: Provider,
+    /// Which account to sign in as, when the provider takes a hint.
+    pub login_hint: Option<&'a str>,
+    /// A local path to send the browser to afterwards; `None` answers with JSON.
+    pub return_to: Option<&'a str>,
+}
+
 /// Starts a connect flow; returns the provider's authorization URL to open.
 pub async fn start(
     conn: &mut store::Conn,
     providers: &ProvidersConfig,
     secrets: &SecretKey,
     public_url: &str,
-    workspace_id: Uuid,
-    provider: Provider,
-    login_hint: Option<&str>,
+    Start { workspace_id, provider, login_hint, return_to }: Start<'_>,
 ) -> Result<String, ApiError> {
     let client = providers.oauth(provider);
     let (verifier, challenge) = oauth::pkce_pair();
@@ -32,8 +40,16 @@ pub async fn start(
     let url = oauth::authorize_url(&client, &redirect_uri(public_url), &state, &challenge, login_hint)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires = Utc::now() + chrono::Duration::minutes(10);
-    store::oauth::insert_state(conn, &state, workspace_id, provider.as_str(), &secrets.encrypt(&verifier), expires)
-        .await?;
+    store::oauth::insert_state(
+        conn,
+        &state,
+        workspace_id,
+        provider.as_str(),
+        &secrets.encrypt(&verifier),
+        expires,
+        return_to,
+    )
+    .await?;
     Ok(url)
 }
 
@@ -41,7 +57,8 @@ fn refused(e: OAuthError) -> ApiError {
     ApiError::field("code", format!("the provider did not grant access: {e}"))
 }
 
-/// Finishes a connect flow from the provider's redirect.
+/// Finishes a connect flow from the provider's redirect; returns the profile and where the
+/// flow asked the browser to go next.
 pub async fn complete(
     conn: &mut store::Conn,
     http: &reqwest::Client,
@@ -50,17 +67,17 @@ pub async fn complete(
     public_url: &str,
     state: &str,
     code: &str,
-) -> Result<ProfileRow, ApiError> {
-    let (workspace_id, provider, verifier) = store::oauth::take_state(conn, state)
+) -> Result<(ProfileRow, Option<String>), ApiError> {
+    let flow = store::oauth::take_state(conn, state)
         .await?
         .ok_or_else(|| ApiError::field("state", "unknown or expired; start the connection again"))?;
-    let provider: Provider = provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
-    let verifier = secrets.decrypt(&verifier).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let provider: Provider = flow.provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
+    let verifier = secrets.decrypt(&flow.code_verifier_enc).map_err(|e| ApiError::Internal(e.to_string()))?;
     let client = providers.oauth(provider);
     let tokens =
         oauth::exchange_code(http, &client, code, &verifier, &redirect_uri(public_url)).await.map_err(refused)?;
     let who = oauth::identity(http, &client, &tokens.access_token).await.map_err(refused)?;
-    save(conn, secrets, workspace_id, provider, who, tokens).await
+    Ok((save(conn, secrets, flow.workspace_id, provider, who, tokens).await?, flow.return_to))
 }
 
 /// Connects a Bluesky account with a handle and an app password.

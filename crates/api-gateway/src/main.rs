@@ -5,6 +5,7 @@ mod app;
 mod auth;
 mod config;
 mod connect;
+mod dashboard;
 mod error;
 mod idempotency;
 mod mcp;

@@ -1,5 +1,5 @@
-//! Operator commands: the demo workspace and API keys (until the dashboard exists, keys
-//! are minted here).
+//! Operator commands: the demo workspace with its user, and API keys for scripts (people
+//! create theirs in the dashboard).
 
 use domain::{Provider, secrets::SecretKey};
 use store::models::ProfileRow;
@@ -28,28 +28,13 @@ pub struct KeyArgs {
 }
 
 async fn mint(conn: &mut store::Conn, workspace_id: Uuid, args: &KeyArgs) -> anyhow::Result<String> {
-    anyhow::ensure!(args.permission == "read" || args.permission == "write", "--permission must be read or write");
-    if let Some(ps) = &args.providers {
-        for p in ps {
-            p.parse::<Provider>()?;
-        }
-    }
-    let (key, prefix, hash) = auth::mint_key();
-    store::keys::insert(
-        conn,
-        store::keys::NewKey {
-            id: Uuid::now_v7(),
-            workspace_id,
-            name: &args.name,
-            key_prefix: &prefix,
-            key_hash: &hash,
-            permission: &args.permission,
-            providers: args.providers.clone(),
-            profile_ids: args.profiles.clone(),
-        },
-    )
-    .await?;
-    Ok(key)
+    let spec = auth::KeySpec {
+        name: &args.name,
+        permission: &args.permission,
+        providers: args.providers.clone(),
+        profile_ids: args.profiles.clone(),
+    };
+    auth::create_key(conn, workspace_id, spec).await.map_err(|e| anyhow::anyhow!(e.detail()))
 }
 
 pub async fn create_key(config: &Config, args: KeyArgs) -> anyhow::Result<()> {
@@ -133,9 +118,12 @@ async fn connect_one(
         &config.providers,
         &secrets,
         &public_url(config),
-        args.workspace,
-        provider,
-        args.login.as_deref(),
+        crate::connect::Start {
+            workspace_id: args.workspace,
+            provider,
+            login_hint: args.login.as_deref(),
+            return_to: None,
+        },
     )
     .await
     .map_err(|e| anyhow::anyhow!(e.detail()))?;
@@ -195,7 +183,31 @@ pub async fn demo(config: &Config) -> anyhow::Result<()> {
         name: "demo key".into(),
     };
     let key = mint(&mut conn, DEMO_WORKSPACE, &args).await?;
+    let password = demo_user(&mut conn).await?;
     println!("Workspace: {DEMO_WORKSPACE}");
     println!("API key: {key}");
+    println!("Dashboard login: {DEMO_EMAIL} / {password}");
     Ok(())
+}
+
+pub const DEMO_EMAIL: &str = "demo@postmantis.local";
+
+/// The demo workspace's owner, with a fresh random password on every seed (printed, never
+/// stored in clear).
+async fn demo_user(conn: &mut store::Conn) -> anyhow::Result<String> {
+    let password = crate::dashboard::session::random_token()[..20].to_owned();
+    let hash = crate::dashboard::session::hash_password(&password).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let id = match store::users::by_email(conn, DEMO_EMAIL).await? {
+        Some(u) => {
+            store::users::set_password(conn, u.id, &hash).await?;
+            u.id
+        }
+        None => {
+            let id = Uuid::now_v7();
+            store::users::insert(conn, id, DEMO_EMAIL, &hash).await?;
+            id
+        }
+    };
+    store::users::add_member(conn, id, DEMO_WORKSPACE, "owner").await?;
+    Ok(password)
 }

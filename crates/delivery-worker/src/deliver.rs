@@ -116,7 +116,7 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         metrics::histogram!("postmantis_provider_call_seconds", "provider" => t.provider.as_str())
             .record(call.elapsed().as_secs_f64());
         limits::release(&mut conn, held).await?;
-        let last = t.attempt >= ctx.config.max_attempts;
+        let last = t.round_attempts() >= ctx.config.max_attempts;
         match result {
             Ok(p) => Outcome::Published(p),
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
@@ -137,13 +137,13 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
                 let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
                 store::profiles::hold_until(&mut conn, task.profile.id, until).await?;
                 if last {
-                    Outcome::Failed(format!("{message} (gave up after {} attempts)", t.attempt))
+                    Outcome::Failed(format!("{message} (gave up after {} attempts)", t.round_attempts()))
                 } else {
                     Outcome::RetryAt(message, until)
                 }
             }
             Err(e) if !last => Outcome::RetryLater(e.to_string()),
-            Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.attempt)),
+            Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.round_attempts())),
         }
     };
     let outcome_name = match &outcome {

@@ -32,7 +32,7 @@ pub fn contract() -> serde_json::Value {
         entry(
             "exchange postmantis.deliveries (direct), or postmantis.retry (fanout, after the retry delay)",
             "<provider id>",
-            &DeliveryRequestedV1 { delivery_id: id(3), post_id: id(1), provider: Provider::X, attempt: 1 },
+            &DeliveryRequestedV1::first(id(3), id(1), Provider::X, 1),
         ),
         entry(
             "exchange postmantis.webhooks (direct) → queue webhooks.send",

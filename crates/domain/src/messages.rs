@@ -70,6 +70,26 @@ pub struct DeliveryRequestedV1 {
     pub provider: Provider,
     /// 1-based; the retry path republishes with `attempt + 1`.
     pub attempt: i32,
+    /// The attempt this round of tries started at: 1, or later after a manual retry.
+    /// The attempt budget counts from here.
+    #[serde(default = "first")]
+    pub first_attempt: i32,
+}
+
+fn first() -> i32 {
+    1
+}
+
+impl DeliveryRequestedV1 {
+    /// A first attempt of a fresh round.
+    pub fn first(delivery_id: Uuid, post_id: Uuid, provider: Provider, attempt: i32) -> Self {
+        Self { delivery_id, post_id, provider, attempt, first_attempt: attempt }
+    }
+
+    /// Attempts made in this round including this one.
+    pub fn round_attempts(&self) -> i32 {
+        self.attempt - self.first_attempt + 1
+    }
 }
 impl Message for DeliveryRequestedV1 {
     const TYPE: &'static str = "delivery.requested.v1";
@@ -93,6 +113,11 @@ impl Message for WebhookRequestedV1 {
 pub enum SchedulerCommandV1 {
     Cancel {
         post_id: Uuid,
+    },
+    /// Hand a failed delivery out again (the dashboard's manual retry).
+    RetryDelivery {
+        post_id: Uuid,
+        delivery_id: Uuid,
     },
     /// Edit a scheduled post whose deliveries were not dispatched yet.
     UpdateScheduled {
@@ -208,8 +233,7 @@ mod tests {
         assert_eq!(serde_json::to_value(&r).unwrap(), json!({"outcome": "conflict", "detail": "x"}));
         assert_eq!(PostAcceptedV1::ROUTING_KEY, "post.accepted");
         assert_eq!(DeliverySettledV1::TYPE, "delivery.settled.v1");
-        let d =
-            DeliveryRequestedV1 { delivery_id: Uuid::nil(), post_id: Uuid::nil(), provider: Provider::X, attempt: 1 };
+        let d = DeliveryRequestedV1::first(Uuid::nil(), Uuid::nil(), Provider::X, 1);
         assert_eq!(serde_json::to_value(&d).unwrap()["provider"], "x");
     }
 }

@@ -1,11 +1,14 @@
 //! Commands the gateway sends because only the scheduler may change post status or
 //! touch a scheduled post's time gate.
 
-use bus::{Handled, Incoming, relay::enqueue_event};
+use bus::{
+    Handled, Incoming,
+    relay::{When, enqueue_delivery, enqueue_event},
+};
 use diesel_async::AsyncConnection;
-use domain::messages::{CommandReplyV1, PostCanceledV1, SchedulerCommandV1};
+use domain::messages::{CommandReplyV1, DeliveryRequestedV1, PostCanceledV1, SchedulerCommandV1};
 use serde_json::Value;
-use store::{StoreError, models::NewLogEntry, posts, publish_log};
+use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log};
 use uuid::Uuid;
 
 use crate::app::Ctx;
@@ -17,6 +20,7 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
     };
     let outcome = match cmd {
         SchedulerCommandV1::Cancel { post_id } => cancel(ctx, post_id).await,
+        SchedulerCommandV1::RetryDelivery { post_id, delivery_id } => retry(ctx, post_id, delivery_id).await,
         SchedulerCommandV1::UpdateScheduled { post_id, body, scheduled_at, provider_options, media } => {
             update(ctx, post_id, body, scheduled_at, provider_options, media).await
         }
@@ -104,5 +108,61 @@ async fn update(
         .await?;
     // The new time may be sooner than what the dispatcher sleeps towards.
     ctx.dispatch_wake.notify_one();
+    Ok(answer)
+}
+
+/// A manual retry: the failed delivery goes through the same workflow again (a new round
+/// of attempts through the delivery queue), its post reopens until it settles, and the
+/// Publishing Log records who asked. Refused while its profile cannot publish.
+async fn retry(ctx: &Ctx, post_id: Uuid, delivery_id: Uuid) -> Result<CommandReplyV1, StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    let answer = conn
+        .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
+            let Some((status, profile_status, profile_name)) =
+                deliveries::status_with_profile(conn, post_id, delivery_id).await?
+            else {
+                return Ok(CommandReplyV1::NotFound);
+            };
+            if status != "failed" {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: format!("Only failed deliveries can be retried; this one is {status}."),
+                });
+            }
+            if profile_status != "active" {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: format!(
+                        "The profile \u{201c}{profile_name}\u{201d} is {}; reconnect it before retrying.",
+                        profile_status.replace('_', " ")
+                    ),
+                });
+            }
+            let Some(d) = deliveries::reopen_failed(conn, post_id, delivery_id).await? else {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: "The delivery changed while it was being retried.".into(),
+                });
+            };
+            let provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
+                StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
+            })?;
+            publish_log::append(
+                conn,
+                &NewLogEntry {
+                    workspace_id: d.workspace_id,
+                    post_id,
+                    delivery_id: Some(delivery_id),
+                    profile_id: Some(d.profile_id),
+                    provider: Some(d.provider.clone()),
+                    kind: "delivery.manual_retry".into(),
+                    message: Some(format!("manual retry, from attempt {}", d.next_attempt)),
+                    url: None,
+                },
+            )
+            .await?;
+            let task = DeliveryRequestedV1::first(delivery_id, post_id, provider, d.next_attempt);
+            enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
+            Ok(CommandReplyV1::Done)
+        })
+        .await?;
+    ctx.relay_wake.notify_one();
     Ok(answer)
 }

@@ -54,7 +54,7 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
                     let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
                         StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
                     })?;
-                    let task = DeliveryRequestedV1 { delivery_id: d.id, post_id: post.id, provider, attempt: 1 };
+                    let task = DeliveryRequestedV1::first(d.id, post.id, provider, 1);
                     enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
                 }
             }

@@ -102,3 +102,65 @@ pub async fn settle_failed(conn: &mut Conn, id: Uuid, message: &str) -> StoreRes
         .await?;
     Ok(n == 1)
 }
+
+/// A failed delivery handed out again by a manual retry.
+#[derive(Debug, Clone)]
+pub struct Reopened {
+    pub workspace_id: Uuid,
+    pub profile_id: Uuid,
+    pub provider: String,
+    /// The number the next attempt takes: attempts keep counting across retries.
+    pub next_attempt: i32,
+}
+
+/// failed → pending for a manual retry, with its post back to `scheduled` if it had
+/// completed. `None` when the delivery is not failed (or not this post's).
+pub async fn reopen_failed(conn: &mut Conn, post_id: Uuid, id: Uuid) -> StoreResult<Option<Reopened>> {
+    let now = Utc::now();
+    let row: Option<(Uuid, String)> = diesel::update(
+        deliveries::table
+            .filter(deliveries::id.eq(id).and(deliveries::post_id.eq(post_id)).and(deliveries::status.eq("failed"))),
+    )
+    .set((
+        deliveries::status.eq("pending"),
+        deliveries::failed_at.eq(None::<chrono::DateTime<Utc>>),
+        deliveries::error_message.eq(None::<String>),
+        deliveries::dispatched_at.eq(now),
+        deliveries::updated_at.eq(now),
+    ))
+    .returning((deliveries::profile_id, deliveries::provider))
+    .get_result(conn)
+    .await
+    .optional()?;
+    let Some((profile_id, provider)) = row else { return Ok(None) };
+    diesel::update(posts::table.filter(posts::id.eq(post_id).and(posts::status.eq("completed"))))
+        .set((
+            posts::status.eq("scheduled"),
+            posts::completed_at.eq(None::<chrono::DateTime<Utc>>),
+            posts::updated_at.eq(now),
+        ))
+        .execute(conn)
+        .await?;
+    let workspace_id = posts::table.find(post_id).select(posts::workspace_id).first(conn).await?;
+    let last: Option<i32> = delivery_attempts::table
+        .filter(delivery_attempts::delivery_id.eq(id))
+        .select(diesel::dsl::max(delivery_attempts::attempt))
+        .first(conn)
+        .await?;
+    Ok(Some(Reopened { workspace_id, profile_id, provider, next_attempt: last.unwrap_or(0) + 1 }))
+}
+
+/// A delivery's status and its profile's status, for explaining a refused retry.
+pub async fn status_with_profile(
+    conn: &mut Conn,
+    post_id: Uuid,
+    id: Uuid,
+) -> StoreResult<Option<(String, String, String)>> {
+    Ok(deliveries::table
+        .inner_join(profiles::table)
+        .filter(deliveries::id.eq(id).and(deliveries::post_id.eq(post_id)))
+        .select((deliveries::status, profiles::status, profiles::name))
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -56,9 +56,20 @@ pub async fn insert(conn: &mut Conn, k: NewKey<'_>) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn revoke(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+/// The workspace's keys, newest first, revoked ones included (the page shows them as such).
+pub async fn list(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<ApiKeyRow>> {
+    Ok(api_keys::table
+        .filter(api_keys::workspace_id.eq(workspace_id))
+        .order(api_keys::created_at.desc())
+        .select(ApiKeyRow::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Revokes a key of this workspace; `false` when there is no such live key.
+pub async fn revoke_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<bool> {
     let n = diesel::update(api_keys::table)
-        .filter(api_keys::id.eq(id).and(api_keys::revoked_at.is_null()))
+        .filter(api_keys::id.eq(id).and(api_keys::workspace_id.eq(workspace_id)).and(api_keys::revoked_at.is_null()))
         .set(api_keys::revoked_at.eq(Utc::now()))
         .execute(conn)
         .await?;

@@ -5,6 +5,7 @@
 pub mod deliveries;
 pub mod health;
 pub mod idempotency;
+pub mod invitations;
 pub mod keys;
 pub mod leases;
 pub mod media;
@@ -18,6 +19,8 @@ pub mod profiles;
 pub mod publish_log;
 pub mod schema;
 pub mod scope;
+pub mod sessions;
+pub mod users;
 pub mod webhooks;
 pub mod workspaces;
 

@@ -14,6 +14,7 @@ pub async fn insert_state(
     provider: &str,
     code_verifier_enc: &str,
     expires_at: DateTime<Utc>,
+    return_to: Option<&str>,
 ) -> StoreResult<()> {
     diesel::insert_into(oauth_states::table)
         .values((
@@ -22,24 +23,48 @@ pub async fn insert_state(
             oauth_states::provider.eq(provider),
             oauth_states::code_verifier.eq(code_verifier_enc),
             oauth_states::expires_at.eq(expires_at),
+            oauth_states::return_to.eq(return_to),
         ))
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Takes a state once: (workspace, provider, encrypted verifier) if it exists and is live.
-pub async fn take_state(conn: &mut Conn, state: &str) -> StoreResult<Option<(Uuid, String, String)>> {
-    let row: Option<(Uuid, String, String, DateTime<Utc>)> =
-        diesel::delete(oauth_states::table.filter(oauth_states::state.eq(state)))
-            .returning((
-                oauth_states::workspace_id,
-                oauth_states::provider,
-                oauth_states::code_verifier,
-                oauth_states::expires_at,
-            ))
-            .get_result(conn)
-            .await
-            .optional()?;
-    Ok(row.filter(|r| r.3 > Utc::now()).map(|r| (r.0, r.1, r.2)))
+/// A connect flow taken back from the provider's redirect.
+#[derive(Debug, Clone)]
+pub struct Flow {
+    pub workspace_id: Uuid,
+    pub provider: String,
+    pub code_verifier_enc: String,
+    pub return_to: Option<String>,
+}
+
+#[derive(Queryable)]
+struct Taken {
+    workspace_id: Uuid,
+    provider: String,
+    code_verifier_enc: String,
+    expires_at: DateTime<Utc>,
+    return_to: Option<String>,
+}
+
+/// Takes a state once, if it exists and is live.
+pub async fn take_state(conn: &mut Conn, state: &str) -> StoreResult<Option<Flow>> {
+    let row: Option<Taken> = diesel::delete(oauth_states::table.filter(oauth_states::state.eq(state)))
+        .returning((
+            oauth_states::workspace_id,
+            oauth_states::provider,
+            oauth_states::code_verifier,
+            oauth_states::expires_at,
+            oauth_states::return_to,
+        ))
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(row.filter(|r| r.expires_at > Utc::now()).map(|r| Flow {
+        workspace_id: r.workspace_id,
+        provider: r.provider,
+        code_verifier_enc: r.code_verifier_enc,
+        return_to: r.return_to,
+    }))
 }

@@ -99,6 +99,7 @@ diesel::table! {
         code_verifier -> Text,
         expires_at -> Timestamptz,
         created_at -> Timestamptz,
+        return_to -> Nullable<Text>,
     }
 }
 
@@ -232,6 +233,48 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    memberships (user_id, workspace_id) {
+        user_id -> Uuid,
+        workspace_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    sessions (token_hash) {
+        token_hash -> Text,
+        user_id -> Uuid,
+        workspace_id -> Uuid,
+        csrf_token -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        email -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::joinable!(profiles -> workspaces (workspace_id));
 diesel::joinable!(posts -> workspaces (workspace_id));
@@ -241,6 +284,11 @@ diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
 diesel::joinable!(post_media -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(uploads -> workspaces (workspace_id));
+diesel::joinable!(memberships -> users (user_id));
+diesel::joinable!(memberships -> workspaces (workspace_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(sessions -> workspaces (workspace_id));
+diesel::joinable!(invitations -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     workspaces,
@@ -253,4 +301,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_media,
     outbox,
     publish_log,
+    users,
+    memberships,
+    sessions,
+    invitations,
 );

@@ -101,19 +101,31 @@ impl Form {
 }
 
 /// Reads the whole form, staging every file. Assets created for it are pushed to `created`.
+/// Text fields named in `extras` (the dashboard's own, such as its CSRF token) are handed
+/// back beside the body instead of being refused as unknown.
 pub async fn read(
     state: &AppState,
     caller: &Caller,
     mut form_data: Multipart,
     created: &mut Vec<Uuid>,
-) -> Result<Value, ApiError> {
+    extras: &[&str],
+) -> Result<(Value, BTreeMap<String, String>), ApiError> {
     let mut form = Form::default();
+    let mut extra_values = BTreeMap::new();
     let mut text_bytes = 0usize;
     let result: Result<(), ApiError> = async {
         while let Some(field) = form_data.next().await {
             let mut field = field.map_err(|e| ApiError::field("", format!("the form could not be read: {e}")))?;
             let name = field.name().unwrap_or("").to_owned();
-            let is_file = field.content_disposition().and_then(|cd| cd.get_filename()).is_some();
+            let filename = field.content_disposition().and_then(|cd| cd.get_filename()).map(str::to_owned);
+            // A browser sends an empty file input as a part with no file name: nothing chosen.
+            if filename.as_deref() == Some("") {
+                while let Some(chunk) = field.next().await {
+                    chunk.map_err(|e| ApiError::field(&name, format!("could not be read: {e}")))?;
+                }
+                continue;
+            }
+            let is_file = filename.is_some();
             let Some(path) = segments(&name) else {
                 form.fail(&name, "is not a valid field name");
                 continue;
@@ -141,6 +153,9 @@ pub async fn read(
                         value.extend_from_slice(&chunk);
                     }
                     match String::from_utf8(value) {
+                        Ok(v) if extras.contains(&name.as_str()) => {
+                            extra_values.insert(name, v);
+                        }
                         Ok(v) => form.text(&name, &path, v),
                         Err(_) => form.fail(&name, "must be UTF-8 text"),
                     }
@@ -229,7 +244,7 @@ pub async fn read(
         let options = form.options.into_iter().map(|(p, o)| (p, Value::Object(o))).collect();
         body.insert("provider_options".into(), Value::Object(options));
     }
-    Ok(Value::Object(body))
+    Ok((Value::Object(body), extra_values))
 }
 
 async fn discard_staged(state: &AppState, files: &[Staged]) {

@@ -124,7 +124,7 @@ async fn own_media(
 
 /// Removes assets this request made when it did not end in an accepted write, so a
 /// refused post leaves no object behind. media-ingest's janitor catches any it misses.
-async fn discard(state: &AppState, created: Vec<Uuid>) {
+pub(crate) async fn discard(state: &AppState, created: Vec<Uuid>) {
     if created.is_empty() {
         return;
     }
@@ -173,7 +173,7 @@ async fn accept_new(
         ));
     }
     let body = if multipart::is_multipart(req) {
-        multipart::read(state, caller, actix_multipart::Multipart::new(req.headers(), payload), created).await?
+        multipart::read(state, caller, actix_multipart::Multipart::new(req.headers(), payload), created, &[]).await?.0
     } else {
         require_json(req, &read_body(payload, state.config.max_body_bytes).await?)?
     };
@@ -181,6 +181,20 @@ async fn accept_new(
     if super::dry_run::requested(req) {
         return super::dry_run::run(state, caller, input).await;
     }
+    let id = accept(state, caller, input, created).await?;
+    let mut conn = state.pool.get().await?;
+    let body = read_back(state, &mut conn, id).await?;
+    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{id}"))).json(body))
+}
+
+/// Stores a parsed new post (a draft, or accepted into `pending` with its outbox message)
+/// and returns its id. Shared by the API and the dashboard's Compose page.
+pub(crate) async fn accept(
+    state: &AppState,
+    caller: &Caller,
+    input: input::NewPost,
+    created: &mut Vec<Uuid>,
+) -> ApiResult<Uuid> {
     let mut conn = state.pool.get().await?;
     let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
     let media = own_media(state, &mut conn, caller, &input.media, created).await?;
@@ -217,8 +231,7 @@ async fn accept_new(
     .await?;
     state.committed();
     tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
-    let body = read_back(state, &mut conn, row.id).await?;
-    Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{}", row.id))).json(body))
+    Ok(row.id)
 }
 
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
@@ -271,6 +284,19 @@ pub async fn publish(
     let id = post_id(&id)?;
     let body = read_body(payload, state.config.max_body_bytes).await?;
     let scheduled_at = input::parse_publish(json_body(&req, &body)?.as_ref()).map_err(ApiError::Validation)?;
+    publish_draft(&state, &caller, id, scheduled_at).await?;
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+}
+
+/// Draft → pending, once the draft meets the platforms' rules.
+pub(crate) async fn publish_draft(
+    state: &AppState,
+    caller: &Caller,
+    id: Uuid,
+    scheduled_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> ApiResult<()> {
+    caller.require_write()?;
     let mut conn = state.pool.get().await?;
     // A draft meets the platforms' rules when it is published, not while it is drafted.
     let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::post_not_found)?;
@@ -300,7 +326,7 @@ pub async fn publish(
     })
     .await?;
     state.committed();
-    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+    Ok(())
 }
 
 async fn command(state: &AppState, cmd: SchedulerCommandV1) -> ApiResult<()> {
@@ -315,21 +341,40 @@ async fn command(state: &AppState, cmd: SchedulerCommandV1) -> ApiResult<()> {
 /// `POST /api/posts/{id}/cancel`: decided by the scheduler, so a cancel that races the
 /// dispatch either wins (no provider call ever) or loses with 409.
 pub async fn cancel(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    caller.require_write()?;
     let id = post_id(&id)?;
+    cancel_post(&state, &caller, id).await?;
+    let mut conn = state.pool.get().await?;
+    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+}
+
+pub(crate) async fn cancel_post(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()> {
+    caller.require_write()?;
     let mut conn = state.pool.get().await?;
     let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or_else(ApiError::post_not_found)?;
     if post.status == "draft" {
         return Err(ApiError::Conflict("Drafts are not canceled; delete the draft instead.".into()));
     }
-    command(&state, SchedulerCommandV1::Cancel { post_id: id }).await?;
-    Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
+    command(state, SchedulerCommandV1::Cancel { post_id: id }).await
+}
+
+/// A manual retry of a failed delivery (the dashboard's; the public API has none, as the
+/// contract says). The scheduler decides it, like a cancel.
+pub(crate) async fn retry_delivery(state: &AppState, caller: &Caller, id: Uuid, delivery_id: Uuid) -> ApiResult<()> {
+    caller.require_write()?;
+    let mut conn = state.pool.get().await?;
+    posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or_else(ApiError::post_not_found)?;
+    command(state, SchedulerCommandV1::RetryDelivery { post_id: id, delivery_id }).await
 }
 
 /// `DELETE /api/posts/{id}`: drafts only, gone for good.
 pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    caller.require_write()?;
     let id = post_id(&id)?;
+    delete_draft(&state, &caller, id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub(crate) async fn delete_draft(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<()> {
+    caller.require_write()?;
     let mut conn = state.pool.get().await?;
     conn.transaction::<(), ApiError, _>(async |conn| {
         let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
@@ -338,8 +383,7 @@ pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<St
         }
         Ok(())
     })
-    .await?;
-    Ok(HttpResponse::NoContent().finish())
+    .await
 }
 
 /// `PATCH /api/posts/{id}` (contract decision 6): drafts are editable; a scheduled post

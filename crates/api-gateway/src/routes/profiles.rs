@@ -26,12 +26,18 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
 /// Stops future use of a profile; its posts and deliveries stay readable. Deliveries
 /// already scheduled to it settle failed with a message saying so.
 pub async fn disconnect(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
-    caller.require_write()?;
     let id = path_id(&id, ApiError::profile_not_found)?;
-    let mut conn = state.pool.get().await?;
-    store::profiles::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::profile_not_found)?;
-    store::profiles::disconnect(&mut conn, id).await?;
+    disconnect_profile(&state, &caller, id).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Returns the profile's name.
+pub(crate) async fn disconnect_profile(state: &AppState, caller: &Caller, id: uuid::Uuid) -> ApiResult<String> {
+    caller.require_write()?;
+    let mut conn = state.pool.get().await?;
+    let (p, _) = store::profiles::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::profile_not_found)?;
+    store::profiles::disconnect(&mut conn, id).await?;
+    Ok(p.name)
 }
 
 #[derive(serde::Deserialize)]
@@ -42,20 +48,38 @@ pub struct Callback {
     error_description: Option<String>,
 }
 
-/// Where a provider sends the browser back after the user approved (or refused).
+/// Where a provider sends the browser back after the user approved (or refused). A flow
+/// started in the dashboard goes back there; one started from the CLI gets JSON.
 pub async fn connect_callback(state: web::Data<AppState>, q: web::Query<Callback>) -> ApiResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
     if let Some(e) = &q.error {
-        return Err(ApiError::field(
-            "error",
-            format!("the provider refused: {}", q.error_description.as_deref().unwrap_or(e)),
-        ));
+        let message = format!("the provider refused: {}", q.error_description.as_deref().unwrap_or(e));
+        let flow = match q.state.as_deref() {
+            Some(s) => store::oauth::take_state(&mut conn, s).await?,
+            None => None,
+        };
+        if let Some(to) = flow.and_then(|f| f.return_to) {
+            return Ok(back_to(&to, "error", &message));
+        }
+        return Err(ApiError::field("error", message));
     }
     let (Some(code), Some(flow)) = (q.code.as_deref(), q.state.as_deref()) else {
         return Err(ApiError::field("code", "code and state are required"));
     };
-    let mut conn = state.pool.get().await?;
     let c = &state.config;
-    let row = crate::connect::complete(&mut conn, &state.http, &c.providers, &state.secrets, &c.public_url, flow, code)
-        .await?;
-    Ok(HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)})))
+    let (row, return_to) =
+        crate::connect::complete(&mut conn, &state.http, &c.providers, &state.secrets, &c.public_url, flow, code)
+            .await?;
+    match return_to {
+        Some(to) => Ok(back_to(&to, "connected", &row.name)),
+        None => Ok(HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)}))),
+    }
+}
+
+/// A redirect to a dashboard page with one query parameter. Only local paths are stored
+/// as `return_to`, so this never sends the browser elsewhere.
+fn back_to(path: &str, key: &str, value: &str) -> HttpResponse {
+    let path = if path.starts_with('/') && !path.starts_with("//") { path } else { "/" };
+    let query = serde_urlencoded::to_string([(key, value)]).unwrap_or_default();
+    HttpResponse::SeeOther().insert_header((actix_web::http::header::LOCATION, format!("{path}?{query}"))).finish()
 }

@@ -38,28 +38,43 @@ pub async fn create(
 ) -> ApiResult<HttpResponse> {
     caller.require_write()?;
     let body = small_json(&req, payload).await?;
-    let mut errors = Vec::new();
-    let url = body["url"].as_str().unwrap_or("");
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 {
-        errors.push(domain::input::FieldError::new("url", "must be an http(s) URL"));
-    }
     let events = match &body["events"] {
         Value::Null => None,
         Value::Array(items) => {
             let kinds: Vec<String> = items.iter().filter_map(Value::as_str).map(str::to_owned).collect();
-            if kinds.len() != items.len() || kinds.iter().any(|k| !domain::events::is_kind(k)) {
-                errors.push(domain::input::FieldError::new(
-                    "events",
-                    format!("each must be one of {}", domain::events::all().join(", ")),
-                ));
+            if kinds.len() != items.len() {
+                return Err(ApiError::field("events", "must be an array of event kinds"));
             }
             Some(kinds)
         }
-        _ => {
-            errors.push(domain::input::FieldError::new("events", "must be an array of event kinds"));
-            None
-        }
+        _ => return Err(ApiError::field("events", "must be an array of event kinds")),
     };
+    let (e, secret) = create_endpoint(&state, &caller, body["url"].as_str().unwrap_or(""), events).await?;
+    let mut v = view(&e);
+    // Shown once: only its encryption is kept.
+    v["secret"] = json!(secret);
+    Ok(HttpResponse::Created().json(json!({"data": v})))
+}
+
+/// Validates and stores an endpoint; returns it with its signing secret (shown once).
+pub(crate) async fn create_endpoint(
+    state: &AppState,
+    caller: &Caller,
+    url: &str,
+    events: Option<Vec<String>>,
+) -> ApiResult<(Endpoint, String)> {
+    caller.require_write()?;
+    let mut errors = Vec::new();
+    if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url::Url::parse(url).is_err()
+    {
+        errors.push(domain::input::FieldError::new("url", "must be an http(s) URL"));
+    }
+    if events.iter().flatten().any(|k| !domain::events::is_kind(k)) {
+        errors.push(domain::input::FieldError::new(
+            "events",
+            format!("each must be one of {}", domain::events::all().join(", ")),
+        ));
+    }
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -71,10 +86,7 @@ pub async fn create(
     let e =
         store::webhooks::insert(&mut conn, id, caller.scope.workspace_id, url, &state.secrets.encrypt(&secret), events)
             .await?;
-    let mut v = view(&e);
-    // Shown once: only its encryption is kept.
-    v["secret"] = json!(secret);
-    Ok(HttpResponse::Created().json(json!({"data": v})))
+    Ok((e, secret))
 }
 
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
@@ -104,9 +116,14 @@ pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<
 }
 
 pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    delete_endpoint(&state, &caller, &id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub(crate) async fn delete_endpoint(state: &AppState, caller: &Caller, raw_id: &str) -> ApiResult<()> {
     caller.require_write()?;
-    let e = owned(&state, &caller, &id).await?;
+    let e = owned(state, caller, raw_id).await?;
     let mut conn = state.pool.get().await?;
     store::webhooks::delete(&mut conn, caller.scope.workspace_id, e.id).await?;
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

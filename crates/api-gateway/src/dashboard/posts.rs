@@ -1,0 +1,417 @@
+//! Compose, the post list and the post page. Creating, publishing, canceling, deleting and
+//! retrying all go through the API's own functions.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use domain::{Provider, input};
+use maud::{Markup, html};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use store::{models::PostRow, posts::PostView};
+use uuid::Uuid;
+
+use super::{
+    DashError, DashResult, after,
+    flash::{self, Flash},
+    layout::{self, Page, badge, button_form, csrf, when},
+    session::{CsrfForm, Session},
+};
+use crate::{app::AppState, error::ApiError, routes, routes::request::path_id};
+
+/// The label a person reads: a scheduled post waiting for a future time is Scheduled; one
+/// with no future time (due now, or being delivered) is Queued.
+pub fn label(p: &PostRow) -> &'static str {
+    match p.status.as_str() {
+        "draft" => "Draft",
+        "pending" => "Pending",
+        "scheduled" if p.dispatched_at.is_none() && p.scheduled_at.is_some_and(|t| t > Utc::now()) => "Scheduled",
+        "scheduled" => "Queued",
+        "completed" => "Completed",
+        "canceled" => "Canceled",
+        _ => "Unknown",
+    }
+}
+
+fn summary(v: &PostView) -> Markup {
+    let published = v.deliveries.iter().filter(|(d, _)| d.status == "published").count();
+    let failed = v.deliveries.iter().filter(|(d, _)| d.status == "failed").count();
+    html! {
+        (published) " published"
+        @if failed > 0 { ", " span.error-text { (failed) " failed" } }
+        " of " (v.deliveries.len())
+    }
+}
+
+fn excerpt(body: Option<&str>) -> String {
+    let b = body.unwrap_or("");
+    let short: String = b.chars().take(90).collect();
+    if short.len() < b.len() { format!("{short}…") } else { short }
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    provider: Option<String>,
+    profile_id: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    s: Session,
+    q: web::Query<ListQuery>,
+) -> DashResult<HttpResponse> {
+    let per_page = 25;
+    let page = q.page.unwrap_or(0).max(0);
+    let status = q.status.as_deref().filter(|v| !v.is_empty());
+    let provider = q.provider.as_deref().filter(|v| !v.is_empty()).and_then(|p| p.parse::<Provider>().ok());
+    let profile = q.profile_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
+    let filter = store::posts::PostFilter {
+        status: status.map(str::to_owned),
+        providers: provider.map(|p| vec![p.as_str().to_owned()]),
+        profile_ids: profile.map(|p| vec![p]),
+        ..Default::default()
+    };
+    let scope = s.caller().scope;
+    let mut conn = state.pool.get().await?;
+    let (rows, total) = store::posts::list(&mut conn, &scope, &filter, per_page, page * per_page).await?;
+    let profiles = store::profiles::list(&mut conn, &scope).await?;
+    let more = (page + 1) * per_page < total;
+    let qs = |p: i64| {
+        serde_urlencoded::to_string([
+            ("status", q.status.clone().unwrap_or_default()),
+            ("provider", q.provider.clone().unwrap_or_default()),
+            ("profile_id", q.profile_id.clone().unwrap_or_default()),
+            ("page", p.to_string()),
+        ])
+        .unwrap_or_default()
+    };
+    let body = html! {
+        form.row method="get" action="/dashboard/posts" {
+            label { "Status" select name="status" {
+                option value="" { "any" }
+                @for st in ["draft", "pending", "scheduled", "completed", "canceled"] {
+                    option value=(st) selected[status == Some(st)] { (st) }
+                }
+            } }
+            (layout::platform_and_profile_filters(provider, &profiles, profile))
+            button.secondary type="submit" { "Filter" }
+            a href="/dashboard/compose" { "New post" }
+        }
+        p.muted { (total) " posts" }
+        table {
+            thead { tr { th { "Post" } th { "Status" } th { "Scheduled for" } th { "Deliveries" } th { "Created" } } }
+            tbody {
+                @for v in &rows {
+                    tr data-post=(v.post.id) {
+                        td { a href={ "/dashboard/posts/" (v.post.id) } { (excerpt(v.post.body.as_deref())) } }
+                        td data-test="label" { (badge(label(&v.post))) }
+                        td { (when(v.post.scheduled_at)) }
+                        td { (summary(v)) }
+                        td { (when(Some(v.post.created_at))) }
+                    }
+                }
+            }
+        }
+        p {
+            @if page > 0 { a href={ "/dashboard/posts?" (qs(page - 1)) } { "← newer" } " " }
+            @if more { a href={ "/dashboard/posts?" (qs(page + 1)) } { "older →" } }
+        }
+    };
+    Ok(layout::page(&req, &s, Page::new("Posts", "posts"), body))
+}
+
+pub async fn detail(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    s: Session,
+    id: web::Path<String>,
+) -> DashResult<HttpResponse> {
+    let id = path_id(&id, ApiError::post_not_found)?;
+    let mut conn = state.pool.get().await?;
+    let v = store::posts::get(&mut conn, &s.caller().scope, id).await?.ok_or_else(ApiError::post_not_found)?;
+    let mut attempts = Vec::with_capacity(v.deliveries.len());
+    for (d, _) in &v.deliveries {
+        attempts.push(store::deliveries::attempts(&mut conn, d.id).await?.len());
+    }
+    let log = store::publish_log::list(
+        &mut conn,
+        &s.caller().scope,
+        &store::publish_log::LogFilter { post_id: Some(id), ..Default::default() },
+        50,
+    )
+    .await?;
+    let p = &v.post;
+    let lbl = label(p);
+    // Watch work in flight; a post waiting for a later time does not need it.
+    let in_flight = p.status == "pending" || lbl == "Queued";
+    let base = format!("/dashboard/posts/{}", p.id);
+    let body = html! {
+        div.layers {
+            div { "Post " span data-test="post-status" { (badge(lbl)) } }
+            div { "Deliveries " (summary(&v)) }
+            div { "Media " @if v.media.is_empty() { span.muted { "none" } } @for (m, _) in &v.media { (badge(&m.status)) " " } }
+        }
+        pre.body { (p.body.as_deref().unwrap_or("")) }
+        p.muted {
+            "Scheduled for " (when(p.scheduled_at)) " · dispatched " (when(p.dispatched_at))
+            @if let Some(t) = p.completed_at { " · completed " (when(Some(t))) }
+            @if let Some(t) = p.canceled_at { " · canceled " (when(Some(t))) }
+        }
+        div.actions {
+            @if lbl == "Scheduled" { (button_form(&s, &format!("{base}/cancel"), "Cancel post", "danger")) }
+            @if p.status == "draft" {
+                form.inline method="post" action={ (base) "/publish" } {
+                    (csrf(&s))
+                    input type="datetime-local" data-utc="scheduled_at" aria-label="Publish at (your time)";
+                    input type="hidden" name="scheduled_at";
+                    button type="submit" { "Publish" }
+                }
+                (button_form(&s, &format!("{base}/delete"), "Delete draft", "danger"))
+            }
+        }
+        h2 { "Deliveries" }
+        table {
+            thead { tr { th { "Profile" } th { "Platform" } th { "Status" } th { "Attempts" } th { "Result" } th {} } }
+            tbody {
+                @for ((d, name), n) in v.deliveries.iter().zip(&attempts) {
+                    tr data-delivery=(d.id) {
+                        td { (name) }
+                        td { (d.provider.parse::<Provider>().map(|x| x.display_name()).unwrap_or(&d.provider)) }
+                        td data-test="delivery-status" { (badge(&d.status)) }
+                        td { (n) }
+                        td {
+                            @if let Some(u) = &d.url { a href=(u) rel="noopener noreferrer" target="_blank" { "View on " (d.provider) } }
+                            @if let Some(e) = &d.error_message { span.error-text { (e) } }
+                        }
+                        td { @if d.status == "failed" { (button_form(&s, &format!("{base}/deliveries/{}/retry", d.id), "Retry", "secondary")) } }
+                    }
+                }
+            }
+        }
+        h2 { "Events" }
+        (log_table(&log, false))
+    };
+    let mut page = Page::new("Post", "posts");
+    page.refresh = in_flight.then_some(2);
+    Ok(layout::page(&req, &s, page, body))
+}
+
+pub fn log_table(rows: &[store::models::PublishLogRow], with_post: bool) -> Markup {
+    html! {
+        @if rows.is_empty() { p.muted { "No events." } } @else {
+            table.log {
+                thead { tr { th { "When" } th { "Event" } @if with_post { th { "Post" } } th { "Platform" } th { "Detail" } } }
+                tbody {
+                    @for e in rows {
+                        tr data-kind=(e.kind) {
+                            td { (when(Some(e.occurred_at))) }
+                            td { (event_name(&e.kind)) }
+                            @if with_post { td { a href={ "/dashboard/posts/" (e.post_id) } { "post" } } }
+                            td { (e.provider.as_deref().unwrap_or("")) }
+                            td {
+                                (e.message.as_deref().unwrap_or(""))
+                                @if let Some(u) = &e.url { " " a href=(u) rel="noopener noreferrer" target="_blank" { "link" } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The seed's words for the Publishing Log's events.
+pub fn event_name(kind: &str) -> &str {
+    match kind {
+        "post.accepted" => "post accepted",
+        "post.queued" => "post queued",
+        "post.scheduled" => "post scheduled",
+        "delivery.published" => "delivery published",
+        "delivery.failed" => "delivery failed",
+        "delivery.manual_retry" => "manual retry",
+        "post.canceled" => "canceled",
+        "post.completed" => "post completed",
+        other => other,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ActForm {
+    csrf_token: String,
+    scheduled_at: Option<String>,
+}
+
+pub async fn act(
+    state: web::Data<AppState>,
+    s: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<ActForm>,
+) -> DashResult<HttpResponse> {
+    s.check_csrf(&form.csrf_token)?;
+    let (id, action) = path.into_inner();
+    let id = path_id(&id, ApiError::post_not_found)?;
+    let here = format!("/dashboard/posts/{id}");
+    let caller = s.caller();
+    let outcome = match action.as_str() {
+        "cancel" => routes::posts::cancel_post(&state, &caller, id).await.map(|()| "Post canceled.".to_owned()),
+        "publish" => {
+            let at = form.scheduled_at.as_deref().filter(|t| !t.is_empty());
+            let parsed =
+                input::parse_publish(at.map(|t| json!({"scheduled_at": t})).as_ref()).map_err(ApiError::Validation);
+            match parsed {
+                Ok(at) => {
+                    routes::posts::publish_draft(&state, &caller, id, at).await.map(|()| "Draft published.".to_owned())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        "delete" => {
+            return match routes::posts::delete_draft(&state, &caller, id).await {
+                Ok(()) => after("/dashboard/posts", Ok("Draft deleted.".into())),
+                Err(e) => after(&here, Err(e)),
+            };
+        }
+        _ => return Err(DashError::Api(ApiError::NotFound { code: "not_found", detail: "No such action.".into() })),
+    };
+    after(&here, outcome)
+}
+
+pub async fn retry(
+    state: web::Data<AppState>,
+    s: Session,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> DashResult<HttpResponse> {
+    s.check_csrf(&form.csrf_token)?;
+    let (id, delivery) = path.into_inner();
+    let id = path_id(&id, ApiError::post_not_found)?;
+    let not_found = || ApiError::NotFound { code: "not_found", detail: "No such delivery.".into() };
+    let delivery = path_id(&delivery, not_found)?;
+    let outcome = routes::posts::retry_delivery(&state, &s.caller(), id, delivery)
+        .await
+        .map(|()| "Retry started: the delivery is queued again.".to_owned());
+    after(&format!("/dashboard/posts/{id}"), outcome)
+}
+
+struct Prefill {
+    body: String,
+    profiles: Vec<String>,
+    error: Option<String>,
+}
+
+async fn compose_render(
+    state: &AppState,
+    req: &HttpRequest,
+    s: &Session,
+    prefill: Prefill,
+) -> DashResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let profiles = store::profiles::list(&mut conn, &s.caller().scope).await?;
+    let body = html! {
+        @if let Some(e) = &prefill.error { div.flash.error role="alert" { (e) } }
+        form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" {
+            (csrf(s))
+            label { "Text" textarea name="post[body]" maxlength="100000" { (prefill.body) } }
+            fieldset {
+                legend { "Profiles" }
+                @for (p, _) in profiles.iter().filter(|(p, _)| p.status == "active") {
+                    label { input type="checkbox" name="profiles[]" value=(p.id) checked[prefill.profiles.contains(&p.id.to_string())]; (p.name) " (" (p.provider) ")" }
+                }
+                @if profiles.is_empty() { span.muted { "No profiles: " a href="/dashboard/profiles" { "connect one" } " first." } }
+            }
+            label { "Image or video (optional)" input type="file" name="media[0][file]" accept="image/*,video/*"; }
+            label {
+                "Publish at (your time, " span data-tz { "local time" } "; empty: now)"
+                input type="datetime-local" id="when" data-utc="post[scheduled_at]";
+            }
+            input type="hidden" name="post[scheduled_at]";
+            div.actions {
+                button type="submit" name="post[draft]" value="false" { "Publish" }
+                button.secondary type="submit" name="post[draft]" value="true" { "Save as draft" }
+            }
+        }
+    };
+    Ok(layout::page(req, s, Page::new("Compose", "compose"), body))
+}
+
+pub async fn compose_page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> DashResult<HttpResponse> {
+    compose_render(&state, &req, &s, Prefill { body: String::new(), profiles: Vec::new(), error: None }).await
+}
+
+/// The compose form is the API's multipart shape plus the CSRF token; the post goes
+/// through the same parsing and acceptance as `POST /api/posts`.
+pub async fn compose(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    s: Session,
+    payload: web::Payload,
+) -> DashResult<HttpResponse> {
+    if !routes::multipart_form(&req) {
+        return Err(ApiError::UnsupportedMediaType("The compose form is sent as multipart/form-data.".into()).into());
+    }
+    let caller = s.caller();
+    let mut created = Vec::new();
+    let form = actix_multipart::Multipart::new(req.headers(), payload);
+    let read = routes::read_multipart(&state, &caller, form, &mut created, &["csrf_token"]).await;
+    let (mut body, extras) = match read {
+        Ok(r) => r,
+        Err(e) => {
+            routes::posts::discard(&state, created).await;
+            return compose_error(
+                &state,
+                &req,
+                &s,
+                Prefill { body: String::new(), profiles: Vec::new(), error: Some(e.detail()) },
+            )
+            .await;
+        }
+    };
+    if let Err(e) = s.check_csrf(extras.get("csrf_token").map(String::as_str).unwrap_or("")) {
+        routes::posts::discard(&state, created).await;
+        return Err(e);
+    }
+    // An empty time field means "now".
+    if let Some(post) = body.get_mut("post").and_then(Value::as_object_mut)
+        && post.get("scheduled_at").and_then(Value::as_str) == Some("")
+    {
+        post.remove("scheduled_at");
+    }
+    let prefill = || Prefill {
+        body: body["post"]["body"].as_str().unwrap_or("").to_owned(),
+        profiles: body["profiles"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+            .unwrap_or_default(),
+        error: None,
+    };
+    let outcome = match input::parse_new_post(&body) {
+        Ok(parsed) => {
+            let draft = parsed.draft;
+            routes::posts::accept(&state, &caller, parsed, &mut created).await.map(|id| (id, draft))
+        }
+        Err(errors) => Err(ApiError::Validation(errors)),
+    };
+    match outcome {
+        Ok((id, draft)) => {
+            let notice = if draft { "Draft saved." } else { "Post accepted." };
+            Ok(flash::redirect(&format!("/dashboard/posts/{id}"), Flash::Notice(notice.into())))
+        }
+        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => {
+            routes::posts::discard(&state, created).await;
+            Err(e.into())
+        }
+        Err(e) => {
+            routes::posts::discard(&state, created).await;
+            compose_error(&state, &req, &s, Prefill { error: Some(e.detail()), ..prefill() }).await
+        }
+    }
+}
+
+/// The form again, as it was sent, with what to fix; answered 400 so scripts notice.
+async fn compose_error(state: &AppState, req: &HttpRequest, s: &Session, prefill: Prefill) -> DashResult<HttpResponse> {
+    let mut resp = compose_render(state, req, s, prefill).await?;
+    *resp.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
+    Ok(resp)
+}

@@ -1,0 +1,132 @@
+//! Dashboard sign-in: argon2 password hashes, a random session cookie (only its SHA-256 is
+//! stored), and a CSRF token per session that every form carries back.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::{
+    FromRequest, HttpRequest,
+    cookie::{Cookie, SameSite, time::Duration as CookieDuration},
+    dev::Payload,
+    web,
+};
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
+use chrono::Utc;
+use rand::RngCore;
+use store::{KeyScope, sessions::SessionRow};
+use subtle::ConstantTimeEq;
+use uuid::Uuid;
+
+use super::DashError;
+use crate::{app::AppState, auth::Caller};
+
+pub const COOKIE: &str = "pm_session";
+const LIFETIME_HOURS: i64 = 12;
+pub const MIN_PASSWORD: usize = 10;
+
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+pub fn hash_password(password: &str) -> Result<String, DashError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| DashError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| DashError::Internal(e.to_string()))
+}
+
+pub fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+}
+
+/// Spends the same argon2 time as a real check, so a wrong e-mail address and a wrong
+/// password cannot be told apart by timing.
+pub fn burn_a_check(password: &str) {
+    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let dummy = DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default());
+    let _ = verify_password(password, dummy);
+}
+
+/// Starts a session for a user in a workspace; returns the cookie to set.
+pub async fn start(state: &AppState, user_id: Uuid, workspace_id: Uuid) -> Result<Cookie<'static>, DashError> {
+    let token = random_token();
+    let mut conn = state.pool.get().await?;
+    let expires = Utc::now() + chrono::Duration::hours(LIFETIME_HOURS);
+    store::sessions::insert(&mut conn, &crate::auth::hash_key(&token), user_id, workspace_id, &random_token(), expires)
+        .await?;
+    Ok(cookie(state, token, CookieDuration::hours(LIFETIME_HOURS)))
+}
+
+fn cookie(state: &AppState, value: String, max_age: CookieDuration) -> Cookie<'static> {
+    Cookie::build(COOKIE, value)
+        .path("/")
+        .http_only(true)
+        // Lax, not Strict: the browser comes back from a provider's consent page with a
+        // top-level GET, and must still be signed in then.
+        .same_site(SameSite::Lax)
+        .secure(state.config.public_url.starts_with("https://"))
+        .max_age(max_age)
+        .finish()
+}
+
+pub fn cleared(state: &AppState) -> Cookie<'static> {
+    cookie(state, String::new(), CookieDuration::ZERO)
+}
+
+/// The signed-in person, in the workspace the session is on.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub row: SessionRow,
+    pub token_hash: String,
+}
+
+impl Session {
+    /// A session acts with write permission over its whole workspace: the same functions
+    /// as the API run for it, with the same checks.
+    pub fn caller(&self) -> Caller {
+        Caller { key_id: self.row.user_id, scope: KeyScope::workspace(self.row.workspace_id), can_write: true }
+    }
+
+    pub fn workspace_id(&self) -> Uuid {
+        self.row.workspace_id
+    }
+
+    pub fn csrf(&self) -> &str {
+        &self.row.csrf_token
+    }
+
+    /// Every state-changing form carries the session's token back.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), DashError> {
+        if bool::from(sent.as_bytes().ct_eq(self.row.csrf_token.as_bytes())) { Ok(()) } else { Err(DashError::Csrf) }
+    }
+}
+
+impl FromRequest for Session {
+    type Error = DashError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
+        let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+        Box::pin(async move {
+            let state = state.ok_or_else(|| DashError::Internal("state missing".into()))?;
+            let token = token.ok_or(DashError::SignIn { next: next.clone() })?;
+            let token_hash = crate::auth::hash_key(&token);
+            let mut conn = state.pool.get().await?;
+            let row = store::sessions::find(&mut conn, &token_hash).await?.ok_or(DashError::SignIn { next })?;
+            Ok(Session { row, token_hash })
+        })
+    }
+}
+
+/// The body of a one-button form: only the CSRF token.
+#[derive(serde::Deserialize)]
+pub struct CsrfForm {
+    pub csrf_token: String,
+}

@@ -1,0 +1,54 @@
+//! A person at the dashboard, played over plain HTTP: a cookie jar, sign-in, and the CSRF
+//! token the pages carry. The browser tests drive real Chromium; this drives the same
+//! pages where only the HTTP exchange matters.
+
+use reqwest::{StatusCode, redirect::Policy};
+
+pub struct Dashboard {
+    pub http: reqwest::Client,
+    pub base: String,
+}
+
+pub struct Answer {
+    pub status: StatusCode,
+    pub location: Option<String>,
+    pub body: String,
+}
+
+impl Dashboard {
+    pub fn new(base: &str) -> Self {
+        let http = reqwest::Client::builder().cookie_store(true).redirect(Policy::none()).build().unwrap();
+        Self { http, base: base.to_owned() }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        Self::answer(r).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let r = self.http.post(format!("{}{path}", self.base)).form(form).send().await.unwrap();
+        Self::answer(r).await
+    }
+
+    async fn answer(r: reqwest::Response) -> Answer {
+        let status = r.status();
+        let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        Answer { status, location, body: r.text().await.unwrap() }
+    }
+
+    /// Signs in and asserts it worked.
+    pub async fn sign_in(&self, email: &str, password: &str) {
+        let a = self.post_form("/dashboard/login", &[("email", email), ("password", password)]).await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER);
+        assert_eq!(a.location.as_deref(), Some("/dashboard/posts"), "sign-in refused");
+    }
+
+    /// The CSRF token of the signed-in session, read off a page.
+    pub async fn csrf(&self) -> String {
+        let page = self.get("/dashboard/posts").await.body;
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.find(marker).expect("no CSRF token on the page") + marker.len();
+        page[start..start + 64].to_owned()
+    }
+}

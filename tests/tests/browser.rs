@@ -1,0 +1,171 @@
+//! The dashboard in real headless Chromium, as a person uses it: sign in, connect a
+//! profile through the OAuth flow, make a scoped key, schedule and cancel a post, publish
+//! one, retry a failed delivery, read the Publishing Log. Every step checks what the page
+//! shows; a screenshot of each page lands in `<target>/tmp/screenshots/dashboard/`.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use e2e::{Stack, browser::Browser};
+use reqwest::Method;
+use serde_json::json;
+
+const WAIT: Duration = Duration::from_secs(20);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
+    let s = Stack::start("browser").await;
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("dashboard");
+    let mut b = Browser::start(&s.gateway, shots.clone()).await;
+
+    // Sign in: the dashboard sends a stranger to the sign-in page first.
+    b.goto("/dashboard").await;
+    assert!(b.path().await.starts_with("/dashboard/login"), "{}", b.path().await);
+    b.shot("sign-in").await;
+    b.fill("input[name=email]", &s.login.0).await;
+    b.fill("input[name=password]", &s.login.1).await;
+    b.click("form.stack button[type=submit]").await;
+    assert_eq!(b.text("h1").await, "Posts");
+    assert_eq!(b.text("[data-test=workspace]").await, "Demo workspace");
+
+    // Connect a profile through the provider's OAuth flow (provider-sim approves).
+    b.goto("/dashboard/profiles").await;
+    assert_eq!(b.count("tr[data-profile]").await, 11);
+    b.find("select[name=provider]").await.select_by_value("x").await.unwrap();
+    b.fill("form.row input[name=account]", "dash-x").await;
+    b.click("form.row[action='/dashboard/profiles/connect'] button").await;
+    let notice = b.text(".flash.notice").await;
+    assert!(notice.starts_with("Connected"), "{notice}");
+    assert_eq!(b.path().await.split('?').next(), Some("/dashboard/profiles"));
+    let profile = s.sql("SELECT id FROM profiles ORDER BY created_at DESC, id DESC LIMIT 1");
+    assert_eq!(b.count("tr[data-profile]").await, 12);
+    assert_eq!(b.text(&format!("tr[data-profile='{profile}'] .badge")).await, "active");
+    b.shot("profiles").await;
+
+    // A write key scoped to that one profile, shown once.
+    b.goto("/dashboard/keys").await;
+    b.fill("input[name=name]", "browser agent").await;
+    b.tick(&format!("input[name=profile_ids][value='{profile}']")).await;
+    b.click("form.stack button[type=submit]").await;
+    let key = b.text("[data-test=new-key]").await;
+    assert!(key.starts_with("pm_"), "{key}");
+    let (_, v) = s.call_as(&key, Method::GET, "/api/profiles", None).await;
+    let seen: Vec<&str> = v["data"].as_array().unwrap().iter().map(|p| p["id"].as_str().unwrap()).collect();
+    assert_eq!(seen, vec![profile.as_str()]);
+    b.shot("api-key").await;
+
+    // Compose and schedule two hours ahead (the page takes local time): labelled Scheduled.
+    let scheduled = compose(&mut b, "Scheduled from the browser", &profile, Some(120)).await;
+    b.wait_text("[data-test=post-status]", "Scheduled", WAIT).await;
+    let (_, post) = s.call_as(&key, Method::GET, &format!("/api/posts/{scheduled}"), None).await;
+    let at = chrono::DateTime::parse_from_rfc3339(post["data"]["scheduled_at"].as_str().unwrap()).unwrap();
+    let ahead = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    assert!(ahead > chrono::Duration::minutes(118) && ahead < chrono::Duration::minutes(121), "{ahead}");
+    b.goto("/dashboard/posts").await;
+    assert_eq!(b.text(&format!("tr[data-post='{scheduled}'] [data-test=label]")).await, "Scheduled");
+    b.shot("posts-scheduled").await;
+
+    // Cancel it from its page.
+    b.goto(&format!("/dashboard/posts/{scheduled}")).await;
+    b.shot("post-scheduled").await;
+    b.click("form[action$='/cancel'] button").await;
+    assert_eq!(b.text(".flash.notice").await, "Post canceled.");
+    assert_eq!(b.text("[data-test=post-status]").await, "Canceled");
+    assert_eq!(s.post_by_id(&scheduled).await["status"], "canceled");
+    b.shot("post-canceled").await;
+
+    // Publish one now and watch it complete with a published delivery.
+    let now = compose(&mut b, "Published from the browser", &profile, None).await;
+    b.wait_text("[data-test=post-status]", "Completed", WAIT).await;
+    assert_eq!(b.text("[data-test=delivery-status]").await, "published");
+    let link = b.find("tr[data-delivery] a").await.attr("href").await.unwrap().unwrap();
+    let delivered = s.post_by_id(&now).await;
+    assert_eq!(delivered["deliveries"][0]["url"].as_str(), Some(link.as_str()));
+    b.shot("post-completed").await;
+
+    // A delivery the provider refuses, then a manual retry from the post page.
+    s.fault("dash-x", json!({"mode": "reject", "message": "Status is a duplicate."})).await;
+    let failing = compose(&mut b, "Refused at first", &profile, None).await;
+    b.wait_text("[data-test=post-status]", "Completed", WAIT).await;
+    assert_eq!(b.text("[data-test=delivery-status]").await, "failed");
+    assert!(b.text("tr[data-delivery]").await.contains("Status is a duplicate."));
+    b.shot("post-failed").await;
+    s.clear_fault("dash-x").await;
+    b.click("form[action$='/retry'] button").await;
+    assert_eq!(b.text(".flash.notice").await, "Retry started: the delivery is queued again.");
+    b.wait_text("[data-test=delivery-status]", "published", WAIT).await;
+    assert_eq!(b.text("[data-test=post-status]").await, "Completed");
+    let retried = s.post_by_id(&failing).await;
+    assert_eq!(retried["deliveries"][0]["status"], "published");
+    assert!(b.text("table.log").await.contains("manual retry"));
+    b.shot("post-retried").await;
+
+    // The Publishing Log has the domain events, and filters.
+    b.goto("/dashboard/log").await;
+    for kind in ["post.scheduled", "post.canceled", "delivery.published", "delivery.failed", "delivery.manual_retry"] {
+        assert!(b.count(&format!("tr[data-kind='{kind}']")).await >= 1, "no {kind} row in the Publishing Log");
+    }
+    b.shot("publishing-log").await;
+    b.find("select[name=kind]").await.select_by_value("delivery.manual_retry").await.unwrap();
+    b.click("form.row button").await;
+    assert_eq!(b.count("tr[data-kind]").await, 1);
+    assert_eq!(b.count("tr[data-kind='delivery.manual_retry']").await, 1);
+
+    // Publishing health: a card per provider with this workspace's figures.
+    b.goto("/dashboard/health").await;
+    assert_eq!(b.count(".card[data-provider]").await, 11);
+    assert!(
+        b.text(".card[data-provider=x]").await.contains("Published 1 h / 24 h\n2 / 2"),
+        "{}",
+        b.text(".card[data-provider=x]").await
+    );
+    b.shot("publishing-health").await;
+
+    // Webhooks are configured here too; the secret is shown once.
+    b.goto("/dashboard/webhooks").await;
+    b.fill("input[name=url]", "http://127.0.0.1:9/hooks").await;
+    b.click("form.stack button[type=submit]").await;
+    assert!(b.text("[data-test=webhook-secret]").await.starts_with("whsec_"));
+    let (_, hooks) = s.get("/api/webhooks").await;
+    assert_eq!(hooks["data"][0]["url"], "http://127.0.0.1:9/hooks");
+    b.shot("webhooks").await;
+
+    b.goto("/dashboard/team").await;
+    assert!(b.text("table").await.contains(&s.login.0));
+    b.shot("team").await;
+    b.goto("/dashboard/compose").await;
+    b.shot("compose").await;
+
+    b.click(".who button").await;
+    assert_eq!(b.text(".flash.notice").await, "Signed out.");
+    b.goto("/dashboard/posts").await;
+    assert!(b.path().await.starts_with("/dashboard/login"));
+    b.shot("signed-out").await;
+    b.close().await;
+    let taken = std::fs::read_dir(&shots).unwrap().count();
+    assert!(taken >= 15, "{taken} screenshots in {}", shots.display());
+}
+
+/// Fills Compose for one profile and publishes, now or `minutes` ahead in the browser's
+/// local time; returns the new post's id from the page it lands on.
+async fn compose(b: &mut Browser, text: &str, profile: &str, minutes: Option<i64>) -> String {
+    b.goto("/dashboard/compose").await;
+    b.fill("textarea[name='post[body]']", text).await;
+    b.tick(&format!("input[name='profiles[]'][value='{profile}']")).await;
+    if let Some(m) = minutes {
+        // A datetime-local value is local wall time: built in the page, as a person types it.
+        let script = "const d = new Date(Date.now() + arguments[0] * 60000); d.setSeconds(0, 0);
+            const local = new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+            document.getElementById('when').value = local; return local;";
+        b.client.execute(script, vec![json!(m)]).await.unwrap();
+    }
+    b.click("button[name='post[draft]'][value=false]").await;
+    let path = b.path().await;
+    let Some(id) = path.strip_prefix("/dashboard/posts/") else {
+        panic!("landed on {path}: {}", b.text("main").await);
+    };
+    assert_eq!(b.text(".flash.notice").await, "Post accepted.");
+    id.to_owned()
+}
