@@ -236,6 +236,19 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     assert_eq!(d.get("/dashboard/posts").await.status, StatusCode::SEE_OTHER);
     assert_eq!(s.sql("SELECT count(*) FROM sessions WHERE user_id = (SELECT id FROM users WHERE lower(email) = 'demo@postmantis.local')"), "0");
 
+    // Password guessing: ten tries per address, then a wait, even with the right password.
+    let guesser = Dashboard::new(&s.gateway);
+    for _ in 0..10 {
+        guesser
+            .post_form("/dashboard/login", &[("email", "new.person@example.com"), ("password", "guess guess")])
+            .await;
+    }
+    let a = guesser
+        .post_form("/dashboard/login", &[("email", "NEW.person@example.com"), ("password", "a good long password")])
+        .await;
+    assert_eq!(a.location.as_deref(), Some("/dashboard/login"));
+    assert!(guesser.get("/dashboard/login").await.body.contains("Too many sign-in attempts for this address"));
+
     // With nobody left, the first person signs up and owns a new, empty workspace.
     s.sql("DELETE FROM users");
     let first = Dashboard::new(&s.gateway);

@@ -58,7 +58,12 @@ pub struct Limiter {
     key_writes: Budget,
     workspace_reads: Budget,
     workspace_writes: Budget,
+    /// Dashboard sign-in attempts per e-mail address: password guessing gets
+    /// `SIGN_IN_BURST` tries, then one more a minute.
+    sign_ins: DefaultKeyedRateLimiter<String>,
 }
+
+const SIGN_IN_BURST: u32 = 10;
 
 impl Limiter {
     pub fn new(c: &RateLimits) -> Self {
@@ -68,7 +73,19 @@ impl Limiter {
             key_writes: Budget::new(c.write_per_second, c.write_burst),
             workspace_reads: Budget::new(c.read_per_second * f, c.read_burst * f),
             workspace_writes: Budget::new(c.write_per_second * f, c.write_burst * f),
+            sign_ins: RateLimiter::keyed(
+                Quota::per_minute(NonZeroU32::MIN)
+                    .allow_burst(NonZeroU32::new(SIGN_IN_BURST).unwrap_or(NonZeroU32::MIN)),
+            ),
         }
+    }
+
+    /// Spends one sign-in attempt for this address (case-insensitive).
+    pub fn sign_in(&self, email: &str) -> Result<(), Exceeded> {
+        self.sign_ins.check_key(&email.trim().to_lowercase()).map_err(|not_until| Exceeded {
+            limit: SIGN_IN_BURST,
+            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
+        })
     }
 
     /// Spends one request of the key's budget and of its workspace's.

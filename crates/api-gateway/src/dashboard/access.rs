@@ -63,7 +63,16 @@ pub struct LoginForm {
 /// The sign-in form has no session yet, so no CSRF token: SameSite cookies and the fact
 /// that it only ever signs in the one who knows the password keep it safe.
 pub async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> DashResult<HttpResponse> {
+    if let Err(e) = state.limiter.sign_in(&form.email) {
+        let wait = e.retry_after.as_secs() + 1;
+        return Ok(flash::redirect(
+            "/dashboard/login",
+            Flash::Error(format!("Too many sign-in attempts for this address; try again in {wait} s.")),
+        ));
+    }
     let mut conn = state.pool.get().await?;
+    // Sessions end by themselves; sign-ins are a good moment to drop the dead ones.
+    store::sessions::delete_expired(&mut conn).await?;
     let user = store::users::by_email(&mut conn, form.email.trim()).await?;
     let user = match user {
         Some(u) if session::verify_password(&form.password, &u.password_hash) => u,
