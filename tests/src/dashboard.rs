@@ -37,18 +37,36 @@ impl Dashboard {
         Answer { status, location, body: r.text().await.unwrap() }
     }
 
+    /// Sends a form of a page people see before they are signed in (sign-in, sign-up, an
+    /// invitation): opens the page first, for its cookie and form token, as a browser does.
+    pub async fn public_form(&self, path: &str, form: &[(&str, &str)]) -> Answer {
+        let mut page = self.get(path.split('?').next().unwrap_or(path)).await;
+        if page.status.is_redirection() || !page.body.contains("name=\"csrf_token\"") {
+            // The page sends people elsewhere or shows no form (sign-up once someone exists,
+            // a used invitation): a form posted anyway carries the sign-in page's token.
+            page = self.get("/dashboard/login").await;
+        }
+        let token = Self::token_in(&page.body);
+        let mut fields = vec![("csrf_token", token.as_str())];
+        fields.extend_from_slice(form);
+        self.post_form(path, &fields).await
+    }
+
+    fn token_in(page: &str) -> String {
+        let marker = "name=\"csrf_token\" value=\"";
+        let start = page.find(marker).unwrap_or_else(|| panic!("no CSRF token on the page: {page}")) + marker.len();
+        page[start..start + 64].to_owned()
+    }
+
     /// Signs in and asserts it worked.
     pub async fn sign_in(&self, email: &str, password: &str) {
-        let a = self.post_form("/dashboard/login", &[("email", email), ("password", password)]).await;
+        let a = self.public_form("/dashboard/login", &[("email", email), ("password", password)]).await;
         assert_eq!(a.status, StatusCode::SEE_OTHER);
         assert_eq!(a.location.as_deref(), Some("/dashboard/posts"), "sign-in refused");
     }
 
     /// The CSRF token of the signed-in session, read off a page.
     pub async fn csrf(&self) -> String {
-        let page = self.get("/dashboard/posts").await.body;
-        let marker = "name=\"csrf_token\" value=\"";
-        let start = page.find(marker).expect("no CSRF token on the page") + marker.len();
-        page[start..start + 64].to_owned()
+        Self::token_in(&self.get("/dashboard/posts").await.body)
     }
 }

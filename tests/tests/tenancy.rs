@@ -186,7 +186,17 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     );
     // Someone exists, so there is no open sign-up.
     assert_eq!(d.get("/dashboard/signup").await.location.as_deref(), Some("/dashboard/login"));
-    let a = d.post_form("/dashboard/login", &[("email", &s.login.0), ("password", "wrong password")]).await;
+    // A sign-in form from elsewhere (no token, or no matching cookie) is refused.
+    let a = d.post_form("/dashboard/login", &[("email", &s.login.0), ("password", &s.login.1)]).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = d
+        .post_form(
+            "/dashboard/login",
+            &[("csrf_token", &"0".repeat(64)), ("email", &s.login.0), ("password", &s.login.1)],
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = d.public_form("/dashboard/login", &[("email", &s.login.0), ("password", "wrong password")]).await;
     assert_eq!(a.location.as_deref(), Some("/dashboard/login"));
     assert!(d.get("/dashboard/login").await.body.contains("Wrong e-mail address or password."));
     assert_eq!(d.get("/dashboard/posts").await.status, StatusCode::SEE_OTHER, "no session from a wrong password");
@@ -215,17 +225,17 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     let newcomer = Dashboard::new(&s.gateway);
     let page = newcomer.get(&format!("/dashboard/invitations/{token}")).await;
     assert!(page.body.contains("Join Demo workspace"), "{}", page.body);
-    newcomer.post_form(&format!("/dashboard/invitations/{token}"), &[("password", "short")]).await;
+    newcomer.public_form(&format!("/dashboard/invitations/{token}"), &[("password", "short")]).await;
     assert!(
         newcomer.get(&format!("/dashboard/invitations/{token}")).await.body.contains("password: must have at least 10")
     );
     let a =
-        newcomer.post_form(&format!("/dashboard/invitations/{token}"), &[("password", "a good long password")]).await;
+        newcomer.public_form(&format!("/dashboard/invitations/{token}"), &[("password", "a good long password")]).await;
     assert_eq!(a.location.as_deref(), Some("/dashboard/posts"));
     assert!(newcomer.get("/dashboard/posts").await.body.contains("Demo workspace"));
     assert_eq!(s.sql("SELECT count(*) FROM memberships"), "2");
     let third = Dashboard::new(&s.gateway);
-    third.post_form(&format!("/dashboard/invitations/{token}"), &[("password", "another long password")]).await;
+    third.public_form(&format!("/dashboard/invitations/{token}"), &[("password", "another long password")]).await;
     assert_eq!(s.sql("SELECT count(*) FROM users"), "2", "an invitation is used once");
     // Passwords are argon2 hashes.
     assert!(s.sql("SELECT password_hash FROM users WHERE email = 'new.person@example.com'").starts_with("$argon2id$"));
@@ -240,11 +250,11 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     let guesser = Dashboard::new(&s.gateway);
     for _ in 0..10 {
         guesser
-            .post_form("/dashboard/login", &[("email", "new.person@example.com"), ("password", "guess guess")])
+            .public_form("/dashboard/login", &[("email", "new.person@example.com"), ("password", "guess guess")])
             .await;
     }
     let a = guesser
-        .post_form("/dashboard/login", &[("email", "NEW.person@example.com"), ("password", "a good long password")])
+        .public_form("/dashboard/login", &[("email", "NEW.person@example.com"), ("password", "a good long password")])
         .await;
     assert_eq!(a.location.as_deref(), Some("/dashboard/login"));
     assert!(guesser.get("/dashboard/login").await.body.contains("Too many sign-in attempts for this address"));
@@ -253,10 +263,10 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     s.sql("DELETE FROM users");
     let first = Dashboard::new(&s.gateway);
     assert_eq!(first.get("/dashboard/signup").await.status, StatusCode::OK);
-    first.post_form("/dashboard/signup", &[("workspace", "Acme"), ("email", "nope"), ("password", "x")]).await;
+    first.public_form("/dashboard/signup", &[("workspace", "Acme"), ("email", "nope"), ("password", "x")]).await;
     assert_eq!(s.sql("SELECT count(*) FROM users"), "0", "invalid sign-up writes nothing");
     let a = first
-        .post_form(
+        .public_form(
             "/dashboard/signup",
             &[("workspace", "Acme"), ("email", "owner@acme.example"), ("password", "correct horse battery")],
         )
@@ -266,7 +276,7 @@ async fn dashboard_sign_in_invitations_csrf_and_the_first_sign_up() {
     assert!(profiles.contains("Acme") && profiles.contains("No profiles yet"));
     let late = Dashboard::new(&s.gateway);
     let a = late
-        .post_form(
+        .public_form(
             "/dashboard/signup",
             &[("workspace", "Evil"), ("email", "late@example.com"), ("password", "correct horse battery")],
         )

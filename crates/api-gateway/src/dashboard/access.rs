@@ -34,11 +34,13 @@ pub async fn login_page(
 ) -> DashResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let first_run = !store::users::any_exist(&mut conn).await?;
-    Ok(layout::public(
+    let (token, cookie) = session::pre_token(&req);
+    let page = layout::public(
         &req,
         "Sign in",
         html! {
             form.stack method="post" action="/dashboard/login" {
+                input type="hidden" name="csrf_token" value=(token);
                 input type="hidden" name="next" value=(safe_next(q.next.as_deref()));
                 label { "E-mail" input type="email" name="email" autocomplete="username" required autofocus; }
                 label { "Password" input type="password" name="password" autocomplete="current-password" required; }
@@ -50,19 +52,32 @@ pub async fn login_page(
                 p.muted { "New here? Ask a member of your workspace for an invitation." }
             }
         },
-    ))
+    );
+    with_cookie(page, cookie)
+}
+
+fn with_cookie(mut page: HttpResponse, cookie: Option<actix_web::cookie::Cookie<'static>>) -> DashResult<HttpResponse> {
+    if let Some(c) = cookie {
+        page.add_cookie(&c).map_err(|e| DashError::Internal(e.to_string()))?;
+    }
+    Ok(page)
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
+    csrf_token: String,
     email: String,
     password: String,
     next: Option<String>,
 }
 
-/// The sign-in form has no session yet, so no CSRF token: SameSite cookies and the fact
-/// that it only ever signs in the one who knows the password keep it safe.
-pub async fn login(state: web::Data<AppState>, form: web::Form<LoginForm>) -> DashResult<HttpResponse> {
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<LoginForm>,
+) -> DashResult<HttpResponse> {
+    session::check_pre(&req, &form.csrf_token)?;
     if let Err(e) = state.limiter.sign_in(&form.email) {
         let wait = e.retry_after.as_secs() + 1;
         return Ok(flash::redirect(
@@ -117,23 +132,28 @@ pub async fn signup_page(state: web::Data<AppState>, req: HttpRequest) -> DashRe
     if store::users::any_exist(&mut conn).await? {
         return Ok(see_other("/dashboard/login"));
     }
-    Ok(layout::public(
+    let (token, cookie) = session::pre_token(&req);
+    let page = layout::public(
         &req,
         "Create the first account",
         html! {
             p.muted { "This account owns a new workspace; invite everyone else from its Team page." }
             form.stack method="post" action="/dashboard/signup" {
+                input type="hidden" name="csrf_token" value=(token);
                 label { "Workspace name" input type="text" name="workspace" required maxlength="100"; }
                 label { "E-mail" input type="email" name="email" autocomplete="username" required; }
                 label { "Password (at least " (MIN_PASSWORD) " characters)" input type="password" name="password" autocomplete="new-password" required minlength=(MIN_PASSWORD); }
                 button type="submit" { "Create account" }
             }
         },
-    ))
+    );
+    with_cookie(page, cookie)
 }
 
 #[derive(Deserialize)]
 pub struct SignupForm {
+    #[serde(default)]
+    csrf_token: String,
     workspace: String,
     email: String,
     password: String,
@@ -154,7 +174,12 @@ pub fn check_account(email: &str, password: &str) -> Result<(), ApiError> {
 
 /// Sign-up exists for the first person only; the check and the insert share a
 /// transaction with a table lock, so two first sign-ups cannot both win.
-pub async fn signup(state: web::Data<AppState>, form: web::Form<SignupForm>) -> DashResult<HttpResponse> {
+pub async fn signup(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    form: web::Form<SignupForm>,
+) -> DashResult<HttpResponse> {
+    session::check_pre(&req, &form.csrf_token)?;
     let email = form.email.trim();
     let name = form.workspace.trim();
     let checked = check_account(email, &form.password)
@@ -202,11 +227,13 @@ pub async fn invitation_page(
         ));
     };
     let existing = store::users::by_email(&mut conn, &inv.email).await?.is_some();
-    Ok(layout::public(
+    let (csrf, cookie) = session::pre_token(&req);
+    let page = layout::public(
         &req,
         &format!("Join {workspace}"),
         html! {
             form.stack method="post" action={ "/dashboard/invitations/" (token.as_str()) } {
+                input type="hidden" name="csrf_token" value=(csrf);
                 label { "E-mail" input type="email" value=(inv.email) disabled; }
                 @if existing {
                     p.muted { "You have an account: enter its password to add this workspace to it." }
@@ -217,19 +244,24 @@ pub async fn invitation_page(
                 button type="submit" { "Join " (workspace) }
             }
         },
-    ))
+    );
+    with_cookie(page, cookie)
 }
 
 #[derive(Deserialize)]
 pub struct AcceptForm {
+    #[serde(default)]
+    csrf_token: String,
     password: String,
 }
 
 pub async fn accept_invitation(
     state: web::Data<AppState>,
+    req: HttpRequest,
     token: web::Path<String>,
     form: web::Form<AcceptForm>,
 ) -> DashResult<HttpResponse> {
+    session::check_pre(&req, &form.csrf_token)?;
     let here = format!("/dashboard/invitations/{}", token.as_str());
     let mut conn = state.pool.get().await?;
     let Some((inv, _)) = store::invitations::open_by_token(&mut conn, &crate::auth::hash_key(&token)).await? else {

@@ -239,6 +239,7 @@ pub fn event_name(kind: &str) -> &str {
 
 #[derive(Deserialize)]
 pub struct ActForm {
+    #[serde(default)]
     csrf_token: String,
     scheduled_at: Option<String>,
 }

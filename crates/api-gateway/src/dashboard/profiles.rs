@@ -89,6 +89,7 @@ pub async fn page(
 
 #[derive(Deserialize)]
 pub struct ConnectForm {
+    #[serde(default)]
     csrf_token: String,
     provider: String,
     account: Option<String>,
@@ -129,6 +130,7 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
 
 #[derive(Deserialize)]
 pub struct BlueskyForm {
+    #[serde(default)]
     csrf_token: String,
     identifier: String,
     app_password: String,

@@ -128,5 +128,35 @@ impl FromRequest for Session {
 /// The body of a one-button form: only the CSRF token.
 #[derive(serde::Deserialize)]
 pub struct CsrfForm {
+    #[serde(default)]
     pub csrf_token: String,
+}
+
+/// Before there is a session (sign-in, sign-up, joining), forms are protected by a double
+/// submit: a random cookie, and the same value in the form. Another site can make a
+/// browser post a form but can neither read nor set this cookie, so it cannot sign a
+/// victim in to an account of its choosing.
+pub const PRE_COOKIE: &str = "pm_presession";
+
+/// The token for a public form, and the cookie to set when the browser has none yet.
+pub fn pre_token(req: &HttpRequest) -> (String, Option<Cookie<'static>>) {
+    match req.cookie(PRE_COOKIE).map(|c| c.value().to_owned()).filter(|v| v.len() == 64) {
+        Some(t) => (t, None),
+        None => {
+            let t = random_token();
+            let c = Cookie::build(PRE_COOKIE, t.clone())
+                .path("/dashboard")
+                .http_only(true)
+                .same_site(SameSite::Lax)
+                .finish();
+            (t, Some(c))
+        }
+    }
+}
+
+pub fn check_pre(req: &HttpRequest, sent: &str) -> Result<(), DashError> {
+    match req.cookie(PRE_COOKIE) {
+        Some(c) if c.value().len() == 64 && bool::from(c.value().as_bytes().ct_eq(sent.as_bytes())) => Ok(()),
+        _ => Err(DashError::Csrf),
+    }
 }

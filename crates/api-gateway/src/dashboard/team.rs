@@ -85,6 +85,7 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> D
 
 #[derive(Deserialize)]
 pub struct InviteForm {
+    #[serde(default)]
     csrf_token: String,
     email: String,
 }
@@ -120,6 +121,7 @@ pub async fn invite(state: web::Data<AppState>, s: Session, form: web::Form<Invi
 
 #[derive(Deserialize)]
 pub struct SwitchForm {
+    #[serde(default)]
     csrf_token: String,
     workspace_id: Uuid,
 }
@@ -143,6 +145,7 @@ pub async fn switch_workspace(
 
 #[derive(Deserialize)]
 pub struct NewWorkspaceForm {
+    #[serde(default)]
     csrf_token: String,
     name: String,
 }
