@@ -9,6 +9,7 @@ mod dashboard;
 mod error;
 mod idempotency;
 mod mcp;
+mod openapi;
 mod ratelimit;
 mod routes;
 mod seed;

@@ -1,79 +1,174 @@
 //! The public JSON shapes: snake_case, optional fields present as `null` (contract [A]).
+//! Each is a typed struct, so the OpenAPI document is derived from what is served.
 
-use serde_json::{Value, json};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
 use store::{models::*, posts::PostView};
+use utoipa::ToSchema;
+use uuid::Uuid;
 
-pub fn post(v: &PostView, media_base: &str) -> Value {
+/// A post with its deliveries and media: the three status layers in one answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Post {
+    pub id: Uuid,
+    pub body: Option<String>,
+    /// Post layer, owned by the scheduler.
+    #[schema(example = "scheduled")]
+    pub status: PostStatusDoc,
+    pub draft: bool,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub canceled_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Per-provider options, as given.
+    #[schema(value_type = Object)]
+    pub provider_options: Value,
+    pub media: Vec<PostMedia>,
+    pub deliveries: Vec<Delivery>,
+}
+
+/// `draft | pending | scheduled | completed | canceled`.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(transparent)]
+#[schema(value_type = String, pattern = "^(draft|pending|scheduled|completed|canceled)$")]
+pub struct PostStatusDoc(pub String);
+
+/// One medium of a post (media layer, owned by media-ingest).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PostMedia {
+    pub id: Uuid,
+    /// `pending | processed | failed`
+    pub status: String,
+    pub content_type: String,
+    pub url: String,
+    pub asset_id: Uuid,
+    pub alt: Option<String>,
+    pub error_message: Option<String>,
+}
+
+/// One profile's delivery of a post (delivery layer, owned by the delivery workers).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Delivery {
+    pub id: Uuid,
+    pub profile_id: Uuid,
+    pub provider: String,
+    pub profile_name: String,
+    /// `pending | published | failed`
+    pub status: String,
+    pub scheduled_at: Option<DateTime<Utc>>,
+    pub published_at: Option<DateTime<Utc>>,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub provider_post_id: Option<String>,
+    pub url: Option<String>,
+    pub error_message: Option<String>,
+}
+
+pub fn post(v: &PostView, media_base: &str) -> Post {
     let p = &v.post;
-    json!({
-        "id": p.id,
-        "body": p.body,
-        "status": p.status,
-        "draft": p.status == "draft",
-        "scheduled_at": p.scheduled_at,
-        "canceled_at": p.canceled_at,
-        "completed_at": p.completed_at,
-        "created_at": p.created_at,
-        "updated_at": p.updated_at,
-        "provider_options": p.provider_options,
-        "media": v.media.iter().map(|(m, a)| media(m, a, media_base)).collect::<Vec<_>>(),
-        "deliveries": v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect::<Vec<_>>(),
-    })
+    Post {
+        id: p.id,
+        body: p.body.clone(),
+        status: PostStatusDoc(p.status.clone()),
+        draft: p.status == "draft",
+        scheduled_at: p.scheduled_at,
+        canceled_at: p.canceled_at,
+        completed_at: p.completed_at,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+        provider_options: p.provider_options.clone(),
+        media: v.media.iter().map(|(m, a)| media(m, a, media_base)).collect(),
+        deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect(),
+    }
 }
 
-fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> Value {
-    json!({
-        "id": m.id,
-        "status": m.status,
-        "content_type": a.content_type,
-        "url": format!("{}/media/{}", media_base.trim_end_matches('/'), a.id),
-        "asset_id": a.id,
-        "alt": m.alt,
-        "error_message": m.error_message,
-    })
+fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> PostMedia {
+    PostMedia {
+        id: m.id,
+        status: m.status.clone(),
+        content_type: a.content_type.clone(),
+        url: format!("{}/media/{}", media_base.trim_end_matches('/'), a.id),
+        asset_id: a.id,
+        alt: m.alt.clone(),
+        error_message: m.error_message.clone(),
+    }
 }
 
-fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Value {
-    json!({
-        "id": d.id,
-        "profile_id": d.profile_id,
-        "provider": d.provider,
-        "profile_name": profile_name,
-        "status": d.status,
-        "scheduled_at": p.scheduled_at,
-        "published_at": d.published_at,
-        "failed_at": d.failed_at,
-        "provider_post_id": d.provider_post_id,
-        "url": d.url,
-        "error_message": d.error_message,
-    })
+fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
+    Delivery {
+        id: d.id,
+        profile_id: d.profile_id,
+        provider: d.provider.clone(),
+        profile_name: profile_name.to_owned(),
+        status: d.status.clone(),
+        scheduled_at: p.scheduled_at,
+        published_at: d.published_at,
+        failed_at: d.failed_at,
+        provider_post_id: d.provider_post_id.clone(),
+        url: d.url.clone(),
+        error_message: d.error_message.clone(),
+    }
 }
 
-pub fn profile(p: &ProfileRow, posts_count: i64) -> Value {
-    json!({
-        "id": p.id,
-        "name": p.name,
-        "provider": p.provider,
-        "status": p.status,
-        "username": p.username,
-        "picture_url": p.picture_url,
-        "expires_at": p.expires_at,
-        "posts_count": posts_count,
-        "created_at": p.created_at,
-        "updated_at": p.updated_at,
-    })
+/// A connected account on one platform.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Profile {
+    pub id: Uuid,
+    pub name: String,
+    pub provider: String,
+    /// `active | reauth_required | disconnected`
+    pub status: String,
+    pub username: Option<String>,
+    pub picture_url: Option<String>,
+    /// When the stored access token expires (refreshed ahead of it).
+    pub expires_at: Option<DateTime<Utc>>,
+    pub posts_count: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
-pub fn log_entry(e: &PublishLogRow) -> Value {
-    json!({
-        "id": e.id.to_string(),
-        "kind": e.kind,
-        "post_id": e.post_id,
-        "delivery_id": e.delivery_id,
-        "profile_id": e.profile_id,
-        "provider": e.provider,
-        "message": e.message,
-        "url": e.url,
-        "occurred_at": e.occurred_at,
-    })
+pub fn profile(p: &ProfileRow, posts_count: i64) -> Profile {
+    Profile {
+        id: p.id,
+        name: p.name.clone(),
+        provider: p.provider.clone(),
+        status: p.status.clone(),
+        username: p.username.clone(),
+        picture_url: p.picture_url.clone(),
+        expires_at: p.expires_at,
+        posts_count,
+        created_at: p.created_at,
+        updated_at: p.updated_at,
+    }
+}
+
+/// A domain event of the Publishing Log (also the event feed's and webhooks' payload).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LogEntry {
+    /// Increasing; the cursor and the SSE event id.
+    pub id: String,
+    #[schema(example = "delivery.published")]
+    pub kind: String,
+    pub post_id: Uuid,
+    pub delivery_id: Option<Uuid>,
+    pub profile_id: Option<Uuid>,
+    pub provider: Option<String>,
+    pub message: Option<String>,
+    pub url: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+}
+
+pub fn log_entry(e: &PublishLogRow) -> LogEntry {
+    LogEntry {
+        id: e.id.to_string(),
+        kind: e.kind.clone(),
+        post_id: e.post_id,
+        delivery_id: e.delivery_id,
+        profile_id: e.profile_id,
+        provider: e.provider.clone(),
+        message: e.message.clone(),
+        url: e.url.clone(),
+        occurred_at: e.occurred_at,
+    }
 }

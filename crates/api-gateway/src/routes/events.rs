@@ -32,11 +32,21 @@ struct Cursor {
 fn frame(rows: &[store::models::PublishLogRow]) -> Bytes {
     let mut out = String::new();
     for r in rows {
-        out.push_str(&format!("id: {}\nevent: {}\ndata: {}\n\n", r.id, r.kind, views::log_entry(r)));
+        out.push_str(&format!(
+            "id: {}\nevent: {}\ndata: {}\n\n",
+            r.id,
+            r.kind,
+            serde_json::to_string(&views::log_entry(r)).unwrap_or_default()
+        ));
     }
     Bytes::from(out)
 }
 
+#[utoipa::path(
+    get, path = "/api/events", operation_id = "stream_events", tag = "events",
+    params(("post_id" = Option<Uuid>, Query), ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event")),
+    responses((status = 200, description = "Server-Sent Events; each `data` is a log entry", content_type = "text/event-stream", body = String))
+)]
 pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
     q.check_known(&["post_id", "last_event_id"])?;

@@ -6,6 +6,10 @@ use crate::{app::AppState, auth, error::ApiResult};
 
 /// Liveness for anyone; with a valid key, the figures an operator needs, limited to what
 /// the key may see.
+#[utoipa::path(
+    get, path = "/api/health", operation_id = "health", tag = "operations",
+    responses((status = 200, description = "Liveness; with a key, queue depths, outbox backlog, stale work and per-provider failures", body = crate::openapi::Health))
+)]
 pub async fn health(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let database_ok = state.pool.get().await.is_ok();
     let broker = state.bus.get().await;

@@ -13,6 +13,17 @@ use crate::{
 use domain::events::{self, PUBLISHING_LOG};
 
 /// The Publishing Log: domain events, newest first, cursor-paginated.
+#[utoipa::path(
+    get, path = "/api/publish/logs", operation_id = "list_publish_logs", tag = "events",
+    params(
+        ("post_id" = Option<Uuid>, Query), ("profile_id" = Option<Uuid>, Query), ("provider" = Option<String>, Query),
+        ("kind" = Option<String>, Query, description = "Comma-separated event kinds; the Publishing Log's by default"),
+        ("since" = Option<DateTime<Utc>>, Query), ("until" = Option<DateTime<Utc>>, Query),
+        ("cursor" = Option<String>, Query, description = "`meta.next_cursor` of the page before"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 200),
+    ),
+    responses((status = 200, description = "Newest first", body = crate::openapi::LogPage))
+)]
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
     q.check_known(&["post_id", "profile_id", "provider", "kind", "since", "until", "cursor", "limit"])?;

@@ -4,6 +4,10 @@ use crate::{app::AppState, error::ApiError};
 
 /// Owned assets by id, streamed from storage. The id is an unguessable uuid, as a CDN
 /// link would be; providers fetch media from here.
+#[utoipa::path(
+    get, path = "/media/{asset_id}", operation_id = "get_media", tag = "media", params(("asset_id" = Uuid, Path)),
+    responses((status = 200, description = "The asset's bytes", content_type = "application/octet-stream", body = Vec<u8>), (status = 404, description = "No such asset", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn serve(state: web::Data<AppState>, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let not_found = || ApiError::NotFound { code: "not_found", detail: "No such media asset.".into() };
     let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;

@@ -19,6 +19,7 @@ pub(crate) use multipart::{is_multipart as multipart_form, read as read_multipar
 
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
+        .route("/openapi.json", web::get().to(crate::openapi::serve))
         .route("/profiles", web::get().to(profiles::list))
         .route("/profiles/{id}", web::get().to(profiles::get))
         .route("/profiles/{id}/disconnect", web::post().to(profiles::disconnect))

@@ -145,6 +145,16 @@ pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
 }
 
 /// `POST /api/posts` (JSON or multipart): a draft, or a post accepted into `pending`.
+#[utoipa::path(
+    post, path = "/api/posts", operation_id = "create_post", tag = "posts",
+    params(("dry_run" = Option<bool>, Query, description = "Check everything and show each provider request; store and send nothing"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    request_body(content = crate::openapi::NewPost, description = "JSON; or multipart/form-data with the same fields and files"),
+    responses(
+        (status = 201, description = "Accepted (or stored as a draft), read back after commit", body = crate::openapi::PostEnvelope),
+        (status = 200, description = "The dry run's result", body = crate::openapi::DryRunEnvelope),
+        (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Body or file too large", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON or multipart", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, description = "Idempotency-Key reused with another request", body = crate::openapi::Problem, content_type = "application/problem+json"),
+    )
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -234,6 +244,10 @@ pub(crate) async fn accept(
     Ok(row.id)
 }
 
+#[utoipa::path(
+    get, path = "/api/posts/{id}", operation_id = "get_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id")),
+    responses((status = 200, description = "The post with its deliveries and media", body = crate::openapi::PostEnvelope), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = post_id(&id)?;
     let mut conn = state.pool.get().await?;
@@ -241,6 +255,19 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
     Ok(HttpResponse::Ok().json(json!({"data": views::post(&view, &state.config.public_url)})))
 }
 
+#[utoipa::path(
+    get, path = "/api/posts", operation_id = "list_posts", tag = "posts",
+    params(
+        ("status" = Option<String>, Query, description = "draft, pending, scheduled, completed or canceled"),
+        ("profile_ids" = Option<String>, Query, description = "Comma-separated profile ids"),
+        ("providers" = Option<String>, Query, description = "Comma-separated provider ids"),
+        ("scheduled_after" = Option<DateTime<Utc>>, Query),
+        ("scheduled_before" = Option<DateTime<Utc>>, Query),
+        ("page" = Option<i64>, Query, description = "Zero-based", minimum = 0),
+        ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100),
+    ),
+    responses((status = 200, description = "Newest first, with the total", body = crate::openapi::PostList))
+)]
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
     q.check_known(&["status", "profile_ids", "providers", "scheduled_after", "scheduled_before", "page", "per_page"])?;
@@ -273,6 +300,11 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
 }
 
 /// `POST /api/posts/{id}/publish`: draft → pending, now or at `scheduled_at`.
+#[utoipa::path(
+    post, path = "/api/posts/{id}/publish", operation_id = "publish_draft", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    request_body(content = Option<crate::openapi::PublishBody>, description = "Optional: a future `scheduled_at`"),
+    responses((status = 200, description = "The draft is accepted", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not a draft", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn publish(
     state: web::Data<AppState>,
     caller: Caller,
@@ -340,6 +372,10 @@ async fn command(state: &AppState, cmd: SchedulerCommandV1) -> ApiResult<()> {
 
 /// `POST /api/posts/{id}/cancel`: decided by the scheduler, so a cancel that races the
 /// dispatch either wins (no provider call ever) or loses with 409.
+#[utoipa::path(
+    post, path = "/api/posts/{id}/cancel", operation_id = "cancel_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    responses((status = 200, description = "Canceled before any delivery started", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Delivery has started, or the post is not scheduled", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn cancel(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = post_id(&id)?;
     cancel_post(&state, &caller, id).await?;
@@ -367,6 +403,10 @@ pub(crate) async fn retry_delivery(state: &AppState, caller: &Caller, id: Uuid, 
 }
 
 /// `DELETE /api/posts/{id}`: drafts only, gone for good.
+#[utoipa::path(
+    delete, path = "/api/posts/{id}", operation_id = "delete_draft", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    responses((status = 204, description = "The draft is gone"), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not a draft", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = post_id(&id)?;
     delete_draft(&state, &caller, id).await?;
@@ -388,6 +428,11 @@ pub(crate) async fn delete_draft(state: &AppState, caller: &Caller, id: Uuid) ->
 
 /// `PATCH /api/posts/{id}` (contract decision 6): drafts are editable; a scheduled post
 /// whose deliveries have not started may change its time, body, media and options.
+#[utoipa::path(
+    patch, path = "/api/posts/{id}", operation_id = "update_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    request_body(content = crate::openapi::PostPatch),
+    responses((status = 200, description = "The edited post", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not editable in this state", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn patch(
     state: web::Data<AppState>,
     caller: Caller,

@@ -9,6 +9,10 @@ use crate::{
     views,
 };
 
+#[utoipa::path(
+    get, path = "/api/profiles", operation_id = "list_profiles", tag = "profiles",
+    responses((status = 200, description = "The profiles this key may see", body = crate::openapi::ProfileList))
+)]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let rows = store::profiles::list(&mut conn, &caller.scope).await?;
@@ -16,6 +20,10 @@ pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpR
     Ok(HttpResponse::Ok().json(json!({"data": data})))
 }
 
+#[utoipa::path(
+    get, path = "/api/profiles/{id}", operation_id = "get_profile", tag = "profiles", params(("id" = Uuid, Path, description = "Profile id")),
+    responses((status = 200, description = "The profile", body = crate::openapi::ProfileEnvelope), (status = 404, description = "No such profile for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id, ApiError::profile_not_found)?;
     let mut conn = state.pool.get().await?;
@@ -25,6 +33,10 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
 
 /// Stops future use of a profile; its posts and deliveries stay readable. Deliveries
 /// already scheduled to it settle failed with a message saying so.
+#[utoipa::path(
+    post, path = "/api/profiles/{id}/disconnect", operation_id = "disconnect_profile", tag = "profiles", params(("id" = Uuid, Path, description = "Profile id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    responses((status = 204, description = "Disconnected; history stays readable"), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such profile for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn disconnect(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id, ApiError::profile_not_found)?;
     disconnect_profile(&state, &caller, id).await?;

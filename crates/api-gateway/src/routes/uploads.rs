@@ -40,6 +40,11 @@ fn view(u: &UploadRow, upload_url: Option<String>, state: &AppState) -> Value {
 }
 
 /// `POST /api/uploads`: `{filename, content_type, size_bytes}`.
+#[utoipa::path(
+    post, path = "/api/uploads", operation_id = "create_media_asset", tag = "media", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    request_body(content = crate::openapi::NewUpload),
+    responses((status = 201, description = "Where to PUT the bytes", body = crate::openapi::UploadEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Larger than allowed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON, or a type no platform takes", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -105,6 +110,12 @@ pub struct TokenQuery {
 
 /// `PUT /uploads/{id}?token=…`: the bytes, streamed to staging (local store; S3 takes
 /// them at the presigned URL). The URL is the credential, as a presigned one would be.
+#[utoipa::path(
+    put, path = "/uploads/{id}", operation_id = "put_upload_bytes", tag = "media",
+    params(("id" = Uuid, Path), ("token" = String, Query, description = "From `upload_url`")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, description = "Bytes received", body = crate::openapi::ReceivedEnvelope), (status = 404, description = "Unknown upload or token", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Already completed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "More than declared", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn receive(
     state: web::Data<AppState>,
     id: web::Path<String>,
@@ -133,6 +144,10 @@ pub async fn receive(
 }
 
 /// `POST /api/uploads/{id}/complete`.
+#[utoipa::path(
+    post, path = "/api/uploads/{id}/complete", operation_id = "complete_media_asset", tag = "media", params(("id" = Uuid, Path, description = "Upload id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    responses((status = 200, description = "Verified: an asset usable in posts", body = crate::openapi::UploadEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such upload for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "The bytes have not arrived", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn complete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     caller.require_write()?;
     let id = path_id(&id, ApiError::upload_not_found)?;

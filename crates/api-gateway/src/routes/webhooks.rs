@@ -30,6 +30,11 @@ fn view(e: &Endpoint) -> Value {
     })
 }
 
+#[utoipa::path(
+    post, path = "/api/webhooks", operation_id = "create_webhook", tag = "events", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    request_body(content = crate::openapi::NewWebhook),
+    responses((status = 201, description = "The endpoint, with its secret shown this once", body = crate::openapi::WebhookEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn create(
     state: web::Data<AppState>,
     caller: Caller,
@@ -89,6 +94,10 @@ pub(crate) async fn create_endpoint(
     Ok((e, secret))
 }
 
+#[utoipa::path(
+    get, path = "/api/webhooks", operation_id = "list_webhooks", tag = "events",
+    responses((status = 200, description = "The workspace's endpoints", body = crate::openapi::WebhookList))
+)]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let rows = store::webhooks::list(&mut conn, caller.scope.workspace_id).await?;
@@ -104,6 +113,10 @@ async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoi
         .ok_or_else(not_found)
 }
 
+#[utoipa::path(
+    get, path = "/api/webhooks/{id}/attempts", operation_id = "list_webhook_attempts", tag = "events", params(("id" = Uuid, Path, description = "Endpoint id")),
+    responses((status = 200, description = "Recent sends", body = crate::openapi::WebhookAttempts), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let e = owned(&state, &caller, &id).await?;
     let mut conn = state.pool.get().await?;
@@ -115,6 +128,10 @@ pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<
     Ok(HttpResponse::Ok().json(json!({"data": data, "endpoint": view(&e)})))
 }
 
+#[utoipa::path(
+    delete, path = "/api/webhooks/{id}", operation_id = "delete_webhook", tag = "events", params(("id" = Uuid, Path, description = "Endpoint id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
+    responses((status = 204, description = "Removed"), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
 pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     delete_endpoint(&state, &caller, &id).await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,0 +1,416 @@
+//! The OpenAPI 3.1 document of the public API, generated from the handlers' annotations
+//! and the response types in `views`. Served at `/api/openapi.json`; committed as
+//! `proto/openapi.json`, which a test keeps equal to this.
+
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use utoipa::{
+    Modify, OpenApi, ToSchema,
+    openapi::{
+        Components, Content, RefOr, Response,
+        schema::Ref,
+        security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+    },
+};
+use uuid::Uuid;
+
+use crate::{routes, views};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "PostMantis API",
+        description = "Hand PostMantis a post for one or more connected profiles; it accepts at once, schedules, delivers to each provider in the background and reports every delivery's outcome. Every route is also served under `/api/v1` with the same JSON. Errors are `application/problem+json`.",
+        license(name = "Apache-2.0"),
+    ),
+    paths(
+        routes::health::health,
+        routes::profiles::list, routes::profiles::get, routes::profiles::disconnect,
+        routes::posts::list, routes::posts::create, routes::posts::get, routes::posts::patch,
+        routes::posts::delete, routes::posts::publish, routes::posts::cancel,
+        routes::logs::list, routes::events::stream,
+        routes::webhooks::create, routes::webhooks::list, routes::webhooks::delete, routes::webhooks::attempts,
+        routes::platforms::list, routes::platforms::get,
+        routes::uploads::create, routes::uploads::receive, routes::uploads::complete,
+        routes::media::serve,
+    ),
+    components(schemas(Problem, FieldErrorDoc)),
+    modifiers(&Common),
+    tags(
+        (name = "posts", description = "Create, schedule, read, edit, cancel"),
+        (name = "profiles", description = "Connected accounts"),
+        (name = "media", description = "Upload sessions and owned media"),
+        (name = "events", description = "Publishing Log, event stream, webhooks"),
+        (name = "platforms", description = "Each platform's limits and options"),
+        (name = "operations", description = "Health"),
+    ),
+)]
+pub struct ApiDoc;
+
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
+/// The bytes served and committed: pretty JSON with a final newline.
+pub fn json() -> String {
+    document().to_pretty_json().unwrap_or_default() + "\n"
+}
+
+pub async fn serve() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(json())
+}
+
+/// The Bearer scheme, and the problem answers every authenticated route can give, added
+/// to each operation once here rather than repeated on every handler.
+struct Common;
+
+impl Modify for Common {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        let components = doc.components.get_or_insert_with(Components::new);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("pm_…").build()),
+        );
+        let problem = |description: &str| -> RefOr<Response> {
+            let mut r = Response::new(description);
+            r.content.insert(
+                "application/problem+json".into(),
+                RefOr::T(Content::new(Some(RefOr::Ref(Ref::from_schema_name("Problem"))))),
+            );
+            RefOr::T(r)
+        };
+        let common = [
+            ("400", "Invalid request: `errors[]` names each field"),
+            ("401", "Missing or invalid API key"),
+            ("429", "Rate limited: see `Retry-After` and `RateLimit-*`"),
+            ("500", "Internal error; nothing was written"),
+            ("503", "A dependency is unavailable; nothing was written; see `Retry-After`"),
+        ];
+        for (path, item) in doc.paths.paths.iter_mut() {
+            let public = path == "/api/health" || path.starts_with("/media/") || path.starts_with("/uploads/");
+            for op in
+                [&mut item.get, &mut item.post, &mut item.put, &mut item.patch, &mut item.delete].into_iter().flatten()
+            {
+                for (code, text) in common {
+                    if public && code == "401" {
+                        continue;
+                    }
+                    op.responses.responses.entry(code.into()).or_insert_with(|| problem(text));
+                }
+                if !public {
+                    let mut req =
+                        utoipa::openapi::security::SecurityRequirement::new::<_, [&str; 0], &str>("api_key", []);
+                    op.security.get_or_insert_with(Vec::new).push(std::mem::take(&mut req));
+                }
+            }
+        }
+    }
+}
+
+/// `application/problem+json` (RFC 9457), for every error.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Problem {
+    /// A relative URI `/problems/<slug>`.
+    #[schema(example = "/problems/invalid-request")]
+    r#type: String,
+    title: String,
+    status: u16,
+    detail: String,
+    /// `invalid_request`, `unauthorized`, `forbidden`, `post_not_found`, `profile_not_found`,
+    /// `upload_not_found`, `upload_not_ready`, `conflict`, `unsupported_media_type`,
+    /// `payload_too_large`, `rate_limited`, `service_unavailable`, …
+    #[schema(example = "invalid_request")]
+    code: String,
+    /// Present for validation errors.
+    errors: Option<Vec<FieldErrorDoc>>,
+}
+
+#[derive(ToSchema)]
+#[schema(as = FieldError)]
+#[allow(dead_code)]
+pub struct FieldErrorDoc {
+    #[schema(example = "post.scheduled_at")]
+    field: String,
+    message: String,
+}
+
+// ---- Envelopes and the shapes of answers built in the handlers ----
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PostEnvelope {
+    data: views::Post,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ListMeta {
+    /// Zero-based.
+    page: i64,
+    per_page: i64,
+    total: i64,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PostList {
+    data: Vec<views::Post>,
+    meta: ListMeta,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProfileEnvelope {
+    data: views::Profile,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ProfileList {
+    data: Vec<views::Profile>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LogMeta {
+    limit: i64,
+    /// Pass as `cursor` for older entries; `null` at the end.
+    next_cursor: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct LogPage {
+    data: Vec<views::LogEntry>,
+    meta: LogMeta,
+}
+
+/// Liveness for anyone; with a key, the operator figures that key may see.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Health {
+    /// `ok | degraded`
+    status: String,
+    #[schema(value_type = Object)]
+    checks: Value,
+    #[schema(value_type = Option<Object>)]
+    queues: Option<Value>,
+    outbox_backlog: Option<i64>,
+    #[schema(value_type = Option<Object>)]
+    stale: Option<Value>,
+    #[schema(value_type = Option<Object>)]
+    providers: Option<Value>,
+}
+
+/// A post to create. `multipart/form-data` takes the same fields as `post[body]`,
+/// `profiles[]`, `media[n][file|url|asset_id|alt]`, `provider_options[p][field]`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewPost {
+    post: NewPostFields,
+    /// Profile ids, each visible to the key and connected.
+    profiles: Vec<Uuid>,
+    media: Option<Vec<MediaInput>>,
+    /// Per provider (`x`, `youtube`, …), its options as in `GET /api/platforms`.
+    #[schema(value_type = Option<Object>)]
+    provider_options: Option<Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewPostFields {
+    body: Option<String>,
+    /// Future time to publish at; absent or `null` means now.
+    scheduled_at: Option<DateTime<Utc>>,
+    /// Store as a draft; publish later.
+    draft: Option<bool>,
+}
+
+/// Exactly one of `url`, `asset_id`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct MediaInput {
+    url: Option<String>,
+    asset_id: Option<Uuid>,
+    alt: Option<String>,
+}
+
+/// Only the fields to change; `null` clears a nullable one.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PostPatch {
+    post: Option<PatchFields>,
+    profiles: Option<Vec<Uuid>>,
+    media: Option<Vec<MediaInput>>,
+    #[schema(value_type = Option<Object>)]
+    provider_options: Option<Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PatchFields {
+    body: Option<String>,
+    /// Scheduled posts only; `null` means publish now.
+    scheduled_at: Option<DateTime<Utc>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PublishBody {
+    scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// The answer to `?dry_run=true`: per delivery, the provider requests that would be sent.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DryRunEnvelope {
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewWebhook {
+    url: String,
+    /// Event kinds; all when absent.
+    events: Option<Vec<String>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Webhook {
+    id: Uuid,
+    url: String,
+    events: Option<Vec<String>>,
+    /// `active | disabled`
+    status: String,
+    consecutive_failures: i32,
+    disabled_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// Only in the answer to the create: the `whsec_` signing secret, shown once.
+    secret: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookEnvelope {
+    data: Webhook,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookList {
+    data: Vec<Webhook>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookAttempt {
+    event_id: String,
+    attempt: i32,
+    status_code: Option<i32>,
+    error: Option<String>,
+    succeeded: bool,
+    at: DateTime<Utc>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WebhookAttempts {
+    data: Vec<WebhookAttempt>,
+    endpoint: Webhook,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PlatformEnvelope {
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PlatformList {
+    #[schema(value_type = Vec<Object>)]
+    data: Vec<Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct NewUpload {
+    filename: String,
+    content_type: String,
+    /// At most 1 GiB.
+    size_bytes: i64,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Upload {
+    asset_id: Uuid,
+    /// `pending | completed | failed`
+    status: String,
+    filename: String,
+    content_type: String,
+    size_bytes: i64,
+    upload_url: Option<String>,
+    upload_method: Option<String>,
+    #[schema(value_type = Object)]
+    upload_headers: Value,
+    expires_at: Option<DateTime<Utc>>,
+    url: Option<String>,
+    created_at: DateTime<Utc>,
+    completed_at: Option<DateTime<Utc>>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadEnvelope {
+    data: Upload,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct Received {
+    asset_id: Uuid,
+    received_bytes: i64,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReceivedEnvelope {
+    data: Received,
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    /// `proto/openapi.json` is the contract agents read; run with `UPDATE_PROTO=1` after a
+    /// deliberate change.
+    #[test]
+    fn proto_openapi_json_matches_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/openapi.json");
+        let current = super::json();
+        if std::env::var("UPDATE_PROTO").is_ok() {
+            std::fs::write(path, &current).unwrap();
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == current, "the API drifted from proto/openapi.json (UPDATE_PROTO=1 to accept)");
+    }
+
+    #[test]
+    fn the_document_is_openapi_3_1_and_every_operation_documents_its_problems() {
+        let v: serde_json::Value = serde_json::from_str(&super::json()).unwrap();
+        assert_eq!(v["openapi"], "3.1.0");
+        let paths = v["paths"].as_object().unwrap();
+        assert!(paths.len() >= 18, "{} paths", paths.len());
+        for (path, item) in paths {
+            for (method, op) in item.as_object().unwrap() {
+                let problem = &op["responses"]["500"]["content"]["application/problem+json"];
+                assert!(problem.is_object(), "{method} {path} lacks its problem answers");
+            }
+        }
+    }
+}
