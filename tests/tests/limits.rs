@@ -63,11 +63,12 @@ async fn two_workers_together_never_exceed_a_profiles_concurrency_cap() {
     for account in ["demo-x", "demo-linkedin"] {
         s.fault(account, json!({"mode": "delay", "delay_ms": 300})).await;
     }
-    let mut ids = Vec::new();
-    for i in 0..5 {
-        ids.push(s.create(Stack::json_post(&format!("x {i}"), &[&x])).await["id"].as_str().unwrap().to_owned());
-        ids.push(s.create(Stack::json_post(&format!("li {i}"), &[&li])).await["id"].as_str().unwrap().to_owned());
-    }
+    // All ten at once, so the control's calls overlap however slow the machine is.
+    let bodies: Vec<Value> = (0..5)
+        .flat_map(|i| [Stack::json_post(&format!("x {i}"), &[&x]), Stack::json_post(&format!("li {i}"), &[&li])])
+        .collect();
+    let created = futures_util::future::join_all(bodies.into_iter().map(|b| s.create(b))).await;
+    let ids: Vec<String> = created.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect();
     for id in &ids {
         let done = s.wait_post(id, Duration::from_secs(30), |p| p["status"] == "completed").await;
         assert_eq!(done["deliveries"][0]["status"], "published");

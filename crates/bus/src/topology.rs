@@ -91,42 +91,129 @@ fn s(v: &str) -> ShortString {
     v.into()
 }
 
-pub(crate) async fn declare_exchanges(ch: &Channel, n: &Names) -> Result<(), BusError> {
+/// A queue argument's value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+impl Arg {
+    fn amqp(&self) -> AMQPValue {
+        match self {
+            Arg::Text(t) => AMQPValue::LongString(LongString::from(t.as_str())),
+            Arg::Int(n) => AMQPValue::LongLongInt(*n),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Arg::Text(t) => serde_json::Value::from(t.as_str()),
+            Arg::Int(n) => serde_json::Value::from(*n),
+        }
+    }
+}
+
+/// What a role needs on the broker, as data: declared by the services at start, and
+/// written out as RabbitMQ definitions for the deploy manifests.
+#[derive(Debug, Default)]
+pub struct Plan {
+    /// (name, kind: topic | direct | fanout)
+    pub exchanges: Vec<(String, &'static str)>,
+    /// (name, arguments)
+    pub queues: Vec<(String, Vec<(&'static str, Arg)>)>,
+    /// (queue, exchange, routing key)
+    pub bindings: Vec<(String, String, String)>,
+}
+
+impl Plan {
+    fn queue(&mut self, cfg: &BusConfig, name: String, extra: Vec<(&'static str, Arg)>) {
+        let mut args = vec![("x-queue-type", Arg::Text(cfg.queue_type.clone()))];
+        if cfg.queue_expires_ms > 0 {
+            args.push(("x-expires", Arg::Int(cfg.queue_expires_ms as i64)));
+        }
+        args.extend(extra);
+        self.queues.push((name, args));
+    }
+
+    fn bind(&mut self, queue: String, exchange: String, key: &str) {
+        self.bindings.push((queue, exchange, key.to_owned()));
+    }
+}
+
+pub fn plan(cfg: &BusConfig, n: &Names, role: Role) -> Plan {
+    let mut p = Plan {
+        exchanges: vec![
+            (n.events(), "topic"),
+            (n.deliveries(), "direct"),
+            (n.retry(), "fanout"),
+            (n.dead(), "fanout"),
+            (n.webhooks(), "direct"),
+        ],
+        ..Default::default()
+    };
+    match role {
+        Role::Gateway => {}
+        Role::Scheduler => {
+            p.queue(cfg, n.scheduler_events(), vec![]);
+            p.bind(n.scheduler_events(), n.events(), "post.accepted");
+            p.bind(n.scheduler_events(), n.events(), "delivery.settled");
+            p.queue(cfg, n.scheduler_rpc(), vec![]);
+        }
+        Role::MediaIngest => {
+            p.queue(cfg, n.media_events(), vec![]);
+            for key in ["post.scheduled", "post.completed", "post.canceled"] {
+                p.bind(n.media_events(), n.events(), key);
+            }
+            p.queue(cfg, n.media_rpc(), vec![]);
+        }
+        Role::DeliveryWorker => {
+            for provider in Provider::ALL {
+                p.queue(cfg, n.delivery_queue(*provider), vec![("x-dead-letter-exchange", Arg::Text(n.dead()))]);
+                p.bind(n.delivery_queue(*provider), n.deliveries(), provider.as_str());
+            }
+            // A thrown attempt waits here for the retry delay, then dead-letters back to
+            // the deliveries exchange with its original routing key (the provider).
+            p.queue(
+                cfg,
+                n.retry_queue(),
+                vec![
+                    ("x-message-ttl", Arg::Int(cfg.retry_delay_ms as i64)),
+                    ("x-dead-letter-exchange", Arg::Text(n.deliveries())),
+                ],
+            );
+            p.bind(n.retry_queue(), n.retry(), "");
+            p.queue(cfg, n.dead_queue(), vec![]);
+            p.bind(n.dead_queue(), n.dead(), "");
+            p.queue(cfg, n.webhook_queue(), vec![]);
+            p.bind(n.webhook_queue(), n.webhooks(), "send");
+        }
+    }
+    p
+}
+
+pub(crate) async fn declare_for(ch: &Channel, cfg: &BusConfig, n: &Names, role: Role) -> Result<(), BusError> {
+    let plan = plan(cfg, n, role);
     let durable = ExchangeDeclareOptions { durable: true, ..Default::default() };
-    ch.exchange_declare(s(&n.events()), ExchangeKind::Topic, durable, FieldTable::default()).await?;
-    ch.exchange_declare(s(&n.deliveries()), ExchangeKind::Direct, durable, FieldTable::default()).await?;
-    ch.exchange_declare(s(&n.retry()), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
-    ch.exchange_declare(s(&n.dead()), ExchangeKind::Fanout, durable, FieldTable::default()).await?;
-    ch.exchange_declare(s(&n.webhooks()), ExchangeKind::Direct, durable, FieldTable::default()).await?;
-    Ok(())
-}
-
-/// A durable queue of the configured type; `extra` adds arguments (TTL, dead-lettering).
-pub(crate) async fn declare_queue(
-    ch: &Channel,
-    cfg: &BusConfig,
-    name: &str,
-    extra: &[(&str, AMQPValue)],
-) -> Result<(), BusError> {
-    let mut args = FieldTable::default();
-    args.insert(s("x-queue-type"), AMQPValue::LongString(LongString::from(cfg.queue_type.as_str())));
-    if cfg.queue_expires_ms > 0 {
-        args.insert(s("x-expires"), AMQPValue::LongLongInt(cfg.queue_expires_ms as i64));
+    for (name, kind) in &plan.exchanges {
+        let kind = match *kind {
+            "topic" => ExchangeKind::Topic,
+            "direct" => ExchangeKind::Direct,
+            _ => ExchangeKind::Fanout,
+        };
+        ch.exchange_declare(s(name), kind, durable, FieldTable::default()).await?;
     }
-    for (k, v) in extra {
-        args.insert(s(k), v.clone());
+    for (name, args) in &plan.queues {
+        let mut table = FieldTable::default();
+        for (k, v) in args {
+            table.insert(s(k), v.amqp());
+        }
+        ch.queue_declare(s(name), QueueDeclareOptions { durable: true, ..Default::default() }, table).await?;
     }
-    ch.queue_declare(s(name), QueueDeclareOptions { durable: true, ..Default::default() }, args).await?;
+    for (queue, exchange, key) in &plan.bindings {
+        ch.queue_bind(s(queue), s(exchange), s(key), QueueBindOptions::default(), FieldTable::default()).await?;
+    }
     Ok(())
-}
-
-pub(crate) async fn bind(ch: &Channel, queue: &str, exchange: &str, key: &str) -> Result<(), BusError> {
-    ch.queue_bind(s(queue), s(exchange), s(key), QueueBindOptions::default(), FieldTable::default()).await?;
-    Ok(())
-}
-
-fn text(v: &str) -> AMQPValue {
-    AMQPValue::LongString(LongString::from(v))
 }
 
 /// The queues a service consumes.
@@ -138,42 +225,59 @@ pub enum Role {
     MediaIngest,
 }
 
-pub(crate) async fn declare_for(ch: &Channel, cfg: &BusConfig, n: &Names, role: Role) -> Result<(), BusError> {
-    declare_exchanges(ch, n).await?;
-    match role {
-        Role::Gateway => {}
-        Role::Scheduler => {
-            declare_queue(ch, cfg, &n.scheduler_events(), &[]).await?;
-            bind(ch, &n.scheduler_events(), &n.events(), "post.accepted").await?;
-            bind(ch, &n.scheduler_events(), &n.events(), "delivery.settled").await?;
-            declare_queue(ch, cfg, &n.scheduler_rpc(), &[]).await?;
+/// RabbitMQ definitions (the management import format) of every role's needs: the
+/// production topology, to load into the broker before the services start.
+pub fn definitions(cfg: &BusConfig, n: &Names) -> serde_json::Value {
+    use serde_json::json;
+    let roles = [Role::Gateway, Role::Scheduler, Role::MediaIngest, Role::DeliveryWorker];
+    let plans: Vec<Plan> = roles.iter().map(|r| plan(cfg, n, *r)).collect();
+    let exchanges: Vec<_> = plans[0]
+        .exchanges
+        .iter()
+        .map(|(name, kind)| json!({"name": name, "vhost": "/", "type": kind, "durable": true, "auto_delete": false, "internal": false, "arguments": {}}))
+        .collect();
+    let queues: Vec<_> = plans
+        .iter()
+        .flat_map(|p| &p.queues)
+        .map(|(name, args)| {
+            let arguments: serde_json::Map<_, _> = args.iter().map(|(k, v)| ((*k).to_owned(), v.json())).collect();
+            json!({"name": name, "vhost": "/", "durable": true, "auto_delete": false, "arguments": arguments})
+        })
+        .collect();
+    let bindings: Vec<_> = plans
+        .iter()
+        .flat_map(|p| &p.bindings)
+        .map(|(q, e, k)| json!({"source": e, "vhost": "/", "destination": q, "destination_type": "queue", "routing_key": k, "arguments": {}}))
+        .collect();
+    json!({"vhosts": [{"name": "/"}], "exchanges": exchanges, "queues": queues, "bindings": bindings})
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    /// `deploy/rabbitmq/definitions.json` is what the services declare, with quorum
+    /// queues and the seed's 60 s retry delay; `UPDATE_DEPLOY=1` rewrites it.
+    #[test]
+    fn deploy_definitions_match_what_the_services_declare() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/rabbitmq/definitions.json");
+        let cfg = BusConfig { queue_type: "quorum".into(), ..Default::default() };
+        let current = serde_json::to_string_pretty(&definitions(&cfg, &Names::new(""))).unwrap() + "\n";
+        if std::env::var("UPDATE_DEPLOY").is_ok() {
+            std::fs::create_dir_all(std::path::Path::new(path).parent().unwrap()).unwrap();
+            std::fs::write(path, &current).unwrap();
         }
-        Role::MediaIngest => {
-            declare_queue(ch, cfg, &n.media_events(), &[]).await?;
-            for key in ["post.scheduled", "post.completed", "post.canceled"] {
-                bind(ch, &n.media_events(), &n.events(), key).await?;
-            }
-            declare_queue(ch, cfg, &n.media_rpc(), &[]).await?;
-        }
-        Role::DeliveryWorker => {
-            let dead = [("x-dead-letter-exchange", text(&n.dead()))];
-            for p in Provider::ALL {
-                declare_queue(ch, cfg, &n.delivery_queue(*p), &dead).await?;
-                bind(ch, &n.delivery_queue(*p), &n.deliveries(), p.as_str()).await?;
-            }
-            // A thrown attempt waits here for the retry delay, then dead-letters back to
-            // the deliveries exchange with its original routing key (the provider).
-            let retry = [
-                ("x-message-ttl", AMQPValue::LongLongInt(cfg.retry_delay_ms as i64)),
-                ("x-dead-letter-exchange", text(&n.deliveries())),
-            ];
-            declare_queue(ch, cfg, &n.retry_queue(), &retry).await?;
-            bind(ch, &n.retry_queue(), &n.retry(), "").await?;
-            declare_queue(ch, cfg, &n.dead_queue(), &[]).await?;
-            bind(ch, &n.dead_queue(), &n.dead(), "").await?;
-            declare_queue(ch, cfg, &n.webhook_queue(), &[]).await?;
-            bind(ch, &n.webhook_queue(), &n.webhooks(), "send").await?;
-        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == current, "deploy/rabbitmq/definitions.json drifted (UPDATE_DEPLOY=1 to accept)");
+        let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
+        let queues = v["queues"].as_array().unwrap();
+        assert!(queues.iter().all(|q| q["arguments"]["x-queue-type"] == "quorum"));
+        assert!(queues.iter().any(|q| q["name"] == "deliveries.retry" && q["arguments"]["x-message-ttl"] == 60_000));
+        assert!(
+            queues
+                .iter()
+                .any(|q| q["name"] == "deliveries.x" && q["arguments"]["x-dead-letter-exchange"] == "postmantis.dead")
+        );
     }
-    Ok(())
 }
