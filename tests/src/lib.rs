@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod dashboard;
 pub mod files;
+pub mod otlp;
 mod proxy;
 mod stack;
 

@@ -28,6 +28,8 @@ pub struct Options {
     /// The gateway's write budget per key.
     pub write_per_second: u32,
     pub write_burst: u32,
+    /// Where every service sends its spans (OTLP over HTTP), if anywhere.
+    pub otlp_endpoint: Option<String>,
 }
 
 impl Default for Options {
@@ -41,6 +43,7 @@ impl Default for Options {
             worker_env: Vec::new(),
             write_per_second: 10_000,
             write_burst: 10_000,
+            otlp_endpoint: None,
         }
     }
 }
@@ -86,7 +89,7 @@ impl Stack {
         let media_dir = storage.clone();
         let broker = Proxy::start("127.0.0.1:5672").await;
         let database = Proxy::start("127.0.0.1:5432").await;
-        let env: Vec<(String, String)> = vec![
+        let mut env: Vec<(String, String)> = vec![
             ("POSTMANTIS_DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{}/{db_name}", database.port)),
             ("POSTMANTIS_DB_POOL_SIZE".into(), "4".into()),
             ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{}/%2f", broker.port)),
@@ -105,6 +108,11 @@ impl Stack {
             ("POSTMANTIS_RATE_LIMITS__WRITE_BURST".into(), opts.write_burst.to_string()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
+        if let Some(endpoint) = &opts.otlp_endpoint {
+            env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint.clone()));
+            // Send spans every 100 ms rather than every 5 s.
+            env.push(("OTEL_BSP_SCHEDULE_DELAY".into(), "100".into()));
+        }
         let mut stack = Stack {
             gateway: String::new(),
             sim: String::new(),

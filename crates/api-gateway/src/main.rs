@@ -50,7 +50,7 @@ enum Command {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init_tracing("api-gateway");
+    let _traces = telemetry::init_tracing("api-gateway");
     let cli = Cli::parse();
     let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {

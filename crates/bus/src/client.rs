@@ -4,7 +4,7 @@ use domain::messages::Message;
 use lapin::{
     BasicProperties, Channel, Confirmation, Connection, ConnectionProperties, Consumer,
     options::{BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, ConfirmSelectOptions},
-    types::{FieldTable, ShortString},
+    types::{AMQPValue, FieldTable, ShortString},
 };
 use uuid::Uuid;
 
@@ -70,19 +70,38 @@ impl Incoming {
     pub fn redelivered(&self) -> bool {
         self.delivery.redelivered
     }
+
+    /// The W3C trace context the sender attached.
+    pub fn traceparent(&self) -> Option<String> {
+        let headers = self.delivery.properties.headers().as_ref()?;
+        match headers.inner().get("traceparent")? {
+            AMQPValue::LongString(s) => Some(s.to_string()),
+            _ => None,
+        }
+    }
 }
 
 pub(crate) fn now_secs() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// Every message: id, type, JSON, persistent, a timestamp, and the current trace.
 pub(crate) fn properties(message_type: &str, message_id: Uuid) -> BasicProperties {
-    BasicProperties::default()
+    let props = BasicProperties::default()
         .with_content_type(ShortString::from("application/json"))
         .with_delivery_mode(2)
         .with_type(ShortString::from(message_type))
         .with_message_id(ShortString::from(message_id.to_string().as_str()))
-        .with_timestamp(now_secs())
+        .with_timestamp(now_secs());
+    with_traceparent(props, telemetry::current_traceparent().as_deref())
+}
+
+pub(crate) fn with_traceparent(props: BasicProperties, traceparent: Option<&str>) -> BasicProperties {
+    let mut headers = FieldTable::default();
+    if let Some(tp) = traceparent {
+        headers.insert(ShortString::from("traceparent"), AMQPValue::LongString(tp.into()));
+    }
+    props.with_headers(headers)
 }
 
 impl Bus {

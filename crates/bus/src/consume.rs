@@ -66,33 +66,45 @@ where
             if delivery.redelivered {
                 metrics::counter!("postmantis_messages_redelivered_total", "queue" => queue.clone()).increment(1);
             }
-            life.in_flight.spawn(async move {
-                let acker = delivery.acker.clone();
-                let outcome = handler(Incoming { delivery }).await;
-                let label = match &outcome {
-                    Handled::Ack => "ack",
-                    Handled::Retry(_) => "retry",
-                    Handled::Poison(_) => "poison",
-                };
-                metrics::counter!("postmantis_messages_handled_total", "queue" => queue.clone(), "outcome" => label)
+            let incoming = Incoming { delivery };
+            // Each message is handled in a span that continues the sender's trace.
+            let span = tracing::info_span!(
+                "message",
+                otel.name = %format!("handle {}", incoming.message_type()),
+                messaging.destination = %queue,
+                trace_id = tracing::field::Empty,
+            );
+            telemetry::continue_trace(&span, incoming.traceparent().as_deref());
+            life.in_flight.spawn(tracing::Instrument::instrument(
+                async move {
+                    let acker = incoming.delivery.acker.clone();
+                    let outcome = handler(incoming).await;
+                    let label = match &outcome {
+                        Handled::Ack => "ack",
+                        Handled::Retry(_) => "retry",
+                        Handled::Poison(_) => "poison",
+                    };
+                    metrics::counter!("postmantis_messages_handled_total", "queue" => queue.clone(), "outcome" => label)
                     .increment(1);
-                let result = match outcome {
-                    Handled::Ack => acker.ack(BasicAckOptions::default()).await,
-                    Handled::Retry(why) => {
-                        tracing::warn!(%queue, %why, "handler failed; requeueing");
-                        tokio::time::sleep(Duration::from_millis(500)).await;
-                        acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await
+                    let result = match outcome {
+                        Handled::Ack => acker.ack(BasicAckOptions::default()).await,
+                        Handled::Retry(why) => {
+                            tracing::warn!(%queue, %why, "handler failed; requeueing");
+                            tokio::time::sleep(Duration::from_millis(500)).await;
+                            acker.nack(BasicNackOptions { requeue: true, ..Default::default() }).await
+                        }
+                        Handled::Poison(why) => {
+                            tracing::error!(%queue, %why, "poison message; dead-lettering");
+                            acker.reject(BasicRejectOptions { requeue: false }).await
+                        }
+                    };
+                    if let Err(e) = result {
+                        // The broker will redeliver an unacked message; consumers are idempotent.
+                        tracing::warn!(%queue, error = %e, "could not settle message");
                     }
-                    Handled::Poison(why) => {
-                        tracing::error!(%queue, %why, "poison message; dead-lettering");
-                        acker.reject(BasicRejectOptions { requeue: false }).await
-                    }
-                };
-                if let Err(e) = result {
-                    // The broker will redeliver an unacked message; consumers are idempotent.
-                    tracing::warn!(%queue, error = %e, "could not settle message");
-                }
-            });
+                },
+                span,
+            ));
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }

@@ -65,8 +65,12 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
         let mut in_flight = Vec::with_capacity(rows.len());
         let mut first_error = None;
         for row in &rows {
-            let props = properties(&row.message_type, row.message_id)
-                .with_message_id(ShortString::from(row.message_id.to_string().as_str()));
+            // The message continues the trace of the transaction that wrote it.
+            let props = crate::client::with_traceparent(
+                properties(&row.message_type, row.message_id)
+                    .with_message_id(ShortString::from(row.message_id.to_string().as_str())),
+                row.traceparent.as_deref(),
+            );
             let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
             match bus.start_publish(&row.exchange, &row.routing_key, &body, props).await {
                 Ok(confirm) => in_flight.push((row.id, confirm)),
@@ -112,6 +116,7 @@ pub async fn enqueue_event<E: domain::messages::Event>(
             message_type: E::TYPE,
             payload: event,
             not_before: None,
+            traceparent: telemetry::current_traceparent(),
         },
     )
     .await
@@ -148,6 +153,7 @@ pub async fn enqueue_delivery(
             message_type: domain::messages::DeliveryRequestedV1::TYPE,
             payload: task,
             not_before,
+            traceparent: telemetry::current_traceparent(),
         },
     )
     .await
@@ -171,6 +177,7 @@ pub async fn enqueue_webhook(
             message_type: domain::messages::WebhookRequestedV1::TYPE,
             payload: msg,
             not_before: at,
+            traceparent: telemetry::current_traceparent(),
         },
     )
     .await

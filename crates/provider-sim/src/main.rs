@@ -22,7 +22,7 @@ struct Cli {
 
 #[actix_web::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init_tracing("provider-sim");
+    let _traces = telemetry::init_tracing("provider-sim");
     let cli = Cli::parse();
     let listener = std::net::TcpListener::bind(&cli.addr)?;
     let url = telemetry::announce("provider-sim", &listener)?;

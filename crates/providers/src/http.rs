@@ -85,6 +85,9 @@ impl Cx {
     /// A request with the account's bearer token and the delivery id.
     pub fn call(&self, method: reqwest::Method, url: &str) -> RequestBuilder {
         let mut b = self.http.request(method, url).header("X-PostMantis-Delivery-Id", &self.delivery_id);
+        if let Some(tp) = telemetry::current_traceparent() {
+            b = b.header("traceparent", tp);
+        }
         if let Some(t) = &self.token {
             b = b.bearer_auth(t);
         }

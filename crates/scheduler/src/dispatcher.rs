@@ -50,13 +50,20 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
                 }
                 metrics::counter!("postmantis_posts_dispatched_total").increment(1);
                 tracing::info!(post_id = %post.id, deliveries = deliveries.len(), lateness_ms = ?lateness, "dispatching");
-                for d in deliveries {
-                    let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
-                        StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
-                    })?;
-                    let task = DeliveryRequestedV1::first(d.id, post.id, provider, 1);
-                    enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
-                }
+                // The delivery tasks continue the trace of the request that accepted the post.
+                let span = tracing::info_span!("dispatch", post_id = %post.id, trace_id = tracing::field::Empty);
+                telemetry::continue_trace(&span, post.traceparent.as_deref());
+                let enqueue = async {
+                    for d in deliveries {
+                        let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
+                            StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
+                        })?;
+                        let task = DeliveryRequestedV1::first(d.id, post.id, provider, 1);
+                        enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
+                    }
+                    Ok::<(), StoreError>(())
+                };
+                tracing::Instrument::instrument(enqueue, span).await?;
             }
             Ok(due.len())
         })

@@ -19,7 +19,7 @@ struct Cli {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    telemetry::init_tracing("scheduler");
+    let _traces = telemetry::init_tracing("scheduler");
     let cli = Cli::parse();
     let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
     app::run(config).await

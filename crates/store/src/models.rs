@@ -70,6 +70,8 @@ pub struct PostRow {
     pub completed_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// The trace of the request that created it (W3C `traceparent`).
+    pub traceparent: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -81,6 +83,7 @@ pub struct NewPostRow {
     pub status: String,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub provider_options: Value,
+    pub traceparent: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -180,6 +183,7 @@ pub struct OutboxRow {
     pub payload: Value,
     pub created_at: DateTime<Utc>,
     pub available_at: DateTime<Utc>,
+    pub traceparent: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

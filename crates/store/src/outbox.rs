@@ -13,6 +13,8 @@ pub struct Outgoing<'a, T: Serialize> {
     pub payload: &'a T,
     /// Not sent before this time (None: at once).
     pub not_before: Option<chrono::DateTime<chrono::Utc>>,
+    /// The trace the message continues (W3C `traceparent`).
+    pub traceparent: Option<String>,
 }
 
 pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
@@ -27,6 +29,7 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
             outbox::message_type.eq(m.message_type),
             outbox::payload.eq(payload),
             outbox::available_at.eq(m.not_before.unwrap_or_else(chrono::Utc::now)),
+            outbox::traceparent.eq(m.traceparent),
         ))
         .execute(conn)
         .await?;

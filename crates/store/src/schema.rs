@@ -116,6 +116,7 @@ diesel::table! {
         completed_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        traceparent -> Nullable<Text>,
     }
 }
 
@@ -206,6 +207,7 @@ diesel::table! {
         payload -> Jsonb,
         created_at -> Timestamptz,
         available_at -> Timestamptz,
+        traceparent -> Nullable<Text>,
     }
 }
 

@@ -13,16 +13,28 @@ use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Serialize, de::DeserializeOwned};
 use tracing_subscriber::EnvFilter;
 
+mod traces;
+pub use traces::{TraceGuard, continue_trace, current_traceparent};
+
 /// Logs to stderr; JSON when `POSTMANTIS_LOG_FORMAT=json` (for collectors), text otherwise.
-pub fn init_tracing(service: &'static str) {
+/// Spans go to OTLP too when `OTEL_EXPORTER_OTLP_ENDPOINT` is set. Keep the guard for the
+/// life of `main`: dropping it flushes what is buffered.
+pub fn init_tracing(service: &'static str) -> TraceGuard {
+    use tracing_subscriber::{Layer, layer::SubscriberExt, util::SubscriberInitExt};
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,lapin=warn,actix_server=warn"));
     let json = std::env::var("POSTMANTIS_LOG_FORMAT").is_ok_and(|v| v == "json");
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false);
-    let _ = if json { builder.json().try_init() } else { builder.compact().try_init() };
-    tracing::info!(service, version = env!("CARGO_PKG_VERSION"), "starting");
+    let fmt = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let fmt = if json { fmt.json().boxed() } else { fmt.compact().boxed() };
+    // Built on a plain thread: the exporter's blocking HTTP client must not be made inside
+    // the async runtime `main` runs on.
+    let provider = std::thread::spawn(move || traces::otlp_provider(service)).join().ok().flatten();
+    let otel = provider.as_ref().map(|p| traces::layer(p, service));
+    let _ = tracing_subscriber::registry().with(filter).with(fmt).with(otel).try_init();
+    tracing::info!(service, version = env!("CARGO_PKG_VERSION"), otlp = provider.is_some(), "starting");
     // Installed before anything is recorded, or the first samples go nowhere.
     metrics();
+    traces::guard(provider)
 }
 
 /// Defaults, then an optional TOML file, then `POSTMANTIS_…` environment variables

@@ -71,7 +71,17 @@ pub async fn measure(
 ) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
     let started = std::time::Instant::now();
     let method = req.method().to_string();
-    let res = next.call(req).await?;
+    // Every request is a span, continuing the caller's trace when it sends one.
+    let span = tracing::info_span!(
+        "http",
+        otel.name = %format!("{method} {}", req.path()),
+        otel.kind = "server",
+        http.method = %method,
+        trace_id = tracing::field::Empty,
+    );
+    let parent = req.headers().get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    telemetry::continue_trace(&span, parent.as_deref());
+    let res = tracing::Instrument::instrument(next.call(req), span).await?;
     let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".into());
     let status = res.status().as_u16().to_string();
     metrics::histogram!("postmantis_http_request_duration_seconds", "method" => method, "route" => route, "status" => status)

@@ -228,6 +228,8 @@ pub(crate) async fn accept(
         status: if input.draft { PostStatus::Draft } else { PostStatus::Pending }.as_str().into(),
         scheduled_at: input.scheduled_at,
         provider_options: Value::Object(input.provider_options),
+        // A scheduled post is dispatched later; it stays in this request's trace.
+        traceparent: telemetry::current_traceparent(),
     };
     conn.transaction::<(), StoreError, _>(async |conn| {
         posts::insert(conn, &row, &profiles, &media).await?;

@@ -1,0 +1,2 @@
+ALTER TABLE posts DROP COLUMN traceparent;
+ALTER TABLE outbox DROP COLUMN traceparent;
