@@ -4,7 +4,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # End-to-end tests each start five processes; two cores take about four at once.
 TEST_THREADS ?= 4
 
-.PHONY: run start stop build test lint fmt bench
+.PHONY: run start stop build test lint fmt bench chaos
 
 ## Migrate, start every service and provider-sim, seed the demo workspace, print the key (Ctrl-C stops).
 run:
@@ -32,6 +32,11 @@ endif
 bench:
 	cargo build --release --workspace --bins
 	cargo bench -p e2e --bench dispatch
+
+# Fault tests under load (about two minutes): worker kills, a broker and a database outage,
+# a scheduler killed mid-dispatch; then exactly-once checks. Not part of `make test`.
+chaos: build
+	cargo test -p e2e --test chaos -- --ignored --nocapture
 
 lint:
 	cargo fmt --all -- --check

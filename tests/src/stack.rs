@@ -247,6 +247,27 @@ impl Stack {
         }
     }
 
+    /// SIGKILLs the oldest live process of a service; returns whether there was one.
+    pub async fn kill_one(&mut self, bin: &str) -> bool {
+        for (name, child) in self.children.iter_mut() {
+            if name == bin && matches!(child.try_wait(), Ok(None)) {
+                let _ = child.kill().await;
+                return true;
+            }
+        }
+        false
+    }
+
+    /// Starts one more process of a service (after a kill, or to scale out), ready.
+    pub async fn start_service(&mut self, bin: &str) {
+        if bin == "delivery-worker" {
+            return self.start_worker().await;
+        }
+        let env = self.env.clone();
+        let url = self.spawn(bin, &[], &env, &[]).await;
+        self.wait_ready(&url).await;
+    }
+
     // ---- the public API ----
 
     pub async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {

@@ -113,8 +113,11 @@ impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         use diesel::result::{DatabaseErrorKind, Error};
         match e {
+            // A connection that drops mid-query comes back as "unable to send" (the driver
+            // has no SQL state for it): the database is away, not our bug.
             StoreError::Pool(_)
             | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+            | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _))
             | StoreError::Db(Error::BrokenTransactionManager) => {
                 ApiError::Unavailable("The database is unavailable; nothing was written. Retry shortly.".into())
             }

@@ -17,6 +17,19 @@ pub struct Ctx {
     pub config: Config,
 }
 
+impl Ctx {
+    /// The longest one publish may take: every request of it (media steps included).
+    pub fn publish_deadline(&self) -> Duration {
+        Duration::from_millis(self.config.providers.timeout_ms.saturating_mul(2))
+    }
+
+    /// By then every call an attempt started has ended: at most two publishes (the second
+    /// after a token refresh), and a second of margin.
+    pub fn attempt_bound(&self) -> Duration {
+        self.publish_deadline() * 2 + Duration::from_secs(1)
+    }
+}
+
 pub async fn run(config: Config) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();

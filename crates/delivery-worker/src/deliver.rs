@@ -33,6 +33,19 @@ enum Outcome {
     RetryAt(String, DateTime<Utc>),
 }
 
+/// One publish (all its requests) within the worker's deadline, so that an attempt's
+/// calls have surely ended `Ctx::attempt_bound` after it started.
+async fn publish_within(ctx: &Ctx, req: &providers::PublishRequest) -> Result<Published, ProviderError> {
+    match tokio::time::timeout(ctx.publish_deadline(), ctx.providers.publish(req)).await {
+        Ok(r) => r,
+        Err(_) => Err(ProviderError::Retryable(format!(
+            "{} did not finish within {} ms",
+            req.provider.display_name(),
+            ctx.publish_deadline().as_millis()
+        ))),
+    }
+}
+
 /// Re-enqueues the same attempt for later, without counting it (a cap or a hold).
 async fn defer(ctx: &Ctx, t: &DeliveryRequestedV1, at: DateTime<Utc>) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -70,6 +83,19 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
             drop(conn);
             return defer(ctx, t, until).await;
         }
+        // A repeat of an attempt that was started and never finished: its call may still
+        // be running (a worker that lost its broker connection and got the message
+        // requeued), or still be landing at the provider (a worker that died with the
+        // request on the wire). Looking the post up before that call must have ended
+        // would miss it and post twice, so come back once it has.
+        if let Some(started) = deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? {
+            let ended_by = started + chrono::Duration::from_std(ctx.attempt_bound()).unwrap_or_default();
+            if ended_by > Utc::now() {
+                drop(conn);
+                tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, %ended_by, "an earlier run of this attempt may still be in flight; waiting");
+                return defer(ctx, t, ended_by).await;
+            }
+        }
         let caps = ctx.config.limits.caps(t.provider.as_str());
         let lease_ms = ctx.config.providers.timeout_ms as i64 + 30_000;
         let Some(held) = limits::acquire(&mut conn, caps, t.provider.as_str(), task.profile.id, lease_ms).await? else {
@@ -78,6 +104,16 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         };
         let fresh = deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await?;
         if !fresh {
+            // Checked again now that the claim is atomic: a duplicate of this message may
+            // have started the attempt between the check above and here.
+            if let Some(started) = deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? {
+                let ended_by = started + chrono::Duration::from_std(ctx.attempt_bound()).unwrap_or_default();
+                if ended_by > Utc::now() {
+                    limits::release(&mut conn, held).await?;
+                    drop(conn);
+                    return defer(ctx, t, ended_by).await;
+                }
+            }
             tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "repeating an attempt whose outcome is unknown");
         }
         // A retry may follow an attempt that was sent but never answered.
@@ -92,7 +128,7 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         // No database connection is held across the provider call.
         drop(conn);
         let call = std::time::Instant::now();
-        let mut result = ctx.providers.publish(&req).await;
+        let mut result = publish_within(ctx, &req).await;
         let mut conn = ctx.pool.get().await?;
         // A refused token is refreshed once and the call made again with the new one.
         let mut refresh_failed = None;
@@ -102,7 +138,7 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
                     let mut again = req.clone();
                     again.account.access_token = Some(fresh);
                     again.outcome_unknown = true;
-                    result = ctx.providers.publish(&again).await;
+                    result = publish_within(ctx, &again).await;
                 }
                 Ok(crate::tokens::Refreshed::Dead(why)) => refresh_failed = Some(why),
                 Ok(crate::tokens::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),

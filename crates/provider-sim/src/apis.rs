@@ -174,7 +174,7 @@ async fn x_user_tweets(sim: SimData, req: HttpRequest, id: web::Path<String>) ->
                 .iter()
                 .rev()
                 .filter(|p| p.provider == "x" && p.account == *id)
-                .take(10)
+                .take(page_size(&req))
                 .map(|p| json!({"id": p.id, "text": p.text}))
                 .collect();
             Ok(HttpResponse::Ok().json(json!({"data": mine, "meta": {"result_count": mine.len()}})))
@@ -682,7 +682,19 @@ async fn graph_object(sim: SimData, req: HttpRequest, id: web::Path<String>) -> 
 
 fn list(sim: &SimData, req: &HttpRequest, provider: &str) -> Result<Vec<crate::sim::Publish>, HttpResponse> {
     let account = authorized(req)?;
-    Ok(sim.recent(provider, &account))
+    Ok(sim.recent(provider, &account, page_size(req)))
+}
+
+/// Like the real list endpoints: a page of 10 unless asked for more, at most 100. Each
+/// platform names the parameter its own way.
+fn page_size(req: &HttpRequest) -> usize {
+    let q: std::collections::HashMap<String, String> =
+        serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+    ["max_results", "count", "limit", "maxResults", "page_size", "max_count"]
+        .iter()
+        .find_map(|k| q.get(*k).and_then(|v| v.parse::<usize>().ok()))
+        .unwrap_or(10)
+        .clamp(1, 100)
 }
 
 async fn li_list(sim: SimData, req: HttpRequest) -> HttpResponse {
@@ -710,8 +722,9 @@ async fn pin_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     }))
 }
 
-async fn tt_list(sim: SimData, req: HttpRequest) -> HttpResponse {
-    done(list(&sim, &req, "tiktok").map(|ps| {
+async fn tt_list(sim: SimData, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let max = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["max_count"].as_u64()).unwrap_or(10);
+    done(authorized(&req).map(|account| sim.recent("tiktok", &account, max.clamp(1, 20) as usize)).map(|ps| {
         let videos: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "title": p.text})).collect();
         HttpResponse::Ok()
             .json(json!({"data": {"videos": videos, "has_more": false}, "error": {"code": "ok", "message": ""}}))

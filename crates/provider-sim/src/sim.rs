@@ -378,14 +378,15 @@ impl Sim {
 
 impl Sim {
     /// The account's latest posts on one provider, newest first.
-    pub fn recent(&self, provider: &str, account: &str) -> Vec<Publish> {
+    /// The account's latest posts, newest first: one page of `limit`.
+    pub fn recent(&self, provider: &str, account: &str, limit: usize) -> Vec<Publish> {
         self.state
             .lock()
             .publishes
             .iter()
             .rev()
             .filter(|p| p.provider == provider && p.account == account)
-            .take(10)
+            .take(limit)
             .cloned()
             .collect()
     }

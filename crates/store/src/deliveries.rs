@@ -164,3 +164,19 @@ pub async fn status_with_profile(
         .await
         .optional()?)
 }
+
+/// When an attempt that has not finished was started, if it was.
+pub async fn unfinished_attempt_started(
+    conn: &mut Conn,
+    delivery_id: Uuid,
+    attempt: i32,
+) -> StoreResult<Option<chrono::DateTime<Utc>>> {
+    Ok(delivery_attempts::table
+        .filter(delivery_attempts::delivery_id.eq(delivery_id))
+        .filter(delivery_attempts::attempt.eq(attempt))
+        .filter(delivery_attempts::finished_at.is_null())
+        .select(delivery_attempts::started_at)
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -191,9 +191,9 @@ async fn accept_new(
     if super::dry_run::requested(req) {
         return super::dry_run::run(state, caller, input).await;
     }
-    let id = accept(state, caller, input, created).await?;
-    let mut conn = state.pool.get().await?;
-    let body = read_back(state, &mut conn, id).await?;
+    let view = accept(state, caller, input, created).await?;
+    let id = view.post.id;
+    let body = json!({"data": views::post(&view, &state.config.public_url)});
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{id}"))).json(body))
 }
 
@@ -204,7 +204,7 @@ pub(crate) async fn accept(
     caller: &Caller,
     input: input::NewPost,
     created: &mut Vec<Uuid>,
-) -> ApiResult<Uuid> {
+) -> ApiResult<posts::PostView> {
     let mut conn = state.pool.get().await?;
     let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
     let media = own_media(state, &mut conn, caller, &input.media, created).await?;
@@ -231,19 +231,22 @@ pub(crate) async fn accept(
         // A scheduled post is dispatched later; it stays in this request's trace.
         traceparent: telemetry::current_traceparent(),
     };
-    conn.transaction::<(), StoreError, _>(async |conn| {
-        posts::insert(conn, &row, &profiles, &media).await?;
-        if !input.draft {
-            enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id })
-                .await?;
-            store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted")).await?;
-        }
-        Ok(())
-    })
-    .await?;
+    // The answer is read inside the transaction: once it commits, nothing is left that
+    // could fail and turn an accepted post into a 5xx (which a client would retry).
+    let view = conn
+        .transaction::<posts::PostView, StoreError, _>(async |conn| {
+            posts::insert(conn, &row, &profiles, &media).await?;
+            if !input.draft {
+                enqueue_event(conn, &state.names, &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id })
+                    .await?;
+                store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted")).await?;
+            }
+            posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))
+        })
+        .await?;
     state.committed();
     tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
-    Ok(row.id)
+    Ok(view)
 }
 
 #[utoipa::path(

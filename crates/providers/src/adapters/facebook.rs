@@ -15,7 +15,7 @@ impl Adapter for Facebook {
         Box::pin(async move {
             let page = &req.account.external_id;
             if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{page}/feed?fields=id,message"))).await?;
+                let listed = cx.send(cx.get(&format!("/{page}/feed?fields=id,message&limit=100"))).await?;
                 if let Some(m) =
                     listed.body["data"].as_array().into_iter().flatten().find(|m| m["message"] == text(req))
                 {

@@ -15,7 +15,7 @@ impl Adapter for Instagram {
         Box::pin(async move {
             let user = &req.account.external_id;
             if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{user}/media?fields=id,caption,permalink"))).await?;
+                let listed = cx.send(cx.get(&format!("/{user}/media?fields=id,caption,permalink&limit=100"))).await?;
                 if let Some(m) =
                     listed.body["data"].as_array().into_iter().flatten().find(|m| m["caption"] == text(req))
                 {

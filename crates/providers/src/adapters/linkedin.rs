@@ -23,7 +23,7 @@ impl Adapter for LinkedIn {
         Box::pin(async move {
             let owner = format!("urn:li:person:{}", req.account.external_id);
             if req.outcome_unknown {
-                let path = format!("/rest/posts?q=author&author={}&count=10", url_escape(&owner));
+                let path = format!("/rest/posts?q=author&author={}&count=100", url_escape(&owner));
                 let listed = cx
                     .send(
                         cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"),

@@ -18,7 +18,7 @@ impl Adapter for Pinterest {
             let board =
                 opt(req, "board_id").ok_or_else(|| ProviderError::Rejected("Pinterest needs a board_id".into()))?;
             if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/v5/boards/{board}/pins?page_size=10"))).await?;
+                let listed = cx.send(cx.get(&format!("/v5/boards/{board}/pins?page_size=100"))).await?;
                 if let Some(p) =
                     listed.body["items"].as_array().into_iter().flatten().find(|p| p["description"] == text(req))
                 {

@@ -53,7 +53,7 @@ impl Adapter for Reddit {
 /// The account's latest submissions, matched by title.
 async fn find(cx: &Cx, req: &PublishRequest) -> Result<Option<Published>, ProviderError> {
     let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);
-    let listing = cx.send(cx.get(&format!("/user/{user}/submitted?limit=10"))).await?;
+    let listing = cx.send(cx.get(&format!("/user/{user}/submitted?limit=100"))).await?;
     let title = opt(req, "title");
     let hit = listing
         .body

@@ -28,7 +28,7 @@ impl Adapter for Threads {
         Box::pin(async move {
             let user = &req.account.external_id;
             if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink"))).await?;
+                let listed = cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink&limit=100"))).await?;
                 if let Some(m) = listed.body["data"].as_array().into_iter().flatten().find(|m| m["text"] == text(req)) {
                     return Ok(Published::recovered(field(cx, m, "/id")?, field(cx, m, "/permalink")?));
                 }

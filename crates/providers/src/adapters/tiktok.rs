@@ -17,7 +17,7 @@ impl Adapter for TikTok {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             if req.outcome_unknown {
-                let listed = cx.send(cx.post("/v2/video/list/").json(&json!({"max_count": 10}))).await?;
+                let listed = cx.send(cx.post("/v2/video/list/").json(&json!({"max_count": 20}))).await?;
                 let hit = listed
                     .body
                     .pointer("/data/videos")

@@ -20,7 +20,7 @@ impl Adapter for X {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             if req.outcome_unknown {
-                let path = format!("/2/users/{}/tweets?max_results=10", req.account.external_id);
+                let path = format!("/2/users/{}/tweets?max_results=100", req.account.external_id);
                 let recent = cx.send(cx.get(&path)).await?;
                 let mine = recent.body["data"].as_array().into_iter().flatten().find(|t| t["text"] == text(req));
                 if let Some(t) = mine {

@@ -16,7 +16,7 @@ impl Adapter for YouTube {
         Box::pin(async move {
             if req.outcome_unknown {
                 let listed =
-                    cx.send(cx.get("/youtube/v3/search?part=snippet&forMine=true&type=video&maxResults=10")).await?;
+                    cx.send(cx.get("/youtube/v3/search?part=snippet&forMine=true&type=video&maxResults=50")).await?;
                 let title = opt(req, "title").unwrap_or("Untitled");
                 let hit = listed.body["items"].as_array().into_iter().flatten().find(|i| {
                     i.pointer("/snippet/title").and_then(serde_json::Value::as_str) == Some(title)
