@@ -31,7 +31,7 @@ endif
 # Release binaries against the real PostgreSQL, RabbitMQ and provider-sim; fails on a missed target.
 bench:
 	cargo build --release --workspace --bins
-	cargo bench -p e2e --bench dispatch
+	cargo bench -p e2e --bench system
 
 # Fault tests under load (about two minutes): worker kills, a broker and a database outage,
 # a scheduler killed mid-dispatch; then exactly-once checks. Not part of `make test`.

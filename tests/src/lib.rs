@@ -9,6 +9,7 @@ pub mod dashboard;
 pub mod files;
 pub mod otlp;
 mod proxy;
+pub mod report;
 mod stack;
 
 pub use proxy::Proxy;

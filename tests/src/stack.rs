@@ -30,6 +30,8 @@ pub struct Options {
     pub write_burst: u32,
     /// Where every service sends its spans (OTLP over HTTP), if anywhere.
     pub otlp_endpoint: Option<String>,
+    /// Database connections per service (tests keep it small; benchmarks raise it).
+    pub db_pool_size: u32,
 }
 
 impl Default for Options {
@@ -44,6 +46,7 @@ impl Default for Options {
             write_per_second: 10_000,
             write_burst: 10_000,
             otlp_endpoint: None,
+            db_pool_size: 4,
         }
     }
 }
@@ -91,7 +94,7 @@ impl Stack {
         let database = Proxy::start("127.0.0.1:5432").await;
         let mut env: Vec<(String, String)> = vec![
             ("POSTMANTIS_DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{}/{db_name}", database.port)),
-            ("POSTMANTIS_DB_POOL_SIZE".into(), "4".into()),
+            ("POSTMANTIS_DB_POOL_SIZE".into(), opts.db_pool_size.to_string()),
             ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{}/%2f", broker.port)),
             ("POSTMANTIS_BUS__PREFIX".into(), format!("e2e.{id}.")),
             ("POSTMANTIS_BUS__RETRY_DELAY_MS".into(), opts.retry_delay_ms.to_string()),
@@ -245,6 +248,23 @@ impl Stack {
                 let _ = child.kill().await;
             }
         }
+    }
+
+    /// The live processes: (service, pid).
+    pub fn pids(&mut self) -> Vec<(String, u32)> {
+        let mut out = Vec::new();
+        for (name, child) in self.children.iter_mut() {
+            if matches!(child.try_wait(), Ok(None))
+                && let Some(pid) = child.id()
+            {
+                out.push((name.clone(), pid));
+            }
+        }
+        out
+    }
+
+    pub fn database_url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:5432/{}", self.db_name)
     }
 
     /// SIGKILLs the oldest live process of a service; returns whether there was one.

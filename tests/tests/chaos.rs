@@ -273,20 +273,28 @@ async fn under_faults_every_accepted_post_settles_once() {
     assert_eq!(publishes.len(), published, "provider-sim saw publishes no delivery accounts for");
     assert_eq!(canceled.len(), posts.values().filter(|p| p["status"] == "canceled").count());
 
-    println!("\nchaos: {:.0} s in all", started.elapsed().as_secs_f64());
+    let mut md = format!(
+        "## make chaos\n\n{} on {}; debug binaries; {:.0} s in all. Passed: every check below held.\n\n```\n",
+        chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        e2e::report::machine(),
+        started.elapsed().as_secs_f64()
+    );
     for e in &events {
-        println!("  {e}");
+        md.push_str(&format!("{e}\n"));
     }
-    println!(
-        "  {} posts accepted, {} canceled, {} answered 503 while PostgreSQL was away, 0 other errors",
+    md.push_str("```\n\n");
+    md.push_str(&format!(
+        "- {} posts accepted (201), {} canceled, {} answered 503 while PostgreSQL was away, no other error answer.\n",
         accepted.len(),
         canceled.len(),
         unavailable
-    );
-    println!(
-        "  deliveries: {published} published (each exactly one public post), {failed} failed, {canceled_deliveries} canceled (no provider call); provider-sim publishes: {}",
+    ));
+    md.push_str(&format!(
+        "- Every accepted post ended completed or canceled. Deliveries: {published} published, each exactly one public post at provider-sim; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",
         publishes.len()
-    );
+    ));
+    println!("{md}");
+    e2e::report::write_section("chaos", &md);
 }
 
 /// Provider ids without a URN's prefix (LinkedIn answers `urn:li:share:<id>`).

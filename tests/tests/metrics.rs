@@ -49,5 +49,7 @@ async fn each_service_reports_its_work_as_prometheus_metrics() {
     );
     assert!(gateway.contains(r#"route="/api/posts/{id}""#), "routes are patterns, not raw paths");
     assert!(gateway.contains("postmantis_messages_published_total"));
+    assert!(gateway.contains(r#"postmantis_queue_depth{queue="deliveries.x"} 0"#), "queue depths are gauges");
+    assert!(gateway.contains("postmantis_outbox_backlog 0"), "the outbox backlog is a gauge");
     assert!(scrape(&s, &s.health["media-ingest"]).await.contains("postmantis_messages_consumed_total"));
 }

@@ -76,7 +76,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .route("/mcp", web::get().to(crate::mcp::no_stream))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
-            .route("/metrics", web::get().to(telemetry::render_metrics))
+            .route("/metrics", web::get().to(routes::health::metrics))
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound { code: "not_found", detail: "No such endpoint.".into() })
             }))

@@ -91,3 +91,32 @@ pub async fn measure(
     metrics::gauge!("postmantis_db_pool_max").set(max as f64);
     Ok(res)
 }
+
+/// `/metrics`: the process's counters and histograms, plus the system gauges read at
+/// scrape time: queue depths (from the broker) and the outbox backlog.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    if let Some(b) = state.bus.get().await {
+        for p in Provider::ALL {
+            if let Ok(n) = b.queue_depth(&state.names.delivery_queue(*p)).await {
+                metrics::gauge!("postmantis_queue_depth", "queue" => format!("deliveries.{p}")).set(n as f64);
+            }
+        }
+        for (label, name) in [
+            ("deliveries.retry", state.names.retry_queue()),
+            ("deliveries.dead", state.names.dead_queue()),
+            ("webhooks.send", state.names.webhook_queue()),
+            ("scheduler.events", state.names.scheduler_events()),
+            ("media-ingest.events", state.names.media_events()),
+        ] {
+            if let Ok(n) = b.queue_depth(&name).await {
+                metrics::gauge!("postmantis_queue_depth", "queue" => label).set(n as f64);
+            }
+        }
+    }
+    if let Ok(mut conn) = state.pool.get().await
+        && let Ok(n) = store::outbox::backlog(&mut conn).await
+    {
+        metrics::gauge!("postmantis_outbox_backlog").set(n as f64);
+    }
+    telemetry::render_metrics().await
+}

@@ -1,0 +1,473 @@
+//! `make bench`: the system measured on release binaries against the real PostgreSQL,
+//! RabbitMQ and provider-sim, every scenario in one run on one machine. Writes the
+//! `bench` section of BENCHMARKS.md and exits non-zero when a target is missed.
+//!
+//! S1 acceptance   sustained POST /api/posts (2 profiles) vs pgbench doing the same inserts
+//! S2 scheduling   10 000 posts over 5 minutes + 1 000 due in one second, two schedulers
+//! S3 scaling      provider answering in 100 ms; 1, 2 and 4 delivery workers
+//! S4 end to end   accept -> completed for immediate posts, zero-latency provider
+//! S5 footprint    resident memory of each service, idle and under S1 load
+//!
+//! `BENCH_SCALE=0.1` shrinks S2 (posts and spread) and `BENCH_ONLY=s1,s3` picks scenarios,
+//! for a quick look; only a full run rewrites BENCHMARKS.md.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use e2e::{Options, Stack, report};
+use parking_lot::Mutex;
+use serde_json::{Value, json};
+
+struct Row {
+    scenario: &'static str,
+    measured: String,
+    target: String,
+    met: Option<bool>,
+}
+
+fn pct(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = ((p / 100.0) * (sorted.len() as f64 - 1.0)).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    v
+}
+
+fn post_body(i: usize, profiles: &[String], at: Option<DateTime<Utc>>) -> Value {
+    let mut post = json!({"body": format!("bench {i} {}", uuid::Uuid::new_v4())});
+    if let Some(t) = at {
+        post["scheduled_at"] = json!(t.to_rfc3339());
+    }
+    json!({"post": post, "profiles": profiles})
+}
+
+fn far_future() -> DateTime<Utc> {
+    "2099-01-01T00:00:00Z".parse().unwrap()
+}
+
+/// `clients` loops posting as fast as answers come, for `secs`; returns latencies (ms).
+async fn closed_loop(s: &Stack, profiles: &[String], clients: usize, secs: u64) -> Vec<f64> {
+    let until = Instant::now() + Duration::from_secs(secs);
+    let tasks: Vec<_> = (0..clients)
+        .map(|c| {
+            let (url, key, profiles) = (format!("{}/api/posts", s.gateway), s.key.clone(), profiles.to_vec());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                let mut took = Vec::new();
+                let mut i = 0;
+                while Instant::now() < until {
+                    i += 1;
+                    let body = post_body(c * 1_000_000 + i, &profiles, Some(far_future()));
+                    let t = Instant::now();
+                    let r = http.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
+                    assert_eq!(r.status(), 201);
+                    took.push(t.elapsed().as_secs_f64() * 1000.0);
+                }
+                took
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+/// Requests at a fixed rate (open loop), for `secs`; returns latencies (ms).
+async fn open_loop(s: &Stack, profiles: &[String], rate: f64, secs: u64) -> Vec<f64> {
+    let http = reqwest::Client::new();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+    let mut tasks = Vec::new();
+    let n = (rate * secs as f64) as usize;
+    for i in 0..n {
+        tick.tick().await;
+        let (http, url, key) = (http.clone(), format!("{}/api/posts", s.gateway), s.key.clone());
+        let body = post_body(i, profiles, Some(far_future()));
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let r = http.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 201);
+            t.elapsed().as_secs_f64() * 1000.0
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.push(t.await.unwrap());
+    }
+    all
+}
+
+/// The same inserts as an accepted post, straight into PostgreSQL with pgbench: the ceiling.
+fn pgbench_ceiling(s: &Stack, workspace: &str, profiles: &[String], clients: usize, secs: u64) -> f64 {
+    let script = format!(
+        "BEGIN;
+INSERT INTO posts (id, workspace_id, body, status, scheduled_at, provider_options) VALUES (gen_random_uuid(), '{workspace}', 'pgbench ' || random(), 'pending', '2099-01-01', '{{}}') RETURNING id AS post_id \\gset
+INSERT INTO deliveries (id, post_id, profile_id, provider) VALUES (gen_random_uuid(), :post_id, '{p1}', 'x'), (gen_random_uuid(), :post_id, '{p2}', 'linkedin');
+INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at) VALUES (gen_random_uuid(), 'unused', 'post.accepted', 'post.accepted.v1', json_build_object('post_id', (:post_id)::text), '2099-01-01');
+INSERT INTO publish_log (workspace_id, post_id, kind) VALUES ('{workspace}', :post_id, 'post.accepted');
+END;
+",
+        p1 = profiles[0],
+        p2 = profiles[1]
+    );
+    let file = std::env::temp_dir().join(format!("pm-pgbench-{}.sql", s.db_name));
+    std::fs::write(&file, script).unwrap();
+    let out = std::process::Command::new("pgbench")
+        .args(["-h", "127.0.0.1", "-U", "postgres", "-n", "-M", "prepared"])
+        .args(["-c", &clients.to_string(), "-j", "2", "-T", &secs.to_string(), "-f"])
+        .arg(&file)
+        .arg(&s.db_name)
+        .output()
+        .expect("pgbench (Debian's postgresql-contrib)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "pgbench failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+    // The rows it wrote would be relayed and scheduled later; remove them.
+    s.sql("DELETE FROM outbox WHERE exchange = 'unused'; DELETE FROM posts WHERE body LIKE 'pgbench %'");
+    text.lines()
+        .find(|l| l.starts_with("tps = "))
+        .and_then(|l| l.split_whitespace().nth(2))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+fn rss_by_service(s: &mut Stack) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    for (name, pid) in s.pids() {
+        let v = report::rss_mib(pid);
+        let e = m.entry(name).or_insert(0.0f64);
+        *e = e.max(v);
+    }
+    m
+}
+
+async fn s1_and_s5(rows: &mut Vec<Row>) {
+    let mut s = Stack::start_with("bench-s1", Options { db_pool_size: 16, ..Options::default() }).await;
+    let profiles = vec![s.profile("x").await, s.profile("linkedin").await];
+    let workspace = s.sql("SELECT id FROM workspaces LIMIT 1");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = rss_by_service(&mut s);
+
+    // Memory is sampled while the load runs.
+    let peak: Arc<Mutex<BTreeMap<String, f64>>> = Arc::new(Mutex::new(BTreeMap::new()));
+    let pids = s.pids();
+    let stop = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let (peak, stop) = (peak.clone(), stop.clone());
+        tokio::spawn(async move {
+            while !stop.load(Ordering::SeqCst) {
+                for (name, pid) in &pids {
+                    let v = report::rss_mib(*pid);
+                    let mut p = peak.lock();
+                    let e = p.entry(name.clone()).or_insert(0.0);
+                    *e = e.max(v);
+                }
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+        })
+    };
+    let (secs, clients) = (15, 16);
+    let full = closed_loop(&s, &profiles, clients, secs).await;
+    stop.store(true, Ordering::SeqCst);
+    sampler.await.unwrap();
+    let throughput = full.len() as f64 / secs as f64;
+    let full = sorted(full);
+    let ceiling = pgbench_ceiling(&s, &workspace, &profiles, clients, 10);
+    let ratio = throughput / ceiling;
+    rows.push(Row {
+        scenario: "S1 acceptance, max",
+        measured: format!(
+            "{throughput:.0} posts/s with {clients} clients (p50 {:.1} ms, p99 {:.1} ms); pgbench, same inserts: {ceiling:.0} tx/s; ratio {ratio:.2}",
+            pct(&full, 50.0),
+            pct(&full, 99.0)
+        ),
+        target: "≥ 0.5 of the pgbench ceiling".into(),
+        met: Some(ratio >= 0.5),
+    });
+    let half = sorted(open_loop(&s, &profiles, throughput / 2.0, 10).await);
+    let p99 = pct(&half, 99.0);
+    rows.push(Row {
+        scenario: "S1 acceptance, half load",
+        measured: format!("{:.0} posts/s: p50 {:.1} ms, p99 {p99:.1} ms", throughput / 2.0, pct(&half, 50.0)),
+        target: "p99 ≤ 25 ms".into(),
+        met: Some(p99 <= 25.0),
+    });
+    let peak = peak.lock().clone();
+    let fmt = |m: &BTreeMap<String, f64>| m.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(", ");
+    rows.push(Row {
+        scenario: "S5 memory, idle (MiB RSS)",
+        measured: fmt(&idle),
+        target: "reported".into(),
+        met: None,
+    });
+    rows.push(Row {
+        scenario: "S5 memory, under S1 load (peak MiB RSS)",
+        measured: fmt(&peak),
+        target: "reported".into(),
+        met: None,
+    });
+}
+
+async fn s2(rows: &mut Vec<Row>, scale: f64) {
+    let mut s = Stack::start_with("bench-s2", Options { db_pool_size: 16, ..Options::default() }).await;
+    s.start_service("scheduler").await; // two replicas share the time gate
+    let mut profiles = Vec::new();
+    for p in ["x", "linkedin", "facebook", "threads", "bluesky", "mastodon"] {
+        profiles.push(s.profile(p).await);
+    }
+    let spread_n = (10_000.0 * scale) as usize;
+    let burst_n = (1_000.0 * scale) as usize;
+    let spread_secs = (300.0 * scale).max(10.0);
+    // Everything is created before the first post is due (creation runs at ~150 posts/s).
+    let lead = (20.0 + (spread_n + burst_n) as f64 / 80.0) as i64;
+    let start = Utc::now() + chrono::Duration::seconds(lead);
+    let burst_at = start + chrono::Duration::milliseconds((spread_secs * 500.0) as i64);
+    let mut bodies = Vec::with_capacity(spread_n + burst_n);
+    for i in 0..spread_n {
+        let at = start + chrono::Duration::milliseconds((i as f64 * spread_secs * 1000.0 / spread_n as f64) as i64);
+        bodies.push(post_body(i, std::slice::from_ref(&profiles[i % profiles.len()]), Some(at)));
+    }
+    for i in 0..burst_n {
+        bodies.push(post_body(spread_n + i, std::slice::from_ref(&profiles[i % profiles.len()]), Some(burst_at)));
+    }
+    let creating = Instant::now();
+    let queue = Arc::new(Mutex::new(bodies));
+    let workers: Vec<_> = (0..16)
+        .map(|_| {
+            let (queue, url, key) = (queue.clone(), format!("{}/api/posts", s.gateway), s.key.clone());
+            tokio::spawn(async move {
+                let http = reqwest::Client::new();
+                loop {
+                    let next = queue.lock().pop();
+                    let Some(body) = next else { return };
+                    let r = http.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
+                    assert_eq!(r.status(), 201);
+                }
+            })
+        })
+        .collect();
+    for w in workers {
+        w.await.unwrap();
+    }
+    let total = spread_n + burst_n;
+    assert!(Utc::now() < start, "creating {total} posts took {:?}: past the first one's time", creating.elapsed());
+    let deadline = Instant::now() + Duration::from_secs(spread_secs as u64 + 300);
+    loop {
+        let done: usize = s.sql("SELECT count(*) FROM posts WHERE status = 'completed'").parse().unwrap();
+        if done == total {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {done} of {total} posts completed");
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+    let burst_ts = burst_at.format("%Y-%m-%d %H:%M:%S%.6f+00").to_string();
+    let lateness = |filter: &str| -> Vec<f64> {
+        let out =
+            s.sql(&format!("SELECT extract(epoch FROM dispatched_at - scheduled_at) * 1000 FROM posts WHERE {filter}"));
+        sorted(out.lines().map(|l| l.parse::<f64>().unwrap()).collect())
+    };
+    let burst = lateness(&format!("scheduled_at = '{burst_ts}'"));
+    let all = lateness("true");
+    let early = all.iter().filter(|l| **l < 0.0).count();
+    let calls: Vec<Value> = s.sim_records("calls").await;
+    let mut per_delivery: HashMap<String, usize> = HashMap::new();
+    for c in &calls {
+        *per_delivery.entry(c["idempotency_key"].as_str().unwrap_or("").to_owned()).or_default() += 1;
+    }
+    let twice = per_delivery.values().filter(|n| **n > 1).count();
+    let failed = s.sql(
+        "SELECT coalesce(string_agg(n || ' × ' || left(error_message, 120), '; '), 'none') FROM (SELECT error_message, count(*) AS n FROM deliveries WHERE status = 'failed' GROUP BY 1) f",
+    );
+    let (p50, p99) = (pct(&all, 50.0), pct(&all, 99.0));
+    rows.push(Row {
+        scenario: "S2 scheduling lateness (dispatch − scheduled_at)",
+        measured: format!(
+            "{total} posts ({spread_n} over {spread_secs:.0} s + {burst_n} at one instant), 2 schedulers: p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms; {early} early; {twice} delivered twice; {} deliveries reached a provider; failed deliveries: {failed}",
+            pct(&all, 100.0),
+            per_delivery.len()
+        ),
+        target: "p50 ≤ 20 ms, p99 ≤ 100 ms, none early, none twice".into(),
+        met: Some(p50 <= 20.0 && p99 <= 100.0 && early == 0 && twice == 0),
+    });
+    let drained = pct(&burst, 100.0);
+    rows.push(Row {
+        scenario: "S2 burst drained (last of the burst dispatched)",
+        measured: format!(
+            "{} posts due at one instant: the last dispatched {drained:.0} ms after it (p50 {:.0} ms)",
+            burst.len(),
+            pct(&burst, 50.0)
+        ),
+        target: "≤ 2 s".into(),
+        met: Some(drained <= 2000.0 && burst.len() >= burst_n),
+    });
+}
+
+async fn s3(rows: &mut Vec<Row>) {
+    let concurrency = 4;
+    let opts = Options {
+        worker_env: vec![
+            ("POSTMANTIS_CONCURRENCY", "4"),
+            ("POSTMANTIS_LIMITS__PROFILE_CONCURRENCY", "1000"),
+            ("POSTMANTIS_LIMITS__PROVIDER_CONCURRENCY", "1000"),
+        ],
+        ..Options::default()
+    };
+    let mut s = Stack::start_with("bench-s3", opts).await;
+    let x = s.profile("x").await;
+    s.fault("demo-x", json!({"mode": "delay", "delay_ms": 100})).await;
+    let mut results = Vec::new();
+    let mut workers = 1;
+    for target in [1usize, 2, 4] {
+        while workers < target {
+            s.start_service("delivery-worker").await;
+            workers += 1;
+        }
+        let n = 200 * target;
+        let at = Utc::now() + chrono::Duration::seconds(5);
+        let mut ids = std::collections::HashSet::new();
+        for i in 0..n {
+            let p = s.create(post_body(i, std::slice::from_ref(&x), Some(at))).await;
+            ids.insert(p["deliveries"][0]["id"].as_str().unwrap().to_owned());
+        }
+        let deadline = Instant::now() + Duration::from_secs(180);
+        loop {
+            let pending: usize = s.sql("SELECT count(*) FROM deliveries WHERE status = 'pending'").parse().unwrap();
+            if pending == 0 {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{pending} deliveries still pending");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let calls: Vec<Value> = s.sim_records("calls?account=demo-x").await;
+        let mine: Vec<DateTime<Utc>> = calls
+            .iter()
+            .filter(|c| c["idempotency_key"].as_str().is_some_and(|k| ids.contains(k)))
+            .map(|c| c["at"].as_str().unwrap().parse().unwrap())
+            .collect();
+        let first = mine.iter().min().unwrap();
+        let last = mine.iter().max().unwrap();
+        // Calls are stamped when they arrive; the last one still takes its 100 ms.
+        let secs = (*last - *first).num_milliseconds() as f64 / 1000.0 + 0.1;
+        results.push((target, mine.len() as f64 / secs));
+    }
+    for (w, t) in &results {
+        let ideal = *w as f64 * concurrency as f64 / 0.1;
+        rows.push(Row {
+            scenario: "S3 delivery throughput, provider at 100 ms",
+            measured: format!(
+                "{w} worker(s) × {concurrency} in flight: {t:.0} deliveries/s ({:.2} of the ideal {ideal:.0}/s)",
+                t / ideal
+            ),
+            target: "≥ 0.8 × workers × concurrency / 0.1 s, until the CPU is full".into(),
+            met: Some(*t >= 0.8 * ideal),
+        });
+    }
+    let ratio = results[1].1 / results[0].1;
+    rows.push(Row {
+        scenario: "S3 scale-out 1 → 2 workers",
+        measured: format!("{ratio:.2}×"),
+        target: "≥ 1.7×".into(),
+        met: Some(ratio >= 1.7),
+    });
+}
+
+async fn s4(rows: &mut Vec<Row>) {
+    let s = Stack::start("bench-s4").await;
+    let x = s.profile("x").await;
+    let mut took = Vec::new();
+    for i in 0..100 {
+        let t = Instant::now();
+        let p = s.create(post_body(i, std::slice::from_ref(&x), None)).await;
+        let id = p["id"].as_str().unwrap().to_owned();
+        loop {
+            let (_, v) = s.get(&format!("/api/posts/{id}")).await;
+            if v["data"]["status"] == "completed" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        took.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    let took = sorted(took);
+    rows.push(Row {
+        scenario: "S4 accept → completed (1 profile, provider answers at once)",
+        measured: format!(
+            "p50 {:.0} ms, p99 {:.0} ms (100 posts, one after another)",
+            pct(&took, 50.0),
+            pct(&took, 99.0)
+        ),
+        target: "reported".into(),
+        met: None,
+    });
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let release = !cfg!(debug_assertions);
+    let scale: f64 = std::env::var("BENCH_SCALE").ok().and_then(|v| v.parse().ok()).unwrap_or(1.0);
+    let only: Option<String> = std::env::var("BENCH_ONLY").ok();
+    let run = |name: &str| only.as_deref().is_none_or(|o| o.split(',').any(|x| x == name));
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    let show = |rows: &[Row], from: usize| {
+        for r in &rows[from..] {
+            println!("{:<58} {}  [{}]", r.scenario, r.measured, r.target);
+        }
+    };
+    if run("s1") {
+        s1_and_s5(&mut rows).await;
+        show(&rows, 0);
+    }
+    if run("s4") {
+        let from = rows.len();
+        s4(&mut rows).await;
+        show(&rows, from);
+    }
+    if run("s3") {
+        let from = rows.len();
+        s3(&mut rows).await;
+        show(&rows, from);
+    }
+    if run("s2") {
+        let from = rows.len();
+        s2(&mut rows, scale).await;
+        show(&rows, from);
+    }
+    println!();
+    let mut md = format!(
+        "## make bench\n\n{} on {}; {} binaries; every scenario in one run ({:.0} s){}.\n\n| scenario | measured | target | |\n|---|---|---|---|\n",
+        Utc::now().format("%Y-%m-%d %H:%M UTC"),
+        report::machine(),
+        if release { "release" } else { "debug" },
+        started.elapsed().as_secs_f64(),
+        if scale == 1.0 { String::new() } else { format!(", S2 at scale {scale}") },
+    );
+    for r in &rows {
+        let verdict = match r.met {
+            Some(true) => "met",
+            Some(false) => "**missed**",
+            None => "",
+        };
+        md.push_str(&format!("| {} | {} | {} | {verdict} |\n", r.scenario, r.measured, r.target));
+        println!("{:<58} {}  [{}] {verdict}", r.scenario, r.measured, r.target);
+    }
+    if only.is_none() && scale == 1.0 {
+        report::write_section("bench", &md);
+        println!("written to {}", report::path().display());
+    }
+    let missed: Vec<&str> = rows.iter().filter(|r| r.met == Some(false)).map(|r| r.scenario).collect();
+    if !missed.is_empty() {
+        println!("targets missed: {}", missed.join("; "));
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,53 @@
+//! BENCHMARKS.md: each harness (`make bench`, `make chaos`) rewrites its own section,
+//! between `<!-- name -->` and `<!-- /name -->`, and leaves the rest as it is.
+
+use std::path::PathBuf;
+
+pub fn path() -> PathBuf {
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../BENCHMARKS.md"))
+}
+
+/// The machine the figures come from.
+pub fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|c| {
+            c.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0);
+    let mem_gib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|m| m.lines().next().and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0 / 1024.0)
+        .unwrap_or(0.0);
+    format!("{cores} cores ({cpu}), {mem_gib:.0} GiB RAM")
+}
+
+pub fn write_section(name: &str, body: &str) {
+    let path = path();
+    let current = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        "# Benchmarks\n\nWritten by `make bench` and `make chaos` (each rewrites its own section).\n".to_owned()
+    });
+    let (open, close) = (format!("<!-- {name} -->"), format!("<!-- /{name} -->"));
+    let section = format!("{open}\n{}\n{close}", body.trim_end());
+    let next = match (current.find(&open), current.find(&close)) {
+        (Some(a), Some(b)) if b > a => format!("{}{section}{}", &current[..a], &current[b + close.len()..]),
+        _ => format!("{}\n{section}\n", current.trim_end()),
+    };
+    std::fs::write(&path, next).unwrap();
+}
+
+/// Resident memory of a process, in MiB.
+pub fn rss_mib(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse::<f64>().ok())
+        })
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(0.0)
+}
