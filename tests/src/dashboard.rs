@@ -12,6 +12,8 @@ pub struct Dashboard {
 pub struct Answer {
     pub status: StatusCode,
     pub location: Option<String>,
+    /// The `Set-Cookie` headers, as sent.
+    pub set_cookie: Vec<String>,
     pub body: String,
 }
 
@@ -34,7 +36,9 @@ impl Dashboard {
     async fn answer(r: reqwest::Response) -> Answer {
         let status = r.status();
         let location = r.headers().get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
-        Answer { status, location, body: r.text().await.unwrap() }
+        let set_cookie =
+            r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).map(str::to_owned).collect();
+        Answer { status, location, set_cookie, body: r.text().await.unwrap() }
     }
 
     /// Sends a form of a page people see before they are signed in (sign-in, sign-up, an

@@ -159,10 +159,13 @@ pub struct SignupForm {
     password: String,
 }
 
+pub fn is_email(email: &str) -> bool {
+    email.len() <= 254 && email.find('@').is_some_and(|i| i > 0 && i + 1 < email.len())
+}
+
 pub fn check_account(email: &str, password: &str) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    let at = email.find('@');
-    if email.len() > 254 || at.is_none_or(|i| i == 0 || i + 1 >= email.len()) {
+    if !is_email(email) {
         errors.push(domain::input::FieldError::new("email", "must be an e-mail address"));
     }
     if password.chars().count() < MIN_PASSWORD {

@@ -82,23 +82,13 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest, s: Session) ->
     let late = store::health::lateness(&mut conn, s.workspace_id()).await?;
     let stale = store::health::stale(&mut conn, &s.caller().scope).await?;
     let broker = state.bus.get().await;
-    let mut depths = Vec::new();
-    for p in Provider::ALL {
-        let depth = match &broker {
-            Some(b) => b.queue_depth(&state.names.delivery_queue(*p)).await.ok(),
-            None => None,
-        };
-        depths.push((*p, depth));
-    }
-    let retry_depth = match &broker {
-        Some(b) => b.queue_depth(&state.names.retry_queue()).await.ok(),
-        None => None,
-    };
+    let queues = crate::routes::health::queue_depths(&state, broker.as_ref()).await;
+    let depth = |q: &str| queues.get(q).map(|d| d.to_string()).unwrap_or_else(|| "—".into());
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "—".into());
     let body = html! {
         p {
             "Broker " @if broker.is_some() { (badge("active")) } @else { (badge("failed")) " unreachable" }
-            " · retry queue " (retry_depth.map(|d| d.to_string()).unwrap_or_else(|| "—".into()))
+            " · retry queue " (depth("deliveries.retry"))
             " · posts pending > 5 min: " strong data-test="stale-pending" { (stale.pending_posts) }
             " · overdue > 5 min: " strong { (stale.overdue_posts) }
         }
@@ -107,13 +97,13 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest, s: Session) ->
         }
         p.muted { "Queue depth is shared by every workspace on this installation; the other figures are this workspace's." }
         div.cards {
-            @for (p, depth) in &depths {
+            @for p in Provider::ALL {
                 @let f = figures.iter().find(|f| f.provider == p.as_str());
                 div.card data-provider=(p.as_str()) {
                     strong { (p.display_name()) }
                     @if f.is_some_and(|f| f.reauth_profiles > 0) { " " (badge("reauth required")) }
                     dl {
-                        dt { "Queue depth" } dd { (depth.map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                        dt { "Queue depth" } dd { (depth(&format!("deliveries.{p}"))) }
                         dt { "In flight" } dd { (f.map_or(0, |f| f.in_flight)) }
                         dt { "Published 1 h / 24 h" } dd { (f.map_or(0, |f| f.published_1h)) " / " (f.map_or(0, |f| f.published_24h)) }
                         dt { "Failed 1 h / 24 h" } dd data-test="failed" { (f.map_or(0, |f| f.failed_1h)) " / " (f.map_or(0, |f| f.failed_24h)) }

@@ -30,18 +30,8 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
         let per_provider = store::health::per_provider(&mut conn, &caller.scope).await?;
         let stale = store::health::stale(&mut conn, &caller.scope).await?;
         let backlog = store::outbox::backlog(&mut conn).await?;
-        let mut queues = Map::new();
-        if let Some(b) = &broker {
-            for p in Provider::ALL {
-                let name = state.names.delivery_queue(*p);
-                if let Ok(n) = b.queue_depth(&name).await {
-                    queues.insert(format!("deliveries.{p}"), json!(n));
-                }
-            }
-            if let Ok(n) = b.queue_depth(&state.names.retry_queue()).await {
-                queues.insert("deliveries.retry".into(), json!(n));
-            }
-        }
+        let queues: Map<String, Value> =
+            queue_depths(&state, broker.as_ref()).await.into_iter().map(|(k, n)| (k, json!(n))).collect();
         body["queues"] = Value::Object(queues);
         body["outbox_backlog"] = json!(backlog);
         body["stale"] = json!({"pending_posts": stale.pending_posts, "overdue_posts": stale.overdue_posts});
@@ -92,26 +82,39 @@ pub async fn measure(
     Ok(res)
 }
 
+/// Messages waiting in each queue an operator watches, by its unprefixed name; queues the
+/// broker cannot report are left out. One reading for `/api/health`, `/metrics` and the
+/// dashboard's Publishing health.
+pub async fn queue_depths(
+    state: &AppState,
+    broker: Option<&std::sync::Arc<bus::Bus>>,
+) -> std::collections::BTreeMap<String, u32> {
+    let mut out = std::collections::BTreeMap::new();
+    let Some(b) = broker else { return out };
+    let n = &state.names;
+    let mut queues: Vec<(String, String)> =
+        Provider::ALL.iter().map(|p| (format!("deliveries.{p}"), n.delivery_queue(*p))).collect();
+    queues.extend([
+        ("deliveries.retry".to_owned(), n.retry_queue()),
+        ("deliveries.dead".to_owned(), n.dead_queue()),
+        ("webhooks.send".to_owned(), n.webhook_queue()),
+        ("scheduler.events".to_owned(), n.scheduler_events()),
+        ("media-ingest.events".to_owned(), n.media_events()),
+    ]);
+    for (label, name) in queues {
+        if let Ok(depth) = b.queue_depth(&name).await {
+            out.insert(label, depth);
+        }
+    }
+    out
+}
+
 /// `/metrics`: the process's counters and histograms, plus the system gauges read at
 /// scrape time: queue depths (from the broker) and the outbox backlog.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    if let Some(b) = state.bus.get().await {
-        for p in Provider::ALL {
-            if let Ok(n) = b.queue_depth(&state.names.delivery_queue(*p)).await {
-                metrics::gauge!("postmantis_queue_depth", "queue" => format!("deliveries.{p}")).set(n as f64);
-            }
-        }
-        for (label, name) in [
-            ("deliveries.retry", state.names.retry_queue()),
-            ("deliveries.dead", state.names.dead_queue()),
-            ("webhooks.send", state.names.webhook_queue()),
-            ("scheduler.events", state.names.scheduler_events()),
-            ("media-ingest.events", state.names.media_events()),
-        ] {
-            if let Ok(n) = b.queue_depth(&name).await {
-                metrics::gauge!("postmantis_queue_depth", "queue" => label).set(n as f64);
-            }
-        }
+    let broker = state.bus.get().await;
+    for (queue, depth) in queue_depths(&state, broker.as_ref()).await {
+        metrics::gauge!("postmantis_queue_depth", "queue" => queue).set(f64::from(depth));
     }
     if let Ok(mut conn) = state.pool.get().await
         && let Ok(n) = store::outbox::backlog(&mut conn).await
