@@ -263,6 +263,21 @@ impl Stack {
         out
     }
 
+    /// The queue and exchange name prefix of this stack's services.
+    pub fn bus_prefix(&self) -> String {
+        self.env.iter().find(|(k, _)| k == "POSTMANTIS_BUS__PREFIX").map(|(_, v)| v.clone()).unwrap_or_default()
+    }
+
+    /// Sends a message to the services through the outbox (the relay publishes it), as a
+    /// redelivered or duplicated copy would arrive.
+    pub fn inject(&self, exchange: &str, routing_key: &str, message_type: &str, payload: &Value) {
+        let payload = payload.to_string().replace('\'', "''");
+        self.sql(&format!(
+            "INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload) VALUES (gen_random_uuid(), '{}{exchange}', '{routing_key}', '{message_type}', '{payload}'::jsonb)",
+            self.bus_prefix()
+        ));
+    }
+
     pub fn database_url(&self) -> String {
         format!("postgres://postgres@127.0.0.1:5432/{}", self.db_name)
     }

@@ -8,8 +8,14 @@ use domain::{
     DeliveryStatus, ProfileStatus,
     messages::{DeliveryRequestedV1, DeliverySettledV1},
 };
+use providers::recover::Recovery;
 use providers::{ProviderError, Published};
-use store::{StoreError, deliveries, models::NewLogEntry, publish_log};
+use store::{
+    StoreError,
+    deliveries::{self, Claim},
+    models::NewLogEntry,
+    publish_log,
+};
 
 use crate::{app::Ctx, limits};
 
@@ -54,7 +60,35 @@ async fn defer(ctx: &Ctx, t: &DeliveryRequestedV1, at: DateTime<Utc>) -> Result<
     Ok(())
 }
 
-async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
+fn bound(ctx: &Ctx) -> chrono::Duration {
+    chrono::Duration::from_std(ctx.attempt_bound()).unwrap_or_default()
+}
+
+/// The look-up alone, for an attempt past the budget: found, or failed for good.
+async fn find_only(
+    ctx: &Ctx,
+    req: &providers::PublishRequest,
+    t: &DeliveryRequestedV1,
+) -> Result<Published, ProviderError> {
+    match tokio::time::timeout(ctx.publish_deadline(), ctx.providers.find(req)).await {
+        Ok(Ok(Some(p))) => Ok(p),
+        Ok(Ok(None)) => Err(ProviderError::Rejected(format!(
+            "the run of attempt {} stopped before it ended and no post of it was found on {}; not publishing again after {} attempts",
+            t.attempt - 1,
+            t.provider.display_name(),
+            t.round_attempts() - 1
+        ))),
+        Ok(Err(e)) => Err(ProviderError::Rejected(format!(
+            "the outcome of the last attempt is unknown and the look-up failed: {e}"
+        ))),
+        Err(_) => Err(ProviderError::Rejected(
+            "the outcome of the last attempt is unknown and the look-up did not finish".into(),
+        )),
+    }
+}
+
+async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreError> {
+    let mut t = task_msg.clone();
     let started = std::time::Instant::now();
     let mut provider_ms = 0u128;
     let mut conn = ctx.pool.get().await?;
@@ -81,44 +115,75 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         // A 429 put the profile on hold: come back then, without spending an attempt.
         if let Some(until) = task.profile.not_before.filter(|t| *t > Utc::now()) {
             drop(conn);
-            return defer(ctx, t, until).await;
+            return defer(ctx, &t, until).await;
         }
-        // A repeat of an attempt that was started and never finished: its call may still
-        // be running (a worker that lost its broker connection and got the message
-        // requeued), or still be landing at the provider (a worker that died with the
-        // request on the wire). Looking the post up before that call must have ended
-        // would miss it and post twice, so come back once it has.
+        // A run of this delivery may still be in flight (a worker that lost its broker
+        // connection and got the message requeued, or died with the request on the
+        // wire): a look-up before that call must have ended could miss it and post
+        // twice, so come back once it has. Checked here without holding a cap; the claim
+        // below decides it atomically.
         if let Some(started) = deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? {
-            let ended_by = started + chrono::Duration::from_std(ctx.attempt_bound()).unwrap_or_default();
+            let ended_by = started + bound(ctx);
             if ended_by > Utc::now() {
                 drop(conn);
                 tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, %ended_by, "an earlier run of this attempt may still be in flight; waiting");
-                return defer(ctx, t, ended_by).await;
+                return defer(ctx, &t, ended_by).await;
             }
         }
         let caps = ctx.config.limits.caps(t.provider.as_str());
         let lease_ms = ctx.config.providers.timeout_ms as i64 + 30_000;
         let Some(held) = limits::acquire(&mut conn, caps, t.provider.as_str(), task.profile.id, lease_ms).await? else {
             drop(conn);
-            return defer(ctx, t, Utc::now() + chrono::Duration::milliseconds(200)).await;
+            return defer(ctx, &t, Utc::now() + chrono::Duration::milliseconds(200)).await;
         };
-        let fresh = deliveries::begin_attempt(&mut conn, t.delivery_id, t.attempt).await?;
-        if !fresh {
-            // Checked again now that the claim is atomic: a duplicate of this message may
-            // have started the attempt between the check above and here.
-            if let Some(started) = deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? {
-                let ended_by = started + chrono::Duration::from_std(ctx.attempt_bound()).unwrap_or_default();
-                if ended_by > Utc::now() {
-                    limits::release(&mut conn, held).await?;
-                    drop(conn);
-                    return defer(ctx, t, ended_by).await;
-                }
+        let (number, since, after_unknown) = match deliveries::claim_attempt(
+            &mut conn,
+            t.delivery_id,
+            t.attempt,
+            bound(ctx),
+        )
+        .await
+        {
+            Ok(Claim::Claimed { number, since, after_unknown }) => (number, since, after_unknown),
+            Ok(Claim::Stale) => {
+                limits::release(&mut conn, held).await?;
+                tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, "a copy of a finished attempt: acked without a call");
+                metrics::counter!("postmantis_stale_delivery_tasks_total", "provider" => t.provider.as_str())
+                    .increment(1);
+                return Ok(());
             }
-            tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "repeating an attempt whose outcome is unknown");
+            Ok(Claim::Busy(until)) => {
+                limits::release(&mut conn, held).await?;
+                drop(conn);
+                return defer(ctx, &t, until).await;
+            }
+            Err(e) => {
+                limits::release(&mut conn, held).await?;
+                return Err(e);
+            }
+        };
+        if number != t.attempt {
+            tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "attempt {} never finished; its outcome is unknown, continuing as attempt {number}", t.attempt);
+            t = DeliveryRequestedV1 { attempt: number, ..t.clone() };
         }
-        // A retry may follow an attempt that was sent but never answered.
-        let req = crate::request::build(ctx, &mut conn, t, &task, !fresh || t.attempt > 1).await;
-        let req = match req {
+        let recovery = match after_unknown {
+            true => match deliveries::taken_post_ids(
+                &mut conn,
+                task.profile.id,
+                t.delivery_id,
+                since - chrono::Duration::minutes(1),
+            )
+            .await
+            {
+                Ok(taken) => Some(Recovery { since, taken: taken.into_iter().collect() }),
+                Err(e) => {
+                    limits::release(&mut conn, held).await?;
+                    return Err(e);
+                }
+            },
+            false => None,
+        };
+        let req = match crate::request::build(ctx, &mut conn, &t, &task, recovery).await {
             Ok(r) => r,
             Err(e) => {
                 limits::release(&mut conn, held).await?;
@@ -128,7 +193,10 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         // No database connection is held across the provider call.
         drop(conn);
         let call = std::time::Instant::now();
-        let mut result = publish_within(ctx, &req).await;
+        // Every attempt is one publish call at most: past the budget (the last attempt's
+        // run never finished), only a look-up.
+        let over_budget = t.round_attempts() > ctx.config.max_attempts;
+        let mut result = if over_budget { find_only(ctx, &req, &t).await } else { publish_within(ctx, &req).await };
         let mut conn = ctx.pool.get().await?;
         // A refused token is refreshed once and the call made again with the new one.
         let mut refresh_failed = None;
@@ -137,8 +205,8 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
                 Ok(crate::tokens::Refreshed::Token(fresh)) => {
                     let mut again = req.clone();
                     again.account.access_token = Some(fresh);
-                    again.outcome_unknown = true;
-                    result = publish_within(ctx, &again).await;
+                    result =
+                        if over_budget { find_only(ctx, &again, &t).await } else { publish_within(ctx, &again).await };
                 }
                 Ok(crate::tokens::Refreshed::Dead(why)) => refresh_failed = Some(why),
                 Ok(crate::tokens::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),
@@ -187,7 +255,22 @@ async fn deliver(ctx: &Ctx, t: &DeliveryRequestedV1) -> Result<(), StoreError> {
         Outcome::Failed(_) => "failed",
         Outcome::RetryLater(_) | Outcome::RetryAt(..) => "retry_later",
     };
-    settle(ctx, t, task.post.workspace_id, task.profile.id, outcome).await?;
+    let (workspace_id, profile_id) = (task.post.workspace_id, task.profile.id);
+    match settle(ctx, &t, workspace_id, profile_id, outcome).await {
+        // The post found is another delivery's (the unique index refused the second
+        // owner): never settle on it; the next attempt looks again, without it.
+        Err(e) if e.is_unique_violation("deliveries_one_owner_per_provider_post") => {
+            tracing::error!(delivery_id = %t.delivery_id, attempt = t.attempt, "the provider post found is already another delivery's; not taking it");
+            metrics::counter!("postmantis_adoptions_refused_total", "provider" => t.provider.as_str()).increment(1);
+            let why = "the post found belongs to another delivery".to_owned();
+            let again = match t.round_attempts() >= ctx.config.max_attempts {
+                true => Outcome::Failed(format!("{why} (gave up after {} attempts)", t.round_attempts())),
+                false => Outcome::RetryLater(why),
+            };
+            settle(ctx, &t, workspace_id, profile_id, again).await?;
+        }
+        r => r?,
+    }
     metrics::counter!("postmantis_delivery_attempts_total", "provider" => t.provider.as_str(), "outcome" => outcome_name).increment(1);
     if outcome_name != "retry_later" {
         metrics::counter!("postmantis_deliveries_total", "provider" => t.provider.as_str(), "outcome" => outcome_name)

@@ -14,7 +14,7 @@ pub async fn build(
     conn: &mut store::Conn,
     t: &DeliveryRequestedV1,
     task: &Task,
-    outcome_unknown: bool,
+    recovery: Option<providers::recover::Recovery>,
 ) -> Result<PublishRequest, StoreError> {
     let media_url = |id: Uuid| format!("{}/media/{id}", ctx.config.media_base_url.trim_end_matches('/'));
     let media = posts::view(conn, task.post.id).await?.map(|v| v.media).unwrap_or_default();
@@ -50,6 +50,6 @@ pub async fn build(
             .collect(),
         options,
         cover,
-        outcome_unknown,
+        recovery,
     })
 }

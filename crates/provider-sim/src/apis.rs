@@ -44,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         // Bluesky
         .route("/xrpc/com.atproto.repo.uploadBlob", web::post().to(bsky_blob))
         .route("/xrpc/com.atproto.repo.createRecord", web::post().to(bsky_record))
+        .route("/xrpc/com.atproto.repo.getRecord", web::get().to(bsky_get_record))
         // Mastodon
         .route("/api/v2/media", web::post().to(masto_media))
         .route("/api/v1/statuses", web::post().to(masto_status))
@@ -175,12 +176,35 @@ async fn x_user_tweets(sim: SimData, req: HttpRequest, id: web::Path<String>) ->
                 .rev()
                 .filter(|p| p.provider == "x" && p.account == *id)
                 .take(page_size(&req))
-                .map(|p| json!({"id": p.id, "text": p.text}))
+                .map(|p| {
+                    json!({"id": p.id, "text": p.text.as_deref().map(x_stored_text), "created_at": p.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)})
+                })
                 .collect();
             Ok(HttpResponse::Ok().json(json!({"data": mine, "meta": {"result_count": mine.len()}})))
         }
         .await,
     )
+}
+
+/// X keeps a post's text trimmed, with every link wrapped as a t.co link.
+fn x_stored_text(text: &str) -> String {
+    text.trim()
+        .split_inclusive(char::is_whitespace)
+        .map(|w| {
+            let bare = w.trim_end();
+            if bare.starts_with("http://") || bare.starts_with("https://") {
+                let wrapped = &crate::sim::sha256(bare.as_bytes())[..10];
+                format!("https://t.co/{wrapped}{}", &w[bare.len()..])
+            } else {
+                w.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// Graph API time stamps: `2026-12-01T12:00:05+0000`.
+fn graph_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
 }
 
 // ---- LinkedIn ----
@@ -425,7 +449,8 @@ async fn bsky_record(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> 
         }
         let rkey = body["rkey"].as_str().map(str::to_owned);
         if let Some(k) = &rkey {
-            let exists = sim.state.lock().publishes.iter().any(|p| p.provider == "bluesky" && p.key.as_deref() == Some(k));
+            // Record keys are unique within one repository, as on a real PDS.
+            let exists = sim.state.lock().publishes.iter().any(|p| p.provider == "bluesky" && p.account == account && p.key.as_deref() == Some(k));
             if exists {
                 return Err(HttpResponse::BadRequest().json(json!({"error": "InvalidRequest", "message": "Record already exists"})));
             }
@@ -443,6 +468,36 @@ async fn bsky_record(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> 
         let post = sim.publish_step(step).await?.post();
         let repo = body["repo"].as_str().unwrap_or("");
         Ok(HttpResponse::Ok().json(json!({"uri": format!("at://{repo}/app.bsky.feed.post/{}", rkey.unwrap_or(post.id.clone())), "cid": format!("bafyrei{}", post.id)})))
+    }
+    .await)
+}
+
+#[derive(serde::Deserialize)]
+struct RecordKey {
+    repo: String,
+    collection: String,
+    rkey: String,
+}
+
+/// `com.atproto.repo.getRecord`: one record of the caller's repository by its key.
+async fn bsky_get_record(sim: SimData, req: HttpRequest, q: web::Query<RecordKey>) -> HttpResponse {
+    done(async {
+        let account = authorized(&req)?;
+        let found = sim
+            .state
+            .lock()
+            .publishes
+            .iter()
+            .find(|p| p.provider == "bluesky" && p.account == account && p.key.as_deref() == Some(q.rkey.as_str()))
+            .cloned();
+        match found {
+            Some(p) if q.collection == "app.bsky.feed.post" => Ok(HttpResponse::Ok().json(json!({
+                "uri": format!("at://{}/app.bsky.feed.post/{}", q.repo, q.rkey),
+                "cid": format!("bafyrei{}", p.id),
+                "value": {"$type": "app.bsky.feed.post", "text": p.text, "createdAt": p.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)},
+            }))),
+            _ => Err(HttpResponse::BadRequest().json(json!({"error": "RecordNotFound", "message": "Record not found"}))),
+        }
     }
     .await)
 }
@@ -700,7 +755,7 @@ fn page_size(req: &HttpRequest) -> usize {
 async fn li_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(list(&sim, &req, "linkedin").map(|ps| {
         let elements: Vec<Value> =
-            ps.iter().map(|p| json!({"id": format!("urn:li:share:{}", p.id), "commentary": p.text})).collect();
+            ps.iter().map(|p| json!({"id": format!("urn:li:share:{}", p.id), "commentary": p.text, "createdAt": p.at.timestamp_millis()})).collect();
         HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": elements.len()}}))
     }))
 }
@@ -709,7 +764,7 @@ async fn yt_search(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(list(&sim, &req, "youtube").map(|ps| {
         let items: Vec<Value> = ps
             .iter()
-            .map(|p| json!({"id": {"kind": "youtube#video", "videoId": p.id}, "snippet": {"title": p.title, "description": p.text}}))
+            .map(|p| json!({"id": {"kind": "youtube#video", "videoId": p.id}, "snippet": {"title": p.title, "description": p.text, "publishedAt": p.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)}}))
             .collect();
         HttpResponse::Ok().json(json!({"kind": "youtube#searchListResponse", "items": items}))
     }))
@@ -717,7 +772,7 @@ async fn yt_search(sim: SimData, req: HttpRequest) -> HttpResponse {
 
 async fn pin_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(list(&sim, &req, "pinterest").map(|ps| {
-        let items: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "description": p.text})).collect();
+        let items: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "description": p.text, "created_at": p.at.format("%Y-%m-%dT%H:%M:%S").to_string()})).collect();
         HttpResponse::Ok().json(json!({"items": items, "bookmark": null}))
     }))
 }
@@ -725,7 +780,8 @@ async fn pin_list(sim: SimData, req: HttpRequest) -> HttpResponse {
 async fn tt_list(sim: SimData, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     let max = serde_json::from_slice::<Value>(&body).ok().and_then(|v| v["max_count"].as_u64()).unwrap_or(10);
     done(authorized(&req).map(|account| sim.recent("tiktok", &account, max.clamp(1, 20) as usize)).map(|ps| {
-        let videos: Vec<Value> = ps.iter().map(|p| json!({"id": p.id, "title": p.text})).collect();
+        let videos: Vec<Value> =
+            ps.iter().map(|p| json!({"id": p.id, "title": p.text, "create_time": p.at.timestamp()})).collect();
         HttpResponse::Ok()
             .json(json!({"data": {"videos": videos, "has_more": false}, "error": {"code": "ok", "message": ""}}))
     }))
@@ -735,7 +791,7 @@ async fn reddit_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(list(&sim, &req, "reddit").map(|ps| {
         let children: Vec<Value> = ps
             .iter()
-            .map(|p| json!({"kind": "t3", "data": {"id": p.id, "name": format!("t3_{}", p.id), "title": p.title, "selftext": p.text, "url": format!("https://www.reddit.com/comments/{}/", p.id)}}))
+            .map(|p| json!({"kind": "t3", "data": {"id": p.id, "name": format!("t3_{}", p.id), "title": p.title, "selftext": p.text, "url": format!("https://www.reddit.com/comments/{}/", p.id), "created_utc": p.at.timestamp() as f64}}))
             .collect();
         HttpResponse::Ok().json(json!({"kind": "Listing", "data": {"children": children}}))
     }))
@@ -752,7 +808,8 @@ fn graph_list(sim: &SimData, req: &HttpRequest, provider: &str, text_key: &str) 
                     _ => format!("https://www.instagram.com/p/{}/", p.id),
                 };
                 let id = if provider == "facebook" { format!("{}_{}", p.account, p.id) } else { p.id.clone() };
-                json!({"id": id, text_key: p.text, "permalink": permalink})
+                let at_key = if provider == "facebook" { "created_time" } else { "timestamp" };
+                json!({"id": id, text_key: p.text, "permalink": permalink, at_key: graph_time(&p.at)})
             })
             .collect();
         HttpResponse::Ok().json(json!({"data": data}))

@@ -11,6 +11,7 @@
 mod adapters;
 mod http;
 pub mod oauth;
+pub mod recover;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,9 +54,9 @@ pub struct PublishRequest {
     pub options: Value,
     /// The post's cover image, when the options name one.
     pub cover: Option<MediaItem>,
-    /// An earlier attempt may have published already (it timed out after sending, or
-    /// the worker died mid-call): adapters without idempotency look the post up first.
-    pub outcome_unknown: bool,
+    /// Set when an earlier attempt may have published already (it timed out after
+    /// sending, or the worker died mid-call): the post is looked up before publishing.
+    pub recovery: Option<recover::Recovery>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,10 +100,18 @@ impl ProviderError {
 }
 
 pub type PublishResult = Result<Published, ProviderError>;
+pub type FindResult = Result<Option<Published>, ProviderError>;
 
 /// One platform's publish flow.
 pub trait Adapter: Send + Sync {
     fn publish<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+
+    /// The post an earlier attempt of this delivery made, when its answer was lost
+    /// (`recover::pick` decides what is surely ours). A platform that replays a repeated
+    /// publish by its own idempotency key finds nothing here and relies on the replay.
+    fn find<'a>(&'a self, _cx: &'a http::Cx, _req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async { Ok(None) })
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -159,19 +168,34 @@ impl Providers {
     /// The requests the adapter would send for `req`, without sending any (a dry run).
     /// Look-ups of earlier attempts are not part of a first attempt, so none are shown.
     pub async fn preview(&self, req: &PublishRequest) -> Result<Vec<Value>, ProviderError> {
-        let adapter = self.adapters.get(&req.provider).ok_or_else(|| {
-            ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
-        })?;
+        let adapter = self.adapter(req)?;
         let cx = http::Cx::recording(self.http.clone(), self.base(req.provider), req);
         adapter.publish(&cx, req).await?;
         Ok(cx.recorded())
     }
 
+    /// Publishes, after looking for the post an earlier attempt made when one may have.
     pub async fn publish(&self, req: &PublishRequest) -> PublishResult {
-        let adapter = self.adapters.get(&req.provider).ok_or_else(|| {
-            ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
-        })?;
+        let adapter = self.adapter(req)?;
         let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
+        if req.recovery.is_some()
+            && let Some(found) = adapter.find(&cx, req).await?
+        {
+            return Ok(found);
+        }
         adapter.publish(&cx, req).await
+    }
+
+    /// Only the look-up: for an attempt that may not publish again (its budget is spent).
+    pub async fn find(&self, req: &PublishRequest) -> FindResult {
+        let adapter = self.adapter(req)?;
+        let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
+        adapter.find(&cx, req).await
+    }
+
+    fn adapter(&self, req: &PublishRequest) -> Result<&dyn Adapter, ProviderError> {
+        self.adapters.get(&req.provider).map(|a| a.as_ref()).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
+        })
     }
 }

@@ -1,12 +1,12 @@
 //! The delivery layer, written by the delivery worker only.
 
-use chrono::Utc;
+use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel_async::RunQueryDsl;
+use diesel_async::{AsyncConnection, RunQueryDsl};
 use uuid::Uuid;
 
 use crate::{
-    Conn, StoreResult,
+    Conn, StoreError, StoreResult,
     models::{DeliveryRow, PostRow, ProfileRow},
     schema::{deliveries, delivery_attempts, posts, profiles},
 };
@@ -30,15 +30,114 @@ pub async fn load_task(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Option
     Ok(row.map(|(delivery, post, profile)| Task { delivery, post, profile }))
 }
 
-/// Records the start of an attempt. Returns false when this attempt was already started
-/// (a redelivery after a crash): its outcome is unknown.
-pub async fn begin_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32) -> StoreResult<bool> {
-    let n = diesel::insert_into(delivery_attempts::table)
-        .values((delivery_attempts::delivery_id.eq(delivery_id), delivery_attempts::attempt.eq(attempt)))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
+/// What a worker may do with one delivery task, decided under the delivery's row lock so
+/// that attempts of one delivery never overlap and none runs twice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The delivery settled, or this attempt already finished or was superseded (a
+    /// redelivered or stale copy): nothing to do.
+    Stale,
+    /// An attempt of this delivery is in flight and may still be until then.
+    Busy(DateTime<Utc>),
+    /// Make the call as attempt `number` (one past the message's when the message's own
+    /// attempt was started by a run that never finished: that run counts as a call).
+    Claimed {
+        number: i32,
+        /// When this delivery's first attempt began: no older post can be its own.
+        since: DateTime<Utc>,
+        /// An earlier attempt may have published (thrown, timed out, or never finished).
+        after_unknown: bool,
+    },
+}
+
+#[derive(Queryable)]
+struct AttemptRow {
+    attempt: i32,
+    started_at: DateTime<Utc>,
+    finished_at: Option<DateTime<Utc>>,
+    outcome: Option<String>,
+}
+
+/// Claims attempt `attempt` of a pending delivery. `bound` is how long a run of an attempt
+/// can possibly last; an unfinished attempt older than that ended without telling us,
+/// and is closed as `unknown`.
+pub async fn claim_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32, bound: Duration) -> StoreResult<Claim> {
+    conn.transaction::<Claim, StoreError, _>(async |conn| {
+        let pending: Option<Uuid> = deliveries::table
+            .filter(deliveries::id.eq(delivery_id).and(deliveries::status.eq("pending")))
+            .select(deliveries::id)
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        if pending.is_none() {
+            return Ok(Claim::Stale);
+        }
+        let rows: Vec<AttemptRow> = delivery_attempts::table
+            .filter(delivery_attempts::delivery_id.eq(delivery_id))
+            .order(delivery_attempts::attempt.asc())
+            .select((
+                delivery_attempts::attempt,
+                delivery_attempts::started_at,
+                delivery_attempts::finished_at,
+                delivery_attempts::outcome,
+            ))
+            .load(conn)
+            .await?;
+        let now = Utc::now();
+        let mut number = attempt;
+        if let Some(last) = rows.last() {
+            if last.attempt > attempt || (last.attempt == attempt && last.finished_at.is_some()) {
+                return Ok(Claim::Stale);
+            }
+            if last.finished_at.is_none() {
+                if last.started_at + bound > now {
+                    return Ok(Claim::Busy(last.started_at + bound));
+                }
+                finish_attempt(
+                    conn,
+                    delivery_id,
+                    last.attempt,
+                    "unknown",
+                    Some("the run making this call stopped before it ended"),
+                )
+                .await?;
+                if last.attempt == attempt {
+                    number = attempt + 1;
+                }
+            }
+        }
+        diesel::insert_into(delivery_attempts::table)
+            .values((delivery_attempts::delivery_id.eq(delivery_id), delivery_attempts::attempt.eq(number)))
+            .execute(conn)
+            .await?;
+        // Only a refusal (or a 429) says for sure that nothing was published.
+        let after_unknown = rows
+            .iter()
+            .any(|r| r.finished_at.is_none() || !matches!(r.outcome.as_deref(), Some("rejected" | "rate_limited")));
+        let since = rows.iter().next().map_or(now, |r| r.started_at);
+        Ok(Claim::Claimed { number, since, after_unknown })
+    })
+    .await
+}
+
+/// Post ids other deliveries of this profile hold, published since `since`: a look-up
+/// must never take one of them for its own.
+pub async fn taken_post_ids(
+    conn: &mut Conn,
+    profile_id: Uuid,
+    except: Uuid,
+    since: DateTime<Utc>,
+) -> StoreResult<Vec<String>> {
+    Ok(deliveries::table
+        .filter(deliveries::profile_id.eq(profile_id))
+        .filter(deliveries::id.ne(except))
+        .filter(deliveries::status.eq("published"))
+        .filter(deliveries::published_at.ge(since))
+        .filter(deliveries::provider_post_id.is_not_null())
+        .select(deliveries::provider_post_id.assume_not_null())
+        .load(conn)
+        .await?)
 }
 
 pub async fn finish_attempt(

@@ -39,3 +39,16 @@ pub enum StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+impl StoreError {
+    /// The write broke the unique index or constraint of that name.
+    pub fn is_unique_violation(&self, constraint: &str) -> bool {
+        match self {
+            StoreError::Db(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                info,
+            )) => info.constraint_name() == Some(constraint),
+            _ => false,
+        }
+    }
+}

@@ -125,7 +125,7 @@ pub async fn run(state: &AppState, caller: &Caller, input: NewPost) -> ApiResult
             media: items.clone(),
             options,
             cover,
-            outcome_unknown: false,
+            recovery: None,
         };
         let requests =
             state.providers.preview(&req).await.map_err(|e| ApiError::field("provider_options", e.to_string()))?;

@@ -1,14 +1,15 @@
 //! Bluesky (AT Protocol): `com.atproto.repo.uploadBlob` per image, then
 //! `com.atproto.repo.createRecord` of an `app.bsky.feed.post` with link facets (UTF-8 byte
-//! offsets) and an images embed. The record key is derived from the delivery id, so a
-//! repeated attempt cannot create a second post: the PDS refuses the existing key.
+//! offsets) and an images embed. The record key is a hash of the whole delivery id, so a
+//! repeated attempt cannot create a second post: the PDS refuses the existing key. That
+//! refusal counts as our earlier post only once the record is read back with our text.
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
 use super::{is_video, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct Bluesky;
 
@@ -29,17 +30,44 @@ pub fn link_facets(text: &str) -> Vec<Value> {
     facets
 }
 
-/// A record key (TID-shaped base32) from the delivery id: the same delivery, the same key.
-fn rkey(req: &PublishRequest) -> String {
+/// A record key (TID-shaped base32) from a SHA-256 of the whole delivery id: the same
+/// delivery, the same key; two deliveries (even made in the same millisecond, whose
+/// UUIDv7 share their first 64 bits) never share one.
+fn rkey(delivery_id: &uuid::Uuid) -> String {
+    use sha2::Digest;
     const ALPHABET: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
-    let mut n = u128::from_be_bytes(*req.delivery_id.as_bytes()) >> 63;
-    let mut out = Vec::with_capacity(13);
-    for _ in 0..13 {
-        out.push(ALPHABET[(n & 31) as usize]);
+    let digest = sha2::Sha256::digest(delivery_id.as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    // A TID's top bit is zero: 63 bits, 13 characters.
+    let mut n = u64::from_be_bytes(first) >> 1;
+    let mut out = [0u8; 13];
+    for slot in out.iter_mut().rev() {
+        *slot = ALPHABET[(n & 31) as usize];
         n >>= 5;
     }
-    out.reverse();
-    String::from_utf8(out).unwrap_or_default()
+    out.iter().map(|b| *b as char).collect()
+}
+
+/// Our record, read back by its key: `Some` only when it holds this delivery's text.
+async fn read_back(cx: &Cx, req: &PublishRequest, did: &str, key: &str) -> FindResult {
+    let path = format!("/xrpc/com.atproto.repo.getRecord?repo={did}&collection=app.bsky.feed.post&rkey={key}");
+    let found = match cx.send(cx.get(&path)).await {
+        Ok(found) => found,
+        Err(ProviderError::Rejected(m)) if m.contains("not found") || m.contains("RecordNotFound") => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let stored = found.body.pointer("/value/text").and_then(serde_json::Value::as_str).unwrap_or("");
+    if stored != text(req) {
+        return Err(ProviderError::Rejected(format!(
+            "Bluesky already holds a different record under this delivery's key {key}; not taking it as ours"
+        )));
+    }
+    let handle = req.account.username.clone().unwrap_or_else(|| did.to_owned());
+    Ok(Some(Published::recovered(
+        format!("at://{did}/app.bsky.feed.post/{key}"),
+        format!("https://bsky.app/profile/{handle}/post/{key}"),
+    )))
 }
 
 impl Adapter for Bluesky {
@@ -47,7 +75,7 @@ impl Adapter for Bluesky {
         Box::pin(async move {
             let did = format!("did:plc:{}", req.account.external_id);
             let handle = req.account.username.clone().unwrap_or_else(|| did.clone());
-            let key = rkey(req);
+            let key = rkey(&req.delivery_id);
             let url = format!("https://bsky.app/profile/{handle}/post/{key}");
             let mut images = Vec::new();
             for m in req.media.iter().filter(|m| !is_video(m)) {
@@ -79,12 +107,22 @@ impl Adapter for Bluesky {
                     let uri = field(cx, &made.body, "/uri")?;
                     Ok(Published::new(uri, url))
                 }
-                // The key exists: an earlier attempt of this delivery already posted.
+                // The key exists: an earlier attempt of this delivery posted, if the record
+                // holds our text.
                 Err(ProviderError::Rejected(m)) if m.contains("already exists") => {
-                    Ok(Published::recovered(format!("at://{did}/app.bsky.feed.post/{key}"), url))
+                    read_back(cx, req, &did, &key).await?.ok_or_else(|| {
+                        ProviderError::Retryable("Bluesky said the record exists but could not show it".into())
+                    })
                 }
                 Err(e) => Err(e),
             }
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let did = format!("did:plc:{}", req.account.external_id);
+            read_back(cx, req, &did, &rkey(&req.delivery_id)).await
         })
     }
 }
@@ -106,6 +144,18 @@ mod tests {
         assert_eq!(f[0]["index"]["byteEnd"], 26);
         assert_eq!(f[0]["features"][0]["uri"], "https://example.com");
         assert!(link_facets("no links").is_empty());
+    }
+
+    #[test]
+    fn record_keys_differ_for_ids_made_in_the_same_millisecond() {
+        let ts = uuid::Timestamp::from_unix(uuid::NoContext, 1_764_590_400, 0);
+        let keys: std::collections::HashSet<String> = (0..2000).map(|_| rkey(&uuid::Uuid::new_v7(ts))).collect();
+        assert_eq!(keys.len(), 2000);
+        let id = uuid::Uuid::now_v7();
+        assert_eq!(rkey(&id), rkey(&id));
+        let k = rkey(&id);
+        assert_eq!(k.len(), 13);
+        assert!(matches!(k.as_bytes()[0], b'2'..=b'9' | b'a'..=b'j'), "{k}");
     }
 
     #[test]

@@ -4,9 +4,10 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::text;
+use super::{candidates, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
 
 pub struct Facebook;
 
@@ -14,16 +15,6 @@ impl Adapter for Facebook {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let page = &req.account.external_id;
-            if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{page}/feed?fields=id,message&limit=100"))).await?;
-                if let Some(m) =
-                    listed.body["data"].as_array().into_iter().flatten().find(|m| m["message"] == text(req))
-                {
-                    let id = field(cx, m, "/id")?;
-                    let link = format!("https://www.facebook.com/{id}");
-                    return Ok(Published::recovered(id, link));
-                }
-            }
             let made = match req.media.first() {
                 None => cx.send(cx.post(&format!("/{page}/feed")).json(&json!({"message": text(req)}))).await?,
                 Some(img) => {
@@ -34,6 +25,25 @@ impl Adapter for Facebook {
             let id = field(cx, &made.body, "/post_id").or_else(|_| field(cx, &made.body, "/id"))?;
             let link = format!("https://www.facebook.com/{id}");
             Ok(Published::new(id, link))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let page = &req.account.external_id;
+            let listed =
+                cx.send(cx.get(&format!("/{page}/feed?fields=id,message,permalink,created_time&limit=100"))).await?;
+            let found = candidates(&listed.body, "/data", |m| {
+                let id = s(m, "/id")?;
+                Some(Candidate {
+                    url: format!("https://www.facebook.com/{id}"),
+                    id,
+                    text: s(m, "/message"),
+                    title: None,
+                    created_at: timestamp(&m["created_time"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

@@ -4,9 +4,10 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::text;
+use super::{candidates, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct Instagram;
 
@@ -14,14 +15,6 @@ impl Adapter for Instagram {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let user = &req.account.external_id;
-            if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{user}/media?fields=id,caption,permalink&limit=100"))).await?;
-                if let Some(m) =
-                    listed.body["data"].as_array().into_iter().flatten().find(|m| m["caption"] == text(req))
-                {
-                    return Ok(Published::recovered(field(cx, m, "/id")?, field(cx, m, "/permalink")?));
-                }
-            }
             let image = req.media.first().ok_or_else(|| ProviderError::Rejected("Instagram needs one JPEG".into()))?;
             let mut container = json!({"image_url": image.url, "caption": text(req)});
             if let Some(alt) = &image.alt {
@@ -34,6 +27,25 @@ impl Adapter for Instagram {
             let id = field(cx, &published.body, "/id")?;
             let link = cx.send(cx.get(&format!("/{id}?fields=permalink"))).await?;
             Ok(Published::new(id, field(cx, &link.body, "/permalink")?))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let user = &req.account.external_id;
+            let listed =
+                cx.send(cx.get(&format!("/{user}/media?fields=id,caption,permalink,timestamp&limit=100"))).await?;
+            let found = candidates(&listed.body, "/data", |m| {
+                let id = s(m, "/id")?;
+                Some(Candidate {
+                    url: s(m, "/permalink")?,
+                    id,
+                    text: s(m, "/caption"),
+                    title: None,
+                    created_at: timestamp(&m["timestamp"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

@@ -6,9 +6,10 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{is_video, opt, text};
+use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct LinkedIn;
 
@@ -22,23 +23,6 @@ impl Adapter for LinkedIn {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let owner = format!("urn:li:person:{}", req.account.external_id);
-            if req.outcome_unknown {
-                let path = format!("/rest/posts?q=author&author={}&count=100", url_escape(&owner));
-                let listed = cx
-                    .send(
-                        cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"),
-                    )
-                    .await?;
-                let hit =
-                    listed.body["elements"].as_array().into_iter().flatten().find(|e| e["commentary"] == text(req));
-                if let Some(e) = hit {
-                    let urn = field(cx, e, "/id")?;
-                    return Ok(Published::recovered(
-                        urn.clone(),
-                        format!("https://www.linkedin.com/feed/update/{urn}"),
-                    ));
-                }
-            }
             let mut media = Vec::new();
             for m in &req.media {
                 let (init_path, init, urn_ptr) = if is_video(m) {
@@ -92,6 +76,27 @@ impl Adapter for LinkedIn {
                 .ok_or_else(|| ProviderError::Retryable("LinkedIn answered without x-restli-id".into()))?;
             let link = format!("https://www.linkedin.com/feed/update/{urn}");
             Ok(Published::new(urn, link))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let owner = format!("urn:li:person:{}", req.account.external_id);
+            let path = format!("/rest/posts?q=author&author={}&count=100", url_escape(&owner));
+            let listed = cx
+                .send(cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"))
+                .await?;
+            let found = candidates(&listed.body, "/elements", |e| {
+                let urn = s(e, "/id")?;
+                Some(Candidate {
+                    url: format!("https://www.linkedin.com/feed/update/{urn}"),
+                    id: urn,
+                    text: s(e, "/commentary"),
+                    title: None,
+                    created_at: timestamp(&e["createdAt"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

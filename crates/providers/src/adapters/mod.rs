@@ -17,6 +17,7 @@ use std::collections::HashMap;
 use domain::Provider;
 use serde_json::Value;
 
+use crate::recover::Candidate;
 use crate::{Adapter, PublishRequest};
 
 pub fn all() -> HashMap<Provider, Box<dyn Adapter>> {
@@ -45,6 +46,20 @@ fn flag(req: &PublishRequest, name: &str) -> Option<bool> {
     match req.options.get(name) {
         Some(Value::Bool(b)) => Some(*b),
         Some(Value::String(s)) => Some(s == "true"),
+        _ => None,
+    }
+}
+
+/// The entries of a listing answer, as look-up candidates (entries without an id skipped).
+fn candidates(body: &Value, list: &str, each: impl Fn(&Value) -> Option<Candidate>) -> Vec<Candidate> {
+    body.pointer(list).and_then(Value::as_array).into_iter().flatten().filter_map(each).collect()
+}
+
+/// A string field of a listing entry.
+fn s(v: &Value, ptr: &str) -> Option<String> {
+    match v.pointer(ptr)? {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
 }

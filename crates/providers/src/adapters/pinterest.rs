@@ -4,9 +4,10 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{is_video, opt, text};
+use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct Pinterest;
 
@@ -17,16 +18,6 @@ impl Adapter for Pinterest {
                 req.media.first().ok_or_else(|| ProviderError::Rejected("Pinterest needs an image or video".into()))?;
             let board =
                 opt(req, "board_id").ok_or_else(|| ProviderError::Rejected("Pinterest needs a board_id".into()))?;
-            if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/v5/boards/{board}/pins?page_size=100"))).await?;
-                if let Some(p) =
-                    listed.body["items"].as_array().into_iter().flatten().find(|p| p["description"] == text(req))
-                {
-                    let id = field(cx, p, "/id")?;
-                    let link = format!("https://www.pinterest.com/pin/{id}/");
-                    return Ok(Published::recovered(id, link));
-                }
-            }
             let source = if is_video(m) {
                 let reg = cx.send(cx.post("/v5/media").json(&json!({"media_type": "video"}))).await?;
                 let media_id = field(cx, &reg.body, "/media_id")?;
@@ -54,6 +45,24 @@ impl Adapter for Pinterest {
             let id = field(cx, &made.body, "/id")?;
             let link = format!("https://www.pinterest.com/pin/{id}/");
             Ok(Published::new(id, link))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let Some(board) = opt(req, "board_id") else { return Ok(None) };
+            let listed = cx.send(cx.get(&format!("/v5/boards/{board}/pins?page_size=100"))).await?;
+            let found = candidates(&listed.body, "/items", |p| {
+                let id = s(p, "/id")?;
+                Some(Candidate {
+                    url: format!("https://www.pinterest.com/pin/{id}/"),
+                    id,
+                    text: s(p, "/description"),
+                    title: None,
+                    created_at: timestamp(&p["created_at"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

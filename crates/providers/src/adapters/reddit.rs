@@ -4,20 +4,16 @@
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::{flag, opt, text};
+use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct Reddit;
 
 impl Adapter for Reddit {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
-            if req.outcome_unknown
-                && let Some(found) = find(cx, req).await?
-            {
-                return Ok(found);
-            }
             let sr = opt(req, "subreddit").ok_or_else(|| ProviderError::Rejected("Reddit needs a subreddit".into()))?;
             let title = opt(req, "title").ok_or_else(|| ProviderError::Rejected("Reddit needs a title".into()))?;
             let mut form: Vec<(&str, String)> =
@@ -48,22 +44,23 @@ impl Adapter for Reddit {
             Ok(Published::new(field(cx, &made.body, "/json/data/name")?, field(cx, &made.body, "/json/data/url")?))
         })
     }
-}
 
-/// The account's latest submissions, matched by title.
-async fn find(cx: &Cx, req: &PublishRequest) -> Result<Option<Published>, ProviderError> {
-    let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);
-    let listing = cx.send(cx.get(&format!("/user/{user}/submitted?limit=100"))).await?;
-    let title = opt(req, "title");
-    let hit = listing
-        .body
-        .pointer("/data/children")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .find(|c| c.pointer("/data/title").and_then(Value::as_str) == title);
-    Ok(match hit {
-        Some(c) => Some(Published::recovered(field(cx, c, "/data/name")?, field(cx, c, "/data/url")?)),
-        None => None,
-    })
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);
+            let listing = cx.send(cx.get(&format!("/user/{user}/submitted?limit=100"))).await?;
+            let found = candidates(&listing.body, "/data/children", |c| {
+                Some(Candidate {
+                    id: s(c, "/data/name")?,
+                    url: s(c, "/data/url")?,
+                    text: s(c, "/data/selftext"),
+                    title: s(c, "/data/title"),
+                    created_at: timestamp(&c["data"]["created_utc"]),
+                })
+            });
+            // A link post (the media) carries no text: only its title can match.
+            let body = req.media.is_empty().then(|| text(req));
+            Ok(pick(req, body, Some(opt(req, "title").unwrap_or_default()), found))
+        })
+    }
 }

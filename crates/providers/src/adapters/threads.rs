@@ -5,9 +5,10 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{is_video, opt, text};
+use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
 
 pub struct Threads;
 
@@ -27,12 +28,6 @@ impl Adapter for Threads {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let user = &req.account.external_id;
-            if req.outcome_unknown {
-                let listed = cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink&limit=100"))).await?;
-                if let Some(m) = listed.body["data"].as_array().into_iter().flatten().find(|m| m["text"] == text(req)) {
-                    return Ok(Published::recovered(field(cx, m, "/id")?, field(cx, m, "/permalink")?));
-                }
-            }
             let path = format!("/{user}/threads");
             let mut container = match req.media.as_slice() {
                 [] => json!({"media_type": "TEXT", "text": text(req)}),
@@ -63,6 +58,25 @@ impl Adapter for Threads {
             let id = field(cx, &published.body, "/id")?;
             let link = cx.send(cx.get(&format!("/{id}?fields=permalink"))).await?;
             Ok(Published::new(id, field(cx, &link.body, "/permalink")?))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let user = &req.account.external_id;
+            let listed =
+                cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink,timestamp&limit=100"))).await?;
+            let found = candidates(&listed.body, "/data", |m| {
+                let id = s(m, "/id")?;
+                Some(Candidate {
+                    url: s(m, "/permalink")?,
+                    id,
+                    text: s(m, "/text"),
+                    title: None,
+                    created_at: timestamp(&m["timestamp"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

@@ -7,31 +7,16 @@ use std::time::Duration;
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{flag, opt, text};
+use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct TikTok;
 
 impl Adapter for TikTok {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
-            if req.outcome_unknown {
-                let listed = cx.send(cx.post("/v2/video/list/").json(&json!({"max_count": 20}))).await?;
-                let hit = listed
-                    .body
-                    .pointer("/data/videos")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .find(|v| v["title"] == text(req));
-                if let Some(v) = hit {
-                    let id = field(cx, v, "/id")?;
-                    let user = req.account.username.as_deref().unwrap_or("user");
-                    let link = format!("https://www.tiktok.com/@{user}/video/{id}");
-                    return Ok(Published::recovered(id, link));
-                }
-            }
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("TikTok needs a video".into()))?;
             let init = json!({
                 "post_info": {
@@ -65,6 +50,26 @@ impl Adapter for TikTok {
                 }
             }
             Err(ProviderError::Retryable("TikTok is still processing the video".into()))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let listed = cx
+                .send(cx.post("/v2/video/list/?fields=id,title,create_time,share_url").json(&json!({"max_count": 20})))
+                .await?;
+            let user = req.account.username.as_deref().unwrap_or("user");
+            let found = candidates(&listed.body, "/data/videos", |v| {
+                let id = s(v, "/id")?;
+                Some(Candidate {
+                    url: format!("https://www.tiktok.com/@{user}/video/{id}"),
+                    id,
+                    text: s(v, "/title"),
+                    title: None,
+                    created_at: timestamp(&v["create_time"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

@@ -6,9 +6,10 @@ use futures_util::future::BoxFuture;
 use reqwest::multipart::{Form, Part};
 use serde_json::{Value, json};
 
-use super::{is_video, opt, text};
+use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
 
 pub struct X;
 
@@ -19,17 +20,6 @@ fn url(req: &PublishRequest, id: &str) -> String {
 impl Adapter for X {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
-            if req.outcome_unknown {
-                let path = format!("/2/users/{}/tweets?max_results=100", req.account.external_id);
-                let recent = cx.send(cx.get(&path)).await?;
-                let mine = recent.body["data"].as_array().into_iter().flatten().find(|t| t["text"] == text(req));
-                if let Some(t) = mine {
-                    let id = field(cx, t, "/id")?;
-                    tracing::info!(delivery_id = %req.delivery_id, %id, "found the post an earlier attempt made");
-                    let link = url(req, &id);
-                    return Ok(Published::recovered(id, link));
-                }
-            }
             let mut media_ids = Vec::new();
             for m in &req.media {
                 let category = if is_video(m) {
@@ -62,6 +52,24 @@ impl Adapter for X {
             let id = field(cx, &created.body, "/data/id")?;
             let link = url(req, &id);
             Ok(Published::new(id, link))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let path = format!("/2/users/{}/tweets?max_results=100&tweet.fields=created_at", req.account.external_id);
+            let recent = cx.send(cx.get(&path)).await?;
+            let found = candidates(&recent.body, "/data", |t| {
+                let id = s(t, "/id")?;
+                Some(Candidate {
+                    url: url(req, &id),
+                    id,
+                    text: s(t, "/text"),
+                    title: None,
+                    created_at: timestamp(&t["created_at"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), None, found))
         })
     }
 }

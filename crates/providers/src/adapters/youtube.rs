@@ -5,29 +5,16 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{flag, opt, text};
+use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, ProviderError, PublishRequest, PublishResult, Published};
+use crate::recover::{Candidate, pick, timestamp};
+use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct YouTube;
 
 impl Adapter for YouTube {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
-            if req.outcome_unknown {
-                let listed =
-                    cx.send(cx.get("/youtube/v3/search?part=snippet&forMine=true&type=video&maxResults=50")).await?;
-                let title = opt(req, "title").unwrap_or("Untitled");
-                let hit = listed.body["items"].as_array().into_iter().flatten().find(|i| {
-                    i.pointer("/snippet/title").and_then(serde_json::Value::as_str) == Some(title)
-                        && i.pointer("/snippet/description").and_then(serde_json::Value::as_str) == Some(text(req))
-                });
-                if let Some(i) = hit {
-                    let id = field(cx, i, "/id/videoId")?;
-                    let link = format!("https://www.youtube.com/watch?v={id}");
-                    return Ok(Published::recovered(id, link));
-                }
-            }
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("YouTube needs a video".into()))?;
             let meta = json!({
                 "snippet": {"title": opt(req, "title").unwrap_or("Untitled"), "description": text(req)},
@@ -66,6 +53,25 @@ impl Adapter for YouTube {
             }
             let link = format!("https://www.youtube.com/watch?v={id}");
             Ok(Published::new(id, link))
+        })
+    }
+
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let listed = cx
+                .send(cx.get("/youtube/v3/search?part=snippet&forMine=true&type=video&order=date&maxResults=50"))
+                .await?;
+            let found = candidates(&listed.body, "/items", |i| {
+                let id = s(i, "/id/videoId")?;
+                Some(Candidate {
+                    url: format!("https://www.youtube.com/watch?v={id}"),
+                    id,
+                    text: s(i, "/snippet/description"),
+                    title: s(i, "/snippet/title"),
+                    created_at: timestamp(&i["snippet"]["publishedAt"]),
+                })
+            });
+            Ok(pick(req, Some(text(req)), Some(opt(req, "title").unwrap_or("Untitled")), found))
         })
     }
 }

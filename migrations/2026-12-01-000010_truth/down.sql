@@ -1,0 +1,2 @@
+DROP INDEX IF EXISTS deliveries_profile_published;
+DROP INDEX IF EXISTS deliveries_one_owner_per_provider_post;
