@@ -32,6 +32,8 @@ pub struct Options {
     pub otlp_endpoint: Option<String>,
     /// Database connections per service (tests keep it small; benchmarks raise it).
     pub db_pool_size: u32,
+    /// Webhook hosts allowed although private (the tests' receivers listen on loopback).
+    pub webhook_allow_hosts: &'static str,
 }
 
 impl Default for Options {
@@ -47,6 +49,7 @@ impl Default for Options {
             write_burst: 10_000,
             otlp_endpoint: None,
             db_pool_size: 4,
+            webhook_allow_hosts: "127.0.0.1",
         }
     }
 }
@@ -109,6 +112,7 @@ impl Stack {
             ("POSTMANTIS_RATE_LIMITS__READ_BURST".into(), "10000".into()),
             ("POSTMANTIS_RATE_LIMITS__WRITE_PER_SECOND".into(), opts.write_per_second.to_string()),
             ("POSTMANTIS_RATE_LIMITS__WRITE_BURST".into(), opts.write_burst.to_string()),
+            ("POSTMANTIS_WEBHOOK_ALLOW_HOSTS".into(), opts.webhook_allow_hosts.into()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
         if let Some(endpoint) = &opts.otlp_endpoint {

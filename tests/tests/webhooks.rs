@@ -192,3 +192,63 @@ async fn an_endpoint_that_keeps_failing_is_disabled() {
     // Only the kinds it asked for were sent.
     assert!(seen.lock().iter().all(|r| r.body.contains("post.accepted") || r.body.contains("post.completed")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_on_this_machine_or_a_private_network_is_refused_in_any_spelling() {
+    let s = Stack::start_with("webhooks-ssrf", Options { webhook_allow_hosts: "", ..Options::default() }).await;
+    for url in [
+        "http://127.0.0.1:9/hooks",
+        "http://127.1/hooks",
+        "http://2130706433/hooks",
+        "http://0x7f.1/hooks",
+        "http://[::ffff:127.0.0.1]/hooks",
+        "http://[::1]/hooks",
+        "http://0.0.0.0:8080/hooks",
+        "http://localhost:8080/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.7/hooks",
+        "http://100.64.1.1/hooks",
+        "http://198.18.0.1/hooks",
+        "http://240.0.0.1/hooks",
+        "http://[64:ff9b::7f00:1]/hooks",
+        "http://[2002:7f00:1::]/hooks",
+    ] {
+        let (status, v) = s.post("/api/webhooks", json!({"url": url})).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{url}: {v}");
+        assert_eq!(v["errors"][0]["field"], "url", "{url}: {v}");
+        assert!(v["errors"][0]["message"].as_str().unwrap().contains("never contacted"), "{url}: {v}");
+    }
+    let (_, list) = s.get("/api/webhooks").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 0, "nothing was stored");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_endpoint_that_became_private_is_refused_again_at_send_time() {
+    // The gateway allowed the endpoint when it was made; the workers allow nothing (as if
+    // the setting changed, or the name now resolved to a private address).
+    let opts = Options {
+        worker_env: vec![("POSTMANTIS_WEBHOOK_ALLOW_HOSTS", ""), ("POSTMANTIS_WEBHOOK_BACKOFF_MS", "100")],
+        ..Options::default()
+    };
+    let s = Stack::start_with("webhooks-send-guard", opts).await;
+    let (url, seen) = receiver(0).await;
+    let (status, v) = s.post("/api/webhooks", json!({"url": url, "events": ["post.accepted"]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let hook = v["data"]["id"].as_str().unwrap().to_owned();
+    let x = s.profile("x").await;
+    let p = s.create(Stack::json_post("not to loopback", &[&x])).await;
+    s.wait_status(p["id"].as_str().unwrap(), "completed").await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    let rows = loop {
+        let (_, attempts) = s.get(&format!("/api/webhooks/{hook}/attempts")).await;
+        let rows = attempts["data"].as_array().unwrap().clone();
+        if !rows.is_empty() {
+            break rows;
+        }
+        assert!(std::time::Instant::now() < deadline, "no send was attempted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(rows[0]["succeeded"], false);
+    assert!(rows[0]["error"].as_str().unwrap().contains("never contacted"), "{rows:?}");
+    assert!(seen.lock().is_empty(), "the receiver on loopback was reached");
+}

@@ -13,6 +13,9 @@ pub struct Common {
     pub bus: BusConfig,
     /// On SIGTERM, how long handlers in flight may take before the process exits anyway.
     pub shutdown_grace_ms: u64,
+    /// Webhook endpoint hosts allowed although they are loopback or private
+    /// (comma-separated; empty by default; tests set it). Checked at creation and send.
+    pub webhook_allow_hosts: String,
 }
 
 impl Default for Common {
@@ -22,6 +25,7 @@ impl Default for Common {
             db_pool_size: 10,
             bus: BusConfig::default(),
             shutdown_grace_ms: 25_000,
+            webhook_allow_hosts: String::new(),
         }
     }
 }

@@ -13,6 +13,8 @@ pub struct Ctx {
     pub providers: providers::Providers,
     pub relay_wake: Arc<Notify>,
     pub secrets: domain::secrets::SecretKey,
+    /// Endpoints are checked again before every send (a name may resolve elsewhere now).
+    pub webhook_guard: egress::Guard,
     pub webhook_http: reqwest::Client,
     pub config: Config,
 }
@@ -45,11 +47,12 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         providers: providers::Providers::new(config.providers.clone())?,
         relay_wake: Arc::new(Notify::new()),
         secrets: domain::secrets::SecretKey::from_base64(&config.token_key)?,
-        webhook_http: reqwest::Client::builder()
-            .timeout(Duration::from_millis(config.webhook_timeout_ms))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("PostMantis-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()?,
+        webhook_guard: egress::Guard::new(&config.common.webhook_allow_hosts),
+        webhook_http: egress::client(
+            &egress::Guard::new(&config.common.webhook_allow_hosts),
+            Duration::from_millis(config.webhook_timeout_ms),
+            concat!("PostMantis-Webhooks/", env!("CARGO_PKG_VERSION")),
+        )?,
         config: config.clone(),
     });
     tokio::spawn(crate::tokens::refresh_ahead(

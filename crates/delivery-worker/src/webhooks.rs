@@ -103,6 +103,7 @@ async fn send(ctx: &Ctx, msg: &WebhookRequestedV1) -> Result<(), StoreError> {
     let secret = ctx.secrets.decrypt(&ep.secret).unwrap_or_default();
     let outcome = match sign(&secret, &id, timestamp, &body) {
         None => Err((None, "the endpoint's secret cannot be read".to_owned())),
+        Some(_) if let Err(why) = egress::check_url(&ctx.webhook_guard, &ep.url).await => Err((None, why)),
         Some(signature) => {
             let sent = ctx
                 .webhook_http

@@ -38,9 +38,3 @@ impl Default for Config {
         }
     }
 }
-
-impl Config {
-    pub fn allowed_private_host(&self, host: &str) -> bool {
-        self.remote_allow_hosts.split(',').map(str::trim).any(|h| !h.is_empty() && h.eq_ignore_ascii_case(host))
-    }
-}

@@ -73,6 +73,9 @@ pub(crate) async fn create_endpoint(
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url::Url::parse(url).is_err()
     {
         errors.push(domain::input::FieldError::new("url", "must be an http(s) URL"));
+    } else if let Err(why) = egress::check_url(&egress::Guard::new(&state.config.common.webhook_allow_hosts), url).await
+    {
+        errors.push(domain::input::FieldError::new("url", why));
     }
     if events.iter().flatten().any(|k| !domain::events::is_kind(k)) {
         errors.push(domain::input::FieldError::new(
