@@ -33,9 +33,10 @@ pub async fn fan_out(ctx: Arc<Ctx>, every: Duration) {
     loop {
         let result: Result<usize, StoreError> = async {
             let mut conn = ctx.pool.get().await?;
+            store::publish_log::sequence(&mut conn).await?;
             conn.transaction::<usize, StoreError, _>(async |conn| {
                 let Some((_, events)) = webhooks::lock_next_events(conn, 200).await? else { return Ok(0) };
-                let Some(last) = events.last().map(|e| e.id) else { return Ok(0) };
+                let Some(last) = events.last().and_then(|e| e.position) else { return Ok(0) };
                 let mut workspaces: Vec<uuid::Uuid> = events.iter().map(|e| e.workspace_id).collect();
                 workspaces.dedup();
                 let endpoints = webhooks::active_in(conn, &workspaces).await?;

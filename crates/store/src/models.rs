@@ -199,6 +199,8 @@ pub struct PublishLogRow {
     pub message: Option<String>,
     pub url: Option<String>,
     pub occurred_at: DateTime<Utc>,
+    /// The event's place in the feed, given once its transaction has committed.
+    pub position: Option<i64>,
 }
 
 #[derive(Debug, Clone, Insertable)]

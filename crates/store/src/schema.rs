@@ -232,6 +232,7 @@ diesel::table! {
         message -> Nullable<Text>,
         url -> Nullable<Text>,
         occurred_at -> Timestamptz,
+        position -> Nullable<Int8>,
     }
 }
 

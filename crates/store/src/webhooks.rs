@@ -144,8 +144,8 @@ pub async fn lock_next_events(conn: &mut Conn, limit: i64) -> StoreResult<Option
         wc::table.find(1).select(wc::last_event_id).for_update().skip_locked().first(conn).await.optional()?;
     let Some(after) = cursor else { return Ok(None) };
     let events = publish_log::table
-        .filter(publish_log::id.gt(after))
-        .order(publish_log::id.asc())
+        .filter(publish_log::position.gt(after))
+        .order(publish_log::position.asc())
         .limit(limit)
         .select(PublishLogRow::as_select())
         .load(conn)

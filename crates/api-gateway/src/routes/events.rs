@@ -1,6 +1,7 @@
 //! `GET /api/events`: the event feed as Server-Sent Events, for callers without a public
-//! URL. Each event's `id` is its position; reconnect with `Last-Event-ID` (or
-//! `?last_event_id=`) to resume exactly after it. A `post_id` filter starts at that post's
+//! URL. Each event's `id` is its feed position (given after its transaction committed, so
+//! an event that commits late still comes after everything already sent); reconnect with
+//! `Last-Event-ID` (or `?last_event_id=`) to resume exactly after it. A `post_id` filter starts at that post's
 //! first event; without one the feed starts now.
 
 use std::time::{Duration, Instant};
@@ -34,7 +35,7 @@ fn frame(rows: &[store::models::PublishLogRow]) -> Bytes {
     for r in rows {
         out.push_str(&format!(
             "id: {}\nevent: {}\ndata: {}\n\n",
-            r.id,
+            r.position.unwrap_or_default(),
             r.kind,
             serde_json::to_string(&views::log_entry(r)).unwrap_or_default()
         ));
@@ -65,21 +66,23 @@ pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest
         None if post_id.is_some() => 0,
         None => {
             let mut conn = state.pool.get().await?;
-            let latest = store::publish_log::list(&mut conn, &caller.scope, &Default::default(), 1).await?;
-            latest.first().map_or(0, |r| r.id)
+            store::publish_log::latest_position(&mut conn, &caller.scope).await?
         }
     };
     let start = Cursor { state: state.clone(), scope: caller.scope.clone(), post_id, after, last_sent: Instant::now() };
     let events = futures_util::stream::unfold(start, |mut c| async move {
         loop {
             let rows = match c.state.pool.get().await {
-                Ok(mut conn) => store::publish_log::list_after(&mut conn, &c.scope, c.post_id, c.after, 100)
-                    .await
-                    .unwrap_or_default(),
+                Ok(mut conn) => {
+                    let _ = store::publish_log::sequence(&mut conn).await;
+                    store::publish_log::list_after(&mut conn, &c.scope, c.post_id, c.after, 100)
+                        .await
+                        .unwrap_or_default()
+                }
                 Err(_) => Vec::new(),
             };
-            if let Some(last) = rows.last() {
-                c.after = last.id;
+            if let Some(last) = rows.last().and_then(|r| r.position) {
+                c.after = last;
                 c.last_sent = Instant::now();
                 return Some((Ok::<Bytes, actix_web::Error>(frame(&rows)), c));
             }
