@@ -252,3 +252,30 @@ async fn an_endpoint_that_became_private_is_refused_again_at_send_time() {
     assert!(rows[0]["error"].as_str().unwrap().contains("never contacted"), "{rows:?}");
     assert!(seen.lock().is_empty(), "the receiver on loopback was reached");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_key_that_sees_the_whole_workspace_manages_webhooks() {
+    let s = Stack::start("webhooks-scope").await;
+    let (url, _seen) = receiver(0).await;
+    let (status, v) = s.post("/api/webhooks", json!({"url": url})).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let hook = v["data"]["id"].as_str().unwrap().to_owned();
+    let x = s.profile("x").await;
+    // Events of posts to other profiles would reach an endpoint a scoped key made, so a
+    // scoped key neither makes, lists, reads nor removes endpoints.
+    for key in [s.create_key(&["--profiles", &x]).await, s.create_key(&["--providers", "x"]).await] {
+        let (status, v) = s.call_as(&key, reqwest::Method::POST, "/api/webhooks", Some(json!({"url": url}))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+        assert!(v["detail"].as_str().unwrap().contains("without provider or profile scope"), "{v}");
+        for (method, path) in [
+            (reqwest::Method::GET, "/api/webhooks".to_owned()),
+            (reqwest::Method::GET, format!("/api/webhooks/{hook}/attempts")),
+            (reqwest::Method::DELETE, format!("/api/webhooks/{hook}")),
+        ] {
+            let (status, v) = s.call_as(&key, method.clone(), &path, None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {v}");
+        }
+    }
+    let (_, list) = s.get("/api/webhooks").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1, "the endpoint is still there, and only one");
+}

@@ -97,6 +97,19 @@ impl Caller {
             Err(ApiError::Forbidden("This API key is read-only; this action needs a key with write permission.".into()))
         }
     }
+
+    /// Webhooks receive every event of the workspace, so only a key that can see every
+    /// post (no provider or profile scope) may see or manage them.
+    pub fn require_whole_workspace(&self) -> Result<(), ApiError> {
+        if self.scope.providers.is_none() && self.scope.profile_ids.is_none() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(
+                "Webhooks carry every event of the workspace; only a key without provider or profile scope manages them."
+                    .into(),
+            ))
+        }
+    }
 }
 
 pub fn bearer(req: &HttpRequest) -> Option<String> {

@@ -33,7 +33,7 @@ fn view(e: &Endpoint) -> Value {
 #[utoipa::path(
     post, path = "/api/webhooks", operation_id = "create_webhook", tag = "events", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = crate::openapi::NewWebhook),
-    responses((status = 201, description = "The endpoint, with its secret shown this once", body = crate::openapi::WebhookEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 201, description = "The endpoint, with its secret shown this once", body = crate::openapi::WebhookEnvelope), (status = 403, description = "The key is read-only, or scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -42,6 +42,7 @@ pub async fn create(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     caller.require_write()?;
+    caller.require_whole_workspace()?;
     let body = small_json(&req, payload).await?;
     let events = match &body["events"] {
         Value::Null => None,
@@ -69,6 +70,7 @@ pub(crate) async fn create_endpoint(
     events: Option<Vec<String>>,
 ) -> ApiResult<(Endpoint, String)> {
     caller.require_write()?;
+    caller.require_whole_workspace()?;
     let mut errors = Vec::new();
     if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2048 || url::Url::parse(url).is_err()
     {
@@ -99,15 +101,17 @@ pub(crate) async fn create_endpoint(
 
 #[utoipa::path(
     get, path = "/api/webhooks", operation_id = "list_webhooks", tag = "events",
-    responses((status = 200, description = "The workspace's endpoints", body = crate::openapi::WebhookList))
+    responses((status = 200, description = "The workspace's endpoints", body = crate::openapi::WebhookList), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
+    caller.require_whole_workspace()?;
     let mut conn = state.pool.get().await?;
     let rows = store::webhooks::list(&mut conn, caller.scope.workspace_id).await?;
     Ok(HttpResponse::Ok().json(json!({"data": rows.iter().map(view).collect::<Vec<_>>()})))
 }
 
 async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoint> {
+    caller.require_whole_workspace()?;
     let id = path_id(raw, not_found)?;
     let mut conn = state.pool.get().await?;
     store::webhooks::get(&mut conn, id)
@@ -118,7 +122,7 @@ async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoi
 
 #[utoipa::path(
     get, path = "/api/webhooks/{id}/attempts", operation_id = "list_webhook_attempts", tag = "events", params(("id" = Uuid, Path, description = "Endpoint id")),
-    responses((status = 200, description = "Recent sends", body = crate::openapi::WebhookAttempts), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "Recent sends", body = crate::openapi::WebhookAttempts), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let e = owned(&state, &caller, &id).await?;
@@ -133,7 +137,7 @@ pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<
 
 #[utoipa::path(
     delete, path = "/api/webhooks/{id}", operation_id = "delete_webhook", tag = "events", params(("id" = Uuid, Path, description = "Endpoint id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
-    responses((status = 204, description = "Removed"), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 204, description = "Removed"), (status = 403, description = "The key is read-only, or scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     delete_endpoint(&state, &caller, &id).await?;
