@@ -118,3 +118,58 @@ async fn tokens_are_refreshed_ahead_of_expiry() {
     assert!(requests(&s, "").await.iter().any(|r| r.starts_with("POST /oauth/mastodon/token")));
     assert_eq!(s.sql("SELECT status FROM profiles WHERE provider = 'mastodon'"), "active");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_authorize_url_sent_to_someone_else_cannot_link_their_account_into_the_senders_workspace() {
+    let s = Stack::start("oauth-binding").await;
+    let (email, password) = s.login.clone();
+    let attacker = e2e::dashboard::Dashboard::new(&s.gateway);
+    attacker.sign_in(&email, &password).await;
+    let profiles_before = s.sql("SELECT count(*) FROM profiles");
+    let token = attacker.csrf().await;
+    // The sender starts a connect flow in their own workspace and keeps the link.
+    let started = attacker
+        .post_form(
+            "/dashboard/profiles/connect",
+            &[("csrf_token", token.as_str()), ("provider", "x"), ("account", "victim_account")],
+        )
+        .await;
+    assert_eq!(started.status.as_u16(), 303);
+    let authorize = started.location.clone().unwrap();
+    assert!(
+        started
+            .set_cookie
+            .iter()
+            .any(|c| c.starts_with("pm_connect=") && c.contains("Path=/connect/callback") && c.contains("HttpOnly")),
+        "{:?}",
+        started.set_cookie
+    );
+
+    // The victim opens it in their own browser, approves, and comes back to the callback.
+    let victim =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let approved = victim.get(&authorize).send().await.unwrap();
+    let callback = approved.headers()["location"].to_str().unwrap().to_owned();
+    assert!(callback.contains("/connect/callback"), "{callback}");
+    let back = victim.get(&callback).send().await.unwrap();
+    assert_eq!(back.status().as_u16(), 400);
+    let body: serde_json::Value = back.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "state", "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("another browser"), "{body}");
+    assert_eq!(s.sql("SELECT count(*) FROM profiles"), profiles_before, "nothing was linked");
+    assert_eq!(s.sql("SELECT count(*) FROM profiles WHERE username LIKE '%victim%'"), "0");
+
+    // The same flow in the browser that started it connects.
+    let token = attacker.csrf().await;
+    let started = attacker
+        .post_form(
+            "/dashboard/profiles/connect",
+            &[("csrf_token", token.as_str()), ("provider", "x"), ("account", "second_x")],
+        )
+        .await;
+    let approved = attacker.http.get(started.location.unwrap()).send().await.unwrap();
+    let callback = approved.headers()["location"].to_str().unwrap().to_owned();
+    let back = attacker.http.get(&callback).send().await.unwrap();
+    assert_eq!(back.status().as_u16(), 303, "{:?}", back.text().await);
+    assert!(back.headers()["location"].to_str().unwrap().contains("connected="));
+}

@@ -24,22 +24,37 @@ pub struct Start<'a> {
     pub login_hint: Option<&'a str>,
     /// A local path to send the browser to afterwards; `None` answers with JSON.
     pub return_to: Option<&'a str>,
+    /// Bind the flow to the browser that starts it (the dashboard). Only an operator's
+    /// command line starts unbound flows: a link it prints may be handed to the account's
+    /// owner on purpose.
+    pub bind_browser: bool,
 }
 
-/// Starts a connect flow; returns the provider's authorization URL to open.
+/// The cookie that binds a connect flow to its browser; sent only to the callback.
+pub const BINDING_COOKIE: &str = "pm_connect";
+
+/// A started flow: the provider's authorization URL, and the value the starting browser
+/// must hold (as `BINDING_COOKIE`) when the provider sends it back.
+pub struct Started {
+    pub url: String,
+    pub binding: Option<String>,
+}
+
+/// Starts a connect flow.
 pub async fn start(
     conn: &mut store::Conn,
     providers: &ProvidersConfig,
     secrets: &SecretKey,
     public_url: &str,
-    Start { workspace_id, provider, login_hint, return_to }: Start<'_>,
-) -> Result<String, ApiError> {
+    Start { workspace_id, provider, login_hint, return_to, bind_browser }: Start<'_>,
+) -> Result<Started, ApiError> {
     let client = providers.oauth(provider);
     let (verifier, challenge) = oauth::pkce_pair();
     let state = oauth::random_state();
     let url = oauth::authorize_url(&client, &redirect_uri(public_url), &state, &challenge, login_hint)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires = Utc::now() + chrono::Duration::minutes(10);
+    let binding = bind_browser.then(oauth::random_state);
     store::oauth::insert_state(
         conn,
         &state,
@@ -48,9 +63,20 @@ pub async fn start(
         &secrets.encrypt(&verifier),
         expires,
         return_to,
+        binding.as_deref().map(crate::auth::hash_key).as_deref(),
     )
     .await?;
-    Ok(url)
+    Ok(Started { url, binding })
+}
+
+/// Whether the browser that came back holds the flow's binding (an unbound flow needs none).
+fn same_browser(flow: &store::oauth::Flow, cookie: Option<&str>) -> bool {
+    use subtle::ConstantTimeEq;
+    match (&flow.browser_binding, cookie) {
+        (None, _) => true,
+        (Some(want), Some(got)) => bool::from(crate::auth::hash_key(got).as_bytes().ct_eq(want.as_bytes())),
+        (Some(_), None) => false,
+    }
 }
 
 fn refused(e: OAuthError) -> ApiError {
@@ -67,10 +93,18 @@ pub async fn complete(
     public_url: &str,
     state: &str,
     code: &str,
+    browser: Option<&str>,
 ) -> Result<(ProfileRow, Option<String>), ApiError> {
     let flow = store::oauth::take_state(conn, state)
         .await?
         .ok_or_else(|| ApiError::field("state", "unknown or expired; start the connection again"))?;
+    if !same_browser(&flow, browser) {
+        tracing::warn!(workspace_id = %flow.workspace_id, provider = %flow.provider, "a connect callback came back in another browser; refused");
+        return Err(ApiError::field(
+            "state",
+            "this connection was started in another browser; start it again from the dashboard",
+        ));
+    }
     let provider: Provider = flow.provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
     let verifier = secrets.decrypt(&flow.code_verifier_enc).map_err(|e| ApiError::Internal(e.to_string()))?;
     let client = providers.oauth(provider);

@@ -113,7 +113,7 @@ async fn connect_one(
             .map_err(|e| anyhow::anyhow!(e.detail()))?;
         return Ok(Some(row));
     }
-    let url = crate::connect::start(
+    let started = crate::connect::start(
         conn,
         &config.providers,
         &secrets,
@@ -123,10 +123,12 @@ async fn connect_one(
             provider,
             login_hint: args.login.as_deref(),
             return_to: None,
+            bind_browser: false,
         },
     )
     .await
     .map_err(|e| anyhow::anyhow!(e.detail()))?;
+    let url = started.url;
     if !args.follow {
         println!("Open: {url}");
         return Ok(None);

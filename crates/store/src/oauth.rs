@@ -15,6 +15,7 @@ pub async fn insert_state(
     code_verifier_enc: &str,
     expires_at: DateTime<Utc>,
     return_to: Option<&str>,
+    browser_binding: Option<&str>,
 ) -> StoreResult<()> {
     diesel::insert_into(oauth_states::table)
         .values((
@@ -24,6 +25,7 @@ pub async fn insert_state(
             oauth_states::code_verifier.eq(code_verifier_enc),
             oauth_states::expires_at.eq(expires_at),
             oauth_states::return_to.eq(return_to),
+            oauth_states::browser_binding.eq(browser_binding),
         ))
         .execute(conn)
         .await?;
@@ -37,6 +39,8 @@ pub struct Flow {
     pub provider: String,
     pub code_verifier_enc: String,
     pub return_to: Option<String>,
+    /// SHA-256 (hex) of the cookie value the starting browser holds, if bound.
+    pub browser_binding: Option<String>,
 }
 
 #[derive(Queryable)]
@@ -46,6 +50,7 @@ struct Taken {
     code_verifier_enc: String,
     expires_at: DateTime<Utc>,
     return_to: Option<String>,
+    browser_binding: Option<String>,
 }
 
 /// Takes a state once, if it exists and is live.
@@ -57,6 +62,7 @@ pub async fn take_state(conn: &mut Conn, state: &str) -> StoreResult<Option<Flow
             oauth_states::code_verifier,
             oauth_states::expires_at,
             oauth_states::return_to,
+            oauth_states::browser_binding,
         ))
         .get_result(conn)
         .await
@@ -66,5 +72,6 @@ pub async fn take_state(conn: &mut Conn, state: &str) -> StoreResult<Option<Flow
         provider: r.provider,
         code_verifier_enc: r.code_verifier_enc,
         return_to: r.return_to,
+        browser_binding: r.browser_binding,
     }))
 }

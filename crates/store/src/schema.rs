@@ -100,6 +100,7 @@ diesel::table! {
         expires_at -> Timestamptz,
         created_at -> Timestamptz,
         return_to -> Nullable<Text>,
+        browser_binding -> Nullable<Text>,
     }
 }
 

@@ -112,7 +112,7 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
     let hint = form.account.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let mut conn = state.pool.get().await?;
     let c = &state.config;
-    let url = crate::connect::start(
+    let started = crate::connect::start(
         &mut conn,
         &c.providers,
         &state.secrets,
@@ -122,10 +122,15 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
             provider,
             login_hint: hint,
             return_to: Some("/dashboard/profiles"),
+            bind_browser: true,
         },
     )
     .await?;
-    Ok(see_other(&url))
+    let mut answer = see_other(&started.url);
+    if let Some(binding) = started.binding {
+        let _ = answer.add_cookie(&crate::routes::profiles::binding_cookie(&state, binding));
+    }
+    Ok(answer)
 }
 
 #[derive(Deserialize)]

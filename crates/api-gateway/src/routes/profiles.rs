@@ -62,7 +62,12 @@ pub struct Callback {
 
 /// Where a provider sends the browser back after the user approved (or refused). A flow
 /// started in the dashboard goes back there; one started from the CLI gets JSON.
-pub async fn connect_callback(state: web::Data<AppState>, q: web::Query<Callback>) -> ApiResult<HttpResponse> {
+pub async fn connect_callback(
+    state: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+    q: web::Query<Callback>,
+) -> ApiResult<HttpResponse> {
+    let browser = req.cookie(crate::connect::BINDING_COOKIE).map(|c| c.value().to_owned());
     let mut conn = state.pool.get().await?;
     if let Some(e) = &q.error {
         let message = format!("the provider refused: {}", q.error_description.as_deref().unwrap_or(e));
@@ -79,13 +84,37 @@ pub async fn connect_callback(state: web::Data<AppState>, q: web::Query<Callback
         return Err(ApiError::field("code", "code and state are required"));
     };
     let c = &state.config;
-    let (row, return_to) =
-        crate::connect::complete(&mut conn, &state.http, &c.providers, &state.secrets, &c.public_url, flow, code)
-            .await?;
-    match return_to {
-        Some(to) => Ok(back_to(&to, "connected", &row.name)),
-        None => Ok(HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)}))),
+    let (row, return_to) = crate::connect::complete(
+        &mut conn,
+        &state.http,
+        &c.providers,
+        &state.secrets,
+        &c.public_url,
+        flow,
+        code,
+        browser.as_deref(),
+    )
+    .await?;
+    let mut answer = match return_to {
+        Some(to) => back_to(&to, "connected", &row.name),
+        None => HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)})),
+    };
+    if browser.is_some() {
+        let _ = answer.add_removal_cookie(&binding_cookie(&state, String::new()));
     }
+    Ok(answer)
+}
+
+/// The cookie binding a connect flow to the browser that started it: sent only to the
+/// callback, Lax so it comes along on the provider's top-level redirect back.
+pub fn binding_cookie(state: &AppState, value: String) -> actix_web::cookie::Cookie<'static> {
+    actix_web::cookie::Cookie::build(crate::connect::BINDING_COOKIE, value)
+        .path("/connect/callback")
+        .http_only(true)
+        .same_site(actix_web::cookie::SameSite::Lax)
+        .secure(state.config.public_url.starts_with("https://"))
+        .max_age(actix_web::cookie::time::Duration::minutes(10))
+        .finish()
 }
 
 /// A redirect to a dashboard page with one query parameter. Only local paths are stored
