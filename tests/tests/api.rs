@@ -249,3 +249,44 @@ async fn health_is_public_and_a_key_adds_the_operator_figures() {
     assert_eq!(full["stale"]["pending_posts"], 0);
     tokio::time::sleep(Duration::from_millis(10)).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_scheduled_post_runs_every_check_a_create_runs() {
+    let s = Stack::start("patch-checks").await;
+    let (x, reddit) = (s.profile("x").await, s.profile("reddit").await);
+    let when = Utc::now() + chrono::Duration::hours(1);
+    let p = s
+        .create(json!({
+            "post": {"body": "fits", "scheduled_at": when.to_rfc3339()},
+            "profiles": [x, reddit],
+            "provider_options": {"reddit": {"subreddit": "rust", "title": "A title"}}
+        }))
+        .await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    s.wait_status(&id, "scheduled").await;
+    let path = format!("/api/posts/{id}");
+    // Over X's limit.
+    let (status, v) = s.call(Method::PATCH, &path, Some(json!({"post": {"body": "x".repeat(281)}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("280"), "{v}");
+    // Options that drop what Reddit requires.
+    let (status, v) =
+        s.call(Method::PATCH, &path, Some(json!({"provider_options": {"reddit": {"subreddit": "rust"}}}))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("title"), "{v}");
+    // A cover that is not this workspace's asset.
+    let foreign = uuid::Uuid::new_v4();
+    let (status, v) = s
+        .call(
+            Method::PATCH,
+            &path,
+            Some(json!({"provider_options": {"reddit": {"subreddit": "rust", "title": "T"}, "youtube": {"cover": {"asset_id": foreign}}}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    // Nothing changed.
+    let now = s.post_by_id(&id).await;
+    assert_eq!(now["body"], "fits");
+    assert_eq!(now["provider_options"]["reddit"]["title"], "A title");
+    assert_eq!(now["status"], "scheduled");
+}

@@ -22,7 +22,8 @@ pub async fn build(
         task.post.provider_options.get(t.provider.as_str()).cloned().unwrap_or(Value::Object(Default::default()));
     let cover_id = options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
     let cover = match cover_id {
-        Some(id) => store::media::asset(conn, id).await?.map(|a| MediaItem {
+        // Only this workspace's asset: a cover id from another tenant is never fetched.
+        Some(id) => store::media::asset_in(conn, task.post.workspace_id, id).await?.map(|a| MediaItem {
             url: media_url(a.id),
             content_type: a.content_type,
             alt: None,

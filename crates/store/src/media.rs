@@ -18,6 +18,17 @@ pub async fn asset(conn: &mut Conn, id: Uuid) -> StoreResult<Option<AssetRow>> {
     Ok(media_assets::table.find(id).select(AssetRow::as_select()).first(conn).await.optional()?)
 }
 
+/// An asset, only if it is this workspace's: what a worker may hand to a provider.
+pub async fn asset_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<Option<AssetRow>> {
+    Ok(media_assets::table
+        .find(id)
+        .filter(media_assets::workspace_id.eq(workspace_id))
+        .select(AssetRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// The assets among `ids` that belong to the workspace.
 pub async fn assets_in_workspace(conn: &mut Conn, workspace_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<AssetRow>> {
     Ok(media_assets::table

@@ -109,12 +109,14 @@ pub async fn run(state: &AppState, caller: &Caller, input: NewPost) -> ApiResult
         let options = input.provider_options.get(&p.provider).cloned().unwrap_or(json!({}));
         let cover =
             match options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok()) {
-                Some(id) => store::media::asset(&mut conn, id).await?.map(|a| MediaItem {
-                    url: format!("{}/media/{}", state.config.public_url.trim_end_matches('/'), a.id),
-                    content_type: a.content_type,
-                    alt: None,
-                    size_bytes: a.size_bytes as u64,
-                }),
+                Some(id) => {
+                    store::media::asset_in(&mut conn, caller.scope.workspace_id, id).await?.map(|a| MediaItem {
+                        url: format!("{}/media/{}", state.config.public_url.trim_end_matches('/'), a.id),
+                        content_type: a.content_type,
+                        alt: None,
+                        size_bytes: a.size_bytes as u64,
+                    })
+                }
                 None => None,
             };
         let req = PublishRequest {

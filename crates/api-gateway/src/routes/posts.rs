@@ -326,6 +326,34 @@ pub async fn publish(
     Ok(HttpResponse::Ok().json(read_back(&state, &mut conn, id).await?))
 }
 
+/// The acceptance check of a create, run on what a stored post becomes after `patch`
+/// (its body, media and options, replaced where the patch gives them) against the
+/// platforms of its deliveries: publishing a draft and editing a scheduled post pass the
+/// same rules as a new post.
+async fn check_edited(
+    conn: &mut store::Conn,
+    caller: &Caller,
+    view: &posts::PostView,
+    patch: &input::PostPatch,
+    media: Option<&[Uuid]>,
+) -> ApiResult<()> {
+    let media: Vec<Uuid> = match media {
+        Some(ids) => ids.to_vec(),
+        None => view.media.iter().map(|(m, _)| m.asset_id).collect(),
+    };
+    let targets: Vec<(Provider, String)> =
+        view.deliveries.iter().filter_map(|(d, name)| d.provider.parse().ok().map(|p| (p, quoted(name)))).collect();
+    let options = match &patch.provider_options {
+        Some(o) => o.clone(),
+        None => view.post.provider_options.as_object().cloned().unwrap_or_default(),
+    };
+    let body = match &patch.body {
+        Some(b) => b.as_deref(),
+        None => view.post.body.as_deref(),
+    };
+    platforms::check_post(conn, caller.scope.workspace_id, body, &media, &options, &targets).await
+}
+
 /// Draft → pending, once the draft meets the platforms' rules.
 pub(crate) async fn publish_draft(
     state: &AppState,
@@ -338,19 +366,7 @@ pub(crate) async fn publish_draft(
     // A draft meets the platforms' rules when it is published, not while it is drafted.
     let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::post_not_found)?;
     if view.post.status == "draft" {
-        let media: Vec<Uuid> = view.media.iter().map(|(m, _)| m.asset_id).collect();
-        let targets: Vec<(Provider, String)> =
-            view.deliveries.iter().filter_map(|(d, name)| d.provider.parse().ok().map(|p| (p, quoted(name)))).collect();
-        let options = view.post.provider_options.as_object().cloned().unwrap_or_default();
-        platforms::check_post(
-            &mut conn,
-            caller.scope.workspace_id,
-            view.post.body.as_deref(),
-            &media,
-            &options,
-            &targets,
-        )
-        .await?;
+        check_edited(&mut conn, caller, &view, &input::PostPatch::default(), None).await?;
     }
     conn.transaction::<(), ApiError, _>(async |conn| {
         let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or_else(ApiError::post_not_found)?;
@@ -505,6 +521,12 @@ pub async fn patch(
                 Some(m) => Some(own_media(&state, &mut conn, &caller, m, &mut created).await?),
                 None => None,
             };
+            let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::post_not_found)?;
+            let ids: Option<Vec<Uuid>> = media.as_ref().map(|m| m.iter().map(|(id, _)| *id).collect());
+            if let Err(e) = check_edited(&mut conn, &caller, &view, &patch, ids.as_deref()).await {
+                discard(&state, created).await;
+                return Err(e);
+            }
             let done = command(
                 &state,
                 SchedulerCommandV1::UpdateScheduled {
