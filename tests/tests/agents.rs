@@ -164,3 +164,54 @@ async fn a_dry_run_previews_each_providers_requests_and_stores_nothing() {
     assert!(v["data"]["warnings"][0].as_str().unwrap().contains("media[0].url"), "{v}");
     assert_eq!(s.sql("SELECT count(*) FROM media_assets"), "0");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_abandoned_idempotency_claim_is_freed_and_the_retry_creates_the_post_once() {
+    let s = Stack::start("idempotency-abandoned").await;
+    let x = s.profile("x").await;
+    let body = json!({"post": {"body": "once", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x]});
+    let send = |key: String, idem: &'static str, body: serde_json::Value| {
+        let (http, url) = (s.http.clone(), format!("{}/api/posts", s.gateway));
+        async move {
+            let r = http.post(url).bearer_auth(key).header("Idempotency-Key", idem).json(&body).send().await.unwrap();
+            let replayed = r.headers().contains_key("idempotent-replayed");
+            (r.status(), replayed, r.json::<serde_json::Value>().await.unwrap())
+        }
+    };
+    let (status, _, first) = send(s.key.clone(), "k1", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let first_id = first["data"]["id"].as_str().unwrap().to_owned();
+
+    // The gateway committed the post and died before storing its answer: the claim is
+    // left with no answer. Past the deadline, a retry finds the post it made.
+    s.sql("UPDATE idempotency_keys SET response_status = NULL, response_headers = NULL, response_body = NULL, created_at = now() - interval '10 minutes' WHERE key LIKE '%:k1'");
+    let (status, replayed, again) = send(s.key.clone(), "k1", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{again}");
+    assert!(!replayed);
+    assert_eq!(again["data"]["id"], first_id.as_str(), "the retry created a second post");
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "1");
+
+    // A request that died before committing left only its claim: the retry creates it.
+    let prefix = s.sql("SELECT split_part(key, ':', 1) FROM idempotency_keys WHERE key LIKE '%:k1'");
+    s.sql(&format!(
+        "INSERT INTO idempotency_keys (workspace_id, key, fingerprint, created_at) SELECT workspace_id, '{prefix}:k2', 'x', now() - interval '10 minutes' FROM posts LIMIT 1"
+    ));
+    let other = json!({"post": {"body": "after a crash", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x]});
+    let started = std::time::Instant::now();
+    let (status, _, made) = send(s.key.clone(), "k2", other).await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    assert!(started.elapsed() < Duration::from_secs(5), "waited on a dead claim");
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "2");
+
+    // Another key never gets this key's stored answer: a read key is refused by its
+    // permission, another write key's k1 is its own.
+    let read = s.create_key(&["--permission", "read"]).await;
+    let (status, replayed, v) = send(read, "k1", body.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{v}");
+    assert!(!replayed);
+    let writer = s.create_key(&[]).await;
+    let (status, replayed, v) = send(writer, "k1", body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    assert!(!replayed, "another key's answer was replayed");
+    assert_ne!(v["data"]["id"], first_id.as_str());
+}

@@ -21,6 +21,10 @@ pub struct Config {
     pub command_timeout_ms: u64,
     /// How long the gateway waits for media-ingest to own one remote file.
     pub ingest_timeout_ms: u64,
+    /// The longest a request with an Idempotency-Key may run; it is cut (503, key freed)
+    /// after that, and a claim older than this (plus a margin) whose request never
+    /// answered is free again.
+    pub idempotency_deadline_ms: u64,
     pub max_body_bytes: usize,
     pub http_workers: usize,
     /// AES-256-GCM key (32 bytes, base64) for provider tokens at rest; shared with the
@@ -43,6 +47,7 @@ impl Default for Config {
             upload_ttl_s: 3600,
             command_timeout_ms: 10_000,
             ingest_timeout_ms: 30_000,
+            idempotency_deadline_ms: 60_000,
             max_body_bytes: 1024 * 1024,
             http_workers: 2,
             token_key: domain::secrets::DEVELOPMENT_KEY.into(),

@@ -2,6 +2,12 @@
 //! response to a key (per workspace) is stored for 24 h and replayed byte for byte; the
 //! same key with a different request is 422; concurrent duplicates wait for the first
 //! and get its response. A first request that fails on our side (5xx) frees the key.
+//!
+//! Keys are namespaced by the API key that sent them, and only a write key claims one:
+//! a replay never hands one key's answer to another. A first request runs within a
+//! deadline; a claim left with no answer past it (the gateway died, the request was
+//! dropped) is free again. A create records its key on the post, so a retry after a
+//! commit whose answer was never stored finds that post instead of making another.
 
 use std::time::{Duration, Instant};
 
@@ -22,6 +28,13 @@ const HEADER: &str = "idempotency-key";
 const MAX_BODY: usize = 10 * 1024 * 1024;
 /// How long a duplicate waits for the first request to finish.
 const WAIT: Duration = Duration::from_secs(30);
+/// Past the deadline, how much longer a claim is kept before it counts as abandoned.
+const STALE_MARGIN: Duration = Duration::from_secs(5);
+
+/// The namespaced Idempotency-Key of the request that claimed it, for the handler to
+/// record on what it creates.
+#[derive(Debug, Clone)]
+pub struct IdempotentCreate(pub String);
 
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
     req.into_response(e.error_response())
@@ -41,7 +54,14 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<BoxBody>) -> Result<
     // Without a valid key the handler answers 401 itself; keys are per workspace.
     let Some(token) = auth::bearer(req.request()) else { return next.call(req).await };
     let Ok(caller) = auth::authenticate(&state, &token).await else { return next.call(req).await };
+    // A read-only key gets its 403 from the handler, never a stored answer.
+    if !caller.can_write {
+        return next.call(req).await;
+    }
     let workspace = caller.scope.workspace_id;
+    let key = format!("{}:{key}", caller.key_id);
+    let deadline = Duration::from_millis(state.config.idempotency_deadline_ms);
+    let stale_after = chrono::Duration::from_std(deadline + STALE_MARGIN).unwrap_or(chrono::Duration::hours(1));
 
     let mut body = web::BytesMut::new();
     let mut payload = req.take_payload();
@@ -72,13 +92,16 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<BoxBody>) -> Result<
                 Ok(c) => c,
                 Err(e) => return Ok(problem(req, e.into())),
             };
-            match idempotency::claim(&mut conn, workspace, &key, &fingerprint).await {
+            match idempotency::claim(&mut conn, workspace, &key, &fingerprint, stale_after).await {
                 Ok(c) => c,
                 Err(e) => return Ok(problem(req, e.into())),
             }
         };
         match claim {
-            Claim::First => return run_first(req, next, &state, workspace, &key).await,
+            Claim::First => {
+                req.extensions_mut().insert(IdempotentCreate(key.clone()));
+                return run_first(req, next, &state, workspace, &key, deadline).await;
+            }
             Claim::Existing { fingerprint: fp, .. } if fp != fingerprint => {
                 return Ok(problem(req, ApiError::IdempotencyKeyReused));
             }
@@ -104,18 +127,28 @@ async fn run_first(
     state: &AppState,
     workspace: uuid::Uuid,
     key: &str,
+    deadline: Duration,
 ) -> Result<ServiceResponse<BoxBody>, Error> {
-    let res = next.call(req).await;
+    let res = tokio::time::timeout(deadline, next.call(req)).await;
     let free = || async {
         if let Ok(mut conn) = state.pool.get().await {
             let _ = idempotency::release(&mut conn, workspace, key).await;
         }
     };
     let res = match res {
-        Ok(r) => r,
-        Err(e) => {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
             free().await;
             return Err(e);
+        }
+        Err(_) => {
+            free().await;
+            // Answered from the error (the request went into the dropped handler).
+            return Err(ApiError::Unavailable(format!(
+                "The request took longer than {} s and was stopped; retry it with the same Idempotency-Key.",
+                deadline.as_secs()
+            ))
+            .into());
         }
     };
     if res.status().is_server_error() {

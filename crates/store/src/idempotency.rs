@@ -18,11 +18,25 @@ pub enum Claim {
     Existing { fingerprint: String, response: Option<(i32, Value, Vec<u8>)> },
 }
 
-/// Claims the key for this request, or returns what the earlier request left.
-pub async fn claim(conn: &mut Conn, workspace_id: Uuid, key: &str, fingerprint: &str) -> StoreResult<Claim> {
-    let cutoff = Utc::now() - chrono::Duration::hours(TTL_HOURS);
+/// Claims the key for this request, or returns what the earlier request left. A claim
+/// with no answer older than `stale_after` belonged to a request that can no longer be
+/// running (requests are cut at a deadline shorter than that): it crashed or was
+/// dropped, so the key is free again.
+pub async fn claim(
+    conn: &mut Conn,
+    workspace_id: Uuid,
+    key: &str,
+    fingerprint: &str,
+    stale_after: chrono::Duration,
+) -> StoreResult<Claim> {
+    let now = Utc::now();
+    let cutoff = now - chrono::Duration::hours(TTL_HOURS);
+    let abandoned = now - stale_after;
     diesel::delete(
-        ik::table.filter(ik::workspace_id.eq(workspace_id)).filter(ik::key.eq(key)).filter(ik::created_at.lt(cutoff)),
+        ik::table
+            .filter(ik::workspace_id.eq(workspace_id))
+            .filter(ik::key.eq(key))
+            .filter(ik::created_at.lt(cutoff).or(ik::response_status.is_null().and(ik::created_at.lt(abandoned)))),
     )
     .execute(conn)
     .await?;

@@ -84,6 +84,8 @@ pub struct NewPostRow {
     pub scheduled_at: Option<DateTime<Utc>>,
     pub provider_options: Value,
     pub traceparent: Option<String>,
+    /// The Idempotency-Key it was created under (namespaced by the API key), if any.
+    pub idempotency_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

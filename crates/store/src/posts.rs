@@ -305,3 +305,13 @@ pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Optio
 pub async fn status_of(conn: &mut Conn, id: Uuid) -> StoreResult<Option<(String, Option<DateTime<Utc>>)>> {
     Ok(posts::table.find(id).select((posts::status, posts::dispatched_at)).first(conn).await.optional()?)
 }
+
+/// The post created under this (namespaced) Idempotency-Key, if one was.
+pub async fn id_by_idempotency_key(conn: &mut Conn, workspace_id: Uuid, key: &str) -> StoreResult<Option<Uuid>> {
+    Ok(posts::table
+        .filter(posts::workspace_id.eq(workspace_id).and(posts::idempotency_key.eq(key)))
+        .select(posts::id)
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -118,6 +118,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         traceparent -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
     }
 }
 

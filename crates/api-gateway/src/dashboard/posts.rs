@@ -390,7 +390,7 @@ pub async fn compose(
     let outcome = match input::parse_new_post(&body) {
         Ok(parsed) => {
             let draft = parsed.draft;
-            routes::posts::accept(&state, &caller, parsed, &mut created).await.map(|v| (v.post.id, draft))
+            routes::posts::accept(&state, &caller, parsed, &mut created, None).await.map(|v| (v.post.id, draft))
         }
         Err(errors) => Err(ApiError::Validation(errors)),
     };

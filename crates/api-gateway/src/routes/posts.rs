@@ -191,7 +191,9 @@ async fn accept_new(
     if super::dry_run::requested(req) {
         return super::dry_run::run(state, caller, input).await;
     }
-    let view = accept(state, caller, input, created).await?;
+    let key =
+        actix_web::HttpMessage::extensions(req).get::<crate::idempotency::IdempotentCreate>().map(|k| k.0.clone());
+    let view = accept(state, caller, input, created, key).await?;
     let id = view.post.id;
     let body = json!({"data": views::post(&view, &state.config.public_url)});
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{id}"))).json(body))
@@ -204,6 +206,7 @@ pub(crate) async fn accept(
     caller: &Caller,
     input: input::NewPost,
     created: &mut Vec<Uuid>,
+    idempotency_key: Option<String>,
 ) -> ApiResult<posts::PostView> {
     let mut conn = state.pool.get().await?;
     let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
@@ -230,6 +233,7 @@ pub(crate) async fn accept(
         provider_options: Value::Object(input.provider_options),
         // A scheduled post is dispatched later; it stays in this request's trace.
         traceparent: telemetry::current_traceparent(),
+        idempotency_key,
     };
     // The answer is read inside the transaction: once it commits, nothing is left that
     // could fail and turn an accepted post into a 5xx (which a client would retry).
@@ -243,7 +247,20 @@ pub(crate) async fn accept(
             }
             posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))
         })
-        .await?;
+        .await;
+    let view = match view {
+        // An earlier request with this Idempotency-Key committed the post but never
+        // stored its answer: that post is the answer (the media made now are discarded).
+        Err(e) if e.is_unique_violation("posts_one_per_idempotency_key") => {
+            let key = row.idempotency_key.as_deref().unwrap_or_default();
+            let id = posts::id_by_idempotency_key(&mut conn, caller.scope.workspace_id, key)
+                .await?
+                .ok_or_else(ApiError::post_not_found)?;
+            discard(state, std::mem::take(created)).await;
+            return posts::view(&mut conn, id).await?.ok_or_else(ApiError::post_not_found);
+        }
+        other => other?,
+    };
     state.committed();
     tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
     Ok(view)
