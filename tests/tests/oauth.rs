@@ -173,3 +173,31 @@ async fn an_authorize_url_sent_to_someone_else_cannot_link_their_account_into_th
     assert_eq!(back.status().as_u16(), 303, "{:?}", back.text().await);
     assert!(back.headers()["location"].to_str().unwrap().contains("connected="));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_workers_refused_at_once_refresh_once_and_the_profile_stays_healthy() {
+    let mut s = Stack::start("token-single-flight").await;
+    s.start_worker().await;
+    let x = s.profile("x").await;
+    let token_calls = |rs: Vec<String>| rs.iter().filter(|r| r.starts_with("POST /oauth/x/token")).count();
+    let before = token_calls(requests(&s, "").await);
+    // Every worker's token is refused now; the refresh token rotates on use.
+    sim_post(&s, "/_sim/oauth/demo-x/expire").await;
+    let mut ids = Vec::new();
+    for i in 0..8 {
+        ids.push(
+            s.create(Stack::json_post(&format!("refused together {i}"), &[&x])).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    for id in &ids {
+        let done = s.wait_post(id, Duration::from_secs(30), |p| p["status"] == "completed").await;
+        assert_eq!(done["deliveries"][0]["status"], "published", "{done}");
+    }
+    let (_, prof) = s.get(&format!("/api/profiles/{x}")).await;
+    assert_eq!(prof["data"]["status"], "active", "a healthy profile was marked for reconnection");
+    let refreshes = token_calls(requests(&s, "").await) - before;
+    assert_eq!(refreshes, 1, "one refresh for all the refused calls");
+}

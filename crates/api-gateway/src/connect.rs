@@ -146,7 +146,7 @@ async fn save(
         external_id: who.id,
         access_token: Some(secrets.encrypt(&tokens.access_token)),
         refresh_token: tokens.refresh_token.as_deref().map(|t| secrets.encrypt(t)),
-        expires_at: tokens.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s)),
+        expires_at: tokens.expires_at(),
     };
     let row = store::profiles::upsert_connected(conn, &profile).await?;
     tracing::info!(profile_id = %row.id, provider = %provider, "profile connected");

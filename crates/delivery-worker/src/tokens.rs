@@ -33,8 +33,28 @@ pub fn access_token(ctx: &Ctx, p: &ProfileRow) -> Option<String> {
     }
 }
 
-/// Refreshes one profile's tokens now.
-pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
+/// Refreshes one profile's tokens now, single-flight across workers: under the profile's
+/// row lock, and only if nobody refreshed since `seen` was read. Two workers refused at
+/// once would otherwise both refresh; with a rotating refresh token the second one's is
+/// already spent, and a healthy profile would be marked for reconnection.
+pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, seen: &ProfileRow) -> Result<Refreshed, StoreError> {
+    conn.transaction::<Refreshed, StoreError, _>(async |conn| {
+        let Some(p) = store::profiles::lock(conn, seen.id).await? else {
+            return Ok(Refreshed::Dead("the profile is gone".into()));
+        };
+        if p.access_token != seen.access_token {
+            // Another worker refreshed (or the profile was reconnected) meanwhile.
+            return Ok(match (p.status.as_str(), access_token(ctx, &p)) {
+                ("active", Some(t)) => Refreshed::Token(t),
+                _ => Refreshed::Dead("the profile needs to be reconnected".into()),
+            });
+        }
+        refresh_locked(ctx, conn, &p).await
+    })
+    .await
+}
+
+async fn refresh_locked(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
     let provider: Provider = match p.provider.parse() {
         Ok(p) => p,
         Err(_) => return Ok(Refreshed::Dead("unknown provider".into())),
@@ -48,7 +68,7 @@ pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Resul
             let access = ctx.secrets.encrypt(&t.access_token);
             let refresh =
                 t.refresh_token.as_deref().map(|r| ctx.secrets.encrypt(r)).or_else(|| p.refresh_token.clone());
-            let expires = t.expires_in.map(|s| Utc::now() + chrono::Duration::seconds(s));
+            let expires = t.expires_at();
             store::profiles::set_tokens(conn, p.id, &access, refresh.as_deref(), expires).await?;
             tracing::info!(profile_id = %p.id, provider = %provider, "token refreshed");
             Ok(Refreshed::Token(t.access_token))
@@ -72,7 +92,7 @@ pub async fn refresh_ahead(ctx: Arc<Ctx>, every: Duration, ahead: chrono::Durati
             conn.transaction::<usize, StoreError, _>(async |conn| {
                 let due = store::profiles::lock_due_for_refresh(conn, Utc::now() + ahead, 20).await?;
                 for p in &due {
-                    refresh(&ctx, conn, p).await?;
+                    refresh_locked(&ctx, conn, p).await?;
                 }
                 Ok(due.len())
             })

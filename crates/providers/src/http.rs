@@ -9,6 +9,19 @@ use serde_json::Value;
 
 use crate::{MediaItem, ProviderError, PublishRequest};
 
+/// The longest `Retry-After` taken from a provider.
+pub const MAX_RETRY_AFTER_S: u64 = 3600;
+
+/// A 429's `Retry-After` in seconds. The provider's number, so at most an hour (then it
+/// is asked again): a huge one must neither overflow a timestamp nor park a profile.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map(|s| Duration::from_secs(s.min(MAX_RETRY_AFTER_S)))
+}
+
 pub struct Cx {
     pub http: reqwest::Client,
     pub base: String,
@@ -132,14 +145,9 @@ impl Cx {
         }
         let message = readable_error(&text).unwrap_or_else(|| format!("HTTP {}", status.as_u16()));
         Err(match status.as_u16() {
-            429 => ProviderError::RateLimited {
-                message: format!("{name}: {message}"),
-                retry_after: headers
-                    .get(reqwest::header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.trim().parse::<u64>().ok())
-                    .map(Duration::from_secs),
-            },
+            429 => {
+                ProviderError::RateLimited { message: format!("{name}: {message}"), retry_after: retry_after(&headers) }
+            }
             401 => ProviderError::Unauthorized(format!(
                 "{name} refused the profile's authorization ({message}); reconnect the profile in the dashboard"
             )),
@@ -258,5 +266,17 @@ mod tests {
         assert!(!ProviderError::Unauthorized("token".into()).is_retryable());
         assert!(ProviderError::Retryable("5xx".into()).is_retryable());
         assert!(ProviderError::RateLimited { message: "slow".into(), retry_after: None }.is_retryable());
+    }
+
+    #[test]
+    fn retry_after_is_clamped_to_an_hour() {
+        let mut h = HeaderMap::new();
+        assert_eq!(retry_after(&h), None);
+        h.insert(reqwest::header::RETRY_AFTER, "30".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(30)));
+        h.insert(reqwest::header::RETRY_AFTER, "18446744073709551615".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3600)));
+        h.insert(reqwest::header::RETRY_AFTER, "soon".parse().unwrap());
+        assert_eq!(retry_after(&h), None);
     }
 }

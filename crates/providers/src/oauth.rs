@@ -56,6 +56,17 @@ pub struct Tokens {
     pub expires_in: Option<i64>,
 }
 
+/// The longest token lifetime taken from a provider: its `expires_in` is its word, and a
+/// number near i64::MAX must not overflow a timestamp.
+const MAX_TOKEN_LIFETIME_S: i64 = 10 * 366 * 24 * 3600;
+
+impl Tokens {
+    /// When the access token expires, with the provider's `expires_in` clamped.
+    pub fn expires_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.expires_in.map(|s| chrono::Utc::now() + chrono::Duration::seconds(s.clamp(0, MAX_TOKEN_LIFETIME_S)))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Identity {
     pub id: String,
@@ -290,5 +301,14 @@ mod tests {
         ] {
             assert!(u.contains(part), "{part} missing in {u}");
         }
+    }
+
+    #[test]
+    fn a_provider_lifetime_near_i64_max_does_not_overflow() {
+        let t = super::Tokens { access_token: "a".into(), refresh_token: None, expires_in: Some(i64::MAX) };
+        let at = t.expires_at().unwrap();
+        assert!(at > chrono::Utc::now() + chrono::Duration::days(3600));
+        let t = super::Tokens { expires_in: Some(-5), ..t };
+        assert!(t.expires_at().unwrap() <= chrono::Utc::now());
     }
 }

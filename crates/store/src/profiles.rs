@@ -161,3 +161,9 @@ pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
     diesel::insert_into(profiles::table).values(p).execute(conn).await?;
     Ok(())
 }
+
+/// The profile, locked for update until the transaction ends (token refresh is one at a
+/// time per profile).
+pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<ProfileRow>> {
+    Ok(profiles::table.find(id).select(ProfileRow::as_select()).for_update().first(conn).await.optional()?)
+}
