@@ -312,3 +312,78 @@ async fn media_whose_file_is_gone_fail_with_a_message_and_so_does_the_delivery()
     assert_eq!(done["deliveries"][0]["status"], "failed");
     assert!(done["deliveries"][0]["error_message"].as_str().unwrap().contains("404"), "{done}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_form_with_more_files_than_a_post_takes_is_refused_before_anything_is_stored() {
+    let s = Stack::start("multipart-flood").await;
+    let x = s.profile("x").await;
+    let send = |form: reqwest::multipart::Form| {
+        let (http, url, key) = (s.http.clone(), format!("{}/api/posts", s.gateway), s.key.clone());
+        async move {
+            let r = http.post(url).bearer_auth(key).multipart(form).send().await.unwrap();
+            (r.status(), r.json::<Value>().await.unwrap())
+        }
+    };
+    // The same slot again and again: each part used to be staged.
+    let mut form = reqwest::multipart::Form::new().text("post[body]", "flood").text("profiles[]", x.clone());
+    for _ in 0..40 {
+        form = form.part("media[0][file]", reqwest::multipart::Part::bytes(png(8, 8)).file_name("a.png"));
+    }
+    let (status, v) = send(form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "media[0][file]", "{v}");
+    // More slots than a post has.
+    let mut form = reqwest::multipart::Form::new().text("post[body]", "flood").text("profiles[]", x.clone());
+    for i in 0..20 {
+        form = form.part(format!("media[{i}][file]"), reqwest::multipart::Part::bytes(png(8, 8)).file_name("a.png"));
+    }
+    for p in ["youtube", "instagram", "pinterest"] {
+        form = form.part(
+            format!("provider_options[{p}][cover][file]"),
+            reqwest::multipart::Part::bytes(png(8, 8)).file_name("c.png"),
+        );
+    }
+    form = form.part("media[20][file]", reqwest::multipart::Part::bytes(png(8, 8)).file_name("a.png"));
+    let (status, v) = send(form).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(s.stored_files().is_empty(), "staged files were left: {:?}", s.stored_files());
+    assert_eq!(s.sql("SELECT count(*) FROM media_assets"), "0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_nul_character_anywhere_is_a_400_naming_the_field() {
+    let s = Stack::start("nul").await;
+    let x = s.profile("x").await;
+    for (body, field) in [
+        (json!({"post": {"body": "a\u{0}b"}, "profiles": [x]}), "post.body"),
+        (
+            json!({"post": {"body": "ok"}, "profiles": [x], "media": [{"url": "https://example.com/a.png", "alt": "\u{0}"}]}),
+            "media[0].alt",
+        ),
+        (
+            json!({"post": {"body": "ok"}, "profiles": [x], "provider_options": {"x": {"reply_settings": "\u{0}"}}}),
+            "provider_options.x.reply_settings",
+        ),
+    ] {
+        let (status, v) = s.post("/api/posts", body).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+        assert_eq!(v["errors"][0]["field"], field, "{v}");
+    }
+    let (status, v) = s.post("/api/webhooks", json!({"url": "https://example.com/\u{0}"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    let form = reqwest::multipart::Form::new().text("post[body]", "a\u{0}b").text("profiles[]", x.clone());
+    let r = s.http.post(format!("{}/api/posts", s.gateway)).bearer_auth(&s.key).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let draft = s.create(json!({"post": {"body": "draft", "draft": true}, "profiles": [x]})).await;
+    let (status, v) = s
+        .call(
+            Method::PATCH,
+            &format!("/api/posts/{}", draft["id"].as_str().unwrap()),
+            Some(json!({"post": {"body": "\u{0}"}})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "post.body");
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), "1");
+}

@@ -165,7 +165,12 @@ fn rpc_error(id: &Value, code: i64, message: &str) -> Value {
 /// The API request a tool call makes: (method, path, body).
 fn route(name: &str, args: &Value) -> Result<(reqwest::Method, String, Option<Value>), String> {
     use reqwest::Method;
-    let id = || args["id"].as_str().map(str::to_owned).ok_or_else(|| "`id` is required".to_owned());
+    // Ids go into a path: only a UUID, so `../webhooks` cannot reach another route.
+    let uuid_arg = |name: &str| {
+        let raw = args[name].as_str().ok_or_else(|| format!("`{name}` is required"))?;
+        uuid::Uuid::parse_str(raw).map(|u| u.to_string()).map_err(|_| format!("`{name}` must be a UUID"))
+    };
+    let id = || uuid_arg("id");
     let query = |keys: &[&str]| {
         let mut q = url::form_urlencoded::Serializer::new(String::new());
         for k in keys {
@@ -222,7 +227,7 @@ fn route(name: &str, args: &Value) -> Result<(reqwest::Method, String, Option<Va
         "postmantis.delete_draft" => (Method::DELETE, format!("/api/posts/{}", id()?), None),
         "postmantis.create_media_asset" => (Method::POST, "/api/uploads".into(), Some(args.clone())),
         "postmantis.complete_media_asset" => {
-            let asset = args["asset_id"].as_str().ok_or("`asset_id` is required")?;
+            let asset = uuid_arg("asset_id")?;
             (Method::POST, format!("/api/uploads/{asset}/complete"), None)
         }
         "postmantis.list_publish_logs" => (
@@ -327,4 +332,23 @@ pub async fn handle(
 /// `GET /mcp`: this server does not open server-initiated streams.
 pub async fn no_stream() -> HttpResponse {
     HttpResponse::MethodNotAllowed().insert_header(("Allow", "POST")).finish()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod path_tests {
+    use serde_json::json;
+
+    #[test]
+    fn path_arguments_must_be_uuids() {
+        for bad in ["../webhooks", "x/../../api/keys", "", "0190d3e0-0000-7000-8000-00000000000%2F"] {
+            let err = super::route("postmantis.get_post", &json!({"id": bad})).unwrap_err();
+            assert!(err.contains("must be a UUID"), "{bad}: {err}");
+            let err = super::route("postmantis.complete_media_asset", &json!({"asset_id": bad})).unwrap_err();
+            assert!(err.contains("must be a UUID"), "{bad}: {err}");
+        }
+        let id = "0190d3e0-0000-7000-8000-000000000001";
+        let (_, path, _) = super::route("postmantis.get_post", &json!({"id": id})).unwrap();
+        assert_eq!(path, format!("/api/posts/{id}"));
+    }
 }

@@ -245,8 +245,46 @@ fn join(prefix: &str, key: &str) -> String {
 
 const TOP_LEVEL: &[&str] = &["post", "profiles", "media", "provider_options"];
 
+/// PostgreSQL's text cannot hold a NUL character, and no platform shows one: any string
+/// (or key) with one is refused, naming where it is (`post.body`, `media[0].alt`).
+pub fn nul_free(v: &Value) -> Result<(), FieldError> {
+    fn walk(v: &Value, path: &mut String) -> Result<(), FieldError> {
+        let refuse = |path: &str| FieldError::new(path, "must not contain the NUL character (U+0000)");
+        match v {
+            Value::String(s) if s.contains('\0') => Err(refuse(path)),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    let len = path.len();
+                    path.push_str(&format!("[{i}]"));
+                    walk(item, path)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            Value::Object(m) => {
+                for (k, item) in m {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(k);
+                    if k.contains('\0') {
+                        return Err(refuse(path));
+                    }
+                    walk(item, path)?;
+                    path.truncate(len);
+                }
+                Ok(())
+            }
+            _ => Ok(()),
+        }
+    }
+    walk(v, &mut String::new())
+}
+
 /// `POST /api/posts`.
 pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
+    nul_free(v).map_err(|e| vec![e])?;
     let mut c = Check::default();
     let Some(top) = c.object(v, "") else { return Err(c.errors) };
     c.unknown_keys(top, "", TOP_LEVEL);
@@ -304,6 +342,7 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
 
 /// `PATCH /api/posts/{id}`: same shape as create; at least one field must change.
 pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
+    nul_free(v).map_err(|e| vec![e])?;
     let mut c = Check::default();
     let Some(top) = c.object(v, "") else { return Err(c.errors) };
     c.unknown_keys(top, "", TOP_LEVEL);

@@ -89,9 +89,13 @@ pub fn box_header(bytes: &[u8], file_rest: u64) -> Option<([u8; 4], u64, u64)> {
 pub fn moov_duration_ms(moov_body: &[u8]) -> Option<u64> {
     let mut at = 0usize;
     while at < moov_body.len() {
-        let (kind, size, header) = box_header(&moov_body[at..], (moov_body.len() - at) as u64)?;
+        let rest = moov_body.get(at..)?;
+        let (kind, size, header) = box_header(rest, rest.len() as u64)?;
+        // A box's size is the file's word: it may claim up to u64::MAX.
+        let size = usize::try_from(size).ok()?;
+        let end = at.checked_add(size)?;
         if &kind == b"mvhd" {
-            let body = moov_body.get(at + header as usize..at + size as usize)?;
+            let body = moov_body.get(at.checked_add(usize::try_from(header).ok()?)?..end)?;
             let version = *body.first()?;
             let (timescale, duration) = if version == 1 {
                 let ts = u32::from_be_bytes(body.get(20..24)?.try_into().ok()?) as u64;
@@ -102,7 +106,7 @@ pub fn moov_duration_ms(moov_body: &[u8]) -> Option<u64> {
             };
             return (timescale > 0).then(|| duration.saturating_mul(1000) / timescale);
         }
-        at = at.checked_add(size as usize)?;
+        at = end;
     }
     None
 }
@@ -123,6 +127,24 @@ mod mp4_tests {
         b.extend_from_slice(b"mvhd");
         b.extend_from_slice(&mvhd);
         b
+    }
+
+    #[test]
+    fn box_sizes_near_u64_max_never_overflow() {
+        // After a small box, a 64-bit box size of u64::MAX; then one that ends past the body.
+        let mut huge = vec![0, 0, 0, 8];
+        huge.extend_from_slice(b"free");
+        huge.extend_from_slice(&[0, 0, 0, 1]);
+        huge.extend_from_slice(b"mvhd");
+        huge.extend_from_slice(&u64::MAX.to_be_bytes());
+        huge.extend_from_slice(&[0u8; 32]);
+        assert_eq!(moov_duration_ms(&huge), None);
+        let mut past = Vec::new();
+        past.extend_from_slice(&0xffff_fff0u32.to_be_bytes());
+        past.extend_from_slice(b"free");
+        past.extend_from_slice(&moov_body(1000, 5000));
+        assert_eq!(moov_duration_ms(&past), None);
+        assert_eq!(box_header(&huge[8..], 10), Some((*b"mvhd", u64::MAX, 16)));
     }
 
     #[test]

@@ -43,16 +43,23 @@ async fn video_duration(s: &Storage, key: &Path, size: u64) -> Result<Option<u64
     let mut at = 0u64;
     // Top-level boxes are few (ftyp, moov, mdat, free…); walk their headers only.
     for _ in 0..64 {
-        if at + 8 > size {
+        // Box sizes are the file's word (up to u64::MAX): every sum is checked.
+        if at.checked_add(8).is_none_or(|end| end > size) {
             return Ok(None);
         }
-        let header = s.read_range(key, at..(at + 16).min(size)).await?;
+        let header = s.read_range(key, at..at.saturating_add(16).min(size)).await?;
         let Some((kind, box_size, header_len)) = box_header(&header, size - at) else { return Ok(None) };
         if &kind == b"moov" {
             if box_size > MAX_MOOV {
                 return Ok(None);
             }
-            let body = s.read_range(key, at + header_len..(at + box_size).min(size)).await?;
+            let (Some(start), Some(end)) = (at.checked_add(header_len), at.checked_add(box_size)) else {
+                return Ok(None);
+            };
+            if start > end.min(size) {
+                return Ok(None);
+            }
+            let body = s.read_range(key, start..end.min(size)).await?;
             return Ok(moov_duration_ms(&body));
         }
         at = match at.checked_add(box_size) {

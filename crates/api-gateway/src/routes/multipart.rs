@@ -18,6 +18,8 @@ use uuid::Uuid;
 use crate::{app::AppState, auth::Caller, error::ApiError};
 
 const MAX_TEXT_BYTES: usize = 1024 * 1024;
+/// Every media slot and every cover: the most files one post can use.
+const MAX_FILES: usize = domain::input::MAX_MEDIA + COVER_PROVIDERS.len();
 const COVER_PROVIDERS: &[&str] = &["youtube", "instagram", "pinterest"];
 
 /// `a[b][c]` → ["a", "b", "c"]; `profiles[]` → ["profiles", ""].
@@ -38,6 +40,7 @@ fn segments(name: &str) -> Option<Vec<String>> {
     Some(out)
 }
 
+#[derive(PartialEq, Eq)]
 enum Slot {
     Media(usize),
     Cover(String),
@@ -169,6 +172,21 @@ pub async fn read(
                 );
                 continue;
             };
+            // Refused before a byte is staged: a form cannot make us store more files than a
+            // post can carry, nor two files for one place.
+            if form.files.iter().any(|f| f.slot == slot) {
+                return Err(ApiError::field(&name, "was given twice; one file per place"));
+            }
+            if form.files.len() >= MAX_FILES {
+                return Err(ApiError::field(
+                    "media",
+                    format!(
+                        "a post carries at most {} files and {} covers",
+                        domain::input::MAX_MEDIA,
+                        COVER_PROVIDERS.len()
+                    ),
+                ));
+            }
             let id = Uuid::now_v7();
             let key = storage::staging_key(&id.to_string());
             state

@@ -34,7 +34,10 @@ pub fn json_body(req: &HttpRequest, body: &web::Bytes) -> Result<Option<Value>, 
             if mime.is_empty() { "no content type" } else { &mime }
         )));
     }
-    serde_json::from_slice(body).map(Some).map_err(|e| ApiError::field("", format!("the body is not valid JSON: {e}")))
+    let v: Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::field("", format!("the body is not valid JSON: {e}")))?;
+    domain::input::nul_free(&v).map_err(|e| ApiError::Validation(vec![e]))?;
+    Ok(Some(v))
 }
 
 pub fn require_json(req: &HttpRequest, body: &web::Bytes) -> Result<Value, ApiError> {
