@@ -4,7 +4,7 @@ NEXTEST := $(shell cargo nextest --version >/dev/null 2>&1 && echo yes)
 # End-to-end tests each start five processes; two cores take about four at once.
 TEST_THREADS ?= 4
 
-.PHONY: run start stop build test lint fmt bench chaos
+.PHONY: run start stop build test lint fmt bench chaos fuzz
 
 ## Migrate, start every service and provider-sim, seed the demo workspace, print the key (Ctrl-C stops).
 run:
@@ -37,6 +37,11 @@ bench:
 # a scheduler killed mid-dispatch; then exactly-once checks. Not part of `make test`.
 chaos: build
 	cargo test -p e2e --test chaos -- --ignored --nocapture
+
+# The media sniffers under libFuzzer for a minute (cargo install cargo-fuzz first); new
+# inputs land in fuzz/corpus, which the unit tests replay. Stable Rust, hence RUSTC_BOOTSTRAP.
+fuzz:
+	cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR=target cargo fuzz run media_sniff -- -max_total_time=$${FUZZ_SECONDS:-60}
 
 lint:
 	cargo fmt --all -- --check

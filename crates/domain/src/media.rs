@@ -129,6 +129,21 @@ mod mp4_tests {
         b
     }
 
+    /// The fuzzing corpus (`make fuzz` grows it) replayed on every test run, on stable Rust.
+    #[test]
+    fn the_fuzz_corpus_runs_through_every_sniffer_without_a_panic() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fuzz/corpus/media_sniff");
+        let mut n = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+            let _ = sniff(&bytes);
+            let _ = moov_duration_ms(&bytes);
+            let _ = box_header(&bytes, bytes.len() as u64);
+            n += 1;
+        }
+        assert!(n >= 8, "the corpus is missing: {n} files");
+    }
+
     #[test]
     fn box_sizes_near_u64_max_never_overflow() {
         // After a small box, a 64-bit box size of u64::MAX; then one that ends past the body.
