@@ -51,6 +51,13 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         config: config.clone(),
     });
     tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
+    let pruned = state.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            pruned.limiter.prune();
+        }
+    });
 
     let server = HttpServer::new(move || {
         App::new()

@@ -59,11 +59,17 @@ pub struct Limiter {
     workspace_reads: Budget,
     workspace_writes: Budget,
     /// Dashboard sign-in attempts per e-mail address: password guessing gets
-    /// `SIGN_IN_BURST` tries, then one more a minute.
+    /// `SIGN_IN_BURST` tries, then one more a minute. At most `MAX_TRACKED_ADDRESSES`
+    /// addresses are kept; `prune` drops those whose budget is full again.
     sign_ins: DefaultKeyedRateLimiter<String>,
+    /// Sign-ins of all addresses together: each costs an argon2 check, and a flood of
+    /// made-up addresses must not turn into a flood of them.
+    sign_ins_all: governor::DefaultDirectRateLimiter,
 }
 
 const SIGN_IN_BURST: u32 = 10;
+const MAX_TRACKED_ADDRESSES: usize = 100_000;
+const SIGN_INS_PER_SECOND: u32 = 20;
 
 impl Limiter {
     pub fn new(c: &RateLimits) -> Self {
@@ -77,15 +83,42 @@ impl Limiter {
                 Quota::per_minute(NonZeroU32::MIN)
                     .allow_burst(NonZeroU32::new(SIGN_IN_BURST).unwrap_or(NonZeroU32::MIN)),
             ),
+            sign_ins_all: RateLimiter::direct(
+                Quota::per_second(NonZeroU32::new(SIGN_INS_PER_SECOND).unwrap_or(NonZeroU32::MIN))
+                    .allow_burst(NonZeroU32::new(SIGN_INS_PER_SECOND * 2).unwrap_or(NonZeroU32::MIN)),
+            ),
         }
     }
 
-    /// Spends one sign-in attempt for this address (case-insensitive).
+    /// Spends one sign-in attempt for this address (case-insensitive), and one of all
+    /// addresses' together.
     pub fn sign_in(&self, email: &str) -> Result<(), Exceeded> {
-        self.sign_ins.check_key(&email.trim().to_lowercase()).map_err(|not_until| Exceeded {
-            limit: SIGN_IN_BURST,
-            retry_after: not_until.wait_time_from(DefaultClock::default().now()),
-        })
+        let now = DefaultClock::default().now();
+        if self.sign_ins.len() >= MAX_TRACKED_ADDRESSES {
+            self.prune();
+            if self.sign_ins.len() >= MAX_TRACKED_ADDRESSES {
+                return Err(Exceeded { limit: SIGN_IN_BURST, retry_after: Duration::from_secs(60) });
+            }
+        }
+        self.sign_ins_all.check().map_err(|not_until| Exceeded {
+            limit: SIGN_INS_PER_SECOND * 2,
+            retry_after: not_until.wait_time_from(now),
+        })?;
+        self.sign_ins
+            .check_key(&email.trim().to_lowercase())
+            .map_err(|not_until| Exceeded { limit: SIGN_IN_BURST, retry_after: not_until.wait_time_from(now) })
+    }
+
+    /// Forgets addresses whose sign-in budget is full again (called every minute).
+    pub fn prune(&self) {
+        self.sign_ins.retain_recent();
+        self.sign_ins.shrink_to_fit();
+    }
+
+    /// Addresses tracked now.
+    #[cfg(test)]
+    pub fn tracked_addresses(&self) -> usize {
+        self.sign_ins.len()
     }
 
     /// Spends one request of the key's budget and of its workspace's.
@@ -119,5 +152,22 @@ mod tests {
         assert!(l.check(k, w, false).is_ok(), "reads have their own budget");
         // Another key of the same workspace still has its own budget.
         assert!(l.check(Uuid::now_v7(), w, true).is_ok());
+    }
+
+    #[test]
+    fn sign_in_addresses_are_pruned_and_all_addresses_share_a_budget() {
+        let l = Limiter::new(&RateLimits::default());
+        let mut refused = 0;
+        for i in 0..100 {
+            if l.sign_in(&format!("user{i}@example.com")).is_err() {
+                refused += 1;
+            }
+        }
+        // 40 at once, then 20 a second: a flood of made-up addresses is refused, and a
+        // refused attempt is not remembered.
+        assert!(refused >= 50, "{refused} refused");
+        assert_eq!(l.tracked_addresses(), 100 - refused);
+        l.prune();
+        assert!(l.tracked_addresses() <= 100 - refused);
     }
 }

@@ -89,14 +89,14 @@ pub async fn login(
     // Sessions end by themselves; sign-ins are a good moment to drop the dead ones.
     store::sessions::delete_expired(&mut conn).await?;
     let user = store::users::by_email(&mut conn, form.email.trim()).await?;
+    // No connection is held while argon2 runs.
+    drop(conn);
+    let matches = session::check_password(&form.password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
-        Some(u) if session::verify_password(&form.password, &u.password_hash) => u,
-        Some(_) => return Ok(wrong()),
-        None => {
-            session::burn_a_check(&form.password);
-            return Ok(wrong());
-        }
+        Some(u) if matches => u,
+        _ => return Ok(wrong()),
     };
+    let mut conn = state.pool.get().await?;
     let Some(first) = store::users::memberships(&mut conn, user.id).await?.into_iter().next() else {
         return Ok(flash::redirect(
             "/dashboard/login",
@@ -190,7 +190,7 @@ pub async fn signup(
     if let Err(e) = checked {
         return super::after("/dashboard/signup", Err(e));
     }
-    let hash = session::hash_password(&form.password)?;
+    let hash = session::hash_password_async(&form.password).await?;
     let (user_id, workspace_id) = (Uuid::now_v7(), Uuid::now_v7());
     let mut conn = state.pool.get().await?;
     let created = conn
@@ -271,8 +271,12 @@ pub async fn accept_invitation(
         return Ok(flash::redirect(&here, Flash::Error("This invitation is used, expired or unknown.".into())));
     };
     let existing = store::users::by_email(&mut conn, &inv.email).await?;
+    let matches = match &existing {
+        Some(u) => session::check_password(&form.password, Some(&u.password_hash)).await?,
+        None => false,
+    };
     let user_id = match &existing {
-        Some(u) if session::verify_password(&form.password, &u.password_hash) => u.id,
+        Some(u) if matches => u.id,
         Some(_) => return Ok(flash::redirect(&here, Flash::Error("Wrong password for this account.".into()))),
         None => {
             if let Err(e) = check_account(&inv.email, &form.password) {
@@ -283,7 +287,7 @@ pub async fn accept_invitation(
     };
     let hash = match existing {
         Some(_) => None,
-        None => Some(session::hash_password(&form.password)?),
+        None => Some(session::hash_password_async(&form.password).await?),
     };
     let joined = conn
         .transaction::<bool, store::StoreError, _>(async |conn| {

@@ -30,6 +30,37 @@ pub fn random_token() -> String {
     hex::encode(bytes)
 }
 
+/// Runs argon2 on the blocking pool, a few at a time: each check is ~50 ms of CPU, and on
+/// the async executor a flood of sign-ins would stall every request of the gateway.
+async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, DashError> {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    let slots = SLOTS.get_or_init(|| {
+        tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get))
+    });
+    let _slot = slots.acquire().await.map_err(|e| DashError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(work).await.map_err(|e| DashError::Internal(e.to_string()))
+}
+
+/// `hash_password` off the async executor.
+pub async fn hash_password_async(password: &str) -> Result<String, DashError> {
+    let password = password.to_owned();
+    off_executor(move || hash_password(&password)).await?
+}
+
+/// Whether `password` matches `stored`, off the async executor. With no stored hash (an
+/// unknown address) it spends the same time on a dummy, so timing tells nothing.
+pub async fn check_password(password: &str, stored: Option<&str>) -> Result<bool, DashError> {
+    let (password, stored) = (password.to_owned(), stored.map(str::to_owned));
+    off_executor(move || match stored {
+        Some(h) => verify_password(&password, &h),
+        None => {
+            burn_a_check(&password);
+            false
+        }
+    })
+    .await
+}
+
 pub fn hash_password(password: &str) -> Result<String, DashError> {
     let mut salt = [0u8; 16];
     rand::rng().fill_bytes(&mut salt);
@@ -40,13 +71,13 @@ pub fn hash_password(password: &str) -> Result<String, DashError> {
         .map_err(|e| DashError::Internal(e.to_string()))
 }
 
-pub fn verify_password(password: &str, stored: &str) -> bool {
+fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
 }
 
 /// Spends the same argon2 time as a real check, so a wrong e-mail address and a wrong
 /// password cannot be told apart by timing.
-pub fn burn_a_check(password: &str) {
+fn burn_a_check(password: &str) {
     static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     let dummy = DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default());
     let _ = verify_password(password, dummy);
