@@ -83,7 +83,7 @@ if scaled:
     check(scaled["spec"]["scaleTargetRef"]["name"] == "delivery-worker", "KEDA: scales the wrong target")
     triggered = {t["metadata"]["queueName"] for t in scaled["spec"]["triggers"] if t["type"] == "rabbitmq"}
     for q in queues:
-        if q.startswith("deliveries.") and q not in ("deliveries.retry", "deliveries.dead"):
+        if q.startswith("deliveries.") and q not in ("deliveries.retry-wait", "deliveries.dead"):
             check(q in triggered, f"KEDA: queue {q} does not scale the workers")
     for q in triggered:
         check(q in queues, f"KEDA: {q} is not a queue the services declare")
@@ -92,7 +92,7 @@ if scaled:
 
 # --- RabbitMQ definitions: quorum queues, dead letters, the retry loop ---
 check(all(q["arguments"].get("x-queue-type") == "quorum" for q in queues.values()), "rabbitmq: not every queue is quorum")
-check(queues.get("deliveries.retry", {}).get("arguments", {}).get("x-dead-letter-exchange") == "postmantis.deliveries",
+check(queues.get("deliveries.retry-wait", {}).get("arguments", {}).get("x-dead-letter-exchange") == "postmantis.deliveries",
       "rabbitmq: the retry queue does not lead back to the deliveries")
 check("deliveries.dead" in queues, "rabbitmq: no parking queue for dead letters")
 

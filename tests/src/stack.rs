@@ -34,6 +34,8 @@ pub struct Options {
     pub db_pool_size: u32,
     /// Webhook hosts allowed although private (the tests' receivers listen on loopback).
     pub webhook_allow_hosts: &'static str,
+    /// More settings for the gateway only.
+    pub gateway_env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -50,6 +52,7 @@ impl Default for Options {
             otlp_endpoint: None,
             db_pool_size: 4,
             webhook_allow_hosts: "127.0.0.1",
+            gateway_env: Vec::new(),
         }
     }
 }
@@ -113,6 +116,7 @@ impl Stack {
             ("POSTMANTIS_RATE_LIMITS__WRITE_PER_SECOND".into(), opts.write_per_second.to_string()),
             ("POSTMANTIS_RATE_LIMITS__WRITE_BURST".into(), opts.write_burst.to_string()),
             ("POSTMANTIS_WEBHOOK_ALLOW_HOSTS".into(), opts.webhook_allow_hosts.into()),
+            ("POSTMANTIS_QUEUE_WATCH_MS".into(), "300".into()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
         if let Some(endpoint) = &opts.otlp_endpoint {
@@ -141,7 +145,9 @@ impl Stack {
         let sim = stack.sim.clone();
         stack.env.push(("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL".into(), sim.clone()));
         let env = stack.env.clone();
-        stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &[("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")]).await;
+        let mut gateway_env = vec![("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")];
+        gateway_env.extend(opts.gateway_env.iter().map(|(k, v)| (*k, v.as_str())));
+        stack.gateway = stack.spawn("api-gateway", &["serve"], &env, &gateway_env).await;
         stack.wait_ready(&stack.gateway.clone()).await;
         // The gateway's address is known now: the CLI builds OAuth redirects on it.
         stack.env.push(("POSTMANTIS_PUBLIC_URL".into(), stack.gateway.clone()));
@@ -219,7 +225,14 @@ impl Stack {
     }
 
     async fn start_worker_process(&mut self) -> String {
-        let (env, extra) = (self.env.clone(), self.worker_env.clone());
+        self.start_worker_with(&[]).await
+    }
+
+    /// Starts another delivery-worker with more settings; returns where it serves
+    /// /readyz, without waiting for it to be ready.
+    pub async fn start_worker_with(&mut self, more: &[(&str, &str)]) -> String {
+        let (env, mut extra) = (self.env.clone(), self.worker_env.clone());
+        extra.extend(more.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let extra: Vec<(&str, &str)> = extra.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         self.spawn("delivery-worker", &[], &env, &extra).await
     }

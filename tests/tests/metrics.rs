@@ -59,3 +59,23 @@ async fn each_service_reports_its_work_as_prometheus_metrics() {
     assert!(gateway.contains("postmantis_outbox_backlog 0"), "the outbox backlog is a gauge");
     assert!(scrape(&s, &s.health["media-ingest"]).await.contains("postmantis_messages_consumed_total"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_can_live_on_an_internal_address_only_and_queue_figures_come_from_the_watch() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let internal = format!("127.0.0.1:{port}");
+    let opts = e2e::Options { gateway_env: vec![("POSTMANTIS_METRICS_ADDR", internal.clone())], ..Default::default() };
+    let s = Stack::start_with("metrics-internal", opts).await;
+    let public = s.http.get(format!("{}/metrics", s.gateway)).send().await.unwrap();
+    assert_eq!(public.status().as_u16(), 404, "metrics are still on the public listener");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let text = scrape(&s, &format!("http://{internal}")).await;
+        if let Some(n) = sample(&text, "postmantis_queue_consumers{queue=\"deliveries.x\"}") {
+            assert!(n >= 1.0, "{text}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no queue figures on the internal address: {text}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

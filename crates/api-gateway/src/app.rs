@@ -22,6 +22,8 @@ pub struct AppState {
     /// The gateway's own address, for MCP tool calls made through the HTTP API.
     pub self_url: String,
     pub http: reqwest::Client,
+    /// The broker's queue figures, refreshed by `queues::watch`.
+    pub queues: crate::queues::Watch,
     pub config: Config,
 }
 
@@ -48,8 +50,22 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         providers: providers::Providers::new(config.providers.clone())?,
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
+        queues: crate::queues::Watch::default(),
         config: config.clone(),
     });
+    tokio::spawn(crate::queues::watch(state.clone().into_inner(), Duration::from_millis(config.queue_watch_ms)));
+    // /metrics on an internal address of its own, when one is set; else beside the API.
+    let public_metrics = config.metrics_addr.is_empty();
+    if !public_metrics {
+        let for_metrics = state.clone();
+        let internal = HttpServer::new(move || {
+            App::new().app_data(for_metrics.clone()).route("/metrics", web::get().to(routes::health::metrics))
+        })
+        .workers(1)
+        .bind(&config.metrics_addr)?;
+        tracing::info!(addr = %config.metrics_addr, "metrics served on the internal address");
+        tokio::spawn(internal.run());
+    }
     tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
     let pruned = state.clone();
     tokio::spawn(async move {
@@ -83,7 +99,11 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .route("/mcp", web::get().to(crate::mcp::no_stream))
             .route("/healthz", web::get().to(|| async { HttpResponse::Ok().json(serde_json::json!({"status": "ok"})) }))
             .route("/readyz", web::get().to(routes::health::ready))
-            .route("/metrics", web::get().to(routes::health::metrics))
+            .configure(|c| {
+                if public_metrics {
+                    c.route("/metrics", web::get().to(routes::health::metrics));
+                }
+            })
             .default_service(web::to(|| async {
                 Err::<HttpResponse, _>(ApiError::NotFound { code: "not_found", detail: "No such endpoint.".into() })
             }))

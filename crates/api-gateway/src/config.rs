@@ -25,6 +25,12 @@ pub struct Config {
     /// after that, and a claim older than this (plus a margin) whose request never
     /// answered is free again.
     pub idempotency_deadline_ms: u64,
+    /// How often the broker's queue figures (depth, consumers) are read for health and
+    /// metrics.
+    pub queue_watch_ms: u64,
+    /// Serve `/metrics` only on this internal address (e.g. `10.0.0.5:9100`); empty:
+    /// beside the API on the public listener.
+    pub metrics_addr: String,
     pub max_body_bytes: usize,
     pub http_workers: usize,
     /// AES-256-GCM key (32 bytes, base64) for provider tokens at rest; shared with the
@@ -48,6 +54,8 @@ impl Default for Config {
             command_timeout_ms: 10_000,
             ingest_timeout_ms: 30_000,
             idempotency_deadline_ms: 60_000,
+            queue_watch_ms: 5_000,
+            metrics_addr: String::new(),
             max_body_bytes: 1024 * 1024,
             http_workers: 2,
             token_key: domain::secrets::DEVELOPMENT_KEY.into(),

@@ -10,6 +10,7 @@ mod error;
 mod idempotency;
 mod mcp;
 mod openapi;
+mod queues;
 mod ratelimit;
 mod routes;
 mod seed;

@@ -201,6 +201,13 @@ pub struct Health {
     stale: Option<Value>,
     #[schema(value_type = Option<Object>)]
     providers: Option<Value>,
+    /// Consumers attached to each queue (a delivery queue with none is not delivered).
+    #[schema(value_type = Option<Object>)]
+    consumers: Option<Value>,
+    /// When the queue figures were read (they are refreshed every few seconds).
+    queues_read_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// What an operator must act on: a queue nothing consumes, say.
+    warnings: Option<Vec<String>>,
 }
 
 /// A post to create. `multipart/form-data` takes the same fields as `post[body]`,

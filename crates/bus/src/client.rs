@@ -179,8 +179,8 @@ impl Bus {
         Ok((ch, consumer))
     }
 
-    /// Messages waiting in a queue (for health and autoscaling figures).
-    pub async fn queue_depth(&self, queue: &str) -> Result<u32, BusError> {
+    /// Messages waiting in a queue and consumers attached to it (for health figures).
+    pub async fn queue_stats(&self, queue: &str) -> Result<(u32, u32), BusError> {
         let ch = self.conn.create_channel().await?;
         let q = ch
             .queue_declare(
@@ -190,7 +190,8 @@ impl Bus {
             )
             .await;
         let _ = ch.close(200, ShortString::from("ok")).await;
-        Ok(q?.message_count())
+        let q = q?;
+        Ok((q.message_count(), q.consumer_count()))
     }
 
     pub async fn close(&self) {

@@ -11,6 +11,8 @@ use crate::{Bus, BusConfig, topology::Role};
 pub struct BusHandle {
     current: Arc<RwLock<Option<Arc<Bus>>>>,
     generation: watch::Receiver<u64>,
+    /// Why the last connect failed (the broker refused our topology, say), for /readyz.
+    last_error: Arc<RwLock<Option<String>>>,
 }
 
 impl BusHandle {
@@ -18,6 +20,8 @@ impl BusHandle {
         let current: Arc<RwLock<Option<Arc<Bus>>>> = Arc::default();
         let (tx, rx) = watch::channel(0u64);
         let slot = current.clone();
+        let last_error: Arc<RwLock<Option<String>>> = Arc::default();
+        let error_slot = last_error.clone();
         let name = name.to_owned();
         tokio::spawn(async move {
             let mut backoff = Duration::from_millis(200);
@@ -25,6 +29,7 @@ impl BusHandle {
             loop {
                 match Bus::connect(&config, role, &name).await {
                     Ok(bus) => {
+                        *error_slot.write().await = None;
                         backoff = Duration::from_millis(200);
                         generation += 1;
                         let bus = Arc::new(bus);
@@ -39,13 +44,22 @@ impl BusHandle {
                     }
                     Err(e) => {
                         tracing::warn!(error = %e, "cannot connect to RabbitMQ; retrying in {backoff:?}");
+                        *error_slot.write().await = Some(e.to_string());
                         tokio::time::sleep(backoff).await;
                         backoff = (backoff * 2).min(Duration::from_secs(5));
                     }
                 }
             }
         });
-        BusHandle { current, generation: rx }
+        BusHandle { current, generation: rx, last_error }
+    }
+
+    /// Why the broker is not usable now: the last connect error, if one failed.
+    pub async fn unavailable_because(&self) -> String {
+        match self.last_error.read().await.as_ref() {
+            Some(e) => format!("rabbitmq: {e}"),
+            None => "rabbitmq: not connected".into(),
+        }
     }
 
     pub async fn get(&self) -> Option<Arc<Bus>> {

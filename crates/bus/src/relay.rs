@@ -62,15 +62,19 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
     let mut conn = pool.get().await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
         let rows = outbox::lock_batch(conn, 200).await?;
+        let retry_exchange = bus.names.retry();
         let mut in_flight = Vec::with_capacity(rows.len());
         let mut first_error = None;
         for row in &rows {
             // The message continues the trace of the transaction that wrote it.
-            let props = crate::client::with_traceparent(
+            let mut props = crate::client::with_traceparent(
                 properties(&row.message_type, row.message_id)
                     .with_message_id(ShortString::from(row.message_id.to_string().as_str())),
                 row.traceparent.as_deref(),
             );
+            if row.exchange == retry_exchange {
+                props = props.with_expiration(ShortString::from(bus.config.retry_delay_ms.to_string().as_str()));
+            }
             let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
             match bus.start_publish(&row.exchange, &row.routing_key, &body, props).await {
                 Ok(confirm) => in_flight.push((row.id, confirm)),
@@ -126,7 +130,7 @@ pub async fn enqueue_event<E: domain::messages::Event>(
 /// When a delivery task should run.
 pub enum When {
     Now,
-    /// After the broker's fixed retry delay (the retry queue's TTL).
+    /// After the retry delay (the message's expiration in the retry-wait queue).
     AfterRetryDelay,
     /// Not before this time (held in the outbox until then).
     At(chrono::DateTime<chrono::Utc>),

@@ -35,7 +35,9 @@ pub async fn check_ready(pool: &Pool, bus: &BusHandle) -> Result<(), String> {
     use diesel_async::RunQueryDsl;
     let mut conn = pool.get().await.map_err(|e| format!("postgres: {e}"))?;
     diesel::sql_query("SELECT 1").execute(&mut conn).await.map_err(|e| format!("postgres: {e}"))?;
-    bus.get().await.ok_or_else(|| "rabbitmq: not connected".to_owned())?;
+    if bus.get().await.is_none() {
+        return Err(bus.unavailable_because().await);
+    }
     Ok(())
 }
 

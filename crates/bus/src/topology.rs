@@ -52,8 +52,13 @@ impl Names {
     pub fn deliveries(&self) -> String {
         format!("{}postmantis.deliveries", self.p)
     }
+    /// Where a thrown attempt waits out the retry delay. The delay is each message's own
+    /// expiration, not a queue argument: a queue's arguments cannot change once it exists
+    /// (RabbitMQ answers PRECONDITION_FAILED), so a changed delay would wedge every worker.
+    /// (The names before this, `postmantis.retry` and `deliveries.retry` with
+    /// `x-message-ttl`, are no longer used and can be deleted.)
     pub fn retry(&self) -> String {
-        format!("{}postmantis.retry", self.p)
+        format!("{}postmantis.retry-wait", self.p)
     }
     pub fn webhooks(&self) -> String {
         format!("{}postmantis.webhooks", self.p)
@@ -68,7 +73,7 @@ impl Names {
         format!("{}deliveries.{}", self.p, provider.as_str())
     }
     pub fn retry_queue(&self) -> String {
-        format!("{}deliveries.retry", self.p)
+        format!("{}deliveries.retry-wait", self.p)
     }
     pub fn dead_queue(&self) -> String {
         format!("{}deliveries.dead", self.p)
@@ -172,16 +177,11 @@ pub fn plan(cfg: &BusConfig, n: &Names, role: Role) -> Plan {
                 p.queue(cfg, n.delivery_queue(*provider), vec![("x-dead-letter-exchange", Arg::Text(n.dead()))]);
                 p.bind(n.delivery_queue(*provider), n.deliveries(), provider.as_str());
             }
-            // A thrown attempt waits here for the retry delay, then dead-letters back to
-            // the deliveries exchange with its original routing key (the provider).
-            p.queue(
-                cfg,
-                n.retry_queue(),
-                vec![
-                    ("x-message-ttl", Arg::Int(cfg.retry_delay_ms as i64)),
-                    ("x-dead-letter-exchange", Arg::Text(n.deliveries())),
-                ],
-            );
+            // A thrown attempt waits here for the retry delay (the message's expiration,
+            // set by the relay), then dead-letters back to the deliveries exchange with its
+            // original routing key (the provider). Every message waits the same delay, so
+            // the one at the head always expires first.
+            p.queue(cfg, n.retry_queue(), vec![("x-dead-letter-exchange", Arg::Text(n.deliveries()))]);
             p.bind(n.retry_queue(), n.retry(), "");
             p.queue(cfg, n.dead_queue(), vec![]);
             p.bind(n.dead_queue(), n.dead(), "");
@@ -273,7 +273,11 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&committed).unwrap();
         let queues = v["queues"].as_array().unwrap();
         assert!(queues.iter().all(|q| q["arguments"]["x-queue-type"] == "quorum"));
-        assert!(queues.iter().any(|q| q["name"] == "deliveries.retry" && q["arguments"]["x-message-ttl"] == 60_000));
+        // The retry delay is each message's expiration: no queue carries a TTL that a
+        // changed setting would contradict.
+        assert!(queues.iter().all(|q| q["arguments"].get("x-message-ttl").is_none()));
+        assert!(queues.iter().any(|q| q["name"] == "deliveries.retry-wait"
+            && q["arguments"]["x-dead-letter-exchange"] == "postmantis.deliveries"));
         assert!(
             queues
                 .iter()

@@ -30,7 +30,7 @@ pub fn contract() -> serde_json::Value {
             &DeliverySettledV1 { delivery_id: id(3), post_id: id(1), status: DeliveryStatus::Published },
         ),
         entry(
-            "exchange postmantis.deliveries (direct), or postmantis.retry (fanout, after the retry delay)",
+            "exchange postmantis.deliveries (direct), or postmantis.retry-wait (fanout, after the retry delay: each message's expiration)",
             "<provider id>",
             &DeliveryRequestedV1::first(id(3), id(1), Provider::X, 1),
         ),

@@ -82,13 +82,18 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest, s: Session) ->
     let late = store::health::lateness(&mut conn, s.workspace_id()).await?;
     let stale = store::health::stale(&mut conn, &s.caller().scope).await?;
     let broker = state.bus.get().await;
-    let queues = crate::routes::health::queue_depths(&state, broker.as_ref()).await;
+    let reading = state.queues.read().await.clone();
+    let queues = reading.depths();
+    let warnings = reading.warnings();
     let depth = |q: &str| queues.get(q).map(|d| d.to_string()).unwrap_or_else(|| "—".into());
     let ms = |v: Option<f64>| v.map(|v| format!("{v:.0} ms")).unwrap_or_else(|| "—".into());
     let body = html! {
+        @for w in &warnings {
+            p.flash.error data-test="queue-warning" { (w) }
+        }
         p {
             "Broker " @if broker.is_some() { (badge("active")) } @else { (badge("failed")) " unreachable" }
-            " · retry queue " (depth("deliveries.retry"))
+            " · retry queue " (depth("deliveries.retry-wait"))
             " · posts pending > 5 min: " strong data-test="stale-pending" { (stale.pending_posts) }
             " · overdue > 5 min: " strong { (stale.overdue_posts) }
         }

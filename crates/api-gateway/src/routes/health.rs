@@ -1,5 +1,4 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::Provider;
 use serde_json::{Map, Value, json};
 
 use crate::{app::AppState, auth, error::ApiResult};
@@ -30,9 +29,13 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
         let per_provider = store::health::per_provider(&mut conn, &caller.scope).await?;
         let stale = store::health::stale(&mut conn, &caller.scope).await?;
         let backlog = store::outbox::backlog(&mut conn).await?;
-        let queues: Map<String, Value> =
-            queue_depths(&state, broker.as_ref()).await.into_iter().map(|(k, n)| (k, json!(n))).collect();
+        let reading = state.queues.read().await.clone();
+        let queues: Map<String, Value> = reading.depths().into_iter().map(|(k, n)| (k, json!(n))).collect();
         body["queues"] = Value::Object(queues);
+        body["consumers"] =
+            Value::Object(reading.queues.iter().map(|(k, s)| (k.clone(), json!(s.consumers))).collect());
+        body["queues_read_at"] = json!(reading.read_at);
+        body["warnings"] = json!(reading.warnings());
         body["outbox_backlog"] = json!(backlog);
         body["stale"] = json!({"pending_posts": stale.pending_posts, "overdue_posts": stale.overdue_posts});
         body["providers"] = Value::Object(
@@ -82,40 +85,10 @@ pub async fn measure(
     Ok(res)
 }
 
-/// Messages waiting in each queue an operator watches, by its unprefixed name; queues the
-/// broker cannot report are left out. One reading for `/api/health`, `/metrics` and the
-/// dashboard's Publishing health.
-pub async fn queue_depths(
-    state: &AppState,
-    broker: Option<&std::sync::Arc<bus::Bus>>,
-) -> std::collections::BTreeMap<String, u32> {
-    let mut out = std::collections::BTreeMap::new();
-    let Some(b) = broker else { return out };
-    let n = &state.names;
-    let mut queues: Vec<(String, String)> =
-        Provider::ALL.iter().map(|p| (format!("deliveries.{p}"), n.delivery_queue(*p))).collect();
-    queues.extend([
-        ("deliveries.retry".to_owned(), n.retry_queue()),
-        ("deliveries.dead".to_owned(), n.dead_queue()),
-        ("webhooks.send".to_owned(), n.webhook_queue()),
-        ("scheduler.events".to_owned(), n.scheduler_events()),
-        ("media-ingest.events".to_owned(), n.media_events()),
-    ]);
-    for (label, name) in queues {
-        if let Ok(depth) = b.queue_depth(&name).await {
-            out.insert(label, depth);
-        }
-    }
-    out
-}
-
 /// `/metrics`: the process's counters and histograms, plus the system gauges read at
 /// scrape time: queue depths (from the broker) and the outbox backlog.
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
-    let broker = state.bus.get().await;
-    for (queue, depth) in queue_depths(&state, broker.as_ref()).await {
-        metrics::gauge!("postmantis_queue_depth", "queue" => queue).set(f64::from(depth));
-    }
+    // Queue gauges are set by the queue watch, on its interval: no broker call here.
     if let Ok(mut conn) = state.pool.get().await
         && let Ok(n) = store::outbox::backlog(&mut conn).await
     {

@@ -1,0 +1,116 @@
+//! What the broker's queues hold and who consumes them, read on an interval by one task
+//! per gateway: `/api/health`, `/metrics` and Publishing health read this copy, so a
+//! scrape or a health check never opens a broker channel.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use domain::Provider;
+use tokio::sync::RwLock;
+
+use crate::app::AppState;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStat {
+    pub messages: u32,
+    pub consumers: u32,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Reading {
+    /// Label (the queue's name without this installation's prefix) → figures. A queue the
+    /// broker could not report is left out.
+    pub queues: BTreeMap<String, QueueStat>,
+    pub read_at: Option<DateTime<Utc>>,
+}
+
+impl Reading {
+    pub fn depths(&self) -> BTreeMap<String, u32> {
+        self.queues.iter().map(|(k, s)| (k.clone(), s.messages)).collect()
+    }
+
+    /// Queues that something must consume and nothing does: work that waits there is
+    /// never done until a service comes (a worker that cannot declare its topology, a
+    /// provider no worker is configured for).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (label, s) in &self.queues {
+            if s.consumers > 0 || label.ends_with(".dead") || label.ends_with(".retry-wait") {
+                continue;
+            }
+            let what = match label.strip_prefix("deliveries.").and_then(|p| p.parse::<Provider>().ok()) {
+                Some(p) => {
+                    format!("no delivery worker consumes {label}: posts to {} are not delivered", p.display_name())
+                }
+                None => format!("nothing consumes {label}"),
+            };
+            out.push(match s.messages {
+                0 => what,
+                n => format!("{what} ({n} waiting)"),
+            });
+        }
+        out
+    }
+}
+
+pub type Watch = Arc<RwLock<Reading>>;
+
+fn watched(state: &AppState) -> Vec<(String, String)> {
+    let n = &state.names;
+    let mut queues: Vec<(String, String)> =
+        Provider::ALL.iter().map(|p| (format!("deliveries.{p}"), n.delivery_queue(*p))).collect();
+    queues.extend([
+        ("deliveries.retry-wait".to_owned(), n.retry_queue()),
+        ("deliveries.dead".to_owned(), n.dead_queue()),
+        ("webhooks.send".to_owned(), n.webhook_queue()),
+        ("scheduler.events".to_owned(), n.scheduler_events()),
+        ("media-ingest.events".to_owned(), n.media_events()),
+    ]);
+    queues
+}
+
+/// Reads every watched queue now.
+async fn read(state: &AppState) -> Reading {
+    let mut out = Reading::default();
+    let Some(b) = state.bus.get().await else { return out };
+    for (label, name) in watched(state) {
+        if let Ok((messages, consumers)) = b.queue_stats(&name).await {
+            out.queues.insert(label, QueueStat { messages, consumers });
+        }
+    }
+    out.read_at = Some(Utc::now());
+    out
+}
+
+/// Refreshes the reading every `every`, forever.
+pub async fn watch(state: Arc<AppState>, every: Duration) {
+    loop {
+        let reading = read(&state).await;
+        for (queue, s) in &reading.queues {
+            metrics::gauge!("postmantis_queue_depth", "queue" => queue.clone()).set(f64::from(s.messages));
+            metrics::gauge!("postmantis_queue_consumers", "queue" => queue.clone()).set(f64::from(s.consumers));
+        }
+        *state.queues.write().await = reading;
+        tokio::time::sleep(every).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_delivery_queue_without_a_consumer_is_a_warning_naming_the_provider() {
+        let mut r = Reading::default();
+        r.queues.insert("deliveries.x".into(), QueueStat { messages: 3, consumers: 0 });
+        r.queues.insert("deliveries.linkedin".into(), QueueStat { messages: 0, consumers: 2 });
+        r.queues.insert("deliveries.dead".into(), QueueStat { messages: 1, consumers: 0 });
+        r.queues.insert("scheduler.events".into(), QueueStat { messages: 0, consumers: 0 });
+        let w = r.warnings();
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w.iter().any(|m| m.contains("deliveries.x") && m.contains("posts to X") && m.contains("3 waiting")));
+        assert!(w.iter().any(|m| m == "nothing consumes scheduler.events"));
+    }
+}
