@@ -149,3 +149,24 @@ async fn an_event_whose_transaction_commits_late_is_still_sent_by_the_feed_and_t
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_keys_open_feed_ends_within_seconds() {
+    let s = Stack::start("events-revoked").await;
+    let key = s.create_key(&[]).await;
+    let feed = s.http.get(format!("{}/api/events", s.gateway)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(feed.status().as_u16(), 200);
+    let mut body = feed.bytes_stream();
+    s.sql("UPDATE api_keys SET revoked_at = now() WHERE revoked_at IS NULL AND id = (SELECT id FROM api_keys ORDER BY created_at DESC LIMIT 1)");
+    let ended = tokio::time::timeout(Duration::from_secs(6), async {
+        while let Some(chunk) = body.next().await {
+            if chunk.is_err() {
+                break;
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the feed of a revoked key stayed open");
+    let again = s.http.get(format!("{}/api/events", s.gateway)).bearer_auth(&key).send().await.unwrap();
+    assert_eq!(again.status().as_u16(), 401);
+}

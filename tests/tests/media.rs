@@ -48,7 +48,8 @@ async fn an_upload_session_becomes_an_asset_that_a_post_attaches_by_asset_id() {
     assert_eq!(v["data"]["status"], "completed");
     assert_eq!(v["data"]["upload_url"], Value::Null);
     assert!(v["data"]["completed_at"].is_string());
-    let served = s.http.get(v["data"]["url"].as_str().unwrap()).send().await.unwrap();
+    // No post uses it yet: its workspace's key reads it (anyone may once a post does).
+    let served = s.http.get(v["data"]["url"].as_str().unwrap()).bearer_auth(&s.key).send().await.unwrap();
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.bytes().await.unwrap().to_vec(), bytes);
     assert_eq!(
@@ -386,4 +387,28 @@ async fn a_nul_character_anywhere_is_a_400_naming_the_field() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     assert_eq!(v["errors"][0]["field"], "post.body");
     assert_eq!(s.sql("SELECT count(*) FROM posts"), "1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_asset_no_post_uses_is_served_only_with_a_key_of_its_workspace() {
+    let s = Stack::start("media-private").await;
+    let x = s.profile("x").await;
+    let bytes = png(4, 4);
+    let (_, v) = start_upload(&s, "image/png", bytes.len()).await;
+    put_bytes(&s, &v["data"], bytes).await;
+    let asset = v["data"]["asset_id"].as_str().unwrap().to_owned();
+    assert_eq!(complete(&s, &asset).await.0, StatusCode::OK);
+    let url = format!("{}/media/{asset}", s.gateway);
+    let anonymous = s.http.get(&url).send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::NOT_FOUND, "an unattached upload was served without a key");
+    let other = s.other_workspace().await;
+    assert_eq!(s.http.get(&url).bearer_auth(&other).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    let own = s.http.get(&url).bearer_auth(&s.key).send().await.unwrap();
+    assert_eq!(own.status(), StatusCode::OK);
+    assert_eq!(own.headers()["x-content-type-options"], "nosniff");
+    // Once a post uses it, providers fetch it by its link, without a key.
+    s.create(json!({"post": {"body": "with the upload", "scheduled_at": "2099-01-01T00:00:00Z"}, "profiles": [x], "media": [{"asset_id": asset}]})).await;
+    let public = s.http.get(&url).send().await.unwrap();
+    assert_eq!(public.status(), StatusCode::OK);
+    assert_eq!(public.headers()["x-content-type-options"], "nosniff");
 }

@@ -75,3 +75,14 @@ pub async fn revoke_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreRe
         .await?;
     Ok(n == 1)
 }
+
+/// Whether the key still works (not revoked): long-lived requests (the event feed) ask
+/// again while they run.
+pub async fn is_active(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let n: i64 = api_keys::table
+        .filter(api_keys::id.eq(id).and(api_keys::revoked_at.is_null()))
+        .count()
+        .get_result(conn)
+        .await?;
+    Ok(n == 1)
+}

@@ -132,3 +132,24 @@ pub async fn take_orphans(
     diesel::delete(media_assets::table.filter(media_assets::id.eq_any(&ids))).execute(conn).await?;
     Ok(rows)
 }
+
+/// Whether any post uses the asset (as media or as a cover): only those are served to
+/// anyone with the link, because providers fetch them without a key.
+pub async fn is_attached(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    use diesel::sql_types::{Bool, Uuid as SqlUuid};
+    #[derive(QueryableByName)]
+    struct Attached {
+        #[diesel(sql_type = Bool)]
+        attached: bool,
+    }
+    let row: Attached = diesel::sql_query(
+        "SELECT EXISTS (SELECT 1 FROM post_media WHERE asset_id = $1) \
+         OR EXISTS (SELECT 1 FROM posts p JOIN media_assets a ON a.id = $1 AND a.workspace_id = p.workspace_id \
+                    WHERE jsonb_path_exists(p.provider_options, '$.*.cover.asset_id ? (@ == $id)', \
+                                            jsonb_build_object('id', $1::text))) AS attached",
+    )
+    .bind::<SqlUuid, _>(id)
+    .get_result(conn)
+    .await?;
+    Ok(row.attached)
+}

@@ -21,6 +21,8 @@ use crate::{
 
 const POLL: Duration = Duration::from_millis(200);
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// How often an open feed checks that its key was not revoked.
+const RECHECK_KEY: Duration = Duration::from_secs(2);
 
 struct Cursor {
     state: web::Data<AppState>,
@@ -28,6 +30,8 @@ struct Cursor {
     post_id: Option<Uuid>,
     after: i64,
     last_sent: Instant,
+    key_id: Uuid,
+    key_checked: Instant,
 }
 
 fn frame(rows: &[store::models::PublishLogRow]) -> Bytes {
@@ -69,9 +73,27 @@ pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest
             store::publish_log::latest_position(&mut conn, &caller.scope).await?
         }
     };
-    let start = Cursor { state: state.clone(), scope: caller.scope.clone(), post_id, after, last_sent: Instant::now() };
+    let start = Cursor {
+        state: state.clone(),
+        scope: caller.scope.clone(),
+        post_id,
+        after,
+        last_sent: Instant::now(),
+        key_id: caller.key_id,
+        key_checked: Instant::now(),
+    };
     let events = futures_util::stream::unfold(start, |mut c| async move {
         loop {
+            // A revoked key's feed ends within RECHECK_KEY.
+            if c.key_checked.elapsed() >= RECHECK_KEY {
+                c.key_checked = Instant::now();
+                if let Ok(mut conn) = c.state.pool.get().await
+                    && let Ok(false) = store::keys::is_active(&mut conn, c.key_id).await
+                {
+                    tracing::info!(key_id = %c.key_id, "event feed closed: its key was revoked");
+                    return None;
+                }
+            }
             let rows = match c.state.pool.get().await {
                 Ok(mut conn) => {
                     let _ = store::publish_log::sequence(&mut conn).await;
