@@ -36,6 +36,8 @@ pub struct Options {
     pub webhook_allow_hosts: &'static str,
     /// More settings for the gateway only.
     pub gateway_env: Vec<(&'static str, String)>,
+    /// More settings for every service.
+    pub common_env: Vec<(&'static str, String)>,
 }
 
 impl Default for Options {
@@ -53,6 +55,7 @@ impl Default for Options {
             db_pool_size: 4,
             webhook_allow_hosts: "127.0.0.1",
             gateway_env: Vec::new(),
+            common_env: Vec::new(),
         }
     }
 }
@@ -119,6 +122,7 @@ impl Stack {
             ("POSTMANTIS_QUEUE_WATCH_MS".into(), "300".into()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];
+        env.extend(opts.common_env.iter().map(|(k, v)| (k.to_string(), v.clone())));
         if let Some(endpoint) = &opts.otlp_endpoint {
             env.push(("OTEL_EXPORTER_OTLP_ENDPOINT".into(), endpoint.clone()));
             // Send spans every 100 ms rather than every 5 s.

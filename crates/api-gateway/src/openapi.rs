@@ -208,6 +208,9 @@ pub struct Health {
     queues_read_at: Option<chrono::DateTime<chrono::Utc>>,
     /// What an operator must act on: a queue nothing consumes, say.
     warnings: Option<Vec<String>>,
+    /// Each reconciliation sweep's last run: when, and the stuck work it re-drove.
+    #[schema(value_type = Option<Object>)]
+    reconciliation: Option<Value>,
 }
 
 /// A post to create. `multipart/form-data` takes the same fields as `post[body]`,

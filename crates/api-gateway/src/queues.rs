@@ -37,7 +37,16 @@ impl Reading {
     pub fn warnings(&self) -> Vec<String> {
         let mut out = Vec::new();
         for (label, s) in &self.queues {
-            if s.consumers > 0 || label.ends_with(".dead") || label.ends_with(".retry-wait") {
+            if label.ends_with(".dead") {
+                if s.messages > 0 {
+                    out.push(format!(
+                        "{} messages are parked in {label}: they failed repeatedly or could not be read (the services' logs say why)",
+                        s.messages
+                    ));
+                }
+                continue;
+            }
+            if s.consumers > 0 || label.ends_with(".retry-wait") {
                 continue;
             }
             let what = match label.strip_prefix("deliveries.").and_then(|p| p.parse::<Provider>().ok()) {
@@ -109,7 +118,8 @@ mod tests {
         r.queues.insert("deliveries.dead".into(), QueueStat { messages: 1, consumers: 0 });
         r.queues.insert("scheduler.events".into(), QueueStat { messages: 0, consumers: 0 });
         let w = r.warnings();
-        assert_eq!(w.len(), 2, "{w:?}");
+        assert_eq!(w.len(), 3, "{w:?}");
+        assert!(w.iter().any(|m| m.starts_with("1 messages are parked in deliveries.dead")));
         assert!(w.iter().any(|m| m.contains("deliveries.x") && m.contains("posts to X") && m.contains("3 waiting")));
         assert!(w.iter().any(|m| m == "nothing consumes scheduler.events"));
     }

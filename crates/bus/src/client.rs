@@ -53,9 +53,11 @@ impl PendingConfirm {
     }
 }
 
-/// A message as a consumer sees it.
+/// A message as a consumer sees it (shared: the consumer keeps it to settle after the
+/// handler ran).
+#[derive(Clone)]
 pub struct Incoming {
-    pub delivery: lapin::message::Delivery,
+    pub delivery: std::sync::Arc<lapin::message::Delivery>,
 }
 
 impl Incoming {

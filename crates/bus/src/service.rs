@@ -16,6 +16,24 @@ pub struct Common {
     /// Webhook endpoint hosts allowed although they are loopback or private
     /// (comma-separated; empty by default; tests set it). Checked at creation and send.
     pub webhook_allow_hosts: String,
+    /// The reconciliation sweeps (scheduler and delivery workers).
+    pub sweep: SweepConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SweepConfig {
+    /// How often each sweep runs.
+    pub interval_ms: u64,
+    /// Work with no sign of life for this long is re-driven (delivery workers wait at
+    /// least the retry delay plus two attempt deadlines on top).
+    pub stuck_after_s: i64,
+}
+
+impl Default for SweepConfig {
+    fn default() -> Self {
+        Self { interval_ms: 30_000, stuck_after_s: 120 }
+    }
 }
 
 impl Default for Common {
@@ -26,6 +44,7 @@ impl Default for Common {
             bus: BusConfig::default(),
             shutdown_grace_ms: 25_000,
             webhook_allow_hosts: String::new(),
+            sweep: SweepConfig::default(),
         }
     }
 }

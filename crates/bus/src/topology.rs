@@ -23,6 +23,9 @@ pub struct BusConfig {
     pub retry_delay_ms: u64,
     /// Drop queues unused this long (for throwaway test stacks); 0 keeps them.
     pub queue_expires_ms: u64,
+    /// A message whose handler keeps failing is parked in the dead queue after this many
+    /// tries, instead of being requeued forever.
+    pub max_redeliveries: u32,
 }
 
 impl Default for BusConfig {
@@ -33,6 +36,7 @@ impl Default for BusConfig {
             queue_type: "classic".into(),
             retry_delay_ms: 60_000,
             queue_expires_ms: 0,
+            max_redeliveries: 10,
         }
     }
 }

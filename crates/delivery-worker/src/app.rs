@@ -63,6 +63,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
 
     bus::service::spawn_health(&config.health_addr, "delivery-worker", &pool, &bus)?;
     tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    tokio::spawn(crate::sweep::run(ctx.clone(), config.common.sweep.clone()));
     tokio::spawn(crate::webhooks::fan_out(ctx.clone(), Duration::from_millis(config.webhook_fan_out_ms)));
     let c = ctx.clone();
     tokio::spawn(bus::consume_forever(

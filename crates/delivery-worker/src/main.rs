@@ -6,6 +6,7 @@ mod config;
 mod deliver;
 mod limits;
 mod request;
+mod sweep;
 mod tokens;
 mod webhooks;
 

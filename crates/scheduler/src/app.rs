@@ -42,6 +42,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         let c = c.clone();
         async move { crate::commands::handle(&c, m).await }
     }));
+    tokio::spawn(crate::sweep::run(ctx.clone(), config.common.sweep.clone()));
     let dispatcher = tokio::spawn(crate::dispatcher::run(ctx.clone(), config.clone()));
 
     tokio::select! {

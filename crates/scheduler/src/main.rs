@@ -6,6 +6,7 @@ mod commands;
 mod config;
 mod dispatcher;
 mod events;
+mod sweep;
 
 use clap::Parser;
 

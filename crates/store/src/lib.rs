@@ -20,6 +20,7 @@ pub mod publish_log;
 pub mod schema;
 pub mod scope;
 pub mod sessions;
+pub mod sweep;
 pub mod users;
 pub mod webhooks;
 pub mod workspaces;

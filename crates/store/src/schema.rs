@@ -119,6 +119,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         traceparent -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
+        redriven_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -137,6 +138,7 @@ diesel::table! {
         error_message -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        redriven_at -> Nullable<Timestamptz>,
     }
 }
 

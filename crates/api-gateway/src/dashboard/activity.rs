@@ -82,6 +82,7 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest, s: Session) ->
     let late = store::health::lateness(&mut conn, s.workspace_id()).await?;
     let stale = store::health::stale(&mut conn, &s.caller().scope).await?;
     let broker = state.bus.get().await;
+    let sweeps = store::sweep::last_runs(&mut conn).await?;
     let reading = state.queues.read().await.clone();
     let queues = reading.depths();
     let warnings = reading.warnings();
@@ -100,7 +101,18 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest, s: Session) ->
         p {
             "Scheduling lateness, last hour (" (late.posts) " posts): p50 " (ms(late.p50_ms)) ", p99 " (ms(late.p99_ms)) ", max " (ms(late.max_ms))
         }
-        p.muted { "Queue depth is shared by every workspace on this installation; the other figures are this workspace's." }
+        p data-test="reconciliation" {
+            "Reconciliation: "
+            @if sweeps.is_empty() { "no sweep has run yet" }
+            @for r in &sweeps {
+                (r.name) " at " (r.ran_at.format("%H:%M:%S UTC")) " re-drove "
+                (r.found.get("pending_posts_reaccepted").and_then(|v| v.as_u64()).unwrap_or(0)
+                    + r.found.get("settled_posts_rechecked").and_then(|v| v.as_u64()).unwrap_or(0)
+                    + r.found.get("deliveries_redriven").and_then(|v| v.as_u64()).unwrap_or(0))
+                " stuck items · "
+            }
+        }
+        p.muted { "Queue depth and reconciliation are shared by every workspace on this installation; the other figures are this workspace's." }
         div.cards {
             @for p in Provider::ALL {
                 @let f = figures.iter().find(|f| f.provider == p.as_str());

@@ -36,6 +36,7 @@ pub async fn health(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<H
             Value::Object(reading.queues.iter().map(|(k, s)| (k.clone(), json!(s.consumers))).collect());
         body["queues_read_at"] = json!(reading.read_at);
         body["warnings"] = json!(reading.warnings());
+        body["reconciliation"] = reconciliation(&mut conn).await?;
         body["outbox_backlog"] = json!(backlog);
         body["stale"] = json!({"pending_posts": stale.pending_posts, "overdue_posts": stale.overdue_posts});
         body["providers"] = Value::Object(
@@ -95,4 +96,10 @@ pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         metrics::gauge!("postmantis_outbox_backlog").set(n as f64);
     }
     telemetry::render_metrics().await
+}
+
+/// What each reconciliation sweep found on its last run, by sweep.
+pub async fn reconciliation(conn: &mut store::Conn) -> Result<Value, store::StoreError> {
+    let runs = store::sweep::last_runs(conn).await?;
+    Ok(Value::Object(runs.into_iter().map(|r| (r.name, json!({"ran_at": r.ran_at, "found": r.found}))).collect()))
 }
