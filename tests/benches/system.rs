@@ -299,6 +299,24 @@ async fn s2(rows: &mut Vec<Row>, scale: f64) {
         target: "p50 ≤ 20 ms, p99 ≤ 100 ms, none early, none twice".into(),
         met: Some(p50 <= 20.0 && p99 <= 100.0 && early == 0 && twice == 0),
     });
+    // Truth: every published delivery is one public post of its own, reached by its own call.
+    let publishes: Vec<Value> = s.sim_records("publishes").await;
+    let published: usize = s.sql("SELECT count(*) FROM deliveries WHERE status = 'published'").parse().unwrap();
+    let shared: usize = s
+        .sql("SELECT count(*) - count(DISTINCT provider || ':' || provider_post_id) FROM deliveries WHERE status = 'published'")
+        .parse()
+        .unwrap();
+    let ids = s.sql("SELECT string_agg(id::text, ',') FROM deliveries WHERE status = 'published'");
+    let uncalled = ids.split(',').filter(|id| !id.is_empty() && !per_delivery.contains_key(*id)).count();
+    rows.push(Row {
+        scenario: "S2 truth (publishes at the providers vs published deliveries)",
+        measured: format!(
+            "{} public posts at the providers for {published} published deliveries; {shared} provider post ids shared by two deliveries; {uncalled} published deliveries with no call of their own",
+            publishes.len()
+        ),
+        target: "equal, none shared, none without a call".into(),
+        met: Some(publishes.len() == published && shared == 0 && uncalled == 0 && published == total),
+    });
     let drained = pct(&burst, 100.0);
     rows.push(Row {
         scenario: "S2 burst drained (last of the burst dispatched)",

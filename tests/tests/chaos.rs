@@ -1,9 +1,12 @@
 //! `make chaos`: faults under load, then the books must balance. For about 45 s posts are
 //! created (some scheduled, some canceled) while a delivery worker is SIGKILLed every 4 s,
 //! RabbitMQ disappears for 3 s, PostgreSQL disappears for 3 s, and the scheduler is
-//! SIGKILLed just as a burst of posts falls due. Then: every accepted post ends completed
-//! or canceled; provider-sim saw exactly one publish per published delivery and none for
-//! the rest; nothing answered 201 that was not stored; the outage answered 503.
+//! SIGKILLed just as a burst of posts falls due, and copies of finished attempts are sent
+//! again. Posts go to X, LinkedIn, Threads, Mastodon and Bluesky, and every eleventh one has
+//! the same text as the one before (look-ups must tell them apart). Then: every accepted
+//! post ends completed or canceled; provider-sim saw exactly one publish per published
+//! delivery, its own, and none for the rest; no delivery made more publish calls than its
+//! attempts; nothing answered 201 that was not stored; the outage answered 503.
 //!
 //! The outages cut this stack's connections at the in-test proxy (all connections drop,
 //! new ones are refused), which is what a broker or database restart looks like to the
@@ -36,7 +39,7 @@ async fn under_faults_every_accepted_post_settles_once() {
     let mut s = Stack::start_with("chaos", Options { provider_timeout_ms: 3_000, ..Options::default() }).await;
     s.start_service("delivery-worker").await;
     s.start_service("scheduler").await;
-    let providers = ["x", "linkedin", "threads", "mastodon"];
+    let providers = ["x", "linkedin", "threads", "mastodon", "bluesky"];
     let mut profiles = Vec::new();
     for p in providers {
         profiles.push(s.profile(p).await);
@@ -56,7 +59,9 @@ async fn under_faults_every_accepted_post_settles_once() {
                 n += 1;
                 let a = &profiles[n % profiles.len()];
                 let b = &profiles[(n + 1) % profiles.len()];
-                let mut post = json!({"body": format!("chaos {n}")});
+                // Every eleventh post repeats the text of the one before it.
+                let text = if n.is_multiple_of(11) { format!("chaos {}", n - 1) } else { format!("chaos {n}") };
+                let mut post = json!({"body": text});
                 // A mix: now, a little later, and later-then-canceled.
                 let cancel = n.is_multiple_of(7);
                 if cancel {
@@ -110,7 +115,7 @@ async fn under_faults_every_accepted_post_settles_once() {
     let t0 = Instant::now();
     let at = |secs: u64| t0 + Duration::from_secs(secs);
     let mut next_kill = at(4);
-    let (mut broker_done, mut db_done, mut scheduler_done) = (false, false, false);
+    let (mut broker_done, mut db_done, mut scheduler_done, mut copies_done) = (false, false, false, false);
     while t0.elapsed() < Duration::from_secs(45) {
         if Instant::now() >= next_kill {
             s.kill_one("delivery-worker").await;
@@ -155,6 +160,28 @@ async fn under_faults_every_accepted_post_settles_once() {
             s.start_service("scheduler").await;
             events.push(format!("{:>5.1} s  scheduler restarted", t0.elapsed().as_secs_f64()));
             scheduler_done = true;
+        }
+        if !copies_done && Instant::now() >= at(38) {
+            // A broker redelivering finished work: copies of the first attempt of the
+            // first 40 accepted posts' deliveries, most of them long settled.
+            let first: Vec<String> = ledger.lock().accepted.iter().take(40).cloned().collect();
+            let mut sent = 0;
+            for id in first {
+                let (status, v) = s.get(&format!("/api/posts/{id}")).await;
+                if status != StatusCode::OK {
+                    continue;
+                }
+                for d in v["data"]["deliveries"].as_array().into_iter().flatten() {
+                    let copy = json!({"delivery_id": d["id"], "post_id": id, "provider": d["provider"], "attempt": 1, "first_attempt": 1});
+                    s.inject("postmantis.deliveries", d["provider"].as_str().unwrap(), "delivery.requested.v1", &copy);
+                    sent += 1;
+                }
+            }
+            events.push(format!(
+                "{:>5.1} s  {sent} copies of finished first attempts sent again",
+                t0.elapsed().as_secs_f64()
+            ));
+            copies_done = true;
         }
         // Cancel what is due for canceling, as it comes.
         let pending: Vec<String> = std::mem::take(&mut ledger.lock().to_cancel);
@@ -206,8 +233,21 @@ async fn under_faults_every_accepted_post_settles_once() {
     let calls: Vec<Value> = s.sim_records("calls").await;
     let mut published_count: HashMap<String, usize> = HashMap::new();
     for p in &publishes {
-        *published_count.entry(bare(p["id"].as_str().unwrap()).to_owned()).or_default() += 1;
+        *published_count.entry(sim_post_id(p)).or_default() += 1;
     }
+    // At most one publish call per attempt, ever: copies and kills never add one.
+    let max_attempts = 3;
+    let mut calls_per_delivery: HashMap<String, usize> = HashMap::new();
+    for c in &calls {
+        *calls_per_delivery.entry(c["idempotency_key"].as_str().unwrap_or("").to_owned()).or_default() += 1;
+    }
+    let over: Vec<(&String, &usize)> = calls_per_delivery.iter().filter(|(_, n)| **n > max_attempts).collect();
+    assert!(over.is_empty(), "deliveries with more publish calls than attempts: {over:?}");
+    let shared: usize = s
+        .sql("SELECT count(*) - count(DISTINCT provider || ':' || provider_post_id) FROM deliveries WHERE status = 'published'")
+        .parse()
+        .unwrap();
+    assert_eq!(shared, 0, "two deliveries name the same provider post");
     let (mut published, mut failed, mut canceled_deliveries) = (0, 0, 0);
     for p in posts.values() {
         for d in p["deliveries"].as_array().unwrap() {
@@ -216,6 +256,9 @@ async fn under_faults_every_accepted_post_settles_once() {
                 ("completed", "published") => {
                     published += 1;
                     let pid = bare(d["provider_post_id"].as_str().unwrap());
+                    // The public post carries this delivery's own text.
+                    let text = publishes.iter().find(|x| sim_post_id(x) == pid).and_then(|x| x["text"].as_str());
+                    assert_eq!(text, p["body"].as_str(), "delivery {did} names another post's {pid}");
                     assert_eq!(
                         published_count.get(pid),
                         Some(&1),
@@ -243,7 +286,8 @@ async fn under_faults_every_accepted_post_settles_once() {
         let bodies: HashMap<String, String> =
             posts.iter().map(|(id, p)| (p["body"].as_str().unwrap_or("").to_owned(), id.clone())).collect();
         for p in &publishes {
-            let pid = bare(p["id"].as_str().unwrap());
+            let pid = sim_post_id(p);
+            let pid = pid.as_str();
             if !recorded.contains(pid) {
                 let text = p["text"].as_str().unwrap_or("");
                 println!(
@@ -290,14 +334,30 @@ async fn under_faults_every_accepted_post_settles_once() {
         unavailable
     ));
     md.push_str(&format!(
-        "- Every accepted post ended completed or canceled. Deliveries: {published} published, each exactly one public post at provider-sim; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",
+        "- Every accepted post ended completed or canceled. Deliveries: {published} published, each exactly one public post at provider-sim carrying its own text, no provider post id named by two deliveries; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",
         publishes.len()
+    ));
+    md.push_str(&format!(
+        "- No delivery made more publish calls than its {max_attempts} attempts (most: {}), copies of finished attempts included.\n",
+        calls_per_delivery.values().max().copied().unwrap_or(0)
     ));
     println!("{md}");
     e2e::report::write_section("chaos", &md);
 }
 
-/// Provider ids without a URN's prefix (LinkedIn answers `urn:li:share:<id>`).
+/// Provider ids as provider-sim records them: without a URN's prefix (LinkedIn answers
+/// `urn:li:share:<id>`), and a Bluesky post by its record key (`at://did/…/post/<rkey>`).
 fn bare(id: &str) -> &str {
+    if id.starts_with("at://") {
+        return id.rsplit('/').next().unwrap_or(id);
+    }
     id.rsplit(':').next().unwrap_or(id)
+}
+
+/// How a delivery names a provider-sim post: Bluesky by its record key, the rest by id.
+fn sim_post_id(p: &Value) -> String {
+    match (p["provider"].as_str(), p["key"].as_str()) {
+        (Some("bluesky"), Some(key)) => key.to_owned(),
+        _ => bare(p["id"].as_str().unwrap_or("")).to_owned(),
+    }
 }

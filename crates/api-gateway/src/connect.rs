@@ -55,17 +55,18 @@ pub async fn start(
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires = Utc::now() + chrono::Duration::minutes(10);
     let binding = bind_browser.then(oauth::random_state);
-    store::oauth::insert_state(
-        conn,
-        &state,
+    let binding_hash = binding.as_deref().map(crate::auth::hash_key);
+    let verifier_enc = secrets.encrypt(&verifier);
+    let flow = store::oauth::NewFlow {
+        state: &state,
         workspace_id,
-        provider.as_str(),
-        &secrets.encrypt(&verifier),
-        expires,
+        provider: provider.as_str(),
+        code_verifier_enc: &verifier_enc,
+        expires_at: expires,
         return_to,
-        binding.as_deref().map(crate::auth::hash_key).as_deref(),
-    )
-    .await?;
+        browser_binding: binding_hash.as_deref(),
+    };
+    store::oauth::insert_state(conn, &flow).await?;
     Ok(Started { url, binding })
 }
 
@@ -83,6 +84,13 @@ fn refused(e: OAuthError) -> ApiError {
     ApiError::field("code", format!("the provider did not grant access: {e}"))
 }
 
+/// What the provider's redirect brought back, and the binding cookie the browser holds.
+pub struct Returned<'a> {
+    pub state: &'a str,
+    pub code: &'a str,
+    pub browser: Option<&'a str>,
+}
+
 /// Finishes a connect flow from the provider's redirect; returns the profile and where the
 /// flow asked the browser to go next.
 pub async fn complete(
@@ -91,9 +99,7 @@ pub async fn complete(
     providers: &ProvidersConfig,
     secrets: &SecretKey,
     public_url: &str,
-    state: &str,
-    code: &str,
-    browser: Option<&str>,
+    Returned { state, code, browser }: Returned<'_>,
 ) -> Result<(ProfileRow, Option<String>), ApiError> {
     let flow = store::oauth::take_state(conn, state)
         .await?

@@ -36,7 +36,7 @@ impl Guard {
 
     pub fn allows(&self, host: &str) -> bool {
         let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
-        self.allow_hosts.iter().any(|h| *h == host)
+        self.allow_hosts.contains(&host)
     }
 }
 

@@ -115,7 +115,7 @@ pub async fn claim_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32, bou
         let after_unknown = rows
             .iter()
             .any(|r| r.finished_at.is_none() || !matches!(r.outcome.as_deref(), Some("rejected" | "rate_limited")));
-        let since = rows.iter().next().map_or(now, |r| r.started_at);
+        let since = <[AttemptRow]>::first(&rows).map_or(now, |r| r.started_at);
         Ok(Claim::Claimed { number, since, after_unknown })
     })
     .await

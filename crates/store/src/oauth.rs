@@ -7,25 +7,28 @@ use uuid::Uuid;
 
 use crate::{Conn, StoreResult, schema::oauth_states};
 
-pub async fn insert_state(
-    conn: &mut Conn,
-    state: &str,
-    workspace_id: Uuid,
-    provider: &str,
-    code_verifier_enc: &str,
-    expires_at: DateTime<Utc>,
-    return_to: Option<&str>,
-    browser_binding: Option<&str>,
-) -> StoreResult<()> {
+/// A connect flow being started.
+pub struct NewFlow<'a> {
+    pub state: &'a str,
+    pub workspace_id: Uuid,
+    pub provider: &'a str,
+    pub code_verifier_enc: &'a str,
+    pub expires_at: DateTime<Utc>,
+    pub return_to: Option<&'a str>,
+    /// SHA-256 (hex) of the cookie the starting browser holds; `None` for an unbound flow.
+    pub browser_binding: Option<&'a str>,
+}
+
+pub async fn insert_state(conn: &mut Conn, f: &NewFlow<'_>) -> StoreResult<()> {
     diesel::insert_into(oauth_states::table)
         .values((
-            oauth_states::state.eq(state),
-            oauth_states::workspace_id.eq(workspace_id),
-            oauth_states::provider.eq(provider),
-            oauth_states::code_verifier.eq(code_verifier_enc),
-            oauth_states::expires_at.eq(expires_at),
-            oauth_states::return_to.eq(return_to),
-            oauth_states::browser_binding.eq(browser_binding),
+            oauth_states::state.eq(f.state),
+            oauth_states::workspace_id.eq(f.workspace_id),
+            oauth_states::provider.eq(f.provider),
+            oauth_states::code_verifier.eq(f.code_verifier_enc),
+            oauth_states::expires_at.eq(f.expires_at),
+            oauth_states::return_to.eq(f.return_to),
+            oauth_states::browser_binding.eq(f.browser_binding),
         ))
         .execute(conn)
         .await?;

@@ -90,9 +90,7 @@ pub async fn connect_callback(
         &c.providers,
         &state.secrets,
         &c.public_url,
-        flow,
-        code,
-        browser.as_deref(),
+        crate::connect::Returned { state: flow, code, browser: browser.as_deref() },
     )
     .await?;
     let mut answer = match return_to {
