@@ -138,6 +138,7 @@ diesel::table! {
         error_message -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        adopted_before_fix -> Bool,
         redriven_at -> Nullable<Timestamptz>,
     }
 }
