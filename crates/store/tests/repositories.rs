@@ -1,0 +1,545 @@
+//! The repositories against a real PostgreSQL: one database per test, made from a
+//! migrated template (so a test costs a `CREATE DATABASE`, not a migration run).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::json;
+use store::deliveries::{self, Claim};
+use store::models::{NewLogEntry, NewPostRow, NewProfile, ProfileRow};
+use store::{Conn, KeyScope};
+use tokio::sync::OnceCell;
+use uuid::Uuid;
+
+const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
+
+static TEMPLATE: OnceCell<String> = OnceCell::const_new();
+
+/// The migrated template for this set of migrations: named by their content, made once
+/// (under an advisory lock, as test processes run in parallel) and kept for later runs.
+async fn template() -> String {
+    use sha2::Digest;
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
+    let mut files: Vec<_> = walk(std::path::Path::new(dir));
+    files.sort();
+    let mut h = sha2::Sha256::new();
+    for f in &files {
+        h.update(f.to_string_lossy().as_bytes());
+        h.update(std::fs::read(f).unwrap());
+    }
+    let name = format!("pm_store_tmpl_{}", &hex::encode(h.finalize())[..12]);
+    let mut admin = admin().await;
+    diesel::sql_query("SELECT pg_advisory_lock(7042)").execute(&mut admin).await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let found: Found = diesel::sql_query(format!("SELECT count(*) AS n FROM pg_database WHERE datname = '{name}'"))
+        .get_result(&mut admin)
+        .await
+        .unwrap();
+    if found.n == 0 {
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).await.unwrap();
+        store::migrate::run(&format!("{SERVER}/{name}")).await.unwrap();
+    }
+    diesel::sql_query("SELECT pg_advisory_unlock(7042)").execute(&mut admin).await.unwrap();
+    name
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}
+
+async fn admin() -> AsyncPgConnection {
+    AsyncPgConnection::establish(&format!("{SERVER}/postgres")).await.unwrap()
+}
+
+/// A migrated database this test owns, dropped when it ends.
+struct Db {
+    name: String,
+    pool: store::Pool,
+}
+
+impl Db {
+    async fn new() -> Db {
+        let template = TEMPLATE.get_or_init(template).await;
+        let name = format!("pm_store_{}", &Uuid::new_v4().simple().to_string()[..12]);
+        diesel::sql_query(format!("CREATE DATABASE {name} TEMPLATE {template}"))
+            .execute(&mut admin().await)
+            .await
+            .unwrap();
+        let pool = store::connect_pool(&format!("{SERVER}/{name}"), 4).unwrap();
+        Db { name, pool }
+    }
+
+    async fn conn(&self) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
+        self.pool.get().await.unwrap()
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        let name = self.name.clone();
+        let _ = std::thread::spawn(move || {
+            let _ = std::process::Command::new("psql")
+                .args(["-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-qc"])
+                .arg(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .output();
+        })
+        .join();
+    }
+}
+
+async fn sql(conn: &mut Conn, q: &str) {
+    diesel::sql_query(q).execute(conn).await.unwrap();
+}
+
+async fn workspace(conn: &mut Conn) -> Uuid {
+    let id = Uuid::now_v7();
+    store::workspaces::insert(conn, id, "test").await.unwrap();
+    id
+}
+
+async fn profile(conn: &mut Conn, ws: Uuid, provider: &str) -> ProfileRow {
+    let p = NewProfile {
+        id: Uuid::now_v7(),
+        workspace_id: ws,
+        provider: provider.into(),
+        name: format!("{provider} profile"),
+        username: None,
+        picture_url: None,
+        external_id: format!("ext-{}", Uuid::new_v4()),
+        access_token: None,
+        refresh_token: None,
+        expires_at: None,
+    };
+    store::profiles::insert(conn, &p).await.unwrap();
+    store::profiles::by_id(conn, p.id).await.unwrap().unwrap()
+}
+
+/// A post in `status` with one pending delivery per profile.
+async fn post(conn: &mut Conn, ws: Uuid, profiles: &[ProfileRow], status: &str) -> Uuid {
+    let row = NewPostRow {
+        id: Uuid::now_v7(),
+        workspace_id: ws,
+        body: Some("hello".into()),
+        status: status.into(),
+        scheduled_at: None,
+        provider_options: json!({}),
+        traceparent: None,
+        idempotency_key: None,
+    };
+    store::posts::insert(conn, &row, profiles, &[]).await.unwrap();
+    row.id
+}
+
+async fn delivery_of(conn: &mut Conn, post_id: Uuid) -> Uuid {
+    store::posts::view(conn, post_id).await.unwrap().unwrap().deliveries[0].0.id
+}
+
+#[tokio::test]
+async fn a_due_post_is_claimed_by_one_dispatcher_only() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        ids.push(post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await);
+    }
+    // A future post is not due.
+    let later = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() + interval '1 hour' WHERE id = '{later}'")).await;
+    let (mut a, mut b) = (db.conn().await, db.conn().await);
+    let (ta, tb) = tokio::join!(
+        a.transaction::<_, store::StoreError, _>(async |c| store::posts::claim_due(c, 15).await),
+        b.transaction::<_, store::StoreError, _>(async |c| store::posts::claim_due(c, 15).await),
+    );
+    let (ta, tb) = (ta.unwrap(), tb.unwrap());
+    let mut claimed: Vec<Uuid> = ta.iter().chain(tb.iter()).map(|(p, _)| p.id).collect();
+    assert_eq!(claimed.len(), 20, "each due post once, across both");
+    claimed.sort();
+    claimed.dedup();
+    assert_eq!(claimed.len(), 20);
+    assert!(!claimed.contains(&later));
+    assert!(ta.iter().all(|(_, ds)| ds.len() == 1));
+    // Claimed posts are dispatched: nothing is due any more.
+    assert!(store::posts::claim_due(&mut c, 100).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_scoped_key_sees_a_post_only_if_it_may_see_every_delivery() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let (x, li) = (profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await);
+    let only_x = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let both = post(&mut c, ws, &[x.clone(), li.clone()], "pending").await;
+    let by_profile = KeyScope { workspace_id: ws, providers: None, profile_ids: Some(vec![x.id]) };
+    let by_provider = KeyScope { workspace_id: ws, providers: Some(vec!["x".into()]), profile_ids: None };
+    for scope in [&by_profile, &by_provider] {
+        assert!(store::posts::get(&mut c, scope, only_x).await.unwrap().is_some());
+        assert!(store::posts::get(&mut c, scope, both).await.unwrap().is_none(), "all or nothing");
+    }
+    let whole = KeyScope::workspace(ws);
+    assert!(store::posts::get(&mut c, &whole, both).await.unwrap().is_some());
+    let other = KeyScope::workspace(Uuid::now_v7());
+    assert!(store::posts::get(&mut c, &other, only_x).await.unwrap().is_none(), "other workspaces see nothing");
+    // The Publishing Log follows the same rule.
+    for id in [only_x, both] {
+        store::publish_log::append(&mut c, &NewLogEntry::post(ws, id, "post.queued")).await.unwrap();
+    }
+    let seen = store::publish_log::list(&mut c, &by_profile, &Default::default(), 10).await.unwrap();
+    assert_eq!(seen.iter().map(|r| r.post_id).collect::<Vec<_>>(), vec![only_x]);
+}
+
+#[tokio::test]
+async fn leases_cap_holders_release_and_expire() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let (a, b, d) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    let s1 = store::leases::acquire(&mut c, "profile:1", 2, a, 60_000).await.unwrap();
+    let s2 = store::leases::acquire(&mut c, "profile:1", 2, b, 60_000).await.unwrap();
+    assert!(s1.is_some() && s2.is_some() && s1 != s2);
+    assert_eq!(store::leases::acquire(&mut c, "profile:1", 2, d, 60_000).await.unwrap(), None, "the cap holds");
+    assert!(store::leases::acquire(&mut c, "profile:2", 2, d, 60_000).await.unwrap().is_some(), "keys are apart");
+    store::leases::release(&mut c, "profile:1", s1.unwrap(), a).await.unwrap();
+    assert_eq!(store::leases::acquire(&mut c, "profile:1", 2, d, 60_000).await.unwrap(), s1);
+    // A lease that expired (its holder died) is taken over.
+    let e = store::leases::acquire(&mut c, "profile:3", 1, a, 1).await.unwrap();
+    assert!(e.is_some());
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(store::leases::acquire(&mut c, "profile:3", 1, b, 60_000).await.unwrap(), e);
+}
+
+#[tokio::test]
+async fn an_idempotency_claim_is_kept_answered_and_freed_when_abandoned() {
+    use store::idempotency::{Claim as K, claim, finish};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let stale = chrono::Duration::minutes(1);
+    assert!(matches!(claim(&mut c, ws, "k", "fp", stale).await.unwrap(), K::First));
+    assert!(matches!(claim(&mut c, ws, "k", "fp", stale).await.unwrap(), K::Existing { response: None, .. }));
+    finish(&mut c, ws, "k", 201, &json!({"content-type": "application/json"}), b"{}").await.unwrap();
+    match claim(&mut c, ws, "k", "other", stale).await.unwrap() {
+        K::Existing { fingerprint, response: Some((201, _, body)) } => {
+            assert_eq!(fingerprint, "fp");
+            assert_eq!(body, b"{}");
+        }
+        _ => panic!("the answer was not kept"),
+    }
+    // A claim nobody answered, older than the deadline, is free again; an answered one is not.
+    assert!(matches!(claim(&mut c, ws, "abandoned", "fp", stale).await.unwrap(), K::First));
+    sql(&mut c, "UPDATE idempotency_keys SET created_at = now() - interval '5 minutes'").await;
+    assert!(matches!(claim(&mut c, ws, "abandoned", "fp", stale).await.unwrap(), K::First));
+    assert!(matches!(claim(&mut c, ws, "k", "fp", stale).await.unwrap(), K::Existing { response: Some(_), .. }));
+}
+
+#[tokio::test]
+async fn the_outbox_hands_each_row_to_one_relay_and_holds_deferred_ones() {
+    use store::outbox::{Outgoing, backlog, delete, lock_batch, push};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let payload = json!({"n": 1});
+    let msg = |not_before| Outgoing {
+        exchange: "ex",
+        routing_key: "rk",
+        message_type: "t.v1",
+        payload: &payload,
+        not_before,
+        traceparent: None,
+    };
+    for _ in 0..4 {
+        push(&mut c, msg(None)).await.unwrap();
+    }
+    push(&mut c, msg(Some(Utc::now() + chrono::Duration::hours(1)))).await.unwrap();
+    let mut a = db.conn().await;
+    let mut b = db.conn().await;
+    a.transaction::<_, store::StoreError, _>(async |a| {
+        let first = lock_batch(a, 2).await?;
+        // While the first relay holds its rows, the second one gets the others.
+        let second = b.transaction::<_, store::StoreError, _>(async |b| lock_batch(b, 10).await).await?;
+        assert_eq!(first.len(), 2);
+        assert_eq!(second.len(), 2, "the deferred row is held back");
+        assert!(first.iter().all(|r| second.iter().all(|s| s.id != r.id)));
+        delete(a, &first.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(backlog(&mut c).await.unwrap(), 3);
+}
+
+#[tokio::test]
+async fn attempts_are_claimed_once_in_order_and_a_dead_run_counts() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    let d = delivery_of(&mut c, p).await;
+    let bound = chrono::Duration::minutes(1);
+    let Claim::Claimed { number: 1, after_unknown: false, since } =
+        deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap()
+    else {
+        panic!("attempt 1 was not claimed")
+    };
+    assert!(since <= Utc::now());
+    // A copy while it runs waits; a copy of it once finished does nothing.
+    assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Busy(_)));
+    deliveries::finish_attempt(&mut c, d, 1, "retryable", Some("503")).await.unwrap();
+    assert_eq!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Stale);
+    // Attempt 2 after a thrown one: an earlier call may have published.
+    assert!(matches!(
+        deliveries::claim_attempt(&mut c, d, 2, bound).await.unwrap(),
+        Claim::Claimed { number: 2, after_unknown: true, .. }
+    ));
+    // Its run dies: past the bound, the copy of attempt 2 closes it as unknown and runs as 3.
+    sql(&mut c, &format!("UPDATE delivery_attempts SET started_at = now() - interval '2 minutes' WHERE delivery_id = '{d}' AND attempt = 2")).await;
+    assert!(matches!(
+        deliveries::claim_attempt(&mut c, d, 2, bound).await.unwrap(),
+        Claim::Claimed { number: 3, after_unknown: true, .. }
+    ));
+    assert_eq!(
+        deliveries::attempts(&mut c, d).await.unwrap(),
+        vec![(1, Some("retryable".into())), (2, Some("unknown".into())), (3, None)]
+    );
+    // A settled delivery claims nothing.
+    deliveries::settle_published(&mut c, d, "post-1", "https://x.com/i/status/1").await.unwrap();
+    assert_eq!(deliveries::claim_attempt(&mut c, d, 4, bound).await.unwrap(), Claim::Stale);
+}
+
+#[tokio::test]
+async fn a_provider_post_has_one_owner_and_look_ups_skip_the_taken_ones() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let (p1, p2, p3) = (
+        post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await,
+        post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await,
+        post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await,
+    );
+    let (d1, d2, d3) = (delivery_of(&mut c, p1).await, delivery_of(&mut c, p2).await, delivery_of(&mut c, p3).await);
+    assert!(deliveries::settle_published(&mut c, d1, "111", "u1").await.unwrap());
+    let adopted = deliveries::settle_published(&mut c, d2, "111", "u1").await.unwrap_err();
+    assert!(adopted.is_unique_violation("deliveries_one_owner_per_provider_post"), "{adopted}");
+    let since = Utc::now() - chrono::Duration::minutes(5);
+    assert_eq!(deliveries::taken_post_ids(&mut c, x.id, d3, since).await.unwrap(), vec!["111".to_owned()]);
+    assert!(deliveries::taken_post_ids(&mut c, x.id, d1, since).await.unwrap().is_empty(), "not its own");
+}
+
+#[tokio::test]
+async fn feed_positions_follow_commit_order_not_insert_order() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let mut late = db.conn().await;
+    let entry = |kind: &str| NewLogEntry::post(ws, p, kind);
+    // The first insert commits last.
+    let e1 = entry("post.queued");
+    late.transaction::<_, store::StoreError, _>(async |t| {
+        store::publish_log::append(t, &e1).await?;
+        store::publish_log::append(&mut c, &entry("post.scheduled")).await?;
+        store::publish_log::sequence(&mut c).await?;
+        let seen = store::publish_log::list_after(&mut c, &KeyScope::workspace(ws), None, 0, 10).await?;
+        assert_eq!(seen.iter().map(|r| r.kind.as_str()).collect::<Vec<_>>(), vec!["post.scheduled"]);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    store::publish_log::sequence(&mut c).await.unwrap();
+    let all = store::publish_log::list_after(&mut c, &KeyScope::workspace(ws), None, 0, 10).await.unwrap();
+    let kinds: Vec<&str> = all.iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, vec!["post.scheduled", "post.queued"], "the late commit comes after");
+    assert!(all[0].id > all[1].id, "although its row id is older");
+    let after_first = all[0].position.unwrap();
+    let rest = store::publish_log::list_after(&mut c, &KeyScope::workspace(ws), None, after_first, 10).await.unwrap();
+    assert_eq!(rest.len(), 1);
+}
+
+#[tokio::test]
+async fn a_post_completes_once_when_no_delivery_is_pending() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let (x, li) = (profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await);
+    let p = post(&mut c, ws, &[x, li], "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
+    let view = store::posts::view(&mut c, p).await.unwrap().unwrap();
+    let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
+    deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
+    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "one is still pending");
+    deliveries::settle_failed(&mut c, d2, "refused").await.unwrap();
+    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
+    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "only once");
+    assert!(!deliveries::settle_failed(&mut c, d1, "late").await.unwrap(), "a settled delivery stays settled");
+}
+
+#[tokio::test]
+async fn a_canceled_post_cannot_be_dispatched_and_a_dispatched_one_cannot_be_canceled() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let a = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() + interval '1 hour' WHERE id = '{a}'")).await;
+    assert!(store::posts::cancel(&mut c, a).await.unwrap().is_some());
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() - interval '1 second' WHERE id = '{a}'")).await;
+    assert!(store::posts::claim_due(&mut c, 10).await.unwrap().is_empty(), "a canceled post is never due");
+    let b = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    assert_eq!(store::posts::claim_due(&mut c, 10).await.unwrap().len(), 1);
+    assert!(store::posts::cancel(&mut c, b).await.unwrap().is_none(), "dispatched: too late");
+}
+
+#[tokio::test]
+async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
+    use store::sweep::{idle_deliveries, pending_posts, settled_but_open};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let stuck = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let waiting = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let fresh = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    sql(
+        &mut c,
+        &format!("UPDATE posts SET updated_at = now() - interval '1 hour' WHERE id IN ('{stuck}', '{waiting}')"),
+    )
+    .await;
+    store::outbox::push(
+        &mut c,
+        store::outbox::Outgoing {
+            exchange: "e",
+            routing_key: "post.accepted",
+            message_type: "post.accepted.v1",
+            payload: &json!({"post_id": waiting}),
+            not_before: None,
+            traceparent: None,
+        },
+    )
+    .await
+    .unwrap();
+    let idle_since = Utc::now() - chrono::Duration::minutes(2);
+    let found: Vec<Uuid> =
+        pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().iter().map(|p| p.post_id).collect();
+    assert_eq!(found, vec![stuck], "not the one with a message waiting, not the fresh one ({fresh})");
+    store::sweep::mark_post_redriven(&mut c, stuck).await.unwrap();
+    assert!(pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().is_empty(), "once per wait");
+
+    // A dispatched delivery: idle since its last attempt, which finished thrown.
+    let d_post = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    let d = delivery_of(&mut c, d_post).await;
+    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{d_post}'")).await;
+    sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
+    sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{d}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
+    let idle = idle_deliveries(&mut c, idle_since, "delivery.requested.v1", 10).await.unwrap();
+    assert_eq!(idle.len(), 1);
+    assert_eq!((idle[0].delivery_id, idle[0].next_attempt(), idle[0].first_attempt()), (d, 2, 1));
+    // Settled, but the post never completed.
+    deliveries::settle_published(&mut c, d, "p", "u").await.unwrap();
+    sql(&mut c, &format!("UPDATE deliveries SET updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
+    let open = settled_but_open(&mut c, idle_since, 10).await.unwrap();
+    assert_eq!(open.iter().map(|o| (o.post_id, o.status.as_str())).collect::<Vec<_>>(), vec![(d_post, "published")]);
+    store::sweep::record(&mut c, "test", &json!({"found": 1})).await.unwrap();
+    let runs = store::sweep::last_runs(&mut c).await.unwrap();
+    assert_eq!(runs[0].found["found"], 1);
+}
+
+#[tokio::test]
+async fn an_asset_counts_as_attached_through_media_or_a_cover() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let (media, cover, loose) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    for id in [media, cover, loose] {
+        sql(&mut c, &format!("INSERT INTO media_assets (id, workspace_id, storage_key, kind, content_type, size_bytes, sha256, origin) VALUES ('{id}', '{ws}', 'assets/{id}', 'image', 'image/png', 10, 'x', 'upload')")).await;
+    }
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "draft").await;
+    store::posts::replace_media(&mut c, p, &[(media, None)]).await.unwrap();
+    sql(&mut c, &format!("UPDATE posts SET provider_options = '{{\"youtube\": {{\"cover\": {{\"asset_id\": \"{cover}\"}}}}}}' WHERE id = '{p}'")).await;
+    assert!(store::media::is_attached(&mut c, media).await.unwrap());
+    assert!(store::media::is_attached(&mut c, cover).await.unwrap());
+    assert!(!store::media::is_attached(&mut c, loose).await.unwrap());
+    assert!(store::media::asset_in(&mut c, ws, media).await.unwrap().is_some());
+    assert!(store::media::asset_in(&mut c, Uuid::now_v7(), media).await.unwrap().is_none(), "tenant checked");
+}
+
+#[tokio::test]
+async fn a_revoked_key_is_no_longer_active() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let id = Uuid::now_v7();
+    sql(&mut c, &format!("INSERT INTO api_keys (id, workspace_id, name, key_prefix, key_hash, permission) VALUES ('{id}', '{ws}', 'k', 'pm_', 'h-{id}', 'write')")).await;
+    assert!(store::keys::is_active(&mut c, id).await.unwrap());
+    assert!(store::keys::find_active_by_hash(&mut c, &format!("h-{id}")).await.unwrap().is_some());
+    assert!(store::keys::revoke_in(&mut c, ws, id).await.unwrap());
+    assert!(!store::keys::is_active(&mut c, id).await.unwrap());
+    assert!(store::keys::find_active_by_hash(&mut c, &format!("h-{id}")).await.unwrap().is_none());
+    assert!(!store::keys::revoke_in(&mut c, ws, id).await.unwrap(), "once");
+}
+
+#[tokio::test]
+async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let mut row = NewPostRow {
+        id: Uuid::now_v7(),
+        workspace_id: ws,
+        body: Some("once".into()),
+        status: "pending".into(),
+        scheduled_at: None,
+        provider_options: json!({}),
+        traceparent: None,
+        idempotency_key: Some("key1:launch".into()),
+    };
+    store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap();
+    assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(row.id));
+    let first = row.id;
+    row.id = Uuid::now_v7();
+    let again = store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap_err();
+    assert!(again.is_unique_violation("posts_one_per_idempotency_key"), "{again}");
+    assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(first));
+    assert_eq!(store::posts::id_by_idempotency_key(&mut c, Uuid::now_v7(), "key1:launch").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn token_refresh_locks_the_profile_row() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let mut a = db.conn().await;
+    let mut b = db.conn().await;
+    a.transaction::<_, store::StoreError, _>(async |a| {
+        assert!(store::profiles::lock(a, x.id).await?.is_some());
+        // Another transaction cannot take the same lock meanwhile.
+        let other = b
+            .transaction::<_, store::StoreError, _>(async |b| {
+                sql(b, "SET LOCAL lock_timeout = '200ms'").await;
+                store::profiles::lock(b, x.id).await
+            })
+            .await;
+        assert!(other.is_err(), "two refreshes of one profile at once");
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert!(store::profiles::lock(&mut b, x.id).await.unwrap().is_some(), "free again after commit");
+}
