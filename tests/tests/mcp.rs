@@ -115,3 +115,33 @@ async fn an_mcp_session_lists_tools_and_creates_reads_and_cancels_a_post() {
     let unknown = rpc(&s, &s.key, "resources/list", json!({})).await;
     assert_eq!(unknown["error"]["code"], -32601);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_get_the_answer_of_their_protocol() {
+    let s = Stack::start("malformed").await;
+    // JSON-RPC: a parse error with a null id.
+    let r = s
+        .http
+        .post(format!("{}/mcp", s.gateway))
+        .bearer_auth(&s.key)
+        .header("content-type", "application/json")
+        .body("{\"jsonrpc\": \"2.0\", \"id\": 1,")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["code"], -32700, "{v}");
+    assert_eq!(v["id"], Value::Null);
+    // A form the dashboard cannot read: a problem naming it, not actix's plain text.
+    let r = s
+        .http
+        .post(format!("{}/dashboard/login", s.gateway))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("email=a@b.c")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+}

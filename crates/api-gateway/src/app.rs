@@ -78,7 +78,11 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
+            // Every extractor's refusal is a problem naming what was wrong, like the rest.
             .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::field("query", e.to_string()).into()))
+            .app_data(web::JsonConfig::default().error_handler(|e, _| ApiError::field("", e.to_string()).into()))
+            .app_data(web::FormConfig::default().error_handler(|e, _| ApiError::field("", e.to_string()).into()))
+            .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::field("path", e.to_string()).into()))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(actix_web::middleware::from_fn(crate::routes::health::measure))
             .service(

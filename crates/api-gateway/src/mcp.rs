@@ -265,14 +265,17 @@ async fn call_tool(state: &AppState, token: &str, name: &str, args: &Value) -> R
 }
 
 /// `POST /mcp`: one JSON-RPC message (or a batch), answered as JSON.
-pub async fn handle(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Json<Value>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn handle(state: web::Data<AppState>, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let token = auth::bearer(&req).ok_or(ApiError::Unauthorized)?;
     auth::authenticate(&state, &token).await?;
-    let messages = match body.into_inner() {
+    // JSON-RPC's own answer to a body that is not JSON: a parse error with a null id.
+    let body: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Ok(HttpResponse::BadRequest().json(rpc_error(&Value::Null, -32700, &format!("Parse error: {e}"))));
+        }
+    };
+    let messages = match body {
         Value::Array(batch) => batch,
         one => vec![one],
     };
