@@ -45,7 +45,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
         names: bus::Names::new(&config.common.bus.prefix),
         relay_wake: Arc::new(Notify::new()),
         storage: storage::Storage::from_config(&config.storage)?,
-        secrets: crate::seed::token_key(&config)?,
+        secrets: config.token_secret()?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
         providers: providers::Providers::new(config.providers.clone())?,
         self_url: format!("http://{}", listener.local_addr()?),
@@ -84,7 +84,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
             .app_data(web::FormConfig::default().error_handler(|e, _| ApiError::field("", e.to_string()).into()))
             .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::field("path", e.to_string()).into()))
             .wrap(actix_web::middleware::Compress::default())
-            .wrap(actix_web::middleware::from_fn(crate::routes::health::measure))
+            .wrap(actix_web::middleware::from_fn(crate::observe::request))
             .service(
                 web::scope("/api/v1")
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))

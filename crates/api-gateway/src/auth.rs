@@ -82,9 +82,34 @@ pub async fn create_key(conn: &mut store::Conn, workspace_id: Uuid, spec: KeySpe
 }
 
 /// The authenticated caller.
+/// Who acts: an API key, or a person signed in to the dashboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    ApiKey(Uuid),
+    Person(Uuid),
+}
+
+impl Actor {
+    /// The id budgets and idempotency keys are kept under.
+    pub fn id(&self) -> Uuid {
+        match self {
+            Actor::ApiKey(id) | Actor::Person(id) => *id,
+        }
+    }
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Actor::ApiKey(id) => write!(f, "key {id}"),
+            Actor::Person(id) => write!(f, "person {id}"),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Caller {
-    pub key_id: Uuid,
+    pub actor: Actor,
     pub scope: KeyScope,
     pub can_write: bool,
 }
@@ -123,7 +148,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     let row = store::keys::find_active_by_hash(&mut conn, &hash_key(token)).await?.ok_or(ApiError::Unauthorized)?;
     store::keys::touch(&mut conn, row.id).await?;
     Ok(Caller {
-        key_id: row.id,
+        actor: Actor::ApiKey(row.id),
         can_write: row.permission == "write",
         scope: KeyScope { workspace_id: row.workspace_id, providers: row.providers, profile_ids: row.profile_ids },
     })
@@ -141,7 +166,7 @@ impl FromRequest for Caller {
             let state = state.ok_or_else(|| ApiError::Internal("state missing".into()))?;
             let token = token.ok_or(ApiError::Unauthorized)?;
             let caller = authenticate(&state, &token).await?;
-            state.limiter.check(caller.key_id, caller.scope.workspace_id, write).map_err(|e| {
+            state.limiter.check(caller.actor.id(), caller.scope.workspace_id, write).map_err(|e| {
                 ApiError::RateLimited {
                     limit: e.limit,
                     // Whole seconds, rounded up: coming back after it always succeeds.

@@ -64,3 +64,13 @@ impl Default for Config {
         }
     }
 }
+
+impl Config {
+    /// The key provider tokens are encrypted with; the development key only with a warning.
+    pub fn token_secret(&self) -> anyhow::Result<domain::secrets::SecretKey> {
+        if self.token_key == domain::secrets::DEVELOPMENT_KEY {
+            tracing::warn!("using the development token key; set POSTMANTIS_TOKEN_KEY in production");
+        }
+        Ok(domain::secrets::SecretKey::from_base64(&self.token_key)?)
+    }
+}

@@ -59,7 +59,7 @@ pub async fn middleware(mut req: ServiceRequest, next: Next<BoxBody>) -> Result<
         return next.call(req).await;
     }
     let workspace = caller.scope.workspace_id;
-    let key = format!("{}:{key}", caller.key_id);
+    let key = format!("{}:{key}", caller.actor.id());
     let deadline = Duration::from_millis(state.config.idempotency_deadline_ms);
     let stale_after = chrono::Duration::from_std(deadline + STALE_MARGIN).unwrap_or(chrono::Duration::hours(1));
 

@@ -9,6 +9,7 @@ mod dashboard;
 mod error;
 mod idempotency;
 mod mcp;
+mod observe;
 mod openapi;
 mod queues;
 mod ratelimit;

@@ -1,7 +1,7 @@
 //! Operator commands: the demo workspace with its user, and API keys for scripts (people
 //! create theirs in the dashboard).
 
-use domain::{Provider, secrets::SecretKey};
+use domain::Provider;
 use store::models::ProfileRow;
 use uuid::Uuid;
 
@@ -54,14 +54,6 @@ pub async fn create_workspace(config: &Config, name: &str) -> anyhow::Result<()>
     Ok(())
 }
 
-/// The token key from configuration; the development key only with a warning.
-pub fn token_key(config: &Config) -> anyhow::Result<SecretKey> {
-    if config.token_key == domain::secrets::DEVELOPMENT_KEY {
-        tracing::warn!("using the development token key; set POSTMANTIS_TOKEN_KEY in production");
-    }
-    Ok(SecretKey::from_base64(&config.token_key)?)
-}
-
 fn public_url(config: &Config) -> String {
     if config.public_url.is_empty() { format!("http://{}", config.http_addr) } else { config.public_url.clone() }
 }
@@ -102,7 +94,7 @@ async fn connect_one(
     args: &ConnectArgs,
 ) -> anyhow::Result<Option<ProfileRow>> {
     let provider: Provider = args.provider.parse()?;
-    let secrets = token_key(config)?;
+    let secrets = config.token_secret()?;
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
     if provider == Provider::Bluesky {
         let (Some(id), Some(pw)) = (&args.identifier, &args.app_password) else {

@@ -30,7 +30,7 @@ struct Cursor {
     post_id: Option<Uuid>,
     after: i64,
     last_sent: Instant,
-    key_id: Uuid,
+    actor: crate::auth::Actor,
     key_checked: Instant,
 }
 
@@ -79,7 +79,7 @@ pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest
         post_id,
         after,
         last_sent: Instant::now(),
-        key_id: caller.key_id,
+        actor: caller.actor,
         key_checked: Instant::now(),
     };
     let events = futures_util::stream::unfold(start, |mut c| async move {
@@ -87,10 +87,11 @@ pub async fn stream(state: web::Data<AppState>, caller: Caller, req: HttpRequest
             // A revoked key's feed ends within RECHECK_KEY.
             if c.key_checked.elapsed() >= RECHECK_KEY {
                 c.key_checked = Instant::now();
-                if let Ok(mut conn) = c.state.pool.get().await
-                    && let Ok(false) = store::keys::is_active(&mut conn, c.key_id).await
+                if let crate::auth::Actor::ApiKey(key_id) = c.actor
+                    && let Ok(mut conn) = c.state.pool.get().await
+                    && let Ok(false) = store::keys::is_active(&mut conn, key_id).await
                 {
-                    tracing::info!(key_id = %c.key_id, "event feed closed: its key was revoked");
+                    tracing::info!(%key_id, "event feed closed: its key was revoked");
                     return None;
                 }
             }

@@ -262,7 +262,7 @@ pub(crate) async fn accept(
         other => other?,
     };
     state.committed();
-    tracing::info!(post_id = %row.id, key_id = %caller.key_id, status = %row.status, deliveries = profiles.len(), "post accepted");
+    tracing::info!(post_id = %row.id, actor = %caller.actor, status = %row.status, deliveries = profiles.len(), "post accepted");
     Ok(view)
 }
 
