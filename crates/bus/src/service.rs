@@ -60,11 +60,9 @@ pub async fn check_ready(pool: &Pool, bus: &BusHandle) -> Result<(), String> {
     Ok(())
 }
 
-/// Binds `addr`, announces it, and serves `/healthz` and `/readyz` (PostgreSQL and
-/// RabbitMQ) for a worker service.
-pub fn spawn_health(addr: &str, service: &str, pool: &Pool, bus: &BusHandle) -> std::io::Result<()> {
-    let listener = std::net::TcpListener::bind(addr)?;
-    telemetry::announce(service, &listener)?;
+/// Serves `/healthz`, `/readyz` (PostgreSQL and RabbitMQ) and `/metrics` for a worker
+/// service on an already-bound listener (tests bind port 0).
+pub fn spawn_health(listener: std::net::TcpListener, pool: &Pool, bus: &BusHandle) -> std::io::Result<()> {
     let (p, b) = (pool.clone(), bus.clone());
     let server = telemetry::serve_health(
         listener,

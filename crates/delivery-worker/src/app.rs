@@ -32,7 +32,7 @@ impl Ctx {
     }
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::DeliveryWorker, "delivery-worker");
@@ -61,7 +61,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         chrono::Duration::seconds(config.token_refresh_ahead_s),
     ));
 
-    bus::service::spawn_health(&config.health_addr, "delivery-worker", &pool, &bus)?;
+    bus::service::spawn_health(health, &pool, &bus)?;
     tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     tokio::spawn(crate::sweep::run(ctx.clone(), config.common.sweep.clone()));
     tokio::spawn(crate::webhooks::fan_out(ctx.clone(), Duration::from_millis(config.webhook_fan_out_ms)));

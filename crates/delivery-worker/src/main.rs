@@ -1,15 +1,6 @@
 //! delivery-worker: owns delivery status. Consumes delivery tasks, calls the provider,
 //! settles published / failed, and retries attempts that threw.
 
-mod app;
-mod config;
-mod deliver;
-mod limits;
-mod request;
-mod sweep;
-mod tokens;
-mod webhooks;
-
 use clap::Parser;
 
 #[derive(Parser)]
@@ -24,6 +15,9 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let _traces = telemetry::init_tracing("delivery-worker");
     let cli = Cli::parse();
-    let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
-    app::run(config).await
+    let config: delivery_worker::Config = telemetry::load_config(cli.config.as_deref())?;
+    // Bound here, so a test can start the service in-process on port 0 instead.
+    let health = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("delivery-worker", &health)?;
+    delivery_worker::run(config, health).await
 }

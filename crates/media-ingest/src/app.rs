@@ -13,7 +13,7 @@ pub struct Ctx {
     pub config: Config,
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::MediaIngest, "media-ingest");
@@ -22,7 +22,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
     let http = crate::fetch::client(&config)?;
     let ctx = Arc::new(Ctx { pool: pool.clone(), bus: bus.clone(), storage, http, config: config.clone() });
 
-    bus::service::spawn_health(&config.health_addr, "media-ingest", &pool, &bus)?;
+    bus::service::spawn_health(health, &pool, &bus)?;
     let c = ctx.clone();
     tokio::spawn(bus::consume_forever(bus.clone(), names.media_events(), 32, life.clone(), move |m| {
         let c = c.clone();

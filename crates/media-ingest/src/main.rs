@@ -2,13 +2,6 @@
 //! multipart files into verified, owned assets before a post is accepted, marks a post's
 //! media processed when the post moves on, and removes what was never used.
 
-mod app;
-mod config;
-mod fetch;
-mod handlers;
-mod ingest;
-mod janitor;
-
 use clap::Parser;
 
 #[derive(Parser)]
@@ -23,6 +16,9 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let _traces = telemetry::init_tracing("media-ingest");
     let cli = Cli::parse();
-    let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
-    app::run(config).await
+    let config: media_ingest::Config = telemetry::load_config(cli.config.as_deref())?;
+    // Bound here, so a test can start the service in-process on port 0 instead.
+    let health = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("media-ingest", &health)?;
+    media_ingest::run(config, health).await
 }

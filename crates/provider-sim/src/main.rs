@@ -2,14 +2,6 @@
 //! the adapters speak, with fault injection per account. The embedded target of `make run`
 //! and the test double of every test; never used by production configuration.
 
-// Handlers return the response to send as their error, to keep early returns short; the
-// size of that error does not matter in a test double.
-#![allow(clippy::result_large_err)]
-
-mod apis;
-mod oauth;
-mod sim;
-
 use clap::Parser;
 
 #[derive(Parser)]
@@ -26,6 +18,6 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let listener = std::net::TcpListener::bind(&cli.addr)?;
     let url = telemetry::announce("provider-sim", &listener)?;
-    sim::run(listener, url)?.await?;
+    provider_sim::run(listener, url)?.await?;
     Ok(())
 }

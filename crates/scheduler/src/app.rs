@@ -17,7 +17,7 @@ pub struct Ctx {
     pub dispatch_wake: Arc<Notify>,
 }
 
-pub async fn run(config: Config) -> anyhow::Result<()> {
+pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
@@ -29,7 +29,7 @@ pub async fn run(config: Config) -> anyhow::Result<()> {
         dispatch_wake: Arc::new(Notify::new()),
     });
 
-    bus::service::spawn_health(&config.health_addr, "scheduler", &pool, &bus)?;
+    bus::service::spawn_health(health, &pool, &bus)?;
 
     tokio::spawn(bus::relay::run(pool.clone(), bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     let c = ctx.clone();

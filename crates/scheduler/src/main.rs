@@ -1,13 +1,6 @@
 //! scheduler: owns post status. pending → scheduled, the time gate, dispatch of one
 //! delivery task per delivery, scheduled → completed / canceled.
 
-mod app;
-mod commands;
-mod config;
-mod dispatcher;
-mod events;
-mod sweep;
-
 use clap::Parser;
 
 #[derive(Parser)]
@@ -22,6 +15,9 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let _traces = telemetry::init_tracing("scheduler");
     let cli = Cli::parse();
-    let config: config::Config = telemetry::load_config(cli.config.as_deref())?;
-    app::run(config).await
+    let config: scheduler::Config = telemetry::load_config(cli.config.as_deref())?;
+    // Bound here, so a test can start the service in-process on port 0 instead.
+    let health = std::net::TcpListener::bind(&config.health_addr)?;
+    telemetry::announce("scheduler", &health)?;
+    scheduler::run(config, health).await
 }
