@@ -145,3 +145,35 @@ async fn malformed_bodies_get_the_answer_of_their_protocol() {
     assert_eq!(r.status().as_u16(), 400);
     assert_eq!(r.headers()["content-type"], "application/problem+json");
 }
+
+/// The official MCP Python SDK (PyPI `mcp`; .ci/run installs it) as the client: what an
+/// agent framework really sends, not our idea of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_mcp_sdk_runs_a_session() {
+    let s = Stack::start("mcp-sdk").await;
+    let x = s.profile("x").await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/clients/mcp_sdk.py");
+    let out = tokio::process::Command::new("python3")
+        .args([script, &s.gateway, &s.key, &x])
+        .output()
+        .await
+        .expect("python3 is needed");
+    assert!(
+        out.status.success(),
+        "the SDK session failed (`pip install mcp`; .ci/run installs it): {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(seen["server"], "postmantis");
+    let tools: Vec<&str> = seen["tools"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    for t in ["postmantis.create_post", "postmantis.get_post", "postmantis.cancel_post", "postmantis.list_platforms"] {
+        assert!(tools.contains(&t), "{t} missing: {tools:?}");
+    }
+    assert_eq!(seen["create_is_error"], false, "{seen}");
+    let id = seen["created"]["data"]["id"].as_str().unwrap();
+    assert_eq!(seen["got"]["data"]["id"], id);
+    assert_eq!(seen["got"]["data"]["body"], "through the SDK");
+    assert!(seen["bad_refused"].as_str().unwrap().contains("must be a UUID"), "{seen}");
+    // The post the SDK made is a real post of this workspace.
+    assert_eq!(s.post_by_id(id).await["deliveries"][0]["profile_id"], x.as_str());
+}
