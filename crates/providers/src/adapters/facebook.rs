@@ -4,9 +4,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{candidates, s, text};
+use super::{graph_find, text};
 use crate::http::{Cx, field};
-use crate::recover::{Candidate, pick, timestamp};
 use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
 
 pub struct Facebook;
@@ -30,20 +29,11 @@ impl Adapter for Facebook {
 
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
-            let page = &req.account.external_id;
-            let listed =
-                cx.send(cx.get(&format!("/{page}/feed?fields=id,message,permalink,created_time&limit=100"))).await?;
-            let found = candidates(&listed.body, "/data", |m| {
-                let id = s(m, "/id")?;
-                Some(Candidate {
-                    url: format!("https://www.facebook.com/{id}"),
-                    id,
-                    text: s(m, "/message"),
-                    title: None,
-                    created_at: timestamp(&m["created_time"]),
-                })
-            });
-            Ok(pick(req, Some(text(req)), None, found))
+            let path = format!("/{}/feed?fields=id,message,created_time&limit=100", req.account.external_id);
+            graph_find(cx, req, &path, "message", "created_time", |m| {
+                m["id"].as_str().map(|id| format!("https://www.facebook.com/{id}"))
+            })
+            .await
         })
     }
 }

@@ -4,9 +4,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{candidates, s, text};
+use super::{graph_find, text};
 use crate::http::{Cx, field};
-use crate::recover::{Candidate, pick, timestamp};
 use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
 
 pub struct Instagram;
@@ -32,20 +31,8 @@ impl Adapter for Instagram {
 
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
-            let user = &req.account.external_id;
-            let listed =
-                cx.send(cx.get(&format!("/{user}/media?fields=id,caption,permalink,timestamp&limit=100"))).await?;
-            let found = candidates(&listed.body, "/data", |m| {
-                let id = s(m, "/id")?;
-                Some(Candidate {
-                    url: s(m, "/permalink")?,
-                    id,
-                    text: s(m, "/caption"),
-                    title: None,
-                    created_at: timestamp(&m["timestamp"]),
-                })
-            });
-            Ok(pick(req, Some(text(req)), None, found))
+            let path = format!("/{}/media?fields=id,caption,permalink,timestamp&limit=100", req.account.external_id);
+            graph_find(cx, req, &path, "caption", "timestamp", |m| m["permalink"].as_str().map(str::to_owned)).await
         })
     }
 }

@@ -55,6 +55,30 @@ fn candidates(body: &Value, list: &str, each: impl Fn(&Value) -> Option<Candidat
     body.pointer(list).and_then(Value::as_array).into_iter().flatten().filter_map(each).collect()
 }
 
+/// A Graph API look-up (Facebook, Instagram, Threads): `data[]` entries with an `id`, the
+/// text under `text_key`, the time under `at_key` (`+0000` offsets), and `link` making an
+/// entry's public URL.
+async fn graph_find(
+    cx: &crate::http::Cx,
+    req: &PublishRequest,
+    path: &str,
+    text_key: &str,
+    at_key: &str,
+    link: fn(&Value) -> Option<String>,
+) -> crate::FindResult {
+    let listed = cx.send(cx.get(path)).await?;
+    let found = candidates(&listed.body, "/data", |m| {
+        Some(Candidate {
+            id: s(m, "/id")?,
+            url: link(m)?,
+            text: m.get(text_key).and_then(Value::as_str).map(str::to_owned),
+            title: None,
+            created_at: crate::recover::timestamp(&m[at_key]),
+        })
+    });
+    Ok(crate::recover::pick(req, Some(text(req)), None, found))
+}
+
 /// A string field of a listing entry.
 fn s(v: &Value, ptr: &str) -> Option<String> {
     match v.pointer(ptr)? {

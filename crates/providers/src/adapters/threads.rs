@@ -5,9 +5,8 @@
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{candidates, is_video, opt, s, text};
+use super::{graph_find, is_video, opt, text};
 use crate::http::{Cx, field};
-use crate::recover::{Candidate, pick, timestamp};
 use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
 
 pub struct Threads;
@@ -63,20 +62,8 @@ impl Adapter for Threads {
 
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
-            let user = &req.account.external_id;
-            let listed =
-                cx.send(cx.get(&format!("/{user}/threads?fields=id,text,permalink,timestamp&limit=100"))).await?;
-            let found = candidates(&listed.body, "/data", |m| {
-                let id = s(m, "/id")?;
-                Some(Candidate {
-                    url: s(m, "/permalink")?,
-                    id,
-                    text: s(m, "/text"),
-                    title: None,
-                    created_at: timestamp(&m["timestamp"]),
-                })
-            });
-            Ok(pick(req, Some(text(req)), None, found))
+            let path = format!("/{}/threads?fields=id,text,permalink,timestamp&limit=100", req.account.external_id);
+            graph_find(cx, req, &path, "text", "timestamp", |m| m["permalink"].as_str().map(str::to_owned)).await
         })
     }
 }
