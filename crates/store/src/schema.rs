@@ -1,4 +1,5 @@
-// Hand-kept mirror of migrations/ (no test compares the two yet; the e2e suite runs every query against the migrated schema).
+// Kept by hand beside migrations/; tests/schema_drift.rs fails when the two differ (every
+// table, column order, type and nullability).
 
 diesel::table! {
     workspaces (id) {
@@ -280,6 +281,14 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    sweeps (name) {
+        name -> Text,
+        ran_at -> Timestamptz,
+        found -> Jsonb,
     }
 }
 
