@@ -47,6 +47,24 @@ fn post_body_schema(with_id: bool) -> Value {
     s
 }
 
+/// What a client may assume of a tool (MCP tool annotations). `destructiveHint` defaults
+/// to true in the protocol, so every tool that writes says it explicitly.
+fn annotations(t: &Tool) -> Value {
+    let name = t.name.trim_start_matches("postmantis.");
+    // Overwrites or removes what the caller made.
+    let destructive = matches!(name, "update_post" | "cancel_post" | "delete_draft");
+    // Repeating the call leaves the same state (reads, and completing an upload).
+    let idempotent = t.read_only || name == "complete_media_asset";
+    // Reaches the social platforms (publishing), not only PostMantis.
+    let open_world = matches!(name, "create_post" | "publish_draft" | "update_post");
+    json!({
+        "readOnlyHint": t.read_only,
+        "destructiveHint": !t.read_only && destructive,
+        "idempotentHint": idempotent,
+        "openWorldHint": open_world,
+    })
+}
+
 fn empty() -> Value {
     json!({"type": "object", "properties": {}, "additionalProperties": false})
 }
@@ -305,7 +323,7 @@ pub async fn handle(state: web::Data<AppState>, req: HttpRequest, body: web::Byt
                     "name": t.name,
                     "description": t.description,
                     "inputSchema": (t.schema)(),
-                    "annotations": {"readOnlyHint": t.read_only, "idempotentHint": t.read_only},
+                    "annotations": annotations(t),
                 })).collect::<Vec<_>>()}),
             ),
             "tools/call" => {
@@ -341,6 +359,24 @@ pub async fn no_stream() -> HttpResponse {
 #[allow(clippy::unwrap_used)]
 mod path_tests {
     use serde_json::json;
+
+    #[test]
+    fn every_tool_says_whether_it_reads_destroys_or_repeats_safely() {
+        let of = |name: &str| super::annotations(super::TOOLS.iter().find(|t| t.name == name).unwrap());
+        assert_eq!(of("postmantis.get_post")["readOnlyHint"], true);
+        assert_eq!(of("postmantis.get_post")["destructiveHint"], false);
+        assert_eq!(of("postmantis.cancel_post")["destructiveHint"], true);
+        assert_eq!(of("postmantis.delete_draft")["destructiveHint"], true);
+        assert_eq!(of("postmantis.create_post")["destructiveHint"], false);
+        assert_eq!(of("postmantis.create_post")["openWorldHint"], true);
+        assert_eq!(of("postmantis.complete_media_asset")["idempotentHint"], true);
+        for t in super::TOOLS {
+            let a = super::annotations(t);
+            for k in ["readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"] {
+                assert!(a[k].is_boolean(), "{} lacks {k}", t.name);
+            }
+        }
+    }
 
     #[test]
     fn path_arguments_must_be_uuids() {
