@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use lapin::options::{BasicAckOptions, BasicNackOptions};
-use lapin::types::{AMQPValue, FieldTable, ShortString};
+use lapin::types::{AMQPValue, ShortString};
 
 use crate::{Bus, BusHandle, Incoming, Lifecycle};
 
@@ -46,11 +46,7 @@ async fn send_copy(
     for (k, v) in set {
         headers.insert(ShortString::from(*k), v.clone());
     }
-    let mut table = FieldTable::default();
-    for (k, v) in headers.inner() {
-        table.insert(k.clone(), v.clone());
-    }
-    bus.publish_raw(exchange, routing_key, &incoming.delivery.data, props.with_headers(table)).await
+    bus.publish_raw(exchange, routing_key, &incoming.delivery.data, props.with_headers(headers)).await
 }
 
 /// Parks a message in the dead queue with why, then acks it: nothing is lost, nothing

@@ -41,18 +41,19 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
     } else {
         config.providers_enabled.iter().map(|p| p.parse()).collect::<Result<_, _>>()?
     };
+    let webhook_guard = egress::Guard::new(&config.common.webhook_allow_hosts);
     let ctx = Arc::new(Ctx {
         pool: pool.clone(),
         names: bus::Names::new(&config.common.bus.prefix),
         providers: providers::Providers::new(config.providers.clone())?,
         relay_wake: Arc::new(Notify::new()),
         secrets: domain::secrets::SecretKey::from_base64(&config.token_key)?,
-        webhook_guard: egress::Guard::new(&config.common.webhook_allow_hosts),
         webhook_http: egress::client(
-            &egress::Guard::new(&config.common.webhook_allow_hosts),
+            &webhook_guard,
             Duration::from_millis(config.webhook_timeout_ms),
             concat!("PostMantis-Webhooks/", env!("CARGO_PKG_VERSION")),
         )?,
+        webhook_guard,
         config: config.clone(),
     });
     tokio::spawn(crate::tokens::refresh_ahead(

@@ -87,6 +87,49 @@ async fn find_only(
     }
 }
 
+/// Why a claimed task makes no call now.
+enum NoCall {
+    /// A copy of a finished or superseded attempt: acked.
+    Stale,
+    /// Another run of this delivery may still be in flight until then.
+    Busy(DateTime<Utc>),
+}
+
+/// Claims the attempt and builds its request. `t` becomes the attempt actually made (one
+/// past the message's when the message's own run never finished).
+async fn prepare(
+    ctx: &Ctx,
+    conn: &mut store::Conn,
+    t: &mut DeliveryRequestedV1,
+    task: &deliveries::Task,
+) -> Result<Result<providers::PublishRequest, NoCall>, StoreError> {
+    let (number, since, after_unknown) = match deliveries::claim_attempt(conn, t.delivery_id, t.attempt, bound(ctx))
+        .await?
+    {
+        Claim::Claimed { number, since, after_unknown } => (number, since, after_unknown),
+        Claim::Stale => {
+            tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, "a copy of a finished attempt: acked without a call");
+            metrics::counter!("postmantis_stale_delivery_tasks_total", "provider" => t.provider.as_str()).increment(1);
+            return Ok(Err(NoCall::Stale));
+        }
+        Claim::Busy(until) => return Ok(Err(NoCall::Busy(until))),
+    };
+    if number != t.attempt {
+        tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "attempt {} never finished; its outcome is unknown, continuing as attempt {number}", t.attempt);
+        t.attempt = number;
+    }
+    let recovery = match after_unknown {
+        true => {
+            let taken =
+                deliveries::taken_post_ids(conn, task.profile.id, t.delivery_id, since - chrono::Duration::minutes(1))
+                    .await?;
+            Some(Recovery { since, taken: taken.into_iter().collect() })
+        }
+        false => None,
+    };
+    crate::request::build(ctx, conn, t, task, recovery).await.map(Ok)
+}
+
 async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreError> {
     let mut t = task_msg.clone();
     let started = std::time::Instant::now();
@@ -136,58 +179,20 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
             drop(conn);
             return defer(ctx, &t, Utc::now() + chrono::Duration::milliseconds(200)).await;
         };
-        let (number, since, after_unknown) = match deliveries::claim_attempt(
-            &mut conn,
-            t.delivery_id,
-            t.attempt,
-            bound(ctx),
-        )
-        .await
-        {
-            Ok(Claim::Claimed { number, since, after_unknown }) => (number, since, after_unknown),
-            Ok(Claim::Stale) => {
+        // Everything between taking the cap and the call: the slot is given back in one
+        // place whatever comes of it.
+        let req = match prepare(ctx, &mut conn, &mut t, &task).await {
+            Ok(Ok(req)) => req,
+            no_call => {
                 limits::release(&mut conn, held).await?;
-                tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, "a copy of a finished attempt: acked without a call");
-                metrics::counter!("postmantis_stale_delivery_tasks_total", "provider" => t.provider.as_str())
-                    .increment(1);
-                return Ok(());
-            }
-            Ok(Claim::Busy(until)) => {
-                limits::release(&mut conn, held).await?;
-                drop(conn);
-                return defer(ctx, &t, until).await;
-            }
-            Err(e) => {
-                limits::release(&mut conn, held).await?;
-                return Err(e);
-            }
-        };
-        if number != t.attempt {
-            tracing::warn!(delivery_id = %t.delivery_id, attempt = t.attempt, "attempt {} never finished; its outcome is unknown, continuing as attempt {number}", t.attempt);
-            t = DeliveryRequestedV1 { attempt: number, ..t.clone() };
-        }
-        let recovery = match after_unknown {
-            true => match deliveries::taken_post_ids(
-                &mut conn,
-                task.profile.id,
-                t.delivery_id,
-                since - chrono::Duration::minutes(1),
-            )
-            .await
-            {
-                Ok(taken) => Some(Recovery { since, taken: taken.into_iter().collect() }),
-                Err(e) => {
-                    limits::release(&mut conn, held).await?;
-                    return Err(e);
-                }
-            },
-            false => None,
-        };
-        let req = match crate::request::build(ctx, &mut conn, &t, &task, recovery).await {
-            Ok(r) => r,
-            Err(e) => {
-                limits::release(&mut conn, held).await?;
-                return Err(e);
+                return match no_call {
+                    Err(e) => Err(e),
+                    Ok(Err(NoCall::Busy(until))) => {
+                        drop(conn);
+                        defer(ctx, &t, until).await
+                    }
+                    Ok(_) => Ok(()),
+                };
             }
         };
         // No database connection is held across the provider call.

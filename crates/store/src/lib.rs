@@ -8,6 +8,7 @@ pub mod idempotency;
 pub mod invitations;
 pub mod keys;
 pub mod leases;
+pub mod locks;
 pub mod media;
 pub mod migrate;
 pub mod models;

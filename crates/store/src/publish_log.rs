@@ -9,27 +9,14 @@ use crate::{
     schema::{deliveries, publish_log},
 };
 
-/// One advisory lock key for the sequencer, so positions are given by one transaction at
-/// a time and in the order they commit.
-const SEQUENCER_LOCK: i64 = 0x706d_6576_656e_7473; // "pmevents"
-
 /// Gives committed events without a position the next positions. Only rows whose
 /// transaction has committed are visible here, so an event that commits late gets a
 /// later position than everything already read: a feed cursor can never jump over it.
 /// Cheap to call before every read; a concurrent caller skips (the other one sequences).
 pub async fn sequence(conn: &mut Conn) -> StoreResult<usize> {
-    use diesel::sql_types::{BigInt, Bool};
-    #[derive(QueryableByName)]
-    struct Locked {
-        #[diesel(sql_type = Bool)]
-        locked: bool,
-    }
     conn.transaction::<usize, StoreError, _>(async |conn| {
-        let got: Locked = diesel::sql_query("SELECT pg_try_advisory_xact_lock($1) AS locked")
-            .bind::<BigInt, _>(SEQUENCER_LOCK)
-            .get_result(conn)
-            .await?;
-        if !got.locked {
+        // One sequencer at a time, so positions are given in the order events commit.
+        if !crate::locks::try_for_transaction(conn, "publish_log:sequencer").await? {
             return Ok(0);
         }
         Ok(diesel::sql_query(

@@ -14,16 +14,7 @@ use crate::{Conn, StoreResult};
 
 /// Takes the sweep's turn for this transaction: one replica sweeps at a time.
 pub async fn take_turn(conn: &mut Conn, name: &str) -> StoreResult<bool> {
-    #[derive(QueryableByName)]
-    struct Turn {
-        #[diesel(sql_type = Bool)]
-        got: bool,
-    }
-    let t: Turn = diesel::sql_query("SELECT pg_try_advisory_xact_lock(hashtextextended($1, 7)) AS got")
-        .bind::<Text, _>(name)
-        .get_result(conn)
-        .await?;
-    Ok(t.got)
+    crate::locks::try_for_transaction(conn, &format!("sweep:{name}")).await
 }
 
 #[derive(Debug, QueryableByName)]
