@@ -137,7 +137,13 @@ impl Stack {
             media_dir,
             broker,
             database,
-            http: reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap(),
+            // Idle connections are dropped before the gateway's 5 s keep-alive closes them:
+            // a request on a connection the server is closing fails with IncompleteMessage.
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .pool_idle_timeout(Duration::from_secs(2))
+                .build()
+                .unwrap(),
             children: Vec::new(),
             logs,
             env: env.clone(),
