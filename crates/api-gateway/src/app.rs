@@ -17,8 +17,8 @@ pub struct AppState {
     pub storage: storage::Storage,
     pub secrets: domain::secrets::SecretKey,
     pub limiter: crate::ratelimit::Limiter,
-    /// The provider adapters, for dry-run previews.
-    pub providers: providers::Providers,
+    /// The application layer: every post change and the dry run go through it.
+    pub posting: posting::Posting,
     /// The gateway's own address, for MCP tool calls made through the HTTP API.
     pub self_url: String,
     pub http: reqwest::Client,
@@ -38,16 +38,31 @@ impl AppState {
 pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let bus = BusHandle::start(config.common.bus.clone(), Role::Gateway, "api-gateway");
+    let rpc = RpcClient::new(bus.clone());
+    let names = bus::Names::new(&config.common.bus.prefix);
+    let relay_wake = Arc::new(Notify::new());
+    let posting = posting::Posting::new(
+        pool.clone(),
+        rpc.clone(),
+        names.clone(),
+        relay_wake.clone(),
+        providers::Providers::new(config.providers.clone())?,
+        posting::Settings {
+            public_url: config.public_url.clone(),
+            ingest_timeout: Duration::from_millis(config.ingest_timeout_ms),
+            command_timeout: Duration::from_millis(config.command_timeout_ms),
+        },
+    );
     let state = web::Data::new(AppState {
         pool: pool.clone(),
-        rpc: RpcClient::new(bus.clone()),
+        rpc,
         bus: bus.clone(),
-        names: bus::Names::new(&config.common.bus.prefix),
-        relay_wake: Arc::new(Notify::new()),
+        names,
+        relay_wake,
         storage: storage::Storage::from_config(&config.storage)?,
         secrets: config.token_secret()?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
-        providers: providers::Providers::new(config.providers.clone())?,
+        posting,
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         queues: crate::queues::Watch::default(),

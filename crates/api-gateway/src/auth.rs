@@ -81,59 +81,18 @@ pub async fn create_key(conn: &mut store::Conn, workspace_id: Uuid, spec: KeySpe
     Ok(key)
 }
 
-/// The authenticated caller.
-/// Who acts: an API key, or a person signed in to the dashboard.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Actor {
-    ApiKey(Uuid),
-    Person(Uuid),
-}
+pub use posting::Actor;
 
-impl Actor {
-    /// The id budgets and idempotency keys are kept under.
-    pub fn id(&self) -> Uuid {
-        match self {
-            Actor::ApiKey(id) | Actor::Person(id) => *id,
-        }
-    }
-}
-
-impl std::fmt::Display for Actor {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Actor::ApiKey(id) => write!(f, "key {id}"),
-            Actor::Person(id) => write!(f, "person {id}"),
-        }
-    }
-}
-
+/// The authenticated caller of an HTTP request: the application layer's caller, taken
+/// from the request's API key (see `FromRequest` below).
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub actor: Actor,
-    pub scope: KeyScope,
-    pub can_write: bool,
-}
+pub struct Caller(pub posting::Caller);
 
-impl Caller {
-    pub fn require_write(&self) -> Result<(), ApiError> {
-        if self.can_write {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden("This API key is read-only; this action needs a key with write permission.".into()))
-        }
-    }
+impl std::ops::Deref for Caller {
+    type Target = posting::Caller;
 
-    /// Webhooks receive every event of the workspace, so only a key that can see every
-    /// post (no provider or profile scope) may see or manage them.
-    pub fn require_whole_workspace(&self) -> Result<(), ApiError> {
-        if self.scope.providers.is_none() && self.scope.profile_ids.is_none() {
-            Ok(())
-        } else {
-            Err(ApiError::Forbidden(
-                "Webhooks carry every event of the workspace; only a key without provider or profile scope manages them."
-                    .into(),
-            ))
-        }
+    fn deref(&self) -> &posting::Caller {
+        &self.0
     }
 }
 
@@ -147,11 +106,11 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     let mut conn = state.pool.get().await?;
     let row = store::keys::find_active_by_hash(&mut conn, &hash_key(token)).await?.ok_or(ApiError::Unauthorized)?;
     store::keys::touch(&mut conn, row.id).await?;
-    Ok(Caller {
+    Ok(Caller(posting::Caller {
         actor: Actor::ApiKey(row.id),
         can_write: row.permission == "write",
         scope: KeyScope { workspace_id: row.workspace_id, providers: row.providers, profile_ids: row.profile_ids },
-    })
+    }))
 }
 
 impl FromRequest for Caller {

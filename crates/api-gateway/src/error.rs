@@ -132,6 +132,21 @@ impl From<diesel::result::Error> for ApiError {
     }
 }
 
+impl From<posting::PostingError> for ApiError {
+    fn from(e: posting::PostingError) -> Self {
+        use posting::PostingError as P;
+        match e {
+            P::Validation(errors) => ApiError::Validation(errors),
+            P::Forbidden(detail) => ApiError::Forbidden(detail),
+            P::PostNotFound => ApiError::post_not_found(),
+            P::DeliveryNotFound => ApiError::NotFound { code: "not_found", detail: e.to_string() },
+            P::Conflict(detail) => ApiError::Conflict(detail),
+            P::Store(e) => e.into(),
+            P::Bus(e) => e.into(),
+        }
+    }
+}
+
 impl From<storage::StorageError> for ApiError {
     fn from(e: storage::StorageError) -> Self {
         match e {

@@ -47,7 +47,7 @@ pub async fn log(
         before_id: q.before,
         ..Default::default()
     };
-    let scope = s.caller().scope;
+    let scope = s.caller().0.scope;
     let mut conn = state.pool.get().await?;
     let rows = store::publish_log::list(&mut conn, &scope, &filter, PER_PAGE).await?;
     let profiles = store::profiles::list(&mut conn, &scope).await?;

@@ -73,7 +73,7 @@ pub async fn list(
         profile_ids: profile.map(|p| vec![p]),
         ..Default::default()
     };
-    let scope = s.caller().scope;
+    let scope = s.caller().0.scope;
     let mut conn = state.pool.get().await?;
     let (rows, total) = store::posts::list(&mut conn, &scope, &filter, per_page, page * per_page).await?;
     let profiles = store::profiles::list(&mut conn, &scope).await?;
@@ -256,20 +256,25 @@ pub async fn act(
     let here = format!("/dashboard/posts/{id}");
     let caller = s.caller();
     let outcome = match action.as_str() {
-        "cancel" => routes::posts::cancel_post(&state, &caller, id).await.map(|()| "Post canceled.".to_owned()),
+        "cancel" => {
+            state.posting.cancel(&caller, id).await.map_err(ApiError::from).map(|()| "Post canceled.".to_owned())
+        }
         "publish" => {
             let at = form.scheduled_at.as_deref().filter(|t| !t.is_empty());
             let parsed =
                 input::parse_publish(at.map(|t| json!({"scheduled_at": t})).as_ref()).map_err(ApiError::Validation);
             match parsed {
-                Ok(at) => {
-                    routes::posts::publish_draft(&state, &caller, id, at).await.map(|()| "Draft published.".to_owned())
-                }
+                Ok(at) => state
+                    .posting
+                    .publish(&caller, id, at)
+                    .await
+                    .map_err(ApiError::from)
+                    .map(|()| "Draft published.".to_owned()),
                 Err(e) => Err(e),
             }
         }
         "delete" => {
-            return match routes::posts::delete_draft(&state, &caller, id).await {
+            return match state.posting.delete(&caller, id).await.map_err(ApiError::from) {
                 Ok(()) => after("/dashboard/posts", Ok("Draft deleted.".into())),
                 Err(e) => after(&here, Err(e)),
             };
@@ -290,8 +295,11 @@ pub async fn retry(
     let id = path_id(&id, ApiError::post_not_found)?;
     let not_found = || ApiError::NotFound { code: "not_found", detail: "No such delivery.".into() };
     let delivery = path_id(&delivery, not_found)?;
-    let outcome = routes::posts::retry_delivery(&state, &s.caller(), id, delivery)
+    let outcome = state
+        .posting
+        .retry(&s.caller(), id, delivery)
         .await
+        .map_err(ApiError::from)
         .map(|()| "Retry started: the delivery is queued again.".to_owned());
     after(&format!("/dashboard/posts/{id}"), outcome)
 }
@@ -353,13 +361,13 @@ pub async fn compose(
         return Err(ApiError::UnsupportedMediaType("The compose form is sent as multipart/form-data.".into()).into());
     }
     let caller = s.caller();
-    let mut created = Vec::new();
+    let mut staged = posting::Staged::default();
     let form = actix_multipart::Multipart::new(req.headers(), payload);
-    let read = routes::read_multipart(&state, &caller, form, &mut created, &["csrf_token"]).await;
+    let read = routes::read_multipart(&state, &caller, form, &mut staged, &["csrf_token"]).await;
     let (mut body, extras) = match read {
         Ok(r) => r,
         Err(e) => {
-            routes::posts::discard(&state, created).await;
+            state.posting.discard(staged).await;
             return compose_error(
                 &state,
                 &req,
@@ -370,7 +378,7 @@ pub async fn compose(
         }
     };
     if let Err(e) = s.check_csrf(extras.get("csrf_token").map(String::as_str).unwrap_or("")) {
-        routes::posts::discard(&state, created).await;
+        state.posting.discard(staged).await;
         return Err(e);
     }
     // An empty time field means "now".
@@ -390,23 +398,25 @@ pub async fn compose(
     let outcome = match input::parse_new_post(&body) {
         Ok(parsed) => {
             let draft = parsed.draft;
-            routes::posts::accept(&state, &caller, parsed, &mut created, None).await.map(|v| (v.post.id, draft))
+            state
+                .posting
+                .create(&caller, parsed, None, staged)
+                .await
+                .map(|v| (v.post.id, draft))
+                .map_err(ApiError::from)
         }
-        Err(errors) => Err(ApiError::Validation(errors)),
+        Err(errors) => {
+            state.posting.discard(staged).await;
+            Err(ApiError::Validation(errors))
+        }
     };
     match outcome {
         Ok((id, draft)) => {
             let notice = if draft { "Draft saved." } else { "Post accepted." };
             Ok(flash::redirect(&format!("/dashboard/posts/{id}"), Flash::Notice(notice.into())))
         }
-        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => {
-            routes::posts::discard(&state, created).await;
-            Err(e.into())
-        }
-        Err(e) => {
-            routes::posts::discard(&state, created).await;
-            compose_error(&state, &req, &s, Prefill { error: Some(e.detail()), ..prefill() }).await
-        }
+        Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(e.into()),
+        Err(e) => compose_error(&state, &req, &s, Prefill { error: Some(e.detail()), ..prefill() }).await,
     }
 }
 

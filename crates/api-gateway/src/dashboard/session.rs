@@ -120,11 +120,11 @@ impl Session {
     /// A session acts with write permission over its whole workspace: the same functions
     /// as the API run for it, with the same checks.
     pub fn caller(&self) -> Caller {
-        Caller {
+        Caller(posting::Caller {
             actor: crate::auth::Actor::Person(self.row.user_id),
             scope: KeyScope::workspace(self.row.workspace_id),
             can_write: true,
-        }
+        })
     }
 
     pub fn workspace_id(&self) -> Uuid {

@@ -103,14 +103,14 @@ impl Form {
     }
 }
 
-/// Reads the whole form, staging every file. Assets created for it are pushed to `created`.
+/// Reads the whole form, staging every file. Assets made for it are added to `staged`.
 /// Text fields named in `extras` (the dashboard's own, such as its CSRF token) are handed
 /// back beside the body instead of being refused as unknown.
 pub async fn read(
     state: &AppState,
     caller: &Caller,
     mut form_data: Multipart,
-    created: &mut Vec<Uuid>,
+    staged: &mut posting::Staged,
     extras: &[&str],
 ) -> Result<(Value, BTreeMap<String, String>), ApiError> {
     let mut form = Form::default();
@@ -226,7 +226,7 @@ pub async fn read(
             MediaCommandV1::IngestStaged { workspace_id: caller.scope.workspace_id, staged_id: f.id, filename: None };
         match state.rpc.call::<_, MediaReplyV1>(&state.names.media_rpc(), &cmd, timeout).await {
             Ok(MediaReplyV1::Ingested { asset_id, .. }) => {
-                created.push(asset_id);
+                staged.push(asset_id);
                 let target = match &f.slot {
                     Slot::Media(i) => form.media.entry(*i).or_default(),
                     Slot::Cover(p) => form.covers.entry(p.clone()).or_default(),

@@ -1,0 +1,152 @@
+//! The acceptance check: one set of rules for a new post, a draft being published, a
+//! scheduled post being edited and a dry run, all read from `domain::platforms`.
+
+use std::collections::HashSet;
+
+use domain::{
+    Provider,
+    input::{FieldError, PostPatch},
+    platforms::{self, MediaFacts},
+};
+use serde_json::{Map, Value};
+use store::{models::ProfileRow, posts::PostView};
+use uuid::Uuid;
+
+use crate::{Caller, PostingError, PostingResult};
+
+/// The selected profiles, in request order: each must be visible to the caller and connected.
+pub async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid]) -> PostingResult<Vec<ProfileRow>> {
+    let found = store::profiles::find_many(conn, &caller.scope, ids).await?;
+    let mut errors = Vec::new();
+    let mut rows = Vec::with_capacity(ids.len());
+    for (i, id) in ids.iter().enumerate() {
+        match found.iter().find(|p| p.id == *id) {
+            None => errors.push(FieldError::new(format!("profiles[{i}]"), "no such profile for this API key")),
+            Some(p) if p.status == "disconnected" => errors.push(FieldError::new(
+                format!("profiles[{i}]"),
+                format!("the profile {} is disconnected; reconnect it in the dashboard", quoted(&p.name)),
+            )),
+            Some(p) => rows.push(p.clone()),
+        }
+    }
+    if errors.is_empty() { Ok(rows) } else { Err(PostingError::Validation(errors)) }
+}
+
+pub(crate) fn quoted(name: &str) -> String {
+    format!("\u{201c}{name}\u{201d}")
+}
+
+/// The platforms a post goes to, each with the profile's name for messages.
+pub fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
+    profiles.iter().filter_map(|p| p.provider.parse().ok().map(|prov| (prov, quoted(&p.name)))).collect()
+}
+
+/// A post checked against the platform of every profile it goes to. Profiles are
+/// (provider, display name); media are asset ids in post order.
+pub async fn check_post(
+    conn: &mut store::Conn,
+    workspace_id: Uuid,
+    body: Option<&str>,
+    media: &[Uuid],
+    options: &Map<String, Value>,
+    profiles: &[(Provider, String)],
+) -> PostingResult<()> {
+    let assets = store::media::assets_in_workspace(conn, workspace_id, media).await?;
+    let facts: Vec<MediaFacts> = media
+        .iter()
+        .filter_map(|id| assets.iter().find(|a| a.id == *id))
+        .map(|a| MediaFacts {
+            content_type: a.content_type.clone(),
+            size_bytes: u64::try_from(a.size_bytes).unwrap_or_default(),
+            duration_ms: a.duration_ms.and_then(|d| u64::try_from(d).ok()),
+        })
+        .collect();
+    let mut errors: Vec<FieldError> = Vec::new();
+    for (provider, name) in profiles {
+        errors.extend(platforms::check(&platforms::get(*provider), name, body, &facts, options));
+    }
+    // Options for providers no profile goes to: their shape is still checked (a typo is a
+    // mistake), but nothing there is required.
+    for (key, value) in options {
+        let Ok(p) = key.parse::<Provider>() else { continue };
+        if profiles.iter().any(|(q, _)| *q == p) {
+            continue;
+        }
+        errors.extend(
+            platforms::check_options(&platforms::get(p), value.as_object())
+                .into_iter()
+                .filter(|e| !e.message.starts_with("is required")),
+        );
+    }
+    errors.extend(check_covers(conn, workspace_id, options).await?);
+    let mut seen = HashSet::new();
+    errors.retain(|e| seen.insert((e.field.clone(), e.message.clone())));
+    if errors.is_empty() { Ok(()) } else { Err(PostingError::Validation(errors)) }
+}
+
+/// Cover assets must be images of this workspace.
+async fn check_covers(
+    conn: &mut store::Conn,
+    workspace_id: Uuid,
+    options: &Map<String, Value>,
+) -> PostingResult<Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let mut covers = Vec::new();
+    for (key, value) in options {
+        if let Some(id) = value.pointer("/cover/asset_id").and_then(Value::as_str) {
+            match Uuid::parse_str(id) {
+                Ok(uid) => covers.push((key.clone(), uid)),
+                Err(_) => errors.push(FieldError::new(
+                    format!("provider_options.{key}.cover.asset_id"),
+                    "must be an asset id (uuid)",
+                )),
+            }
+        }
+    }
+    if covers.is_empty() {
+        return Ok(errors);
+    }
+    let ids: Vec<Uuid> = covers.iter().map(|(_, id)| *id).collect();
+    let found = store::media::assets_in_workspace(conn, workspace_id, &ids).await?;
+    for (key, id) in covers {
+        match found.iter().find(|a| a.id == id) {
+            None => errors.push(FieldError::new(
+                format!("provider_options.{key}.cover.asset_id"),
+                "no completed upload with this asset id",
+            )),
+            Some(a) if !a.content_type.starts_with("image/") => {
+                errors.push(FieldError::new(format!("provider_options.{key}.cover"), "a cover must be an image"))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(errors)
+}
+
+/// The acceptance check run on what a stored post becomes after `patch` (its body, media
+/// and options, replaced where the patch gives them) against the platforms of its
+/// deliveries: publishing a draft and editing a scheduled post pass the same rules as a
+/// new post.
+pub async fn check_edited(
+    conn: &mut store::Conn,
+    caller: &Caller,
+    view: &PostView,
+    patch: &PostPatch,
+    media: Option<&[Uuid]>,
+) -> PostingResult<()> {
+    let media: Vec<Uuid> = match media {
+        Some(ids) => ids.to_vec(),
+        None => view.media.iter().map(|(m, _)| m.asset_id).collect(),
+    };
+    let targets: Vec<(Provider, String)> =
+        view.deliveries.iter().filter_map(|(d, name)| d.provider.parse().ok().map(|p| (p, quoted(name)))).collect();
+    let options = match &patch.provider_options {
+        Some(o) => o.clone(),
+        None => view.post.provider_options.as_object().cloned().unwrap_or_default(),
+    };
+    let body = match &patch.body {
+        Some(b) => b.as_deref(),
+        None => view.post.body.as_deref(),
+    };
+    check_post(conn, caller.scope.workspace_id, body, &media, &options, &targets).await
+}

@@ -1,0 +1,146 @@
+//! The dry run: everything a create checks, and per delivery the exact requests the
+//! provider adapter would send, with nothing stored, fetched or queued.
+
+use chrono::Utc;
+use domain::{
+    Provider,
+    input::{FieldError, MediaSource, NewPost},
+    platforms,
+};
+use providers::{Account, MediaItem};
+use serde::Serialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::{
+    Caller, Posting, PostingError, PostingResult,
+    acceptance::{check_post, check_profiles, quoted, targets},
+    provider_request,
+};
+
+#[derive(Debug, Serialize)]
+pub struct DryRun {
+    pub dry_run: bool,
+    pub valid: bool,
+    pub deliveries: Vec<DryRunDelivery>,
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct DryRunDelivery {
+    pub profile_id: Uuid,
+    pub provider: String,
+    pub profile_name: String,
+    /// The HTTP requests the adapter would make, in order.
+    pub requests: Vec<Value>,
+}
+
+impl Posting {
+    pub async fn dry_run(&self, caller: &Caller, input: NewPost) -> PostingResult<DryRun> {
+        let mut conn = self.pool.get().await?;
+        let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
+        let asset_ids: Vec<Uuid> = input
+            .media
+            .iter()
+            .filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None })
+            .collect();
+        let assets = store::media::assets_in_workspace(&mut conn, caller.scope.workspace_id, &asset_ids).await?;
+        let base = &self.settings.public_url;
+        let mut errors = Vec::new();
+        let mut warnings: Vec<String> = Vec::new();
+        let mut items = Vec::new();
+        let mut known = 0;
+        for (i, m) in input.media.iter().enumerate() {
+            match &m.source {
+                MediaSource::Asset(id) => match assets.iter().find(|a| a.id == *id) {
+                    Some(a) => {
+                        known += 1;
+                        items.push(provider_request::media_item(base, a, m.alt.clone()));
+                    }
+                    None => errors.push(FieldError::new(
+                        format!("media[{i}].asset_id"),
+                        "no completed upload with this asset id",
+                    )),
+                },
+                MediaSource::Url(url) => {
+                    warnings.push(format!(
+                        "media[{i}].url is fetched and checked only when the post is created; the preview shows its place with the remote URL"
+                    ));
+                    items.push(MediaItem {
+                        url: url.clone(),
+                        content_type: "application/octet-stream".into(),
+                        alt: m.alt.clone(),
+                        size_bytes: 0,
+                    });
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(PostingError::Validation(errors));
+        }
+        // With every media item known, the platforms' rules are checked as a create would;
+        // else only the options' shape (remote files are not fetched here).
+        if known == input.media.len() && !input.draft {
+            let targets = targets(&profiles);
+            check_post(
+                &mut conn,
+                caller.scope.workspace_id,
+                input.body.as_deref(),
+                &asset_ids,
+                &input.provider_options,
+                &targets,
+            )
+            .await?;
+        } else {
+            for p in &profiles {
+                if let Ok(provider) = p.provider.parse::<Provider>() {
+                    errors.extend(platforms::check_options(
+                        &platforms::get(provider),
+                        input.provider_options.get(&p.provider).and_then(Value::as_object),
+                    ));
+                }
+            }
+            if !errors.is_empty() {
+                return Err(PostingError::Validation(errors));
+            }
+        }
+        if input.scheduled_at.is_some_and(|t| t < Utc::now()) {
+            warnings.push("post.scheduled_at is in the past: the post would be sent at once".into());
+        }
+        let mut deliveries = Vec::new();
+        for p in &profiles {
+            let Ok(provider) = p.provider.parse::<Provider>() else { continue };
+            if p.status == "reauth_required" {
+                warnings
+                    .push(format!("the profile {} needs to be reconnected; its delivery would fail", quoted(&p.name)));
+            }
+            let parts = provider_request::Parts {
+                delivery_id: Uuid::nil(),
+                provider,
+                workspace_id: caller.scope.workspace_id,
+                account: Account {
+                    external_id: p.external_id.clone(),
+                    username: p.username.clone(),
+                    access_token: None,
+                },
+                text: input.body.clone(),
+                media: items.clone(),
+                all_options: &input.provider_options,
+                recovery: None,
+            };
+            let req = provider_request::build(&mut conn, base, parts).await?;
+            let requests = self
+                .providers
+                .preview(&req)
+                .await
+                .map_err(|e| PostingError::field("provider_options", e.to_string()))?;
+            deliveries.push(DryRunDelivery {
+                profile_id: p.id,
+                provider: p.provider.clone(),
+                profile_name: p.name.clone(),
+                requests,
+            });
+        }
+        Ok(DryRun { dry_run: true, valid: true, deliveries, warnings })
+    }
+}

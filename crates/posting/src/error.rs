@@ -1,0 +1,38 @@
+//! What the application layer refuses, in terms every surface maps once to its own
+//! answer (problem+json natively, the seed's envelope on the agency surface).
+
+use domain::input::FieldError;
+use store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PostingError {
+    #[error("the request is invalid")]
+    Validation(Vec<FieldError>),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Post was not found for the authenticated account.")]
+    PostNotFound,
+    #[error("Delivery was not found for this post.")]
+    DeliveryNotFound,
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A service the change needs (scheduler, media-ingest) did not take it.
+    #[error(transparent)]
+    Bus(#[from] bus::BusError),
+}
+
+impl PostingError {
+    pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
+        PostingError::Validation(vec![FieldError::new(field, message)])
+    }
+}
+
+impl From<diesel::result::Error> for PostingError {
+    fn from(e: diesel::result::Error) -> Self {
+        PostingError::Store(StoreError::Db(e))
+    }
+}
+
+pub type PostingResult<T> = Result<T, PostingError>;

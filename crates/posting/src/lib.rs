@@ -1,0 +1,65 @@
+//! The application layer: every way a post is created, edited, published, canceled,
+//! deleted or retried, the dry run, and the one builder of a provider request. The API
+//! routes, the dashboard and MCP (and next: review, bulk, campaigns, feeds) are thin
+//! callers of [`Posting`]; none of them writes a post or checks one itself.
+//!
+//! What it may not do: change a status after creation. Those are commands to the
+//! scheduler; delivery and media statuses are their workers'.
+
+mod acceptance;
+mod caller;
+mod dry_run;
+mod error;
+mod media;
+mod posts;
+pub mod provider_request;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+pub use acceptance::{check_edited, check_post, check_profiles, targets};
+pub use caller::{Actor, Caller};
+pub use dry_run::{DryRun, DryRunDelivery};
+pub use error::{PostingError, PostingResult};
+pub use media::Staged;
+pub use posts::Page;
+
+/// What the application layer needs from its host's configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where providers fetch owned media (the gateway's public URL).
+    pub public_url: String,
+    /// How long to wait for media-ingest to own one remote file.
+    pub ingest_timeout: Duration,
+    /// How long to wait for the scheduler to answer a command.
+    pub command_timeout: Duration,
+}
+
+pub struct Posting {
+    pool: store::Pool,
+    rpc: bus::RpcClient,
+    names: bus::Names,
+    /// Wakes the host's outbox relay after a commit, so messages leave at once.
+    relay_wake: Arc<Notify>,
+    providers: providers::Providers,
+    settings: Settings,
+}
+
+impl Posting {
+    pub fn new(
+        pool: store::Pool,
+        rpc: bus::RpcClient,
+        names: bus::Names,
+        relay_wake: Arc<Notify>,
+        providers: providers::Providers,
+        settings: Settings,
+    ) -> Self {
+        Self { pool, rpc, names, relay_wake, providers, settings }
+    }
+
+    fn committed(&self) {
+        self.relay_wake.notify_one();
+    }
+}

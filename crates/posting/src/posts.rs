@@ -1,0 +1,320 @@
+//! Create, edit, publish, cancel, delete and retry. Post status after creation is the
+//! scheduler's: cancel, publish, retry and edits of scheduled posts are commands to it.
+
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use domain::{
+    PostStatus,
+    input::{NewPost, PostPatch},
+    messages::{CommandReplyV1, MediaRefV1, PostAcceptedV1, SchedulerCommandV1},
+};
+use serde_json::Value;
+use store::{
+    StoreError,
+    models::{NewLogEntry, NewPostRow},
+    posts::{self, PostFilter, PostView},
+};
+use uuid::Uuid;
+
+use crate::{
+    Caller, Posting, PostingError, PostingResult,
+    acceptance::{check_edited, check_post, check_profiles, targets},
+    media::Staged,
+};
+
+/// A page of posts, newest first, with the total.
+pub struct Page {
+    pub posts: Vec<PostView>,
+    pub total: i64,
+}
+
+impl Posting {
+    /// A draft, or a post accepted into `pending` with its outbox message, read back
+    /// inside the transaction. `staged` holds assets the caller made for this request
+    /// (multipart files); they are discarded with the post's own imports when it is
+    /// refused. A retry under the same `idempotency_key` returns the post it made.
+    pub async fn create(
+        &self,
+        caller: &Caller,
+        input: NewPost,
+        idempotency_key: Option<String>,
+        mut staged: Staged,
+    ) -> PostingResult<PostView> {
+        match self.accept(caller, input, idempotency_key, &mut staged).await {
+            Ok((view, true)) => {
+                staged.keep();
+                Ok(view)
+            }
+            // An earlier request made this post: what this one staged is not needed.
+            Ok((view, false)) => {
+                self.discard(staged).await;
+                Ok(view)
+            }
+            Err(e) => {
+                self.discard(staged).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// The stored post and whether this call made it.
+    async fn accept(
+        &self,
+        caller: &Caller,
+        input: NewPost,
+        idempotency_key: Option<String>,
+        staged: &mut Staged,
+    ) -> PostingResult<(PostView, bool)> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
+        let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
+        if !input.draft {
+            let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
+            check_post(
+                &mut conn,
+                caller.scope.workspace_id,
+                input.body.as_deref(),
+                &ids,
+                &input.provider_options,
+                &targets(&profiles),
+            )
+            .await?;
+        }
+        let row = NewPostRow {
+            id: Uuid::now_v7(),
+            workspace_id: caller.scope.workspace_id,
+            body: input.body,
+            status: if input.draft { PostStatus::Draft } else { PostStatus::Pending }.as_str().into(),
+            scheduled_at: input.scheduled_at,
+            provider_options: Value::Object(input.provider_options),
+            // A scheduled post is dispatched later; it stays in this request's trace.
+            traceparent: telemetry::current_traceparent(),
+            idempotency_key,
+        };
+        // The answer is read inside the transaction: once it commits, nothing is left that
+        // could fail and turn an accepted post into a 5xx (which a client would retry).
+        let names = &self.names;
+        let view = conn
+            .transaction::<PostView, StoreError, _>(async |conn| {
+                posts::insert(conn, &row, &profiles, &media).await?;
+                if !input.draft {
+                    bus::relay::enqueue_event(
+                        conn,
+                        names,
+                        &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id },
+                    )
+                    .await?;
+                    store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"))
+                        .await?;
+                }
+                posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))
+            })
+            .await;
+        let view = match view {
+            // An earlier request with this Idempotency-Key committed the post but never
+            // stored its answer: that post is the answer.
+            Err(e) if e.is_unique_violation("posts_one_per_idempotency_key") => {
+                let key = row.idempotency_key.as_deref().unwrap_or_default();
+                let id = posts::id_by_idempotency_key(&mut conn, caller.scope.workspace_id, key)
+                    .await?
+                    .ok_or(PostingError::PostNotFound)?;
+                let view = posts::view(&mut conn, id).await?.ok_or(PostingError::PostNotFound)?;
+                return Ok((view, false));
+            }
+            other => other?,
+        };
+        self.committed();
+        tracing::info!(post_id = %row.id, actor = %caller.actor, status = %row.status, deliveries = profiles.len(), "post accepted");
+        Ok((view, true))
+    }
+
+    /// One post the caller may see.
+    pub async fn get(&self, caller: &Caller, id: Uuid) -> PostingResult<PostView> {
+        let mut conn = self.pool.get().await?;
+        posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)
+    }
+
+    /// Posts the caller may see, newest first.
+    pub async fn list(&self, caller: &Caller, filter: &PostFilter, per_page: i64, page: i64) -> PostingResult<Page> {
+        let mut conn = self.pool.get().await?;
+        let (posts, total) = posts::list(&mut conn, &caller.scope, filter, per_page, page * per_page).await?;
+        Ok(Page { posts, total })
+    }
+
+    /// Draft → pending, now or at `scheduled_at`, once the draft meets the platforms' rules.
+    pub async fn publish(&self, caller: &Caller, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        // A draft meets the platforms' rules when it is published, not while it is drafted.
+        let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
+        if view.post.status == "draft" {
+            check_edited(&mut conn, caller, &view, &PostPatch::default(), None).await?;
+        }
+        let names = &self.names;
+        conn.transaction::<(), PostingError, _>(async |conn| {
+            let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
+            if post.status != "draft" || !posts::publish_draft(conn, id, scheduled_at).await? {
+                return Err(PostingError::Conflict(format!(
+                    "Only drafts can be published; this post is {}.",
+                    post.status
+                )));
+            }
+            bus::relay::enqueue_event(conn, names, &PostAcceptedV1 { post_id: id, workspace_id: post.workspace_id })
+                .await?;
+            store::publish_log::append(conn, &NewLogEntry::post(post.workspace_id, id, "post.accepted")).await?;
+            Ok(())
+        })
+        .await?;
+        self.committed();
+        Ok(())
+    }
+
+    async fn command(&self, cmd: SchedulerCommandV1) -> PostingResult<()> {
+        let reply = self
+            .rpc
+            .call::<_, CommandReplyV1>(&self.names.scheduler_rpc(), &cmd, self.settings.command_timeout)
+            .await?;
+        match reply {
+            CommandReplyV1::Done => Ok(()),
+            CommandReplyV1::NotFound => Err(PostingError::PostNotFound),
+            CommandReplyV1::Conflict { detail } => Err(PostingError::Conflict(detail)),
+        }
+    }
+
+    /// Decided by the scheduler, so a cancel that races the dispatch either wins (no
+    /// provider call ever) or loses with a conflict.
+    pub async fn cancel(&self, caller: &Caller, id: Uuid) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        if post.status == "draft" {
+            return Err(PostingError::Conflict("Drafts are not canceled; delete the draft instead.".into()));
+        }
+        self.command(SchedulerCommandV1::Cancel { post_id: id }).await
+    }
+
+    /// A manual retry of a failed delivery (the dashboard's; the public API has none, as
+    /// the contract says). The scheduler decides it, like a cancel.
+    pub async fn retry(&self, caller: &Caller, id: Uuid, delivery_id: Uuid) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        self.command(SchedulerCommandV1::RetryDelivery { post_id: id, delivery_id }).await
+    }
+
+    /// Drafts only, gone for good.
+    pub async fn delete(&self, caller: &Caller, id: Uuid) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        conn.transaction::<(), PostingError, _>(async |conn| {
+            let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
+            if post.status != "draft" || !posts::delete_draft(conn, id).await? {
+                return Err(PostingError::Conflict(format!(
+                    "Only drafts can be deleted; this post is {}.",
+                    post.status
+                )));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    /// Contract decision 6: drafts are editable; a scheduled post whose deliveries have
+    /// not started may change its time, body, media and options (through the scheduler).
+    pub async fn patch(&self, caller: &Caller, id: Uuid, patch: PostPatch) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        let mut staged = Staged::default();
+        let result = match post.status.as_str() {
+            "draft" => self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await,
+            "scheduled" => self.edit_scheduled(&mut conn, caller, id, patch, &mut staged).await,
+            "pending" => {
+                Err(PostingError::Conflict("The post is still pending; it can be edited once it is scheduled.".into()))
+            }
+            other => Err(PostingError::Conflict(format!(
+                "Only drafts and scheduled posts whose deliveries have not started can be edited; this post is {other}."
+            ))),
+        };
+        match result {
+            Ok(()) => staged.keep(),
+            Err(_) => self.discard(staged).await,
+        }
+        result
+    }
+
+    async fn edit_draft(
+        &self,
+        conn: &mut store::Conn,
+        caller: &Caller,
+        id: Uuid,
+        patch: &PostPatch,
+        staged: &mut Staged,
+    ) -> PostingResult<()> {
+        if matches!(patch.scheduled_at, Some(Some(_))) {
+            return Err(PostingError::field(
+                "post.scheduled_at",
+                "drafts cannot carry scheduled_at; publish the draft with a scheduled_at instead",
+            ));
+        }
+        let profiles = match &patch.profiles {
+            Some(ids) => Some(check_profiles(conn, caller, ids).await?),
+            None => None,
+        };
+        let media = match &patch.media {
+            Some(m) => Some(self.own_media(conn, caller, m, staged).await?),
+            None => None,
+        };
+        let options = patch.provider_options.clone().map(Value::Object);
+        conn.transaction::<(), PostingError, _>(async |conn| {
+            let edit = posts::Edit {
+                body: patch.body.as_ref().map(|b| b.as_deref()),
+                scheduled_at: None,
+                provider_options: options.as_ref(),
+            };
+            posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
+            if !posts::edit(conn, id, "draft", edit).await? {
+                return Err(PostingError::Conflict("The post left draft while it was being edited.".into()));
+            }
+            if let Some(p) = &profiles {
+                posts::replace_deliveries(conn, id, p).await?;
+            }
+            if let Some(m) = &media {
+                posts::replace_media(conn, id, m).await?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn edit_scheduled(
+        &self,
+        conn: &mut store::Conn,
+        caller: &Caller,
+        id: Uuid,
+        patch: PostPatch,
+        staged: &mut Staged,
+    ) -> PostingResult<()> {
+        if patch.profiles.is_some() {
+            return Err(PostingError::Conflict(
+                "The profiles of a scheduled post cannot change; cancel it and create a new post.".into(),
+            ));
+        }
+        let media = match &patch.media {
+            Some(m) => Some(self.own_media(conn, caller, m, staged).await?),
+            None => None,
+        };
+        let view = posts::get(conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
+        let ids: Option<Vec<Uuid>> = media.as_ref().map(|m| m.iter().map(|(id, _)| *id).collect());
+        check_edited(conn, caller, &view, &patch, ids.as_deref()).await?;
+        self.command(SchedulerCommandV1::UpdateScheduled {
+            post_id: id,
+            body: patch.body,
+            scheduled_at: patch.scheduled_at,
+            provider_options: patch.provider_options,
+            media: media.map(|m| m.into_iter().map(|(asset_id, alt)| MediaRefV1 { asset_id, alt }).collect()),
+        })
+        .await
+    }
+}

@@ -1,0 +1,54 @@
+//! The one builder of what an adapter receives for a delivery: the dry run previews it
+//! and the delivery worker sends it, so the two cannot drift apart.
+
+use domain::Provider;
+use providers::{Account, MediaItem, PublishRequest, recover::Recovery};
+use serde_json::{Map, Value};
+use store::{StoreResult, models::AssetRow};
+use uuid::Uuid;
+
+/// An owned asset as the adapter fetches it: from the gateway's `/media/{id}`.
+pub fn media_item(media_base_url: &str, asset: &AssetRow, alt: Option<String>) -> MediaItem {
+    MediaItem {
+        url: format!("{}/media/{}", media_base_url.trim_end_matches('/'), asset.id),
+        content_type: asset.content_type.clone(),
+        alt,
+        size_bytes: u64::try_from(asset.size_bytes).unwrap_or_default(),
+    }
+}
+
+/// What a post is made of for one delivery, before the cover is looked up.
+pub struct Parts<'a> {
+    pub delivery_id: Uuid,
+    pub provider: Provider,
+    pub workspace_id: Uuid,
+    pub account: Account,
+    pub text: Option<String>,
+    pub media: Vec<MediaItem>,
+    /// The post's options for every provider; this delivery takes its own.
+    pub all_options: &'a Map<String, Value>,
+    pub recovery: Option<Recovery>,
+}
+
+/// The request for one delivery. A cover named in the options is used only when it is
+/// an asset of the post's workspace: another tenant's id is never fetched.
+pub async fn build(conn: &mut store::Conn, media_base_url: &str, parts: Parts<'_>) -> StoreResult<PublishRequest> {
+    let options = parts.all_options.get(parts.provider.as_str()).cloned().unwrap_or(Value::Object(Map::new()));
+    let cover_id = options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
+    let cover = match cover_id {
+        Some(id) => {
+            store::media::asset_in(conn, parts.workspace_id, id).await?.map(|a| media_item(media_base_url, &a, None))
+        }
+        None => None,
+    };
+    Ok(PublishRequest {
+        delivery_id: parts.delivery_id,
+        provider: parts.provider,
+        account: parts.account,
+        text: parts.text,
+        media: parts.media,
+        options,
+        cover,
+        recovery: parts.recovery,
+    })
+}
