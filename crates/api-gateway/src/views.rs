@@ -2,6 +2,7 @@
 //! Each is a typed struct, so the OpenAPI document is derived from what is served.
 
 use chrono::{DateTime, Utc};
+use domain::PostStatus;
 use serde::Serialize;
 use serde_json::Value;
 use store::{models::*, posts::PostView};
@@ -70,8 +71,8 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
     Post {
         id: p.id,
         body: p.body.clone(),
-        status: PostStatusDoc(p.status.clone()),
-        draft: p.status == "draft",
+        status: PostStatusDoc(p.status.as_str().into()),
+        draft: p.status == PostStatus::Draft,
         scheduled_at: p.scheduled_at,
         canceled_at: p.canceled_at,
         completed_at: p.completed_at,
@@ -86,7 +87,7 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
 fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> PostMedia {
     PostMedia {
         id: m.id,
-        status: m.status.clone(),
+        status: m.status.as_str().into(),
         content_type: a.content_type.clone(),
         url: format!("{}/media/{}", media_base.trim_end_matches('/'), a.id),
         asset_id: a.id,
@@ -101,7 +102,7 @@ fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
         profile_id: d.profile_id,
         provider: d.provider.clone(),
         profile_name: profile_name.to_owned(),
-        status: d.status.clone(),
+        status: d.status.as_str().into(),
         scheduled_at: p.scheduled_at,
         published_at: d.published_at,
         failed_at: d.failed_at,
@@ -133,7 +134,7 @@ pub fn profile(p: &ProfileRow, posts_count: i64) -> Profile {
         id: p.id,
         name: p.name.clone(),
         provider: p.provider.clone(),
-        status: p.status.clone(),
+        status: p.status.as_str().into(),
         username: p.username.clone(),
         picture_url: p.picture_url.clone(),
         expires_at: p.expires_at,

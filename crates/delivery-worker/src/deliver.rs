@@ -1,23 +1,21 @@
 use bus::{
     Handled, Incoming,
-    relay::{When, enqueue_delivery, enqueue_event},
+    relay::{When, enqueue_delivery},
 };
 use chrono::{DateTime, Utc};
-use diesel_async::AsyncConnection;
-use domain::{
-    DeliveryStatus, ProfileStatus,
-    messages::{DeliveryRequestedV1, DeliverySettledV1},
-};
+use domain::{DeliveryStatus, PostStatus, ProfileStatus, messages::DeliveryRequestedV1};
 use providers::recover::Recovery;
 use providers::{ProviderError, Published};
 use store::{
     StoreError,
     deliveries::{self, Claim},
-    models::NewLogEntry,
-    publish_log,
 };
 
-use crate::{app::Ctx, limits};
+use crate::{
+    app::Ctx,
+    limits,
+    transitions::{self, Outcome},
+};
 
 pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
     let task = match m.decode::<DeliveryRequestedV1>() {
@@ -28,15 +26,6 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
         Ok(()) => Handled::Ack,
         Err(e) => Handled::Retry(e.to_string()),
     }
-}
-
-enum Outcome {
-    Published(Published),
-    Failed(String),
-    /// Thrown: another attempt after the fixed retry delay.
-    RetryLater(String),
-    /// Rate limited: another attempt when the provider allows (its Retry-After).
-    RetryAt(String, DateTime<Utc>),
 }
 
 /// One publish (all its requests) within the worker's deadline, so that an attempt's
@@ -135,18 +124,27 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
     let started = std::time::Instant::now();
     let mut provider_ms = 0u128;
     let mut conn = ctx.pool.get().await?;
-    let Some(task) = deliveries::load_task(&mut conn, t.delivery_id).await? else {
+    let Some(mut task) = deliveries::load_task(&mut conn, t.delivery_id).await? else {
         return Ok(()); // the post is gone (a deleted draft never has tasks): nothing to do
     };
+    // A manual retry: the failed delivery becomes pending again here, by its owner.
+    if t.reopen && task.delivery.status == DeliveryStatus::Failed {
+        if !transitions::reopen_for_retry(&mut conn, &t).await? {
+            tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, "a copy of a finished manual retry: no call");
+            return Ok(());
+        }
+        let Some(reopened) = deliveries::load_task(&mut conn, t.delivery_id).await? else { return Ok(()) };
+        task = reopened;
+    }
     // Duplicates and stale tasks end here, before any provider call.
-    if task.delivery.status != DeliveryStatus::Pending.as_str()
+    if task.delivery.status != DeliveryStatus::Pending
         || task.post.dispatched_at.is_none()
-        || task.post.status != "scheduled"
+        || task.post.status != PostStatus::Scheduled
     {
         tracing::info!(delivery_id = %t.delivery_id, status = %task.delivery.status, "task needs no call");
         return Ok(());
     }
-    let profile_status: ProfileStatus = task.profile.status.parse().unwrap_or(ProfileStatus::Disconnected);
+    let profile_status = task.profile.status;
     let outcome = if profile_status != ProfileStatus::Active {
         Outcome::Failed(match profile_status {
             ProfileStatus::Disconnected => {
@@ -261,7 +259,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         Outcome::RetryLater(_) | Outcome::RetryAt(..) => "retry_later",
     };
     let (workspace_id, profile_id) = (task.post.workspace_id, task.profile.id);
-    match settle(ctx, &t, workspace_id, profile_id, outcome).await {
+    match transitions::settle(ctx, &t, workspace_id, profile_id, outcome).await {
         // The post found is another delivery's (the unique index refused the second
         // owner): never settle on it; the next attempt looks again, without it.
         Err(e) if e.is_unique_violation("deliveries_one_owner_per_provider_post") => {
@@ -272,7 +270,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 true => Outcome::Failed(format!("{why} (gave up after {} attempts)", t.round_attempts())),
                 false => Outcome::RetryLater(why),
             };
-            settle(ctx, &t, workspace_id, profile_id, again).await?;
+            transitions::settle(ctx, &t, workspace_id, profile_id, again).await?;
         }
         r => r?,
     }
@@ -290,71 +288,5 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         total_ms = started.elapsed().as_millis(),
         "delivery handled"
     );
-    Ok(())
-}
-
-async fn settle(
-    ctx: &Ctx,
-    t: &DeliveryRequestedV1,
-    workspace_id: uuid::Uuid,
-    profile_id: uuid::Uuid,
-    outcome: Outcome,
-) -> Result<(), StoreError> {
-    let mut conn = ctx.pool.get().await?;
-    conn.transaction::<(), StoreError, _>(async |conn| {
-        let log = |kind: &str, message: Option<String>, url: Option<String>| NewLogEntry {
-            workspace_id,
-            post_id: t.post_id,
-            delivery_id: Some(t.delivery_id),
-            profile_id: Some(profile_id),
-            provider: Some(t.provider.as_str().to_owned()),
-            kind: kind.to_owned(),
-            message,
-            url,
-        };
-        let settled = match &outcome {
-            Outcome::Published(p) => {
-                // A recovered post was made by an earlier attempt whose answer was lost.
-                let outcome = if p.recovered { "recovered" } else { "published" };
-                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, outcome, Some(&p.provider_post_id)).await?;
-                let did = deliveries::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
-                if did {
-                    publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;
-                }
-                did.then_some(DeliveryStatus::Published)
-            }
-            Outcome::Failed(msg) => {
-                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rejected", Some(msg)).await?;
-                let did = deliveries::settle_failed(conn, t.delivery_id, msg).await?;
-                if did {
-                    publish_log::append(conn, &log("delivery.failed", Some(msg.clone()), None)).await?;
-                }
-                did.then_some(DeliveryStatus::Failed)
-            }
-            Outcome::RetryLater(msg) => {
-                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
-                let next = DeliveryRequestedV1 { attempt: t.attempt + 1, ..t.clone() };
-                enqueue_delivery(conn, &ctx.names, &next, When::AfterRetryDelay).await?;
-                None
-            }
-            Outcome::RetryAt(msg, at) => {
-                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rate_limited", Some(msg)).await?;
-                let next = DeliveryRequestedV1 { attempt: t.attempt + 1, ..t.clone() };
-                enqueue_delivery(conn, &ctx.names, &next, When::At(*at)).await?;
-                None
-            }
-        };
-        if let Some(status) = settled {
-            enqueue_event(
-                conn,
-                &ctx.names,
-                &DeliverySettledV1 { delivery_id: t.delivery_id, post_id: t.post_id, status },
-            )
-            .await?;
-        }
-        Ok(())
-    })
-    .await?;
-    ctx.relay_wake.notify_one();
     Ok(())
 }

@@ -1,5 +1,6 @@
-//! delivery-worker: owns delivery status. Consumes delivery tasks, calls the provider,
-//! settles published / failed, and retries attempts that threw.
+//! delivery-worker: owns delivery status (every change is in `transitions`). Consumes
+//! delivery tasks, calls the provider, settles published / failed, and retries attempts
+//! that threw.
 
 pub mod app;
 pub mod config;
@@ -8,6 +9,7 @@ mod limits;
 mod request;
 mod sweep;
 mod tokens;
+mod transitions;
 mod webhooks;
 
 pub use app::run;

@@ -54,6 +54,7 @@ async fn sweep(ctx: &Ctx, stuck_after: chrono::Duration) -> Result<Option<usize>
                 provider,
                 attempt: d.next_attempt(),
                 first_attempt: d.first_attempt(),
+                reopen: false,
             };
             enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
             store::sweep::mark_redriven(conn, d.delivery_id).await?;

@@ -44,8 +44,8 @@ pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, seen: &ProfileRow) -> Re
         };
         if p.access_token != seen.access_token {
             // Another worker refreshed (or the profile was reconnected) meanwhile.
-            return Ok(match (p.status.as_str(), access_token(ctx, &p)) {
-                ("active", Some(t)) => Refreshed::Token(t),
+            return Ok(match (p.status, access_token(ctx, &p)) {
+                (domain::ProfileStatus::Active, Some(t)) => Refreshed::Token(t),
                 _ => Refreshed::Dead("the profile needs to be reconnected".into()),
             });
         }

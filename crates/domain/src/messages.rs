@@ -74,6 +74,10 @@ pub struct DeliveryRequestedV1 {
     /// The attempt budget counts from here.
     #[serde(default = "first")]
     pub first_attempt: i32,
+    /// A manual retry: the worker first takes the failed delivery back to pending (its
+    /// own transition), then makes this attempt.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reopen: bool,
 }
 
 fn first() -> i32 {
@@ -83,7 +87,17 @@ fn first() -> i32 {
 impl DeliveryRequestedV1 {
     /// A first attempt of a fresh round.
     pub fn first(delivery_id: Uuid, post_id: Uuid, provider: Provider, attempt: i32) -> Self {
-        Self { delivery_id, post_id, provider, attempt, first_attempt: attempt }
+        Self { delivery_id, post_id, provider, attempt, first_attempt: attempt, reopen: false }
+    }
+
+    /// The first attempt of a manual retry of a failed delivery.
+    pub fn retry_of_failed(delivery_id: Uuid, post_id: Uuid, provider: Provider, attempt: i32) -> Self {
+        Self { reopen: true, ..Self::first(delivery_id, post_id, provider, attempt) }
+    }
+
+    /// The next attempt of the same round (the delivery is pending by then).
+    pub fn next(&self) -> Self {
+        Self { attempt: self.attempt + 1, reopen: false, ..self.clone() }
     }
 
     /// Attempts made in this round including this one.
@@ -113,6 +127,12 @@ impl Message for WebhookRequestedV1 {
 pub enum SchedulerCommandV1 {
     Cancel {
         post_id: Uuid,
+    },
+    /// draft → pending, now or at `scheduled_at` (checked by the gateway first).
+    PublishDraft {
+        post_id: Uuid,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        scheduled_at: Option<DateTime<Utc>>,
     },
     /// Hand a failed delivery out again (the dashboard's manual retry).
     RetryDelivery {

@@ -15,8 +15,29 @@ pub struct UnknownStatus {
 macro_rules! status_enum {
     ($name:ident, $kind:literal, { $($variant:ident => $text:literal),+ $(,)? }) => {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+        #[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
+
+        // Stored as its text: readable in psql, and the column's CHECK lists the same words.
+        #[cfg(feature = "diesel")]
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                <str as diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg>>::to_sql(self.as_str(), out)
+            }
+        }
+        #[cfg(feature = "diesel")]
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text =
+                    <String as diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg>>::from_sql(value)?;
+                Ok(text.parse()?)
+            }
+        }
 
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
@@ -53,12 +74,44 @@ status_enum!(ProfileStatus, "profile", {
     Active => "active", ReauthRequired => "reauth_required", Disconnected => "disconnected",
 });
 
+/// `edge(from, to)` for a layer with a transition table: the pair, or (in a `const`) a
+/// compile error when the table has no such edge. The store writes each status change
+/// through one of these constants, so a write the table forbids does not build.
+macro_rules! edges {
+    ($name:ident) => {
+        impl $name {
+            pub const fn edge(from: $name, to: $name) -> ($name, $name) {
+                let mut i = 0;
+                while i < Self::EDGES.len() {
+                    let (a, b) = Self::EDGES[i];
+                    if a as u8 == from as u8 && b as u8 == to as u8 {
+                        return (from, to);
+                    }
+                    i += 1;
+                }
+                panic!("not an edge of this status layer's transition table")
+            }
+        }
+    };
+}
+edges!(PostStatus);
+edges!(DeliveryStatus);
+edges!(MediaStatus);
+
 impl PostStatus {
     /// The post workflow of the seed: draft → pending → scheduled → completed, and
-    /// scheduled → canceled. Nothing leaves completed or canceled.
+    /// scheduled → canceled; plus completed → scheduled when one of its failed deliveries
+    /// is retried by hand. Nothing leaves canceled.
+    pub const EDGES: &'static [(PostStatus, PostStatus)] = &[
+        (PostStatus::Draft, PostStatus::Pending),
+        (PostStatus::Pending, PostStatus::Scheduled),
+        (PostStatus::Scheduled, PostStatus::Completed),
+        (PostStatus::Scheduled, PostStatus::Canceled),
+        (PostStatus::Completed, PostStatus::Scheduled),
+    ];
+
     pub fn can_become(self, next: PostStatus) -> bool {
-        use PostStatus::*;
-        matches!((self, next), (Draft, Pending) | (Pending, Scheduled) | (Scheduled, Completed) | (Scheduled, Canceled))
+        Self::EDGES.contains(&(self, next))
     }
 
     pub fn is_terminal(self) -> bool {
@@ -67,11 +120,16 @@ impl PostStatus {
 }
 
 impl DeliveryStatus {
+    /// A delivery settles once; only a manual retry takes a failed one back to pending.
+    /// A published delivery never changes again.
+    pub const EDGES: &'static [(DeliveryStatus, DeliveryStatus)] = &[
+        (DeliveryStatus::Pending, DeliveryStatus::Published),
+        (DeliveryStatus::Pending, DeliveryStatus::Failed),
+        (DeliveryStatus::Failed, DeliveryStatus::Pending),
+    ];
+
     pub fn can_become(self, next: DeliveryStatus) -> bool {
-        matches!(
-            (self, next),
-            (DeliveryStatus::Pending, DeliveryStatus::Published) | (DeliveryStatus::Pending, DeliveryStatus::Failed)
-        )
+        Self::EDGES.contains(&(self, next))
     }
 
     pub fn is_settled(self) -> bool {
@@ -80,11 +138,11 @@ impl DeliveryStatus {
 }
 
 impl MediaStatus {
+    pub const EDGES: &'static [(MediaStatus, MediaStatus)] =
+        &[(MediaStatus::Pending, MediaStatus::Processed), (MediaStatus::Pending, MediaStatus::Failed)];
+
     pub fn can_become(self, next: MediaStatus) -> bool {
-        matches!(
-            (self, next),
-            (MediaStatus::Pending, MediaStatus::Processed) | (MediaStatus::Pending, MediaStatus::Failed)
-        )
+        Self::EDGES.contains(&(self, next))
     }
 
     /// Media is treated as ready once its post reached one of these states (seed, "Media states").
@@ -117,9 +175,15 @@ mod tests {
     }
 
     #[test]
-    fn post_workflow_allows_exactly_the_seed_edges() {
+    fn post_workflow_allows_exactly_the_seed_edges_and_the_manual_retry() {
         use PostStatus::*;
-        let allowed = [(Draft, Pending), (Pending, Scheduled), (Scheduled, Completed), (Scheduled, Canceled)];
+        let allowed = [
+            (Draft, Pending),
+            (Pending, Scheduled),
+            (Scheduled, Completed),
+            (Scheduled, Canceled),
+            (Completed, Scheduled),
+        ];
         for from in PostStatus::ALL {
             for to in PostStatus::ALL {
                 assert_eq!(from.can_become(*to), allowed.contains(&(*from, *to)), "{from} -> {to}");
@@ -129,12 +193,24 @@ mod tests {
     }
 
     #[test]
-    fn delivery_settles_once_and_never_back() {
+    fn a_delivery_settles_once_and_only_a_failed_one_reopens() {
         use DeliveryStatus::*;
         assert!(Pending.can_become(Published) && Pending.can_become(Failed));
         assert!(!Published.can_become(Failed) && !Failed.can_become(Published));
-        assert!(!Failed.can_become(Pending) && !Published.can_become(Pending));
+        assert!(Failed.can_become(Pending), "a manual retry reopens a failed delivery");
+        assert!(!Published.can_become(Pending), "a published delivery is final");
         assert!(Published.is_settled() && Failed.is_settled() && !Pending.is_settled());
+    }
+
+    #[test]
+    fn edge_returns_exactly_the_edges_of_the_table() {
+        const RETRY: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Completed, PostStatus::Scheduled);
+        assert_eq!(RETRY, (PostStatus::Completed, PostStatus::Scheduled));
+        let refused = std::panic::catch_unwind(|| PostStatus::edge(PostStatus::Canceled, PostStatus::Scheduled));
+        assert!(refused.is_err(), "nothing leaves canceled");
+        let refused =
+            std::panic::catch_unwind(|| DeliveryStatus::edge(DeliveryStatus::Published, DeliveryStatus::Pending));
+        assert!(refused.is_err(), "a published delivery is final");
     }
 
     #[test]

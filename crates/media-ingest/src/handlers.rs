@@ -7,6 +7,7 @@ use uuid::Uuid;
 use crate::{
     app::Ctx,
     ingest::{Declared, Verdict, make_asset},
+    transitions,
 };
 
 /// The post reached scheduled, completed or canceled: its media are ready (seed, "Media states").
@@ -21,29 +22,10 @@ pub async fn on_event(ctx: &Ctx, m: Incoming) -> Handled {
         Ok(id) => id,
         Err(e) => return Handled::Poison(e.to_string()),
     };
-    match prepare(ctx, post_id).await {
+    match transitions::prepare(ctx, post_id).await {
         Ok(()) => Handled::Ack,
         Err(e) => Handled::Retry(e.to_string()),
     }
-}
-
-/// Media whose bytes are still in storage become processed; any whose bytes are gone
-/// fail with a message the post read shows.
-async fn prepare(ctx: &Ctx, post_id: Uuid) -> anyhow::Result<()> {
-    let mut conn = ctx.pool.get().await?;
-    for (media_id, asset_id) in media::pending_of_post(&mut conn, post_id).await? {
-        if ctx.storage.size(&storage::asset_key(&asset_id.to_string())).await?.is_none() {
-            tracing::error!(%post_id, %asset_id, "a post's media file is missing from storage");
-            media::mark_failed(
-                &mut conn,
-                media_id,
-                "Media could not be prepared for publishing: its stored file is missing.",
-            )
-            .await?;
-        }
-    }
-    media::mark_processed(&mut conn, post_id).await?;
-    Ok(())
 }
 
 pub async fn on_request(ctx: &Ctx, m: Incoming) -> Handled {

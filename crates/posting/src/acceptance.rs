@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 
 use domain::{
-    Provider,
+    ProfileStatus, Provider,
     input::{FieldError, PostPatch},
     platforms::{self, MediaFacts},
 };
@@ -22,7 +22,7 @@ pub async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid
     for (i, id) in ids.iter().enumerate() {
         match found.iter().find(|p| p.id == *id) {
             None => errors.push(FieldError::new(format!("profiles[{i}]"), "no such profile for this API key")),
-            Some(p) if p.status == "disconnected" => errors.push(FieldError::new(
+            Some(p) if p.status == ProfileStatus::Disconnected => errors.push(FieldError::new(
                 format!("profiles[{i}]"),
                 format!("the profile {} is disconnected; reconnect it in the dashboard", quoted(&p.name)),
             )),

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use domain::{
-    Provider,
+    ProfileStatus, Provider,
     input::{FieldError, MediaSource, NewPost},
     platforms,
 };
@@ -110,7 +110,7 @@ impl Posting {
         let mut deliveries = Vec::new();
         for p in &profiles {
             let Ok(provider) = p.provider.parse::<Provider>() else { continue };
-            if p.status == "reauth_required" {
+            if p.status == ProfileStatus::ReauthRequired {
                 warnings
                     .push(format!("the profile {} needs to be reconnected; its delivery would fail", quoted(&p.name)));
             }

@@ -4,7 +4,15 @@
 //! callers of [`Posting`]; none of them writes a post or checks one itself.
 //!
 //! What it may not do: change a status after creation. Those are commands to the
-//! scheduler; delivery and media statuses are their workers'.
+//! scheduler; delivery and media statuses are their workers'. The store's status writes
+//! are not even visible here, so this does not build (the same code builds in the
+//! scheduler, whose crate docs show it; `make test` runs both, each crate on its own):
+//!
+//! ```compile_fail
+//! async fn publish(conn: &mut store::Conn, id: uuid::Uuid) -> store::StoreResult<bool> {
+//!     store::transitions::posts::publish_draft(conn, id, None).await
+//! }
+//! ```
 
 mod acceptance;
 mod caller;

@@ -85,7 +85,7 @@ impl Posting {
             id: Uuid::now_v7(),
             workspace_id: caller.scope.workspace_id,
             body: input.body,
-            status: if input.draft { PostStatus::Draft } else { PostStatus::Pending }.as_str().into(),
+            status: if input.draft { PostStatus::Draft } else { PostStatus::Pending },
             scheduled_at: input.scheduled_at,
             provider_options: Value::Object(input.provider_options),
             // A scheduled post is dispatched later; it stays in this request's trace.
@@ -142,32 +142,19 @@ impl Posting {
         Ok(Page { posts, total })
     }
 
-    /// Draft → pending, now or at `scheduled_at`, once the draft meets the platforms' rules.
+    /// Draft → pending, now or at `scheduled_at`, once the draft meets the platforms'
+    /// rules. The scheduler makes the change (it owns post status) and refuses a post that
+    /// left draft meanwhile.
     pub async fn publish(&self, caller: &Caller, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         // A draft meets the platforms' rules when it is published, not while it is drafted.
         let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
-        if view.post.status == "draft" {
+        if view.post.status == PostStatus::Draft {
             check_edited(&mut conn, caller, &view, &PostPatch::default(), None).await?;
         }
-        let names = &self.names;
-        conn.transaction::<(), PostingError, _>(async |conn| {
-            let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
-            if post.status != "draft" || !posts::publish_draft(conn, id, scheduled_at).await? {
-                return Err(PostingError::Conflict(format!(
-                    "Only drafts can be published; this post is {}.",
-                    post.status
-                )));
-            }
-            bus::relay::enqueue_event(conn, names, &PostAcceptedV1 { post_id: id, workspace_id: post.workspace_id })
-                .await?;
-            store::publish_log::append(conn, &NewLogEntry::post(post.workspace_id, id, "post.accepted")).await?;
-            Ok(())
-        })
-        .await?;
-        self.committed();
-        Ok(())
+        drop(conn);
+        self.command(SchedulerCommandV1::PublishDraft { post_id: id, scheduled_at }).await
     }
 
     async fn command(&self, cmd: SchedulerCommandV1) -> PostingResult<()> {
@@ -188,7 +175,7 @@ impl Posting {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
-        if post.status == "draft" {
+        if post.status == PostStatus::Draft {
             return Err(PostingError::Conflict("Drafts are not canceled; delete the draft instead.".into()));
         }
         self.command(SchedulerCommandV1::Cancel { post_id: id }).await
@@ -209,7 +196,7 @@ impl Posting {
         let mut conn = self.pool.get().await?;
         conn.transaction::<(), PostingError, _>(async |conn| {
             let post = posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
-            if post.status != "draft" || !posts::delete_draft(conn, id).await? {
+            if post.status != PostStatus::Draft || !posts::delete_draft(conn, id).await? {
                 return Err(PostingError::Conflict(format!(
                     "Only drafts can be deleted; this post is {}.",
                     post.status
@@ -227,10 +214,10 @@ impl Posting {
         let mut conn = self.pool.get().await?;
         let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
         let mut staged = Staged::default();
-        let result = match post.status.as_str() {
-            "draft" => self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await,
-            "scheduled" => self.edit_scheduled(&mut conn, caller, id, patch, &mut staged).await,
-            "pending" => {
+        let result = match post.status {
+            PostStatus::Draft => self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await,
+            PostStatus::Scheduled => self.edit_scheduled(&mut conn, caller, id, patch, &mut staged).await,
+            PostStatus::Pending => {
                 Err(PostingError::Conflict("The post is still pending; it can be edited once it is scheduled.".into()))
             }
             other => Err(PostingError::Conflict(format!(
@@ -274,7 +261,7 @@ impl Posting {
                 provider_options: options.as_ref(),
             };
             posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
-            if !posts::edit(conn, id, "draft", edit).await? {
+            if !posts::edit(conn, id, PostStatus::Draft, edit).await? {
                 return Err(PostingError::Conflict("The post left draft while it was being edited.".into()));
             }
             if let Some(p) = &profiles {

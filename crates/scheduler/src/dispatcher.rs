@@ -41,7 +41,7 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
     let mut conn = ctx.pool.get().await?;
     let claimed = conn
         .transaction::<usize, StoreError, _>(async |conn| {
-            let due = posts::claim_due(conn, batch).await?;
+            let due = store::transitions::posts::claim_due(conn, batch).await?;
             for (post, deliveries) in &due {
                                 let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
                 if let Some(ms) = lateness {

@@ -1,5 +1,14 @@
-//! scheduler: owns post status. pending → scheduled, the time gate, dispatch of one
-//! delivery task per delivery, scheduled → completed / canceled.
+//! scheduler: owns post status (every change is in `transitions`), the time gate, and
+//! dispatch of one delivery task per delivery.
+//!
+//! Only this crate enables the store's `post-transitions`, so only here does a post
+//! status write build (the application layer's docs show the same code failing there):
+//!
+//! ```
+//! async fn publish(conn: &mut store::Conn, id: uuid::Uuid) -> store::StoreResult<bool> {
+//!     store::transitions::posts::publish_draft(conn, id, None).await
+//! }
+//! ```
 
 pub mod app;
 mod commands;
@@ -7,6 +16,7 @@ pub mod config;
 mod dispatcher;
 mod events;
 mod sweep;
+mod transitions;
 
 pub use app::run;
 pub use config::Config;

@@ -11,7 +11,6 @@ use std::time::Duration;
 use bus::relay::enqueue_event;
 use chrono::Utc;
 use diesel_async::AsyncConnection;
-use domain::DeliveryStatus;
 use domain::messages::{DeliverySettledV1, Message, PostAcceptedV1};
 use serde_json::json;
 use store::StoreError;
@@ -50,7 +49,7 @@ async fn sweep(ctx: &Ctx, stuck_after: chrono::Duration) -> Result<Option<(usize
         }
         let open = store::sweep::settled_but_open(conn, idle_since, 500).await?;
         for p in &open {
-            let status = if p.status == "published" { DeliveryStatus::Published } else { DeliveryStatus::Failed };
+            let status = p.status;
             enqueue_event(conn, &ctx.names, &DeliverySettledV1 { delivery_id: p.delivery_id, post_id: p.post_id, status })
                 .await?;
         }

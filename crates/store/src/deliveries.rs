@@ -64,7 +64,7 @@ struct AttemptRow {
 pub async fn claim_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32, bound: Duration) -> StoreResult<Claim> {
     conn.transaction::<Claim, StoreError, _>(async |conn| {
         let pending: Option<Uuid> = deliveries::table
-            .filter(deliveries::id.eq(delivery_id).and(deliveries::status.eq("pending")))
+            .filter(deliveries::id.eq(delivery_id).and(deliveries::status.eq(domain::DeliveryStatus::Pending)))
             .select(deliveries::id)
             .for_update()
             .first(conn)
@@ -132,7 +132,7 @@ pub async fn taken_post_ids(
     Ok(deliveries::table
         .filter(deliveries::profile_id.eq(profile_id))
         .filter(deliveries::id.ne(except))
-        .filter(deliveries::status.eq("published"))
+        .filter(deliveries::status.eq(domain::DeliveryStatus::Published))
         .filter(deliveries::published_at.ge(since))
         .filter(deliveries::provider_post_id.is_not_null())
         .select(deliveries::provider_post_id.assume_not_null())
@@ -171,82 +171,34 @@ pub async fn attempts(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Vec<(i3
         .await?)
 }
 
-/// pending → published. Returns whether this call settled it.
-pub async fn settle_published(conn: &mut Conn, id: Uuid, provider_post_id: &str, url: &str) -> StoreResult<bool> {
-    let now = Utc::now();
-    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq("pending"))))
-        .set((
-            deliveries::status.eq("published"),
-            deliveries::published_at.eq(now),
-            deliveries::provider_post_id.eq(provider_post_id),
-            deliveries::url.eq(url),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
-}
-
-/// pending → failed. Returns whether this call settled it.
-pub async fn settle_failed(conn: &mut Conn, id: Uuid, message: &str) -> StoreResult<bool> {
-    let now = Utc::now();
-    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq("pending"))))
-        .set((
-            deliveries::status.eq("failed"),
-            deliveries::failed_at.eq(now),
-            deliveries::error_message.eq(message),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
-}
-
-/// A failed delivery handed out again by a manual retry.
+/// Where a manual retry of a delivery goes, and the number its first attempt takes.
 #[derive(Debug, Clone)]
-pub struct Reopened {
+pub struct RetryTarget {
     pub workspace_id: Uuid,
     pub profile_id: Uuid,
-    pub provider: String,
-    /// The number the next attempt takes: attempts keep counting across retries.
+    pub provider: domain::Provider,
+    /// Attempts keep counting across retries.
     pub next_attempt: i32,
 }
 
-/// failed → pending for a manual retry, with its post back to `scheduled` if it had
-/// completed. `None` when the delivery is not failed (or not this post's).
-pub async fn reopen_failed(conn: &mut Conn, post_id: Uuid, id: Uuid) -> StoreResult<Option<Reopened>> {
-    let now = Utc::now();
-    let row: Option<(Uuid, String)> = diesel::update(
-        deliveries::table
-            .filter(deliveries::id.eq(id).and(deliveries::post_id.eq(post_id)).and(deliveries::status.eq("failed"))),
-    )
-    .set((
-        deliveries::status.eq("pending"),
-        deliveries::failed_at.eq(None::<chrono::DateTime<Utc>>),
-        deliveries::error_message.eq(None::<String>),
-        deliveries::dispatched_at.eq(now),
-        deliveries::updated_at.eq(now),
-    ))
-    .returning((deliveries::profile_id, deliveries::provider))
-    .get_result(conn)
-    .await
-    .optional()?;
-    let Some((profile_id, provider)) = row else { return Ok(None) };
-    diesel::update(posts::table.filter(posts::id.eq(post_id).and(posts::status.eq("completed"))))
-        .set((
-            posts::status.eq("scheduled"),
-            posts::completed_at.eq(None::<chrono::DateTime<Utc>>),
-            posts::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
-    let workspace_id = posts::table.find(post_id).select(posts::workspace_id).first(conn).await?;
+pub async fn retry_target(conn: &mut Conn, id: Uuid) -> StoreResult<Option<RetryTarget>> {
+    let row: Option<(Uuid, Uuid, String)> = deliveries::table
+        .inner_join(posts::table)
+        .filter(deliveries::id.eq(id))
+        .select((posts::workspace_id, deliveries::profile_id, deliveries::provider))
+        .first(conn)
+        .await
+        .optional()?;
+    let Some((workspace_id, profile_id, provider)) = row else { return Ok(None) };
+    let provider = provider.parse().map_err(|e: domain::provider::UnknownProvider| {
+        StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
+    })?;
     let last: Option<i32> = delivery_attempts::table
         .filter(delivery_attempts::delivery_id.eq(id))
         .select(diesel::dsl::max(delivery_attempts::attempt))
         .first(conn)
         .await?;
-    Ok(Some(Reopened { workspace_id, profile_id, provider, next_attempt: last.unwrap_or(0) + 1 }))
+    Ok(Some(RetryTarget { workspace_id, profile_id, provider, next_attempt: last.unwrap_or(0) + 1 }))
 }
 
 /// A delivery's status and its profile's status, for explaining a refused retry.
@@ -254,7 +206,7 @@ pub async fn status_with_profile(
     conn: &mut Conn,
     post_id: Uuid,
     id: Uuid,
-) -> StoreResult<Option<(String, String, String)>> {
+) -> StoreResult<Option<(domain::DeliveryStatus, domain::ProfileStatus, String)>> {
     Ok(deliveries::table
         .inner_join(profiles::table)
         .filter(deliveries::id.eq(id).and(deliveries::post_id.eq(post_id)))

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod scope;
 pub mod sessions;
 pub mod sweep;
+pub mod transitions;
 pub mod users;
 pub mod webhooks;
 pub mod workspaces;

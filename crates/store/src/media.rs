@@ -42,30 +42,9 @@ pub async fn assets_in_workspace(conn: &mut Conn, workspace_id: Uuid, ids: &[Uui
 /// The post's media still pending, with their asset ids.
 pub async fn pending_of_post(conn: &mut Conn, post_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid)>> {
     Ok(post_media::table
-        .filter(post_media::post_id.eq(post_id).and(post_media::status.eq("pending")))
+        .filter(post_media::post_id.eq(post_id).and(post_media::status.eq(domain::MediaStatus::Pending)))
         .select((post_media::id, post_media::asset_id))
         .load(conn)
-        .await?)
-}
-
-/// pending → failed, with the reason the media could not be prepared.
-pub async fn mark_failed(conn: &mut Conn, media_id: Uuid, message: &str) -> StoreResult<bool> {
-    let n = diesel::update(post_media::table.filter(post_media::id.eq(media_id).and(post_media::status.eq("pending"))))
-        .set((
-            post_media::status.eq("failed"),
-            post_media::error_message.eq(message),
-            post_media::updated_at.eq(Utc::now()),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
-}
-
-/// pending → processed for a post's media; returns how many changed.
-pub async fn mark_processed(conn: &mut Conn, post_id: Uuid) -> StoreResult<usize> {
-    Ok(diesel::update(post_media::table.filter(post_media::post_id.eq(post_id).and(post_media::status.eq("pending"))))
-        .set((post_media::status.eq("processed"), post_media::updated_at.eq(Utc::now())))
-        .execute(conn)
         .await?)
 }
 

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
+use domain::{DeliveryStatus, MediaStatus, PostStatus, ProfileStatus};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -32,7 +33,7 @@ pub struct ProfileRow {
     pub picture_url: Option<String>,
     pub external_id: String,
     pub access_token: Option<String>,
-    pub status: String,
+    pub status: ProfileStatus,
     pub expires_at: Option<DateTime<Utc>>,
     pub disconnected_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -62,7 +63,7 @@ pub struct PostRow {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub body: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub provider_options: Value,
     pub dispatched_at: Option<DateTime<Utc>>,
@@ -80,7 +81,7 @@ pub struct NewPostRow {
     pub id: Uuid,
     pub workspace_id: Uuid,
     pub body: Option<String>,
-    pub status: String,
+    pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub provider_options: Value,
     pub traceparent: Option<String>,
@@ -95,7 +96,7 @@ pub struct DeliveryRow {
     pub post_id: Uuid,
     pub profile_id: Uuid,
     pub provider: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub dispatched_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
     pub failed_at: Option<DateTime<Utc>>,
@@ -158,7 +159,7 @@ pub struct PostMediaRow {
     pub asset_id: Uuid,
     pub position: i32,
     pub alt: Option<String>,
-    pub status: String,
+    pub status: MediaStatus,
     pub error_message: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,

@@ -1,5 +1,5 @@
 //! Posts with their deliveries and media: acceptance writes, reads, and the conditional
-//! transitions the scheduler owns. Every transition is `UPDATE … WHERE status = …`.
+//! edits that keep the status. Status changes are in `transitions::posts`.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -25,7 +25,7 @@ pub struct PostView {
 #[derive(Debug, Default, Clone)]
 pub struct PostFilter {
     pub ids: Option<Vec<Uuid>>,
-    pub status: Option<String>,
+    pub status: Option<domain::PostStatus>,
     pub profile_ids: Option<Vec<Uuid>>,
     pub providers: Option<Vec<String>>,
     pub scheduled_after: Option<DateTime<Utc>>,
@@ -55,7 +55,7 @@ macro_rules! bind_visible {
     ($q:expr, $scope:expr, $f:expr) => {
         $q.bind::<SqlUuid, _>($scope.workspace_id)
             .bind::<Nullable<Array<SqlUuid>>, _>($f.ids.clone())
-            .bind::<Nullable<Text>, _>($f.status.clone())
+            .bind::<Nullable<Text>, _>($f.status)
             .bind::<Nullable<Array<SqlUuid>>, _>($f.profile_ids.clone())
             .bind::<Nullable<Array<Text>>, _>($f.providers.clone())
             .bind::<Nullable<Timestamptz>, _>($f.scheduled_after)
@@ -186,10 +186,10 @@ pub struct Edit<'a> {
     pub provider_options: Option<&'a Value>,
 }
 
-pub async fn edit(conn: &mut Conn, id: Uuid, only_status: &str, e: Edit<'_>) -> StoreResult<bool> {
+pub async fn edit(conn: &mut Conn, id: Uuid, only_status: domain::PostStatus, e: Edit<'_>) -> StoreResult<bool> {
     let target = posts::table
         .filter(posts::id.eq(id))
-        .filter(posts::status.eq(only_status.to_owned()))
+        .filter(posts::status.eq(only_status))
         .filter(posts::dispatched_at.is_null());
     let n = diesel::update(target)
         .set((
@@ -204,66 +204,16 @@ pub async fn edit(conn: &mut Conn, id: Uuid, only_status: &str, e: Edit<'_>) -> 
 }
 
 pub async fn delete_draft(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
-    let n = diesel::delete(posts::table.filter(posts::id.eq(id).and(posts::status.eq("draft")))).execute(conn).await?;
-    Ok(n == 1)
-}
-
-/// draft → pending (the acceptance of a publish).
-pub async fn publish_draft(conn: &mut Conn, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
-    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq("draft"))))
-        .set((posts::status.eq("pending"), posts::scheduled_at.eq(scheduled_at), posts::updated_at.eq(Utc::now())))
+    let n = diesel::delete(posts::table.filter(posts::id.eq(id).and(posts::status.eq(domain::PostStatus::Draft))))
         .execute(conn)
         .await?;
     Ok(n == 1)
 }
 
-/// pending → scheduled. Returns the post if this call made the transition.
-pub async fn mark_scheduled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
-    Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq("pending"))))
-        .set((posts::status.eq("scheduled"), posts::updated_at.eq(Utc::now())))
-        .returning(PostRow::as_returning())
-        .get_result(conn)
-        .await
-        .optional()?)
-}
-
-/// Claims due posts for dispatch (several scheduler replicas may call this at once: a
-/// post is claimed by exactly one). Returns (post, its pending deliveries).
-pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow, Vec<DeliveryRow>)>> {
-    let claimed: Vec<PostRow> = diesel::sql_query(
-        "WITH due AS (
-             SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
-             ORDER BY scheduled_at NULLS FIRST
-             LIMIT $1 FOR UPDATE SKIP LOCKED)
-         UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
-         FROM due WHERE p.id = due.id
-         RETURNING p.*",
-    )
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?;
-    let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
-    let ds: Vec<DeliveryRow> = diesel::update(
-        deliveries::table.filter(deliveries::post_id.eq_any(&ids)).filter(deliveries::status.eq("pending")),
-    )
-    .set(deliveries::dispatched_at.eq(Utc::now()))
-    .returning(DeliveryRow::as_returning())
-    .get_results(conn)
-    .await?;
-    Ok(claimed
-        .into_iter()
-        .map(|p| {
-            let mine = ds.iter().filter(|d| d.post_id == p.id).cloned().collect();
-            (p, mine)
-        })
-        .collect())
-}
-
 /// The earliest time a scheduled, undispatched post becomes due (None: nothing waits).
 pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Option<DateTime<Utc>>>> {
     Ok(posts::table
-        .filter(posts::status.eq("scheduled").and(posts::dispatched_at.is_null()))
+        .filter(posts::status.eq(domain::PostStatus::Scheduled).and(posts::dispatched_at.is_null()))
         .order(posts::scheduled_at.asc().nulls_first())
         .select(posts::scheduled_at)
         .first::<Option<DateTime<Utc>>>(conn)
@@ -271,38 +221,7 @@ pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Option<DateTime<Utc
         .optional()?)
 }
 
-/// scheduled → canceled, only while nothing was dispatched. Races with `claim_due` on
-/// the same row lock: exactly one of them wins.
-pub async fn cancel(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
-    let now = Utc::now();
-    Ok(diesel::update(
-        posts::table
-            .filter(posts::id.eq(id))
-            .filter(posts::status.eq("scheduled"))
-            .filter(posts::dispatched_at.is_null()),
-    )
-    .set((posts::status.eq("canceled"), posts::canceled_at.eq(now), posts::updated_at.eq(now)))
-    .returning(PostRow::as_returning())
-    .get_result(conn)
-    .await
-    .optional()?)
-}
-
-/// scheduled → completed once no delivery is pending. Returns the post if this call did it.
-pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
-    Ok(diesel::sql_query(
-        "UPDATE posts SET status = 'completed', completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = $1 AND status = 'scheduled' AND dispatched_at IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = 'pending')
-         RETURNING *",
-    )
-    .bind::<SqlUuid, _>(id)
-    .get_result::<PostRow>(conn)
-    .await
-    .optional()?)
-}
-
-pub async fn status_of(conn: &mut Conn, id: Uuid) -> StoreResult<Option<(String, Option<DateTime<Utc>>)>> {
+pub async fn status_of(conn: &mut Conn, id: Uuid) -> StoreResult<Option<(domain::PostStatus, Option<DateTime<Utc>>)>> {
     Ok(posts::table.find(id).select((posts::status, posts::dispatched_at)).first(conn).await.optional()?)
 }
 

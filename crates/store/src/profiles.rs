@@ -64,9 +64,9 @@ pub async fn by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<ProfileRow>>
 pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     let now = Utc::now();
     let n = diesel::update(profiles::table)
-        .filter(profiles::id.eq(id).and(profiles::status.ne("disconnected")))
+        .filter(profiles::id.eq(id).and(profiles::status.ne(domain::ProfileStatus::Disconnected)))
         .set((
-            profiles::status.eq("disconnected"),
+            profiles::status.eq(domain::ProfileStatus::Disconnected),
             profiles::disconnected_at.eq(now),
             profiles::access_token.eq(None::<String>),
             profiles::updated_at.eq(now),
@@ -88,10 +88,12 @@ pub async fn hold_until(conn: &mut Conn, id: Uuid, until: chrono::DateTime<Utc>)
 
 /// active → reauth_required: the provider refused the profile's token.
 pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
-    let n = diesel::update(profiles::table.filter(profiles::id.eq(id).and(profiles::status.eq("active"))))
-        .set((profiles::status.eq("reauth_required"), profiles::updated_at.eq(Utc::now())))
-        .execute(conn)
-        .await?;
+    let n = diesel::update(
+        profiles::table.filter(profiles::id.eq(id).and(profiles::status.eq(domain::ProfileStatus::Active))),
+    )
+    .set((profiles::status.eq(domain::ProfileStatus::ReauthRequired), profiles::updated_at.eq(Utc::now())))
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 
@@ -108,7 +110,7 @@ pub async fn set_tokens(
             profiles::access_token.eq(access),
             profiles::refresh_token.eq(refresh),
             profiles::expires_at.eq(expires_at),
-            profiles::status.eq("active"),
+            profiles::status.eq(domain::ProfileStatus::Active),
             profiles::updated_at.eq(Utc::now()),
         ))
         .execute(conn)
@@ -129,7 +131,7 @@ pub async fn upsert_connected(conn: &mut Conn, p: &NewProfile) -> StoreResult<Pr
             profiles::access_token.eq(&p.access_token),
             profiles::refresh_token.eq(&p.refresh_token),
             profiles::expires_at.eq(p.expires_at),
-            profiles::status.eq("active"),
+            profiles::status.eq(domain::ProfileStatus::Active),
             profiles::disconnected_at.eq(None::<chrono::DateTime<Utc>>),
             profiles::updated_at.eq(Utc::now()),
         ))
@@ -146,7 +148,7 @@ pub async fn lock_due_for_refresh(
     limit: i64,
 ) -> StoreResult<Vec<ProfileRow>> {
     Ok(profiles::table
-        .filter(profiles::status.eq("active"))
+        .filter(profiles::status.eq(domain::ProfileStatus::Active))
         .filter(profiles::refresh_token.is_not_null())
         .filter(profiles::expires_at.lt(before))
         .limit(limit)

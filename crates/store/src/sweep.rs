@@ -52,7 +52,7 @@ pub struct OpenPost {
     #[diesel(sql_type = SqlUuid)]
     pub delivery_id: Uuid,
     #[diesel(sql_type = Text)]
-    pub status: String,
+    pub status: domain::DeliveryStatus,
 }
 
 /// Dispatched posts still `scheduled` although every delivery settled before `idle_since`

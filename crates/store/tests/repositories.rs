@@ -49,7 +49,7 @@ async fn post(conn: &mut Conn, ws: Uuid, profiles: &[ProfileRow], status: &str) 
         id: Uuid::now_v7(),
         workspace_id: ws,
         body: Some("hello".into()),
-        status: status.into(),
+        status: status.parse().expect("a post status"),
         scheduled_at: None,
         provider_options: json!({}),
         traceparent: None,
@@ -78,8 +78,8 @@ async fn a_due_post_is_claimed_by_one_dispatcher_only() {
     sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() + interval '1 hour' WHERE id = '{later}'")).await;
     let (mut a, mut b) = (db.conn().await, db.conn().await);
     let (ta, tb) = tokio::join!(
-        a.transaction::<_, store::StoreError, _>(async |c| store::posts::claim_due(c, 15).await),
-        b.transaction::<_, store::StoreError, _>(async |c| store::posts::claim_due(c, 15).await),
+        a.transaction::<_, store::StoreError, _>(async |c| store::transitions::posts::claim_due(c, 15).await),
+        b.transaction::<_, store::StoreError, _>(async |c| store::transitions::posts::claim_due(c, 15).await),
     );
     let (ta, tb) = (ta.unwrap(), tb.unwrap());
     let mut claimed: Vec<Uuid> = ta.iter().chain(tb.iter()).map(|(p, _)| p.id).collect();
@@ -90,7 +90,7 @@ async fn a_due_post_is_claimed_by_one_dispatcher_only() {
     assert!(!claimed.contains(&later));
     assert!(ta.iter().all(|(_, ds)| ds.len() == 1));
     // Claimed posts are dispatched: nothing is due any more.
-    assert!(store::posts::claim_due(&mut c, 100).await.unwrap().is_empty());
+    assert!(store::transitions::posts::claim_due(&mut c, 100).await.unwrap().is_empty());
 }
 
 #[tokio::test]
@@ -232,7 +232,7 @@ async fn attempts_are_claimed_once_in_order_and_a_dead_run_counts() {
         vec![(1, Some("retryable".into())), (2, Some("unknown".into())), (3, None)]
     );
     // A settled delivery claims nothing.
-    deliveries::settle_published(&mut c, d, "post-1", "https://x.com/i/status/1").await.unwrap();
+    store::transitions::deliveries::settle_published(&mut c, d, "post-1", "https://x.com/i/status/1").await.unwrap();
     assert_eq!(deliveries::claim_attempt(&mut c, d, 4, bound).await.unwrap(), Claim::Stale);
 }
 
@@ -248,8 +248,8 @@ async fn a_provider_post_has_one_owner_and_look_ups_skip_the_taken_ones() {
         post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await,
     );
     let (d1, d2, d3) = (delivery_of(&mut c, p1).await, delivery_of(&mut c, p2).await, delivery_of(&mut c, p3).await);
-    assert!(deliveries::settle_published(&mut c, d1, "111", "u1").await.unwrap());
-    let adopted = deliveries::settle_published(&mut c, d2, "111", "u1").await.unwrap_err();
+    assert!(store::transitions::deliveries::settle_published(&mut c, d1, "111", "u1").await.unwrap());
+    let adopted = store::transitions::deliveries::settle_published(&mut c, d2, "111", "u1").await.unwrap_err();
     assert!(adopted.is_unique_violation("deliveries_one_owner_per_provider_post"), "{adopted}");
     let since = Utc::now() - chrono::Duration::minutes(5);
     assert_eq!(deliveries::taken_post_ids(&mut c, x.id, d3, since).await.unwrap(), vec!["111".to_owned()]);
@@ -297,12 +297,15 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
     let view = store::posts::view(&mut c, p).await.unwrap().unwrap();
     let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
-    deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
-    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "one is still pending");
-    deliveries::settle_failed(&mut c, d2, "refused").await.unwrap();
-    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
-    assert!(store::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "only once");
-    assert!(!deliveries::settle_failed(&mut c, d1, "late").await.unwrap(), "a settled delivery stays settled");
+    store::transitions::deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
+    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "one is still pending");
+    store::transitions::deliveries::settle_failed(&mut c, d2, "refused").await.unwrap();
+    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
+    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "only once");
+    assert!(
+        !store::transitions::deliveries::settle_failed(&mut c, d1, "late").await.unwrap(),
+        "a settled delivery stays settled"
+    );
 }
 
 #[tokio::test]
@@ -313,12 +316,12 @@ async fn a_canceled_post_cannot_be_dispatched_and_a_dispatched_one_cannot_be_can
     let x = profile(&mut c, ws, "x").await;
     let a = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
     sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() + interval '1 hour' WHERE id = '{a}'")).await;
-    assert!(store::posts::cancel(&mut c, a).await.unwrap().is_some());
+    assert!(store::transitions::posts::cancel(&mut c, a).await.unwrap().is_some());
     sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() - interval '1 second' WHERE id = '{a}'")).await;
-    assert!(store::posts::claim_due(&mut c, 10).await.unwrap().is_empty(), "a canceled post is never due");
+    assert!(store::transitions::posts::claim_due(&mut c, 10).await.unwrap().is_empty(), "a canceled post is never due");
     let b = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-    assert_eq!(store::posts::claim_due(&mut c, 10).await.unwrap().len(), 1);
-    assert!(store::posts::cancel(&mut c, b).await.unwrap().is_none(), "dispatched: too late");
+    assert_eq!(store::transitions::posts::claim_due(&mut c, 10).await.unwrap().len(), 1);
+    assert!(store::transitions::posts::cancel(&mut c, b).await.unwrap().is_none(), "dispatched: too late");
 }
 
 #[tokio::test]
@@ -366,7 +369,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     assert_eq!(idle.len(), 1);
     assert_eq!((idle[0].delivery_id, idle[0].next_attempt(), idle[0].first_attempt()), (d, 2, 1));
     // Settled, but the post never completed.
-    deliveries::settle_published(&mut c, d, "p", "u").await.unwrap();
+    store::transitions::deliveries::settle_published(&mut c, d, "p", "u").await.unwrap();
     sql(&mut c, &format!("UPDATE deliveries SET updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
     let open = settled_but_open(&mut c, idle_since, 10).await.unwrap();
     assert_eq!(open.iter().map(|o| (o.post_id, o.status.as_str())).collect::<Vec<_>>(), vec![(d_post, "published")]);
@@ -420,7 +423,7 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
         id: Uuid::now_v7(),
         workspace_id: ws,
         body: Some("once".into()),
-        status: "pending".into(),
+        status: domain::PostStatus::Pending,
         scheduled_at: None,
         provider_options: json!({}),
         traceparent: None,

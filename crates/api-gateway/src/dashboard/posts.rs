@@ -3,7 +3,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use domain::{Provider, input};
+use domain::{DeliveryStatus, PostStatus, ProfileStatus, Provider, input};
 use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -21,20 +21,21 @@ use crate::{app::AppState, error::ApiError, routes, routes::request::path_id};
 /// The label a person reads: a scheduled post waiting for a future time is Scheduled; one
 /// with no future time (due now, or being delivered) is Queued.
 pub fn label(p: &PostRow) -> &'static str {
-    match p.status.as_str() {
-        "draft" => "Draft",
-        "pending" => "Pending",
-        "scheduled" if p.dispatched_at.is_none() && p.scheduled_at.is_some_and(|t| t > Utc::now()) => "Scheduled",
-        "scheduled" => "Queued",
-        "completed" => "Completed",
-        "canceled" => "Canceled",
-        _ => "Unknown",
+    match p.status {
+        PostStatus::Draft => "Draft",
+        PostStatus::Pending => "Pending",
+        PostStatus::Scheduled if p.dispatched_at.is_none() && p.scheduled_at.is_some_and(|t| t > Utc::now()) => {
+            "Scheduled"
+        }
+        PostStatus::Scheduled => "Queued",
+        PostStatus::Completed => "Completed",
+        PostStatus::Canceled => "Canceled",
     }
 }
 
 fn summary(v: &PostView) -> Markup {
-    let published = v.deliveries.iter().filter(|(d, _)| d.status == "published").count();
-    let failed = v.deliveries.iter().filter(|(d, _)| d.status == "failed").count();
+    let published = v.deliveries.iter().filter(|(d, _)| d.status == DeliveryStatus::Published).count();
+    let failed = v.deliveries.iter().filter(|(d, _)| d.status == DeliveryStatus::Failed).count();
     html! {
         (published) " published"
         @if failed > 0 { ", " span.error-text { (failed) " failed" } }
@@ -68,7 +69,7 @@ pub async fn list(
     let provider = q.provider.as_deref().filter(|v| !v.is_empty()).and_then(|p| p.parse::<Provider>().ok());
     let profile = q.profile_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
     let filter = store::posts::PostFilter {
-        status: status.map(str::to_owned),
+        status: status.and_then(|s| s.parse::<PostStatus>().ok()),
         providers: provider.map(|p| vec![p.as_str().to_owned()]),
         profile_ids: profile.map(|p| vec![p]),
         ..Default::default()
@@ -145,13 +146,13 @@ pub async fn detail(
     let p = &v.post;
     let lbl = label(p);
     // Watch work in flight; a post waiting for a later time does not need it.
-    let in_flight = p.status == "pending" || lbl == "Queued";
+    let in_flight = p.status == PostStatus::Pending || lbl == "Queued";
     let base = format!("/dashboard/posts/{}", p.id);
     let body = html! {
         div.layers {
             div { "Post " span data-test="post-status" { (badge(lbl)) } }
             div { "Deliveries " (summary(&v)) }
-            div { "Media " @if v.media.is_empty() { span.muted { "none" } } @for (m, _) in &v.media { (badge(&m.status)) " " } }
+            div { "Media " @if v.media.is_empty() { span.muted { "none" } } @for (m, _) in &v.media { (badge(m.status.as_str())) " " } }
         }
         pre.body { (p.body.as_deref().unwrap_or("")) }
         p.muted {
@@ -161,7 +162,7 @@ pub async fn detail(
         }
         div.actions {
             @if lbl == "Scheduled" { (button_form(&s, &format!("{base}/cancel"), "Cancel post", "danger")) }
-            @if p.status == "draft" {
+            @if p.status == PostStatus::Draft {
                 form.inline method="post" action={ (base) "/publish" } {
                     (csrf(&s))
                     input type="datetime-local" data-utc="scheduled_at" aria-label="Publish at (your time)";
@@ -179,13 +180,13 @@ pub async fn detail(
                     tr data-delivery=(d.id) {
                         td { (name) }
                         td { (d.provider.parse::<Provider>().map(|x| x.display_name()).unwrap_or(&d.provider)) }
-                        td data-test="delivery-status" { (badge(&d.status)) }
+                        td data-test="delivery-status" { (badge(d.status.as_str())) }
                         td { (n) }
                         td {
                             @if let Some(u) = &d.url { a href=(u) rel="noopener noreferrer" target="_blank" { "View on " (d.provider) } }
                             @if let Some(e) = &d.error_message { span.error-text { (e) } }
                         }
-                        td { @if d.status == "failed" { (button_form(&s, &format!("{base}/deliveries/{}/retry", d.id), "Retry", "secondary")) } }
+                        td { @if d.status == DeliveryStatus::Failed { (button_form(&s, &format!("{base}/deliveries/{}/retry", d.id), "Retry", "secondary")) } }
                     }
                 }
             }
@@ -325,7 +326,7 @@ async fn compose_render(
             label { "Text" textarea name="post[body]" maxlength="100000" { (prefill.body) } }
             fieldset {
                 legend { "Profiles" }
-                @for (p, _) in profiles.iter().filter(|(p, _)| p.status == "active") {
+                @for (p, _) in profiles.iter().filter(|(p, _)| p.status == ProfileStatus::Active) {
                     label { input type="checkbox" name="profiles[]" value=(p.id) checked[prefill.profiles.contains(&p.id.to_string())]; (p.name) " (" (p.provider) ")" }
                 }
                 @if profiles.is_empty() { span.muted { "No profiles: " a href="/dashboard/profiles" { "connect one" } " first." } }

@@ -2,7 +2,7 @@
 //! reconnect when the provider asks for it, disconnect, and see status and token expiry.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use domain::Provider;
+use domain::{ProfileStatus, Provider};
 use maud::html;
 use serde::Deserialize;
 
@@ -41,11 +41,11 @@ pub async fn page(
                         tr data-profile=(p.id) {
                             td { strong { (p.name) } @if let Some(u) = &p.username { br; span.muted { "@" (u) } } }
                             td { (p.provider.parse::<Provider>().map(|x| x.display_name()).unwrap_or(&p.provider)) }
-                            td { (badge(&p.status.replace('_', " "))) }
+                            td { (badge(&p.status.as_str().replace('_', " "))) }
                             td { (when(p.expires_at)) }
                             td { (deliveries) }
                             td {
-                                @if p.status != "active" && p.provider != "bluesky" {
+                                @if p.status != ProfileStatus::Active && p.provider != "bluesky" {
                                     form.inline method="post" action="/dashboard/profiles/connect" {
                                         (csrf(&s))
                                         input type="hidden" name="provider" value=(p.provider);
@@ -54,7 +54,7 @@ pub async fn page(
                                     }
                                     " "
                                 }
-                                @if p.status != "disconnected" {
+                                @if p.status != ProfileStatus::Disconnected {
                                     (button_form(&s, &format!("/dashboard/profiles/{}/disconnect", p.id), "Disconnect", "danger"))
                                 }
                             }

@@ -109,7 +109,7 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     q.check_known(&["status", "profile_ids", "providers", "scheduled_after", "scheduled_before", "page", "per_page"])?;
     let status = q
         .one("status")
-        .map(|s| s.parse::<PostStatus>().map(|s| s.as_str().to_owned()))
+        .map(|s| s.parse::<PostStatus>())
         .transpose()
         .map_err(|_| ApiError::field("status", "one of: draft, pending, scheduled, completed, canceled"))?;
     let providers = q

@@ -1,0 +1,101 @@
+//! Every delivery status change, and only here (the delivery worker owns the delivery
+//! layer; see `store::transitions`): settling published or failed, with the attempt's
+//! outcome, its Publishing Log row and `delivery.settled` in one transaction; and taking
+//! a failed delivery back to pending for a manual retry.
+
+use bus::relay::{When, enqueue_delivery, enqueue_event};
+use chrono::{DateTime, Utc};
+use diesel_async::AsyncConnection;
+use domain::{
+    DeliveryStatus,
+    messages::{DeliveryRequestedV1, DeliverySettledV1},
+};
+use providers::Published;
+use store::{StoreError, deliveries, models::NewLogEntry, publish_log, transitions::deliveries as delivery_status};
+
+use crate::app::Ctx;
+
+pub enum Outcome {
+    Published(Published),
+    Failed(String),
+    /// Thrown: another attempt after the fixed retry delay.
+    RetryLater(String),
+    /// Rate limited: another attempt when the provider allows (its Retry-After).
+    RetryAt(String, DateTime<Utc>),
+}
+
+pub async fn settle(
+    ctx: &Ctx,
+    t: &DeliveryRequestedV1,
+    workspace_id: uuid::Uuid,
+    profile_id: uuid::Uuid,
+    outcome: Outcome,
+) -> Result<(), StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    conn.transaction::<(), StoreError, _>(async |conn| {
+        let log = |kind: &str, message: Option<String>, url: Option<String>| NewLogEntry {
+            workspace_id,
+            post_id: t.post_id,
+            delivery_id: Some(t.delivery_id),
+            profile_id: Some(profile_id),
+            provider: Some(t.provider.as_str().to_owned()),
+            kind: kind.to_owned(),
+            message,
+            url,
+        };
+        let settled = match &outcome {
+            Outcome::Published(p) => {
+                // A recovered post was made by an earlier attempt whose answer was lost.
+                let outcome = if p.recovered { "recovered" } else { "published" };
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, outcome, Some(&p.provider_post_id)).await?;
+                let did = delivery_status::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
+                if did {
+                    publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;
+                }
+                did.then_some(DeliveryStatus::Published)
+            }
+            Outcome::Failed(msg) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rejected", Some(msg)).await?;
+                let did = delivery_status::settle_failed(conn, t.delivery_id, msg).await?;
+                if did {
+                    publish_log::append(conn, &log("delivery.failed", Some(msg.clone()), None)).await?;
+                }
+                did.then_some(DeliveryStatus::Failed)
+            }
+            Outcome::RetryLater(msg) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
+                let next = t.next();
+                enqueue_delivery(conn, &ctx.names, &next, When::AfterRetryDelay).await?;
+                None
+            }
+            Outcome::RetryAt(msg, at) => {
+                deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rate_limited", Some(msg)).await?;
+                let next = t.next();
+                enqueue_delivery(conn, &ctx.names, &next, When::At(*at)).await?;
+                None
+            }
+        };
+        if let Some(status) = settled {
+            enqueue_event(
+                conn,
+                &ctx.names,
+                &DeliverySettledV1 { delivery_id: t.delivery_id, post_id: t.post_id, status },
+            )
+            .await?;
+        }
+        Ok(())
+    })
+    .await?;
+    ctx.relay_wake.notify_one();
+    Ok(())
+}
+
+/// failed → pending for the manual retry `t` asks for. `false` when that retry's attempt
+/// was already made (a copy of its message).
+pub async fn reopen_for_retry(conn: &mut store::Conn, t: &DeliveryRequestedV1) -> Result<bool, StoreError> {
+    let reopened = delivery_status::reopen_for_retry(conn, t.delivery_id, t.attempt).await?;
+    if reopened {
+        tracing::info!(delivery_id = %t.delivery_id, attempt = t.attempt, "failed delivery reopened for a manual retry");
+    }
+    Ok(reopened)
+}

@@ -1,0 +1,122 @@
+//! The post layer's transitions: the scheduler's alone (feature `post-transitions`).
+//! Every change is `UPDATE … WHERE status = <from>`, so of two racing callers one wins.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+use diesel_async::RunQueryDsl;
+use domain::{DeliveryStatus, PostStatus};
+use uuid::Uuid;
+
+use crate::{
+    Conn, StoreResult,
+    models::{DeliveryRow, PostRow},
+    schema::{deliveries, posts},
+};
+
+const PUBLISH: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Draft, PostStatus::Pending);
+const SCHEDULE: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Pending, PostStatus::Scheduled);
+const CANCEL: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Scheduled, PostStatus::Canceled);
+const COMPLETE: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Scheduled, PostStatus::Completed);
+const REOPEN: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Completed, PostStatus::Scheduled);
+
+/// draft → pending (the acceptance of a publish).
+pub async fn publish_draft(conn: &mut Conn, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
+    let (from, to) = PUBLISH;
+    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
+        .set((posts::status.eq(to), posts::scheduled_at.eq(scheduled_at), posts::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// pending → scheduled. Returns the post if this call made the transition.
+pub async fn mark_scheduled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    let (from, to) = SCHEDULE;
+    Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
+        .set((posts::status.eq(to), posts::updated_at.eq(Utc::now())))
+        .returning(PostRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Claims due posts for dispatch (several scheduler replicas may call this at once: a
+/// post is claimed by exactly one). Returns (post, its pending deliveries).
+pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow, Vec<DeliveryRow>)>> {
+    let claimed: Vec<PostRow> = diesel::sql_query(
+        "WITH due AS (
+             SELECT id FROM posts
+             WHERE status = $2 AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
+             ORDER BY scheduled_at NULLS FIRST
+             LIMIT $1 FOR UPDATE SKIP LOCKED)
+         UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
+         FROM due WHERE p.id = due.id
+         RETURNING p.*",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Text, _>(PostStatus::Scheduled)
+    .load(conn)
+    .await?;
+    let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
+    let ds: Vec<DeliveryRow> = diesel::update(
+        deliveries::table
+            .filter(deliveries::post_id.eq_any(&ids))
+            .filter(deliveries::status.eq(DeliveryStatus::Pending)),
+    )
+    .set(deliveries::dispatched_at.eq(Utc::now()))
+    .returning(DeliveryRow::as_returning())
+    .get_results(conn)
+    .await?;
+    Ok(claimed
+        .into_iter()
+        .map(|p| {
+            let mine = ds.iter().filter(|d| d.post_id == p.id).cloned().collect();
+            (p, mine)
+        })
+        .collect())
+}
+
+/// scheduled → canceled, only while nothing was dispatched. Races with `claim_due` on
+/// the same row lock: exactly one of them wins.
+pub async fn cancel(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    let now = Utc::now();
+    let (from, to) = CANCEL;
+    Ok(diesel::update(
+        posts::table.filter(posts::id.eq(id)).filter(posts::status.eq(from)).filter(posts::dispatched_at.is_null()),
+    )
+    .set((posts::status.eq(to), posts::canceled_at.eq(now), posts::updated_at.eq(now)))
+    .returning(PostRow::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// scheduled → completed once no delivery is pending. Returns the post if this call did it.
+pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+    let (from, to) = COMPLETE;
+    Ok(diesel::sql_query(
+        "UPDATE posts SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = $1 AND status = $2 AND dispatched_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = $4)
+         RETURNING *",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(to)
+    .bind::<Text, _>(DeliveryStatus::Pending)
+    .get_result::<PostRow>(conn)
+    .await
+    .optional()?)
+}
+
+/// completed → scheduled: a failed delivery of the post is retried by hand. A post still
+/// scheduled (another delivery pending) stays as it is; `false` then.
+pub async fn reopen(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+    let (from, to) = REOPEN;
+    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
+        .set((posts::status.eq(to), posts::completed_at.eq(None::<DateTime<Utc>>), posts::updated_at.eq(Utc::now())))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
