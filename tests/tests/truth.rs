@@ -175,3 +175,51 @@ async fn a_run_killed_on_the_last_attempt_only_looks_and_never_publishes_again()
     let attempts = s.sql(&format!("SELECT string_agg(attempt || ':' || outcome, ',' ORDER BY attempt) FROM delivery_attempts WHERE delivery_id = '{delivery_id}'"));
     assert_eq!(attempts, "1:unknown,2:recovered");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manual_retry_posts_once_through_a_lost_answer_and_copies_of_its_message() {
+    let opts = Options { provider_timeout_ms: 1000, retry_delay_ms: 300, ..Options::default() };
+    let s = Stack::start_with("manual-retry-truth", opts).await;
+    let x = s.profile("x").await;
+    s.fault("demo-x", json!({"mode": "reject", "message": "try later"})).await;
+    let p = s.create(Stack::json_post("retried by hand, posted once", &[&x])).await;
+    let post_id = p["id"].as_str().unwrap().to_owned();
+    let done = s.wait_status(&post_id, "completed").await;
+    let delivery = done["deliveries"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(done["deliveries"][0]["status"], "failed");
+
+    // The retry's first call makes the post but its answer is lost; two copies of the
+    // retry's message arrive as a broker redelivery would bring them.
+    s.fault("demo-x", json!({"mode": "lost_answer", "times": 1, "delay_ms": 2000})).await;
+    let d = e2e::dashboard::Dashboard::new(&s.gateway);
+    d.sign_in(&s.login.0, &s.login.1).await;
+    let csrf = d.csrf().await;
+    d.post_form(&format!("/dashboard/posts/{post_id}/deliveries/{delivery}/retry"), &[("csrf_token", &csrf)]).await;
+    let copy = json!({"delivery_id": delivery, "post_id": post_id, "provider": "x", "attempt": 2, "first_attempt": 2, "reopen": true});
+    for _ in 0..2 {
+        s.inject("postmantis.deliveries", "x", "delivery.requested.v1", &copy);
+    }
+    let after = s
+        .wait_post(&post_id, Duration::from_secs(20), |p| {
+            p["status"] == "completed" && p["deliveries"][0]["status"] == "published"
+        })
+        .await;
+    let publishes: Vec<Value> = s.sim_records("publishes?account=demo-x").await;
+    let ours: Vec<&Value> = publishes.iter().filter(|p| p["text"] == "retried by hand, posted once").collect();
+    assert_eq!(ours.len(), 1, "one public post: {publishes:?}");
+    assert_eq!(after["deliveries"][0]["provider_post_id"], ours[0]["id"], "the delivery names that post");
+
+    // A copy that comes after the retry settled reopens nothing and calls nobody.
+    let calls = s.calls_for_delivery(&delivery).await.len();
+    s.inject("postmantis.deliveries", "x", "delivery.requested.v1", &copy);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(s.calls_for_delivery(&delivery).await.len(), calls);
+    let still = s.post_by_id(&post_id).await;
+    assert_eq!(
+        (still["status"].as_str(), still["deliveries"][0]["status"].as_str()),
+        (Some("completed"), Some("published"))
+    );
+    let attempts = s.sql(&format!("SELECT string_agg(attempt || ':' || outcome, ',' ORDER BY attempt) FROM delivery_attempts WHERE delivery_id = '{delivery}'"));
+    assert!(attempts.starts_with("1:rejected,2:"), "{attempts}");
+    assert!(attempts.ends_with(":recovered"), "the lost answer was found, not posted again: {attempts}");
+}

@@ -309,6 +309,37 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
 }
 
 #[tokio::test]
+async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
+    let d = store::posts::view(&mut c, p).await.unwrap().unwrap().deliveries[0].0.id;
+    let bound = chrono::Duration::seconds(30);
+    assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Claimed { .. }));
+    deliveries::finish_attempt(&mut c, d, 1, "rejected", None).await.unwrap();
+    store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
+    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
+    assert!(!store::transitions::posts::reopen(&mut c, uuid::Uuid::now_v7()).await.unwrap());
+
+    let target = deliveries::retry_target(&mut c, d).await.unwrap().unwrap();
+    assert_eq!(target.next_attempt, 2, "attempts keep counting across retries");
+    assert!(store::transitions::posts::reopen(&mut c, p).await.unwrap(), "completed -> scheduled");
+    assert!(!store::transitions::posts::reopen(&mut c, p).await.unwrap(), "only a completed post reopens");
+    assert!(store::transitions::deliveries::reopen_for_retry(&mut c, d, 2).await.unwrap(), "failed -> pending");
+    assert!(!store::transitions::deliveries::reopen_for_retry(&mut c, d, 2).await.unwrap(), "only a failed one");
+
+    // The retried attempt fails again: a late copy of the retry's message reopens nothing.
+    assert!(matches!(deliveries::claim_attempt(&mut c, d, 2, bound).await.unwrap(), Claim::Claimed { .. }));
+    deliveries::finish_attempt(&mut c, d, 2, "rejected", None).await.unwrap();
+    store::transitions::deliveries::settle_failed(&mut c, d, "refused again").await.unwrap();
+    assert!(!store::transitions::deliveries::reopen_for_retry(&mut c, d, 2).await.unwrap(), "attempt 2 was made");
+    assert!(store::transitions::deliveries::reopen_for_retry(&mut c, d, 3).await.unwrap(), "a new retry may");
+}
+
+#[tokio::test]
 async fn a_canceled_post_cannot_be_dispatched_and_a_dispatched_one_cannot_be_canceled() {
     let db = Db::new().await;
     let mut c = db.conn().await;
