@@ -36,6 +36,7 @@ impl AppState {
 /// Starts the gateway on an already-bound listener (tests bind port 0), with its outbox
 /// relay. Broker outages do not stop acceptance: accepted posts wait in the outbox.
 pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+    config.common.log("api-gateway");
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let bus = BusHandle::start(config.common.bus.clone(), Role::Gateway, "api-gateway");
     let rpc = RpcClient::new(bus.clone());

@@ -33,9 +33,6 @@ pub struct Config {
     pub metrics_addr: String,
     pub max_body_bytes: usize,
     pub http_workers: usize,
-    /// AES-256-GCM key (32 bytes, base64) for provider tokens at rest; shared with the
-    /// delivery workers. The default is for development only.
-    pub token_key: String,
     /// Provider API bases and OAuth applications (for connecting profiles).
     pub providers: providers::ProvidersConfig,
     /// Request budgets per API key and per workspace.
@@ -58,7 +55,6 @@ impl Default for Config {
             metrics_addr: String::new(),
             max_body_bytes: 1024 * 1024,
             http_workers: 2,
-            token_key: domain::secrets::DEVELOPMENT_KEY.into(),
             providers: providers::ProvidersConfig::default(),
             rate_limits: crate::ratelimit::RateLimits::default(),
         }
@@ -68,9 +64,20 @@ impl Default for Config {
 impl Config {
     /// The key provider tokens are encrypted with; the development key only with a warning.
     pub fn token_secret(&self) -> anyhow::Result<domain::secrets::SecretKey> {
-        if self.token_key == domain::secrets::DEVELOPMENT_KEY {
+        if self.common.token_key == domain::secrets::DEVELOPMENT_KEY {
             tracing::warn!("using the development token key; set POSTMANTIS_TOKEN_KEY in production");
         }
-        Ok(domain::secrets::SecretKey::from_base64(&self.token_key)?)
+        Ok(domain::secrets::SecretKey::from_base64(&self.common.token_key)?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Keeps `proto/config-keys.json` true, so every service can refuse a key none knows.
+    #[test]
+    fn config_keys_are_registered() {
+        if let Err(e) = telemetry::config::check_registered::<super::Config>("api-gateway") {
+            panic!("{e}");
+        }
     }
 }

@@ -18,6 +18,9 @@ pub struct Common {
     pub webhook_allow_hosts: String,
     /// The reconciliation sweeps (scheduler and delivery workers).
     pub sweep: SweepConfig,
+    /// AES-256-GCM key (32 bytes, base64) for provider tokens at rest: the gateway stores
+    /// them, the delivery workers use them. The default is for development only.
+    pub token_key: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -45,7 +48,30 @@ impl Default for Common {
             shutdown_grace_ms: 25_000,
             webhook_allow_hosts: String::new(),
             sweep: SweepConfig::default(),
+            token_key: domain::secrets::DEVELOPMENT_KEY.into(),
         }
+    }
+}
+
+impl Common {
+    /// Logs what every service shares, as this service reads it (secrets and the database
+    /// password left out), so an operator sees at start that one setting reached them all.
+    pub fn log(&self, service: &str) {
+        let database = self.database_url.rsplit_once('@').map_or(self.database_url.as_str(), |(_, host)| host);
+        let development_key = self.token_key == domain::secrets::DEVELOPMENT_KEY;
+        tracing::info!(
+            service,
+            database,
+            db_pool_size = self.db_pool_size,
+            bus_prefix = %self.bus.prefix,
+            queue_type = %self.bus.queue_type,
+            retry_delay_ms = self.bus.retry_delay_ms,
+            max_redeliveries = self.bus.max_redeliveries,
+            shutdown_grace_ms = self.shutdown_grace_ms,
+            sweep_interval_ms = self.sweep.interval_ms,
+            development_key,
+            "shared configuration"
+        );
     }
 }
 

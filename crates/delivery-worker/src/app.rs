@@ -33,6 +33,7 @@ impl Ctx {
 }
 
 pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
+    config.common.log("delivery-worker");
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::DeliveryWorker, "delivery-worker");
@@ -47,7 +48,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         names: bus::Names::new(&config.common.bus.prefix),
         providers: providers::Providers::new(config.providers.clone())?,
         relay_wake: Arc::new(Notify::new()),
-        secrets: domain::secrets::SecretKey::from_base64(&config.token_key)?,
+        secrets: domain::secrets::SecretKey::from_base64(&config.common.token_key)?,
         webhook_http: egress::client(
             &webhook_guard,
             Duration::from_millis(config.webhook_timeout_ms),

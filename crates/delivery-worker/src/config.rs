@@ -18,8 +18,6 @@ pub struct Config {
     pub max_attempts: i32,
     /// Concurrency caps per profile and per provider, across all workers.
     pub limits: crate::limits::LimitsConfig,
-    /// AES-256-GCM key (32 bytes, base64) the gateway stored tokens with.
-    pub token_key: String,
     /// How often tokens near expiry are refreshed, and how far ahead.
     pub token_refresh_interval_ms: u64,
     pub token_refresh_ahead_s: i64,
@@ -43,7 +41,6 @@ impl Default for Config {
             media_base_url: "http://127.0.0.1:8080".into(),
             max_attempts: domain::MAX_DELIVERY_ATTEMPTS,
             limits: crate::limits::LimitsConfig::default(),
-            token_key: domain::secrets::DEVELOPMENT_KEY.into(),
             token_refresh_interval_ms: 30_000,
             token_refresh_ahead_s: 300,
             webhook_timeout_ms: 10_000,
@@ -51,6 +48,17 @@ impl Default for Config {
             webhook_max_attempts: 8,
             webhook_disable_after: 20,
             webhook_fan_out_ms: 250,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Keeps `proto/config-keys.json` true, so every service can refuse a key none knows.
+    #[test]
+    fn config_keys_are_registered() {
+        if let Err(e) = telemetry::config::check_registered::<super::Config>("delivery-worker") {
+            panic!("{e}");
         }
     }
 }

@@ -14,6 +14,7 @@ pub struct Ctx {
 }
 
 pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
+    config.common.log("media-ingest");
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::MediaIngest, "media-ingest");

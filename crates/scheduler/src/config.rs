@@ -23,3 +23,14 @@ impl Default for Config {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Keeps `proto/config-keys.json` true, so every service can refuse a key none knows.
+    #[test]
+    fn config_keys_are_registered() {
+        if let Err(e) = telemetry::config::check_registered::<super::Config>("scheduler") {
+            panic!("{e}");
+        }
+    }
+}

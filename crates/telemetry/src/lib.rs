@@ -3,17 +3,16 @@
 
 use std::future::Future;
 use std::net::TcpListener;
-use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 
 use actix_web::{App, HttpResponse, HttpServer, web};
-use figment::Figment;
-use figment::providers::{Env, Format, Serialized, Toml};
-use serde::{Serialize, de::DeserializeOwned};
 use tracing_subscriber::EnvFilter;
 
+pub mod config;
 mod traces;
+
+pub use config::load_config;
 pub use traces::{TraceGuard, continue_trace, current_traceparent};
 
 /// Logs to stderr; JSON when `POSTMANTIS_LOG_FORMAT=json` (for collectors), text otherwise.
@@ -35,16 +34,6 @@ pub fn init_tracing(service: &'static str) -> TraceGuard {
     // Installed before anything is recorded, or the first samples go nowhere.
     metrics();
     traces::guard(provider)
-}
-
-/// Defaults, then an optional TOML file, then `POSTMANTIS_…` environment variables
-/// (nested keys with `__`, e.g. `POSTMANTIS_BUS__PREFIX`).
-pub fn load_config<T: Serialize + DeserializeOwned + Default>(file: Option<&Path>) -> Result<T, Box<figment::Error>> {
-    let mut fig = Figment::from(Serialized::defaults(T::default()));
-    if let Some(f) = file {
-        fig = fig.merge(Toml::file_exact(f));
-    }
-    fig.merge(Env::prefixed("POSTMANTIS_").split("__")).extract().map_err(Box::new)
 }
 
 /// The process's Prometheus registry (installed on first use). Dispatch lateness and
