@@ -479,6 +479,27 @@ impl Stack {
         self.sim_records(&format!("calls?account={account}")).await
     }
 
+    /// How many messages `service` has handled from queues whose name contains `queue`
+    /// (acked, retried or parked): the signal that a message was looked at.
+    pub async fn handled(&self, service: &str, queue: &str) -> f64 {
+        let url = format!("{}/metrics", self.health[service]);
+        let text = self.http.get(url).send().await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("postmantis_messages_handled_total") && l.contains(queue))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum()
+    }
+
+    /// Waits until `service` has handled more than `before` messages from `queue`, so a
+    /// check that nothing happened runs after the message was really looked at.
+    pub async fn wait_handled(&self, service: &str, queue: &str, before: f64) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(15);
+        while self.handled(service, queue).await <= before {
+            assert!(std::time::Instant::now() < deadline, "{service} never handled the message from {queue}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn calls_for_delivery(&self, delivery_id: &str) -> Vec<Value> {
         self.sim_records::<Value>("calls").await.into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
     }

@@ -134,8 +134,9 @@ async fn a_redelivered_copy_of_a_finished_attempt_makes_no_call() {
     // Copies of attempt 3 after the delivery failed are acked too.
     let last =
         json!({"delivery_id": delivery_id, "post_id": post_id, "provider": "x", "attempt": 3, "first_attempt": 1});
+    let before = s.handled("delivery-worker", "deliveries.x").await;
     s.inject("postmantis.deliveries", "x", "delivery.requested.v1", &last);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.wait_handled("delivery-worker", "deliveries.x", before).await;
     let calls = s.calls_for_delivery(&delivery_id).await;
     assert_eq!(calls.len(), 3, "at most one publish call per attempt: {calls:?}");
     let attempts = s.sql(&format!("SELECT string_agg(attempt || ':' || outcome, ',' ORDER BY attempt) FROM delivery_attempts WHERE delivery_id = '{delivery_id}'"));
@@ -211,8 +212,9 @@ async fn a_manual_retry_posts_once_through_a_lost_answer_and_copies_of_its_messa
 
     // A copy that comes after the retry settled reopens nothing and calls nobody.
     let calls = s.calls_for_delivery(&delivery).await.len();
+    let before = s.handled("delivery-worker", "deliveries.x").await;
     s.inject("postmantis.deliveries", "x", "delivery.requested.v1", &copy);
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    s.wait_handled("delivery-worker", "deliveries.x", before).await;
     assert_eq!(s.calls_for_delivery(&delivery).await.len(), calls);
     let still = s.post_by_id(&post_id).await;
     assert_eq!(
