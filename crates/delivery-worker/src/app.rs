@@ -12,7 +12,9 @@ pub struct Ctx {
     pub names: bus::Names,
     pub providers: providers::Providers,
     pub relay_wake: Arc<Notify>,
+    /// Decrypts webhook secrets (tokens go through `tokens`).
     pub secrets: domain::secrets::SecretKey,
+    pub tokens: credentials::Tokens,
     /// Endpoints are checked again before every send (a name may resolve elsewhere now).
     pub webhook_guard: egress::Guard,
     pub webhook_http: reqwest::Client,
@@ -43,12 +45,19 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         config.providers_enabled.iter().map(|p| p.parse()).collect::<Result<_, _>>()?
     };
     let webhook_guard = egress::Guard::new(&config.common.webhook_allow_hosts);
+    let providers = providers::Providers::new(config.providers.clone())?;
+    let tokens = credentials::Tokens {
+        pool: pool.clone(),
+        providers: providers.clone(),
+        secrets: domain::secrets::SecretKey::from_base64(&config.common.token_key)?,
+    };
     let ctx = Arc::new(Ctx {
         pool: pool.clone(),
         names: bus::Names::new(&config.common.bus.prefix),
-        providers: providers::Providers::new(config.providers.clone())?,
+        providers: providers.clone(),
         relay_wake: Arc::new(Notify::new()),
-        secrets: domain::secrets::SecretKey::from_base64(&config.common.token_key)?,
+        secrets: tokens.secrets.clone(),
+        tokens: tokens.clone(),
         webhook_http: egress::client(
             &webhook_guard,
             Duration::from_millis(config.webhook_timeout_ms),
@@ -57,8 +66,8 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         webhook_guard,
         config: config.clone(),
     });
-    tokio::spawn(crate::tokens::refresh_ahead(
-        ctx.clone(),
+    tokio::spawn(credentials::refresh_ahead(
+        tokens,
         Duration::from_millis(config.token_refresh_interval_ms),
         chrono::Duration::seconds(config.token_refresh_ahead_s),
     ));

@@ -204,15 +204,15 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         // A refused token is refreshed once and the call made again with the new one.
         let mut refresh_failed = None;
         if let Err(ProviderError::Unauthorized(_)) = &result {
-            match crate::tokens::refresh(ctx, &mut conn, &task.profile).await {
-                Ok(crate::tokens::Refreshed::Token(fresh)) => {
+            match credentials::refresh(&ctx.tokens, &mut conn, &task.profile).await {
+                Ok(credentials::Refreshed::Token(fresh)) => {
                     let mut again = req.clone();
                     again.account.access_token = Some(fresh);
                     result =
                         if over_budget { find_only(ctx, &again, &t).await } else { publish_within(ctx, &again).await };
                 }
-                Ok(crate::tokens::Refreshed::Dead(why)) => refresh_failed = Some(why),
-                Ok(crate::tokens::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),
+                Ok(credentials::Refreshed::Dead(why)) => refresh_failed = Some(why),
+                Ok(credentials::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),
                 Err(e) => {
                     limits::release(&mut conn, held).await?;
                     return Err(e);

@@ -8,7 +8,6 @@ mod deliver;
 mod limits;
 mod request;
 mod sweep;
-mod tokens;
 mod transitions;
 mod webhooks;
 

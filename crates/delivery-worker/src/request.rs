@@ -25,7 +25,7 @@ pub async fn build(
         account: Account {
             external_id: task.profile.external_id.clone(),
             username: task.profile.username.clone(),
-            access_token: crate::tokens::access_token(ctx, &task.profile),
+            access_token: credentials::access_token(&ctx.tokens.secrets, &task.profile),
         },
         text: task.post.body.clone(),
         media: media.iter().map(|(m, a)| provider_request::media_item(base, a, m.alt.clone())).collect(),

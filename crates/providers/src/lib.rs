@@ -102,16 +102,24 @@ impl ProviderError {
 pub type PublishResult = Result<Published, ProviderError>;
 pub type FindResult = Result<Option<Published>, ProviderError>;
 
-/// One platform's publish flow.
-pub trait Adapter: Send + Sync {
+/// Publishing a post: every platform has it.
+pub trait Publish: Send + Sync {
     fn publish<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+}
 
-    /// The post an earlier attempt of this delivery made, when its answer was lost
-    /// (`recover::pick` decides what is surely ours). A platform that replays a repeated
-    /// publish by its own idempotency key finds nothing here and relies on the replay.
-    fn find<'a>(&'a self, _cx: &'a http::Cx, _req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
-        Box::pin(async { Ok(None) })
-    }
+/// Finding the post an earlier attempt of this delivery made, when its answer was lost
+/// (`recover::pick` decides what is surely ours).
+pub trait Lookup: Send + Sync {
+    fn find<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
+}
+
+/// What one platform's adapter can do. Each capability is a trait of its own, so a
+/// platform implements exactly what its API offers; threads, replies, metrics and the
+/// inbox join here as their issues land, each as a trait and an `Option` field.
+pub struct Capabilities {
+    pub publish: Box<dyn Publish>,
+    /// `None`: the platform replays a repeated publish by its own idempotency key.
+    pub lookup: Option<Box<dyn Lookup>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -140,7 +148,7 @@ impl Default for ProvidersConfig {
 pub struct Providers {
     http: reqwest::Client,
     config: ProvidersConfig,
-    adapters: Arc<HashMap<Provider, Box<dyn Adapter>>>,
+    adapters: Arc<HashMap<Provider, Capabilities>>,
 }
 
 impl Providers {
@@ -170,7 +178,7 @@ impl Providers {
     pub async fn preview(&self, req: &PublishRequest) -> Result<Vec<Value>, ProviderError> {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::recording(self.http.clone(), self.base(req.provider), req);
-        adapter.publish(&cx, req).await?;
+        adapter.publish.publish(&cx, req).await?;
         Ok(cx.recorded())
     }
 
@@ -179,22 +187,26 @@ impl Providers {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
         if req.recovery.is_some()
-            && let Some(found) = adapter.find(&cx, req).await?
+            && let Some(lookup) = &adapter.lookup
+            && let Some(found) = lookup.find(&cx, req).await?
         {
             return Ok(found);
         }
-        adapter.publish(&cx, req).await
+        adapter.publish.publish(&cx, req).await
     }
 
     /// Only the look-up: for an attempt that may not publish again (its budget is spent).
     pub async fn find(&self, req: &PublishRequest) -> FindResult {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
-        adapter.find(&cx, req).await
+        match &adapter.lookup {
+            Some(lookup) => lookup.find(&cx, req).await,
+            None => Ok(None),
+        }
     }
 
-    fn adapter(&self, req: &PublishRequest) -> Result<&dyn Adapter, ProviderError> {
-        self.adapters.get(&req.provider).map(|a| a.as_ref()).ok_or_else(|| {
+    fn adapter(&self, req: &PublishRequest) -> Result<&Capabilities, ProviderError> {
+        self.adapters.get(&req.provider).ok_or_else(|| {
             ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
         })
     }

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 
 use super::{is_video, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Bluesky;
 
 /// Link facets for every http(s) URL in the text, with UTF-8 byte ranges.
@@ -70,7 +71,7 @@ async fn read_back(cx: &Cx, req: &PublishRequest, did: &str, key: &str) -> FindR
     )))
 }
 
-impl Adapter for Bluesky {
+impl Publish for Bluesky {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let did = format!("did:plc:{}", req.account.external_id);
@@ -118,7 +119,9 @@ impl Adapter for Bluesky {
             }
         })
     }
+}
 
+impl Lookup for Bluesky {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let did = format!("did:plc:{}", req.account.external_id);

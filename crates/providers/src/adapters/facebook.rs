@@ -6,11 +6,12 @@ use serde_json::json;
 
 use super::{graph_find, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Facebook;
 
-impl Adapter for Facebook {
+impl Publish for Facebook {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let page = &req.account.external_id;
@@ -26,7 +27,9 @@ impl Adapter for Facebook {
             Ok(Published::new(id, link))
         })
     }
+}
 
+impl Lookup for Facebook {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let path = format!("/{}/feed?fields=id,message,created_time&limit=100", req.account.external_id);

@@ -6,11 +6,12 @@ use serde_json::json;
 
 use super::{graph_find, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Instagram;
 
-impl Adapter for Instagram {
+impl Publish for Instagram {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let user = &req.account.external_id;
@@ -28,7 +29,9 @@ impl Adapter for Instagram {
             Ok(Published::new(id, field(cx, &link.body, "/permalink")?))
         })
     }
+}
 
+impl Lookup for Instagram {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let path = format!("/{}/media?fields=id,caption,permalink,timestamp&limit=100", req.account.external_id);

@@ -9,8 +9,9 @@ use serde_json::{Value, json};
 use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct LinkedIn;
 
 const VERSION: &str = "202411";
@@ -19,7 +20,7 @@ fn rest(cx: &Cx, path: &str) -> reqwest::RequestBuilder {
     cx.post(path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0")
 }
 
-impl Adapter for LinkedIn {
+impl Publish for LinkedIn {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let owner = format!("urn:li:person:{}", req.account.external_id);
@@ -78,7 +79,9 @@ impl Adapter for LinkedIn {
             Ok(Published::new(urn, link))
         })
     }
+}
 
+impl Lookup for LinkedIn {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let owner = format!("urn:li:person:{}", req.account.external_id);

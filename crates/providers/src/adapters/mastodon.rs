@@ -8,11 +8,12 @@ use serde_json::json;
 
 use super::{flag, opt, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, PublishRequest, PublishResult, Published};
+use crate::{Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Mastodon;
 
-impl Adapter for Mastodon {
+impl Publish for Mastodon {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let mut media_ids = Vec::new();

@@ -1,4 +1,5 @@
-//! One module per platform; `all()` is the registry.
+//! One module per platform, each implementing the capabilities it has; `all()` is the
+//! registry.
 
 mod bluesky;
 mod facebook;
@@ -18,22 +19,27 @@ use domain::Provider;
 use serde_json::Value;
 
 use crate::recover::Candidate;
-use crate::{Adapter, PublishRequest};
+use crate::{Capabilities, Lookup, Publish, PublishRequest};
 
-pub fn all() -> HashMap<Provider, Box<dyn Adapter>> {
-    let mut m: HashMap<Provider, Box<dyn Adapter>> = HashMap::new();
-    m.insert(Provider::X, Box::new(x::X));
-    m.insert(Provider::Linkedin, Box::new(linkedin::LinkedIn));
-    m.insert(Provider::Youtube, Box::new(youtube::YouTube));
-    m.insert(Provider::Instagram, Box::new(instagram::Instagram));
-    m.insert(Provider::Tiktok, Box::new(tiktok::TikTok));
-    m.insert(Provider::Facebook, Box::new(facebook::Facebook));
-    m.insert(Provider::Threads, Box::new(threads::Threads));
-    m.insert(Provider::Pinterest, Box::new(pinterest::Pinterest));
-    m.insert(Provider::Bluesky, Box::new(bluesky::Bluesky));
-    m.insert(Provider::Mastodon, Box::new(mastodon::Mastodon));
-    m.insert(Provider::Reddit, Box::new(reddit::Reddit));
-    m
+/// Every platform's capabilities. A platform without a look-up replays a repeated
+/// publish by its own idempotency key (Mastodon), so there is nothing to look up.
+pub fn all() -> HashMap<Provider, Capabilities> {
+    fn both<A: Publish + Lookup + Copy + 'static>(a: A) -> Capabilities {
+        Capabilities { publish: Box::new(a), lookup: Some(Box::new(a)) }
+    }
+    HashMap::from([
+        (Provider::X, both(x::X)),
+        (Provider::Linkedin, both(linkedin::LinkedIn)),
+        (Provider::Youtube, both(youtube::YouTube)),
+        (Provider::Instagram, both(instagram::Instagram)),
+        (Provider::Tiktok, both(tiktok::TikTok)),
+        (Provider::Facebook, both(facebook::Facebook)),
+        (Provider::Threads, both(threads::Threads)),
+        (Provider::Pinterest, both(pinterest::Pinterest)),
+        (Provider::Bluesky, both(bluesky::Bluesky)),
+        (Provider::Mastodon, Capabilities { publish: Box::new(mastodon::Mastodon), lookup: None }),
+        (Provider::Reddit, both(reddit::Reddit)),
+    ])
 }
 
 /// A string option, if given.

@@ -7,11 +7,12 @@ use serde_json::json;
 use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Pinterest;
 
-impl Adapter for Pinterest {
+impl Publish for Pinterest {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let m =
@@ -47,7 +48,9 @@ impl Adapter for Pinterest {
             Ok(Published::new(id, link))
         })
     }
+}
 
+impl Lookup for Pinterest {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let Some(board) = opt(req, "board_id") else { return Ok(None) };

@@ -7,11 +7,12 @@ use serde_json::Value;
 use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Reddit;
 
-impl Adapter for Reddit {
+impl Publish for Reddit {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let sr = opt(req, "subreddit").ok_or_else(|| ProviderError::Rejected("Reddit needs a subreddit".into()))?;
@@ -44,7 +45,9 @@ impl Adapter for Reddit {
             Ok(Published::new(field(cx, &made.body, "/json/data/name")?, field(cx, &made.body, "/json/data/url")?))
         })
     }
+}
 
+impl Lookup for Reddit {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);

@@ -7,8 +7,9 @@ use serde_json::{Value, json};
 
 use super::{graph_find, is_video, opt, text};
 use crate::http::{Cx, field};
-use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct Threads;
 
 fn item(m: &crate::MediaItem) -> Value {
@@ -23,7 +24,7 @@ fn item(m: &crate::MediaItem) -> Value {
     v
 }
 
-impl Adapter for Threads {
+impl Publish for Threads {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let user = &req.account.external_id;
@@ -59,7 +60,9 @@ impl Adapter for Threads {
             Ok(Published::new(id, field(cx, &link.body, "/permalink")?))
         })
     }
+}
 
+impl Lookup for Threads {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let path = format!("/{}/threads?fields=id,text,permalink,timestamp&limit=100", req.account.external_id);

@@ -10,11 +10,12 @@ use serde_json::{Value, json};
 use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct TikTok;
 
-impl Adapter for TikTok {
+impl Publish for TikTok {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("TikTok needs a video".into()))?;
@@ -52,7 +53,9 @@ impl Adapter for TikTok {
             Err(ProviderError::Retryable("TikTok is still processing the video".into()))
         })
     }
+}
 
+impl Lookup for TikTok {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let listed = cx

@@ -9,15 +9,16 @@ use serde_json::{Value, json};
 use super::{candidates, is_video, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct X;
 
 fn url(req: &PublishRequest, id: &str) -> String {
     format!("https://x.com/{}/status/{id}", req.account.username.as_deref().unwrap_or("i"))
 }
 
-impl Adapter for X {
+impl Publish for X {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let mut media_ids = Vec::new();
@@ -54,7 +55,9 @@ impl Adapter for X {
             Ok(Published::new(id, link))
         })
     }
+}
 
+impl Lookup for X {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let path = format!("/2/users/{}/tweets?max_results=100&tweet.fields=created_at", req.account.external_id);

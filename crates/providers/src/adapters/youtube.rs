@@ -8,11 +8,12 @@ use serde_json::json;
 use super::{candidates, flag, opt, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{Adapter, FindResult, ProviderError, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
+#[derive(Clone, Copy)]
 pub struct YouTube;
 
-impl Adapter for YouTube {
+impl Publish for YouTube {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
             let video = req.media.first().ok_or_else(|| ProviderError::Rejected("YouTube needs a video".into()))?;
@@ -55,7 +56,9 @@ impl Adapter for YouTube {
             Ok(Published::new(id, link))
         })
     }
+}
 
+impl Lookup for YouTube {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let listed = cx

@@ -1,16 +1,26 @@
-//! Provider tokens: decrypted only for the call that needs them, refreshed once when a
-//! provider refuses one, and refreshed ahead of expiry by a background task.
+//! Provider tokens of connected profiles: decrypted only for the call that needs them,
+//! refreshed once when a provider refuses one (single-flight across processes), and
+//! refreshed ahead of expiry by a background task. Shared by the delivery workers and the
+//! coming metrics collector; the OAuth exchange itself is `providers::oauth`. Kept out of
+//! `providers`, which never touches the database.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use domain::Provider;
+use domain::secrets::SecretKey;
 use providers::oauth::OAuthError;
 use store::{StoreError, models::ProfileRow};
 
-use crate::app::Ctx;
+/// What a refresh needs: the providers' HTTP client and OAuth applications, the key
+/// tokens are encrypted with, and the database.
+#[derive(Clone)]
+pub struct Tokens {
+    pub pool: store::Pool,
+    pub providers: providers::Providers,
+    pub secrets: SecretKey,
+}
 
 /// What a refresh came to.
 pub enum Refreshed {
@@ -22,9 +32,9 @@ pub enum Refreshed {
     Later(String),
 }
 
-pub fn access_token(ctx: &Ctx, p: &ProfileRow) -> Option<String> {
+pub fn access_token(secrets: &SecretKey, p: &ProfileRow) -> Option<String> {
     let stored = p.access_token.as_deref()?;
-    match ctx.secrets.decrypt(stored) {
+    match secrets.decrypt(stored) {
         Ok(t) => Some(t),
         Err(e) => {
             tracing::error!(profile_id = %p.id, error = %e, "a stored token cannot be read");
@@ -37,14 +47,14 @@ pub fn access_token(ctx: &Ctx, p: &ProfileRow) -> Option<String> {
 /// row lock, and only if nobody refreshed since `seen` was read. Two workers refused at
 /// once would otherwise both refresh; with a rotating refresh token the second one's is
 /// already spent, and a healthy profile would be marked for reconnection.
-pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, seen: &ProfileRow) -> Result<Refreshed, StoreError> {
+pub async fn refresh(ctx: &Tokens, conn: &mut store::Conn, seen: &ProfileRow) -> Result<Refreshed, StoreError> {
     conn.transaction::<Refreshed, StoreError, _>(async |conn| {
         let Some(p) = store::profiles::lock(conn, seen.id).await? else {
             return Ok(Refreshed::Dead("the profile is gone".into()));
         };
         if p.access_token != seen.access_token {
             // Another worker refreshed (or the profile was reconnected) meanwhile.
-            return Ok(match (p.status, access_token(ctx, &p)) {
+            return Ok(match (p.status, access_token(&ctx.secrets, &p)) {
                 (domain::ProfileStatus::Active, Some(t)) => Refreshed::Token(t),
                 _ => Refreshed::Dead("the profile needs to be reconnected".into()),
             });
@@ -54,7 +64,7 @@ pub async fn refresh(ctx: &Ctx, conn: &mut store::Conn, seen: &ProfileRow) -> Re
     .await
 }
 
-async fn refresh_locked(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
+async fn refresh_locked(ctx: &Tokens, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
     let provider: Provider = match p.provider.parse() {
         Ok(p) => p,
         Err(_) => return Ok(Refreshed::Dead("unknown provider".into())),
@@ -84,7 +94,7 @@ async fn refresh_locked(ctx: &Ctx, conn: &mut store::Conn, p: &ProfileRow) -> Re
 
 /// Refreshes tokens that expire within `ahead`, every `every`. Workers share the work:
 /// profiles are locked with SKIP LOCKED.
-pub async fn refresh_ahead(ctx: Arc<Ctx>, every: Duration, ahead: chrono::Duration) {
+pub async fn refresh_ahead(ctx: Tokens, every: Duration, ahead: chrono::Duration) {
     loop {
         tokio::time::sleep(every).await;
         let result: Result<usize, StoreError> = async {

@@ -1,0 +1,186 @@
+//! The Graph APIs: Instagram and Threads containers and publish, Facebook page feed and photos, listings and objects.
+
+use super::*;
+
+/// Graph API time stamps: `2026-12-01T12:00:05+0000`.
+pub(super) fn graph_time(at: &chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S+0000").to_string()
+}
+
+/// A container waiting to be published.
+pub(super) fn container(
+    sim: &SimData,
+    account: &str,
+    provider: &str,
+    body: &Value,
+    req: &HttpRequest,
+    media: Vec<Value>,
+) -> String {
+    let meta = json!({"provider": provider, "request": request_record(req, body.clone()), "media": media});
+    sim.store_upload(account, "container", &[], meta)
+}
+
+pub(super) async fn graph_container(
+    sim: SimData,
+    req: HttpRequest,
+    user: String,
+    body: Value,
+    provider: &str,
+) -> Reply {
+    let account = authorized(&req)?;
+    if user != account {
+        return Err(bad_request("the token does not belong to this account"));
+    }
+    let mut urls = Vec::new();
+    for key in ["image_url", "video_url"] {
+        if let Some(u) = body[key].as_str() {
+            urls.push(u.to_owned());
+        }
+    }
+    let mut media = sim.fetch_all(&urls).await?;
+    if let Some(children) = body["children"].as_str() {
+        for c in children.split(',') {
+            if let Some(up) = sim.upload(c) {
+                media.extend(up.meta["media"].as_array().cloned().unwrap_or_default());
+            }
+        }
+    }
+    let id = container(&sim, &account, provider, &body, &req, media);
+    Ok(HttpResponse::Ok().json(json!({"id": id})))
+}
+
+pub(super) async fn graph_publish(sim: SimData, req: HttpRequest, body: Value, provider: &str) -> Reply {
+    let account = authorized(&req)?;
+    let cid = body["creation_id"].as_str().ok_or_else(|| bad_request("creation_id is required"))?;
+    let c =
+        sim.upload(cid).filter(|c| c.content_type == "container").ok_or_else(|| bad_request("unknown creation_id"))?;
+    let request = c.meta["request"].clone();
+    let text = request
+        .pointer("/body/caption")
+        .or_else(|| request.pointer("/body/text"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    let media = c.meta["media"].as_array().cloned().unwrap_or_default();
+    let step = Step { provider, account: &account, req: &req, request, text, media, key: None, title: None };
+    let post = sim.publish_step(step).await?.post();
+    Ok(HttpResponse::Ok().json(json!({"id": post.id})))
+}
+
+pub(super) async fn ig_container(
+    sim: SimData,
+    req: HttpRequest,
+    user: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(graph_container(sim, req, user.into_inner(), body.0, "instagram").await)
+}
+
+pub(super) async fn ig_publish(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+    done(graph_publish(sim, req, body.0, "instagram").await)
+}
+
+pub(super) async fn th_container(
+    sim: SimData,
+    req: HttpRequest,
+    user: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(graph_container(sim, req, user.into_inner(), body.0, "threads").await)
+}
+
+pub(super) async fn th_publish(sim: SimData, req: HttpRequest, body: web::Json<Value>) -> HttpResponse {
+    done(graph_publish(sim, req, body.0, "threads").await)
+}
+
+pub(super) async fn fb_post(sim: SimData, req: HttpRequest, page: String, body: Value, photo: bool) -> Reply {
+    let account = authorized(&req)?;
+    if page != account {
+        return Err(bad_request("the token does not belong to this page"));
+    }
+    let media = match body["url"].as_str() {
+        Some(u) if photo => sim.fetch_all(&[u.to_owned()]).await?,
+        _ => vec![],
+    };
+    let text = body["message"].as_str().or_else(|| body["caption"].as_str()).map(str::to_owned);
+    let step = Step {
+        provider: "facebook",
+        account: &account,
+        req: &req,
+        request: request_record(&req, body.clone()),
+        text,
+        media,
+        key: None,
+        title: None,
+    };
+    let post = sim.publish_step(step).await?.post();
+    let post_id = format!("{page}_{}", post.id);
+    Ok(HttpResponse::Ok().json(if photo { json!({"id": post.id, "post_id": post_id}) } else { json!({"id": post_id}) }))
+}
+
+pub(super) async fn fb_feed(
+    sim: SimData,
+    req: HttpRequest,
+    page: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(fb_post(sim, req, page.into_inner(), body.0, false).await)
+}
+
+pub(super) async fn fb_photos(
+    sim: SimData,
+    req: HttpRequest,
+    page: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(fb_post(sim, req, page.into_inner(), body.0, true).await)
+}
+
+/// `GET /{id}?fields=permalink` for published Instagram and Threads media.
+pub(super) async fn graph_object(sim: SimData, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    done(
+        async {
+            authorized(&req)?;
+            let st = sim.state.lock();
+            let p = st.publishes.iter().find(|p| p.id == *id).ok_or_else(|| {
+                HttpResponse::NotFound().json(json!({"error": {"message": "Unsupported get request"}}))
+            })?;
+            let permalink = match p.provider.as_str() {
+                "threads" => format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
+                _ => format!("https://www.instagram.com/p/{}/", p.id),
+            };
+            Ok(HttpResponse::Ok().json(json!({"id": p.id, "permalink": permalink})))
+        }
+        .await,
+    )
+}
+
+pub(super) fn graph_list(sim: &SimData, req: &HttpRequest, provider: &str, text_key: &str) -> Reply {
+    list(sim, req, provider).map(|ps| {
+        let data: Vec<Value> = ps
+            .iter()
+            .map(|p| {
+                let permalink = match provider {
+                    "threads" => format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
+                    "facebook" => format!("https://www.facebook.com/{}_{}", p.account, p.id),
+                    _ => format!("https://www.instagram.com/p/{}/", p.id),
+                };
+                let id = if provider == "facebook" { format!("{}_{}", p.account, p.id) } else { p.id.clone() };
+                let at_key = if provider == "facebook" { "created_time" } else { "timestamp" };
+                json!({"id": id, text_key: p.text, "permalink": permalink, at_key: graph_time(&p.at)})
+            })
+            .collect();
+        HttpResponse::Ok().json(json!({"data": data}))
+    })
+}
+
+pub(super) async fn ig_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "instagram", "caption"))
+}
+
+pub(super) async fn th_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "threads", "text"))
+}
+
+pub(super) async fn fb_list(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(graph_list(&sim, &req, "facebook", "message"))
+}
