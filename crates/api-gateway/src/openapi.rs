@@ -14,7 +14,7 @@ use utoipa::{
 };
 use uuid::Uuid;
 
-use crate::{routes, views};
+use crate::routes;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -136,55 +136,6 @@ pub struct FieldErrorDoc {
 }
 
 // ---- Envelopes and the shapes of answers built in the handlers ----
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct PostEnvelope {
-    data: views::Post,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ListMeta {
-    /// Zero-based.
-    page: i64,
-    per_page: i64,
-    total: i64,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct PostList {
-    data: Vec<views::Post>,
-    meta: ListMeta,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ProfileEnvelope {
-    data: views::Profile,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ProfileList {
-    data: Vec<views::Profile>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct LogMeta {
-    limit: i64,
-    /// Pass as `cursor` for older entries; `null` at the end.
-    next_cursor: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct LogPage {
-    data: Vec<views::LogEntry>,
-    meta: LogMeta,
-}
 
 /// Liveness for anyone; with a key, the operator figures that key may see.
 #[derive(ToSchema)]

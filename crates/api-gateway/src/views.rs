@@ -9,6 +9,46 @@ use store::{models::*, posts::PostView};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+/// Every successful JSON answer of one thing: `{"data": …}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Envelope<T> {
+    pub data: T,
+}
+
+impl<T> Envelope<T> {
+    pub fn of(data: T) -> Self {
+        Self { data }
+    }
+}
+
+/// A list: `{"data": […], "meta": …}`, `meta` saying how to get the rest.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T, M> {
+    pub data: Vec<T>,
+    pub meta: M,
+}
+
+/// Offset paging: zero-based `page`, and the total of matches.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PageMeta {
+    /// Zero-based.
+    pub page: i64,
+    pub per_page: i64,
+    pub total: i64,
+}
+
+/// Cursor paging of the Publishing Log.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CursorMeta {
+    pub limit: i64,
+    /// Pass as `cursor` for older entries; `null` at the end.
+    pub next_cursor: Option<String>,
+}
+
+/// A whole list in one answer, no paging: `meta` is empty.
+#[derive(Debug, Default, Serialize, ToSchema)]
+pub struct NoMeta {}
+
 /// A post with its deliveries and media: the three status layers in one answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Post {

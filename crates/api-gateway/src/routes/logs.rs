@@ -1,5 +1,5 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::json;
+
 use store::publish_log::LogFilter;
 
 use crate::{
@@ -7,7 +7,7 @@ use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
     routes::request::QueryPairs,
-    views,
+    views::{self, CursorMeta, Page},
 };
 
 use domain::events::{self, PUBLISHING_LOG};
@@ -22,7 +22,7 @@ use domain::events::{self, PUBLISHING_LOG};
         ("cursor" = Option<String>, Query, description = "`meta.next_cursor` of the page before"),
         ("limit" = Option<i64>, Query, minimum = 1, maximum = 200),
     ),
-    responses((status = 200, description = "Newest first", body = crate::openapi::LogPage))
+    responses((status = 200, description = "Newest first", body = views::Page<views::LogEntry, views::CursorMeta>))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
@@ -56,8 +56,8 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     let mut conn = state.pool.get().await?;
     let rows = store::publish_log::list(&mut conn, &caller.scope, &filter, limit).await?;
     let next = (rows.len() as i64 == limit).then(|| rows.last().map(|r| r.id.to_string())).flatten();
-    Ok(HttpResponse::Ok().json(json!({
-        "data": rows.iter().map(views::log_entry).collect::<Vec<_>>(),
-        "meta": {"limit": limit, "next_cursor": next},
-    })))
+    Ok(HttpResponse::Ok().json(Page {
+        data: rows.iter().map(views::log_entry).collect(),
+        meta: CursorMeta { limit, next_cursor: next },
+    }))
 }

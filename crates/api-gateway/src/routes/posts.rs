@@ -3,7 +3,6 @@
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use domain::{PostStatus, Provider, input};
-use serde_json::json;
 use store::posts::PostFilter;
 use uuid::Uuid;
 
@@ -15,7 +14,7 @@ use crate::{
         multipart,
         request::{QueryPairs, json_body, path_id, read_body, require_json},
     },
-    views,
+    views::{self, Envelope, Page, PageMeta},
 };
 
 fn post_id(raw: &str) -> ApiResult<Uuid> {
@@ -24,7 +23,7 @@ fn post_id(raw: &str) -> ApiResult<Uuid> {
 
 async fn read_back(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<HttpResponse> {
     let view = state.posting.get(caller, id).await?;
-    Ok(HttpResponse::Ok().json(json!({"data": views::post(&view, &state.config.public_url)})))
+    Ok(HttpResponse::Ok().json(Envelope::of(views::post(&view, &state.config.public_url))))
 }
 
 /// `POST /api/posts` (JSON or multipart): a draft, or a post accepted into `pending`.
@@ -33,7 +32,7 @@ async fn read_back(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Htt
     params(("dry_run" = Option<bool>, Query, description = "Check everything and show each provider request; store and send nothing"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = crate::openapi::NewPost, description = "JSON; or multipart/form-data with the same fields and files"),
     responses(
-        (status = 201, description = "Accepted (or stored as a draft), read back after commit", body = crate::openapi::PostEnvelope),
+        (status = 201, description = "Accepted (or stored as a draft), read back after commit", body = views::Envelope<views::Post>),
         (status = 200, description = "The dry run's result", body = crate::openapi::DryRunEnvelope),
         (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Body or file too large", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON or multipart", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, description = "Idempotency-Key reused with another request", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
@@ -73,19 +72,19 @@ pub async fn create(
     };
     if dry_run {
         let result = state.posting.dry_run(&caller, input).await?;
-        return Ok(HttpResponse::Ok().json(json!({"data": result})));
+        return Ok(HttpResponse::Ok().json(Envelope::of(result)));
     }
     let key =
         actix_web::HttpMessage::extensions(&req).get::<crate::idempotency::IdempotentCreate>().map(|k| k.0.clone());
     let view = state.posting.create(&caller, input, key, staged).await?;
     let id = view.post.id;
-    let body = json!({"data": views::post(&view, &state.config.public_url)});
+    let body = Envelope::of(views::post(&view, &state.config.public_url));
     Ok(HttpResponse::Created().insert_header((header::LOCATION, format!("/api/posts/{id}"))).json(body))
 }
 
 #[utoipa::path(
     get, path = "/api/posts/{id}", operation_id = "get_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id")),
-    responses((status = 200, description = "The post with its deliveries and media", body = crate::openapi::PostEnvelope), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "The post with its deliveries and media", body = views::Envelope<views::Post>), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     read_back(&state, &caller, post_id(&id)?).await
@@ -102,7 +101,7 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
         ("page" = Option<i64>, Query, description = "Zero-based", minimum = 0),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100),
     ),
-    responses((status = 200, description = "Newest first, with the total", body = crate::openapi::PostList))
+    responses((status = 200, description = "Newest first, with the total", body = views::Page<views::Post, views::PageMeta>))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
@@ -128,17 +127,17 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     let page = q.int("page", 0, 0, 1_000_000)?;
     let per_page = q.int("per_page", 20, 1, 100)?;
     let posting::Page { posts, total } = state.posting.list(&caller, &filter, per_page, page).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "data": posts.iter().map(|v| views::post(v, &state.config.public_url)).collect::<Vec<_>>(),
-        "meta": {"page": page, "per_page": per_page, "total": total},
-    })))
+    Ok(HttpResponse::Ok().json(Page {
+        data: posts.iter().map(|v| views::post(v, &state.config.public_url)).collect(),
+        meta: PageMeta { page, per_page, total },
+    }))
 }
 
 /// `POST /api/posts/{id}/publish`: draft → pending, now or at `scheduled_at`.
 #[utoipa::path(
     post, path = "/api/posts/{id}/publish", operation_id = "publish_draft", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = Option<crate::openapi::PublishBody>, description = "Optional: a future `scheduled_at`"),
-    responses((status = 200, description = "The draft is accepted", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not a draft", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "The draft is accepted", body = views::Envelope<views::Post>), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not a draft", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn publish(
     state: web::Data<AppState>,
@@ -159,7 +158,7 @@ pub async fn publish(
 /// dispatch either wins (no provider call ever) or loses with 409.
 #[utoipa::path(
     post, path = "/api/posts/{id}/cancel", operation_id = "cancel_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
-    responses((status = 200, description = "Canceled before any delivery started", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Delivery has started, or the post is not scheduled", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "Canceled before any delivery started", body = views::Envelope<views::Post>), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Delivery has started, or the post is not scheduled", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn cancel(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = post_id(&id)?;
@@ -182,7 +181,7 @@ pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<St
 #[utoipa::path(
     patch, path = "/api/posts/{id}", operation_id = "update_post", tag = "posts", params(("id" = Uuid, Path, description = "Post id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = crate::openapi::PostPatch),
-    responses((status = 200, description = "The edited post", body = crate::openapi::PostEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not editable in this state", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "The edited post", body = views::Envelope<views::Post>), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such post for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Not editable in this state", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn patch(
     state: web::Data<AppState>,

@@ -1,34 +1,33 @@
 use actix_web::{HttpResponse, web};
-use serde_json::json;
 
 use crate::{
     app::AppState,
     auth::Caller,
     error::{ApiError, ApiResult},
     routes::request::path_id,
-    views,
+    views::{self, Envelope, NoMeta, Page},
 };
 
 #[utoipa::path(
     get, path = "/api/profiles", operation_id = "list_profiles", tag = "profiles",
-    responses((status = 200, description = "The profiles this key may see", body = crate::openapi::ProfileList))
+    responses((status = 200, description = "The profiles this key may see", body = views::Page<views::Profile, views::NoMeta>))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let rows = store::profiles::list(&mut conn, &caller.scope).await?;
-    let data: Vec<_> = rows.iter().map(|(p, n)| views::profile(p, *n)).collect();
-    Ok(HttpResponse::Ok().json(json!({"data": data})))
+    let data = rows.iter().map(|(p, n)| views::profile(p, *n)).collect();
+    Ok(HttpResponse::Ok().json(Page { data, meta: NoMeta {} }))
 }
 
 #[utoipa::path(
     get, path = "/api/profiles/{id}", operation_id = "get_profile", tag = "profiles", params(("id" = Uuid, Path, description = "Profile id")),
-    responses((status = 200, description = "The profile", body = crate::openapi::ProfileEnvelope), (status = 404, description = "No such profile for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "The profile", body = views::Envelope<views::Profile>), (status = 404, description = "No such profile for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let id = path_id(&id, ApiError::profile_not_found)?;
     let mut conn = state.pool.get().await?;
     let (p, n) = store::profiles::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::profile_not_found)?;
-    Ok(HttpResponse::Ok().json(json!({"data": views::profile(&p, n)})))
+    Ok(HttpResponse::Ok().json(Envelope::of(views::profile(&p, n))))
 }
 
 /// Stops future use of a profile; its posts and deliveries stay readable. Deliveries
@@ -95,7 +94,7 @@ pub async fn connect_callback(
     .await?;
     let mut answer = match return_to {
         Some(to) => back_to(&to, "connected", &row.name),
-        None => HttpResponse::Ok().json(json!({"data": views::profile(&row, 0)})),
+        None => HttpResponse::Ok().json(Envelope::of(views::profile(&row, 0))),
     };
     if browser.is_some() {
         let _ = answer.add_removal_cookie(&binding_cookie(&state, String::new()));
