@@ -240,52 +240,6 @@ pub struct NewWebhook {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct Webhook {
-    id: Uuid,
-    url: String,
-    events: Option<Vec<String>>,
-    /// `active | disabled`
-    status: String,
-    consecutive_failures: i32,
-    disabled_reason: Option<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-    /// Only in the answer to the create: the `whsec_` signing secret, shown once.
-    secret: Option<String>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct WebhookEnvelope {
-    data: Webhook,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct WebhookList {
-    data: Vec<Webhook>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct WebhookAttempt {
-    event_id: String,
-    attempt: i32,
-    status_code: Option<i32>,
-    error: Option<String>,
-    succeeded: bool,
-    at: DateTime<Utc>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct WebhookAttempts {
-    data: Vec<WebhookAttempt>,
-    endpoint: Webhook,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
 pub struct PlatformEnvelope {
     #[schema(value_type = Object)]
     data: Value,
@@ -305,44 +259,6 @@ pub struct NewUpload {
     content_type: String,
     /// At most 1 GiB.
     size_bytes: i64,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Upload {
-    asset_id: Uuid,
-    /// `pending | completed | failed`
-    status: String,
-    filename: String,
-    content_type: String,
-    size_bytes: i64,
-    upload_url: Option<String>,
-    upload_method: Option<String>,
-    #[schema(value_type = Object)]
-    upload_headers: Value,
-    expires_at: Option<DateTime<Utc>>,
-    url: Option<String>,
-    created_at: DateTime<Utc>,
-    completed_at: Option<DateTime<Utc>>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct UploadEnvelope {
-    data: Upload,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Received {
-    asset_id: Uuid,
-    received_bytes: i64,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct ReceivedEnvelope {
-    data: Received,
 }
 
 #[cfg(test)]

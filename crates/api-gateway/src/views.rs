@@ -213,3 +213,114 @@ pub fn log_entry(e: &PublishLogRow) -> LogEntry {
         occurred_at: e.occurred_at,
     }
 }
+
+/// A webhook endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub url: String,
+    /// Event kinds; all when `null`.
+    pub events: Option<Vec<String>>,
+    /// `active | disabled`
+    pub status: String,
+    pub consecutive_failures: i32,
+    pub disabled_reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Only in the answer to the create: the `whsec_` signing secret, shown once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+pub fn webhook(e: &store::webhooks::Endpoint, secret: Option<String>) -> Webhook {
+    Webhook {
+        id: e.id,
+        url: e.url.clone(),
+        events: e.events.clone(),
+        status: e.status.clone(),
+        consecutive_failures: e.failures,
+        disabled_reason: e.disabled_reason.clone(),
+        created_at: e.created_at,
+        updated_at: e.updated_at,
+        secret,
+    }
+}
+
+/// One send of an event to an endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAttempt {
+    /// The event's position in the feed (a string: it may outgrow a JSON number).
+    pub event_id: String,
+    pub attempt: i32,
+    pub status_code: Option<i32>,
+    pub error: Option<String>,
+    pub succeeded: bool,
+    pub at: DateTime<Utc>,
+}
+
+pub fn webhook_attempt(a: &store::webhooks::Attempt) -> WebhookAttempt {
+    WebhookAttempt {
+        event_id: a.event_id.to_string(),
+        attempt: a.attempt,
+        status_code: a.status_code,
+        error: a.error.clone(),
+        succeeded: a.succeeded,
+        at: a.at,
+    }
+}
+
+/// An endpoint's recent sends, with the endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookAttempts {
+    pub data: Vec<WebhookAttempt>,
+    pub endpoint: Webhook,
+}
+
+/// An upload session, and once completed the asset it became.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Upload {
+    pub asset_id: Uuid,
+    /// `pending | completed`
+    pub status: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub upload_url: Option<String>,
+    pub upload_method: Option<String>,
+    #[schema(value_type = Object)]
+    pub upload_headers: Value,
+    pub expires_at: Option<DateTime<Utc>>,
+    /// The owned asset's URL, once completed.
+    pub url: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub completed_at: Option<DateTime<Utc>>,
+}
+
+pub fn upload(u: &UploadRow, upload_url: Option<String>, media_base: &str) -> Upload {
+    let done = u.status == "completed";
+    Upload {
+        asset_id: u.id,
+        status: u.status.clone(),
+        filename: u.filename.clone(),
+        content_type: u.content_type.clone(),
+        size_bytes: u.size_bytes,
+        upload_url: if done { None } else { upload_url },
+        upload_method: (!done).then(|| "PUT".to_owned()),
+        upload_headers: if done {
+            Value::Object(Default::default())
+        } else {
+            serde_json::json!({"Content-Type": u.content_type})
+        },
+        expires_at: (!done).then_some(u.expires_at),
+        url: done.then(|| format!("{}/media/{}", media_base.trim_end_matches('/'), u.id)),
+        created_at: u.created_at,
+        completed_at: u.completed_at,
+    }
+}
+
+/// Bytes an upload URL took.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Received {
+    pub asset_id: Uuid,
+    pub received_bytes: i64,
+}

@@ -7,7 +7,6 @@ use std::time::Duration;
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
 use chrono::Utc;
 use domain::messages::{MediaCommandV1, MediaReplyV1};
-use serde_json::{Value, json};
 use store::models::UploadRow;
 use uuid::Uuid;
 
@@ -16,34 +15,17 @@ use crate::{
     auth::{Caller, hash_key, mint_key},
     error::{ApiError, ApiResult},
     routes::request::{path_id, small_json},
+    views::{self, Envelope},
 };
 
 pub const ACCEPTED_TYPES: &[&str] =
     &["image/png", "image/jpeg", "image/gif", "image/webp", "video/mp4", "video/quicktime"];
 
-fn view(u: &UploadRow, upload_url: Option<String>, state: &AppState) -> Value {
-    let done = u.status == "completed";
-    json!({
-        "asset_id": u.id,
-        "status": u.status,
-        "filename": u.filename,
-        "content_type": u.content_type,
-        "size_bytes": u.size_bytes,
-        "upload_url": if done { None } else { upload_url },
-        "upload_method": if done { None } else { Some("PUT") },
-        "upload_headers": if done { json!({}) } else { json!({"Content-Type": u.content_type}) },
-        "expires_at": if done { None } else { Some(u.expires_at) },
-        "url": done.then(|| format!("{}/media/{}", state.config.public_url.trim_end_matches('/'), u.id)),
-        "created_at": u.created_at,
-        "completed_at": u.completed_at,
-    })
-}
-
 /// `POST /api/uploads`: `{filename, content_type, size_bytes}`.
 #[utoipa::path(
     post, path = "/api/uploads", operation_id = "create_media_asset", tag = "media", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = crate::openapi::NewUpload),
-    responses((status = 201, description = "Where to PUT the bytes", body = crate::openapi::UploadEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Larger than allowed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON, or a type no platform takes", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 201, description = "Where to PUT the bytes", body = views::Envelope<views::Upload>), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Larger than allowed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON, or a type no platform takes", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -100,7 +82,7 @@ pub async fn create(
     };
     let mut conn = state.pool.get().await?;
     store::media::insert_upload(&mut conn, &row).await?;
-    Ok(HttpResponse::Created().json(json!({"data": view(&row, Some(url), &state)})))
+    Ok(HttpResponse::Created().json(Envelope::of(views::upload(&row, Some(url), &state.config.public_url))))
 }
 
 #[derive(serde::Deserialize)]
@@ -114,7 +96,7 @@ pub struct TokenQuery {
     put, path = "/uploads/{id}", operation_id = "put_upload_bytes", tag = "media",
     params(("id" = Uuid, Path), ("token" = String, Query, description = "From `upload_url`")),
     request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, description = "Bytes received", body = crate::openapi::ReceivedEnvelope), (status = 404, description = "Unknown upload or token", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Already completed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "More than declared", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "Bytes received", body = views::Envelope<views::Received>), (status = 404, description = "Unknown upload or token", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "Already completed", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "More than declared", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn receive(
     state: web::Data<AppState>,
@@ -140,13 +122,13 @@ pub async fn receive(
         return Err(ApiError::PayloadTooLarge(format!("This upload declared {declared} bytes.")));
     }
     let written = state.storage.write_stream(&storage::staging_key(&id.to_string()), payload, declared).await?;
-    Ok(HttpResponse::Ok().json(json!({"data": {"asset_id": id, "received_bytes": written.size}})))
+    Ok(HttpResponse::Ok().json(Envelope::of(views::Received { asset_id: id, received_bytes: written.size as i64 })))
 }
 
 /// `POST /api/uploads/{id}/complete`.
 #[utoipa::path(
     post, path = "/api/uploads/{id}/complete", operation_id = "complete_media_asset", tag = "media", params(("id" = Uuid, Path, description = "Upload id"), ("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
-    responses((status = 200, description = "Verified: an asset usable in posts", body = crate::openapi::UploadEnvelope), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such upload for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "The bytes have not arrived", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "Verified: an asset usable in posts", body = views::Envelope<views::Upload>), (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such upload for this key", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "The bytes have not arrived", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn complete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     caller.require_write()?;
@@ -163,5 +145,5 @@ pub async fn complete(state: web::Data<AppState>, caller: Caller, id: web::Path<
         MediaReplyV1::Refused { message } => return Err(ApiError::field("upload", message)),
     }
     let up = store::media::upload(&mut conn, id).await?.ok_or_else(ApiError::upload_not_found)?;
-    Ok(HttpResponse::Ok().json(json!({"data": view(&up, None, &state)})))
+    Ok(HttpResponse::Ok().json(Envelope::of(views::upload(&up, None, &state.config.public_url))))
 }

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::RngCore;
-use serde_json::{Value, json};
+use serde_json::Value;
 use store::webhooks::Endpoint;
 
 use crate::{
@@ -13,6 +13,7 @@ use crate::{
     auth::Caller,
     error::{ApiError, ApiResult},
     routes::request::{path_id, small_json},
+    views::{self, Envelope, NoMeta, Page},
 };
 
 fn not_found() -> ApiError {
@@ -22,18 +23,10 @@ fn not_found() -> ApiError {
     }
 }
 
-fn view(e: &Endpoint) -> Value {
-    json!({
-        "id": e.id, "url": e.url, "events": e.events, "status": e.status,
-        "consecutive_failures": e.failures, "disabled_reason": e.disabled_reason,
-        "created_at": e.created_at, "updated_at": e.updated_at,
-    })
-}
-
 #[utoipa::path(
     post, path = "/api/webhooks", operation_id = "create_webhook", tag = "events", params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first answer to this key for 24 h")),
     request_body(content = crate::openapi::NewWebhook),
-    responses((status = 201, description = "The endpoint, with its secret shown this once", body = crate::openapi::WebhookEnvelope), (status = 403, description = "The key is read-only, or scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 201, description = "The endpoint, with its secret shown this once", body = views::Envelope<views::Webhook>), (status = 403, description = "The key is read-only, or scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn create(
     state: web::Data<AppState>,
@@ -56,10 +49,8 @@ pub async fn create(
         _ => return Err(ApiError::field("events", "must be an array of event kinds")),
     };
     let (e, secret) = create_endpoint(&state, &caller, body["url"].as_str().unwrap_or(""), events).await?;
-    let mut v = view(&e);
     // Shown once: only its encryption is kept.
-    v["secret"] = json!(secret);
-    Ok(HttpResponse::Created().json(json!({"data": v})))
+    Ok(HttpResponse::Created().json(Envelope::of(views::webhook(&e, Some(secret)))))
 }
 
 /// Validates and stores an endpoint; returns it with its signing secret (shown once).
@@ -101,13 +92,13 @@ pub(crate) async fn create_endpoint(
 
 #[utoipa::path(
     get, path = "/api/webhooks", operation_id = "list_webhooks", tag = "events",
-    responses((status = 200, description = "The workspace's endpoints", body = crate::openapi::WebhookList), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "The workspace's endpoints", body = views::Page<views::Webhook, views::NoMeta>), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller) -> ApiResult<HttpResponse> {
     caller.require_whole_workspace()?;
     let mut conn = state.pool.get().await?;
     let rows = store::webhooks::list(&mut conn, caller.scope.workspace_id).await?;
-    Ok(HttpResponse::Ok().json(json!({"data": rows.iter().map(view).collect::<Vec<_>>()})))
+    Ok(HttpResponse::Ok().json(Page { data: rows.iter().map(|e| views::webhook(e, None)).collect(), meta: NoMeta {} }))
 }
 
 async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoint> {
@@ -122,17 +113,14 @@ async fn owned(state: &AppState, caller: &Caller, raw: &str) -> ApiResult<Endpoi
 
 #[utoipa::path(
     get, path = "/api/webhooks/{id}/attempts", operation_id = "list_webhook_attempts", tag = "events", params(("id" = Uuid, Path, description = "Endpoint id")),
-    responses((status = 200, description = "Recent sends", body = crate::openapi::WebhookAttempts), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
+    responses((status = 200, description = "Recent sends", body = views::WebhookAttempts), (status = 403, description = "The key is scoped to some providers or profiles", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 404, description = "No such endpoint for this key", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn attempts(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
     let e = owned(&state, &caller, &id).await?;
     let mut conn = state.pool.get().await?;
     let rows = store::webhooks::attempts(&mut conn, e.id, 100).await?;
-    let data: Vec<Value> = rows
-        .iter()
-        .map(|a| json!({"event_id": a.event_id.to_string(), "attempt": a.attempt, "status_code": a.status_code, "error": a.error, "succeeded": a.succeeded, "at": a.at}))
-        .collect();
-    Ok(HttpResponse::Ok().json(json!({"data": data, "endpoint": view(&e)})))
+    let data = rows.iter().map(views::webhook_attempt).collect();
+    Ok(HttpResponse::Ok().json(views::WebhookAttempts { data, endpoint: views::webhook(&e, None) }))
 }
 
 #[utoipa::path(
