@@ -240,20 +240,6 @@ pub struct NewWebhook {
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
-pub struct PlatformEnvelope {
-    #[schema(value_type = Object)]
-    data: Value,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct PlatformList {
-    #[schema(value_type = Vec<Object>)]
-    data: Vec<Value>,
-}
-
-#[derive(ToSchema)]
-#[allow(dead_code)]
 pub struct NewUpload {
     filename: String,
     content_type: String,

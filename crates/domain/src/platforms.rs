@@ -12,6 +12,7 @@ use crate::media::MediaKind;
 
 /// How a platform counts the length of a post's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TextCounting {
     /// Unicode scalar values.
@@ -23,12 +24,14 @@ pub enum TextCounting {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum OptionKind {
     Text {
         max_length: usize,
     },
     Choice {
+        #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
         values: &'static [&'static str],
     },
     Flag,
@@ -38,23 +41,32 @@ pub enum OptionKind {
 }
 
 #[derive(Debug, Clone, Copy, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OptionSpec {
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: &'static str,
     #[serde(flatten)]
     pub kind: OptionKind,
     pub required: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub description: &'static str,
 }
 
+/// One platform's limits and `provider_options`, as acceptance enforces them.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Platform {
+    /// The provider id (`x`, `linkedin`, …).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub platform: Provider,
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub name: &'static str,
     pub max_characters: usize,
     pub text_counting: TextCounting,
     /// The text may be empty when media carry the post.
     pub requires_text: bool,
     pub max_media_items: usize,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub supported_media_types: &'static [&'static str],
     pub requires_media: bool,
     pub requires_video: bool,
@@ -68,6 +80,7 @@ pub struct Platform {
     pub supports_carousel: bool,
     /// Wired for publishing in this deployment.
     pub active: bool,
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<OptionSpec>))]
     pub options: &'static [OptionSpec],
 }
 
