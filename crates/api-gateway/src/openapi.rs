@@ -137,33 +137,6 @@ pub struct FieldErrorDoc {
 
 // ---- Envelopes and the shapes of answers built in the handlers ----
 
-/// Liveness for anyone; with a key, the operator figures that key may see.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct Health {
-    /// `ok | degraded`
-    status: String,
-    #[schema(value_type = Object)]
-    checks: Value,
-    #[schema(value_type = Option<Object>)]
-    queues: Option<Value>,
-    outbox_backlog: Option<i64>,
-    #[schema(value_type = Option<Object>)]
-    stale: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    providers: Option<Value>,
-    /// Consumers attached to each queue (a delivery queue with none is not delivered).
-    #[schema(value_type = Option<Object>)]
-    consumers: Option<Value>,
-    /// When the queue figures were read (they are refreshed every few seconds).
-    queues_read_at: Option<chrono::DateTime<chrono::Utc>>,
-    /// What an operator must act on: a queue nothing consumes, say.
-    warnings: Option<Vec<String>>,
-    /// Each reconciliation sweep's last run: when, and the stuck work it re-drove.
-    #[schema(value_type = Option<Object>)]
-    reconciliation: Option<Value>,
-}
-
 /// A post to create. `multipart/form-data` takes the same fields as `post[body]`,
 /// `profiles[]`, `media[n][file|url|asset_id|alt]`, `provider_options[p][field]`.
 #[derive(ToSchema)]
@@ -220,14 +193,6 @@ pub struct PatchFields {
 #[allow(dead_code)]
 pub struct PublishBody {
     scheduled_at: Option<DateTime<Utc>>,
-}
-
-/// The answer to `?dry_run=true`: per delivery, the provider requests that would be sent.
-#[derive(ToSchema)]
-#[allow(dead_code)]
-pub struct DryRunEnvelope {
-    #[schema(value_type = Object)]
-    data: Value,
 }
 
 #[derive(ToSchema)]

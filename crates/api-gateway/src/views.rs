@@ -324,3 +324,58 @@ pub struct Received {
     pub asset_id: Uuid,
     pub received_bytes: i64,
 }
+
+/// `GET /api/health`: liveness for anyone; with a key, the figures an operator needs,
+/// limited to what the key may see.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    /// `ok | degraded`
+    pub status: &'static str,
+    pub checks: HealthChecks,
+    #[serde(flatten)]
+    pub figures: Option<OperatorFigures>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HealthChecks {
+    /// `ok | unavailable`
+    pub database: &'static str,
+    /// `ok | unavailable`
+    pub broker: &'static str,
+}
+
+/// What a key sees beyond liveness.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorFigures {
+    /// Messages waiting in each queue.
+    pub queues: std::collections::BTreeMap<String, u32>,
+    /// Consumers attached to each queue (a delivery queue with none is not delivered).
+    pub consumers: std::collections::BTreeMap<String, u32>,
+    /// When the queue figures were read (they are refreshed every few seconds).
+    pub queues_read_at: Option<DateTime<Utc>>,
+    /// What an operator must act on: a queue nothing consumes, say.
+    pub warnings: Vec<String>,
+    /// Each reconciliation sweep's last run: when, and the stuck work it re-drove.
+    #[schema(value_type = Object)]
+    pub reconciliation: Value,
+    /// Outbox rows not yet handed to the broker.
+    pub outbox_backlog: i64,
+    pub stale: StaleWork,
+    /// Per provider: the last 24 hours' outcomes and deliveries overdue.
+    pub providers: std::collections::BTreeMap<String, ProviderFigures>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaleWork {
+    /// Accepted more than five minutes ago and still pending.
+    pub pending_posts: i64,
+    /// Due more than five minutes ago and still not dispatched.
+    pub overdue_posts: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderFigures {
+    pub published_24h: i64,
+    pub failed_24h: i64,
+    pub stale_deliveries: i64,
+}

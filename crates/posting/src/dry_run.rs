@@ -18,7 +18,10 @@ use crate::{
     provider_request,
 };
 
+/// What a create would do: valid, with warnings, and per delivery the provider requests
+/// that would be sent (no credentials).
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DryRun {
     pub dry_run: bool,
     pub valid: bool,
@@ -27,11 +30,13 @@ pub struct DryRun {
 }
 
 #[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DryRunDelivery {
     pub profile_id: Uuid,
     pub provider: String,
     pub profile_name: String,
     /// The HTTP requests the adapter would make, in order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub requests: Vec<Value>,
 }
 

@@ -1,54 +1,56 @@
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use crate::{app::AppState, auth, error::ApiResult};
+use crate::{app::AppState, auth, error::ApiResult, views};
 
 /// Liveness for anyone; with a valid key, the figures an operator needs, limited to what
 /// the key may see.
 #[utoipa::path(
     get, path = "/api/health", operation_id = "health", tag = "operations",
-    responses((status = 200, description = "Liveness; with a key, queue depths, outbox backlog, stale work and per-provider failures", body = crate::openapi::Health))
+    responses((status = 200, description = "Liveness; with a key, queue depths, outbox backlog, stale work and per-provider failures", body = views::Health))
 )]
 pub async fn health(state: web::Data<AppState>, req: HttpRequest) -> ApiResult<HttpResponse> {
     let database_ok = state.pool.get().await.is_ok();
     let broker = state.bus.get().await;
-    let status = if database_ok && broker.is_some() { "ok" } else { "degraded" };
-    let mut body = json!({
-        "status": status,
-        "checks": {
-            "database": if database_ok { "ok" } else { "unavailable" },
-            "broker": if broker.is_some() { "ok" } else { "unavailable" },
-        },
-    });
+    let checks = views::HealthChecks {
+        database: if database_ok { "ok" } else { "unavailable" },
+        broker: if broker.is_some() { "ok" } else { "unavailable" },
+    };
     let caller = match auth::bearer(&req) {
         Some(token) => auth::authenticate(&state, &token).await.ok(),
         None => None,
     };
-    if let (Some(caller), true) = (caller, database_ok) {
-        let mut conn = state.pool.get().await?;
-        let per_provider = store::health::per_provider(&mut conn, &caller.scope).await?;
-        let stale = store::health::stale(&mut conn, &caller.scope).await?;
-        let backlog = store::outbox::backlog(&mut conn).await?;
-        let reading = state.queues.read().await.clone();
-        let queues: Map<String, Value> = reading.depths().into_iter().map(|(k, n)| (k, json!(n))).collect();
-        body["queues"] = Value::Object(queues);
-        body["consumers"] =
-            Value::Object(reading.queues.iter().map(|(k, s)| (k.clone(), json!(s.consumers))).collect());
-        body["queues_read_at"] = json!(reading.read_at);
-        body["warnings"] = json!(reading.warnings());
-        body["reconciliation"] = reconciliation(&mut conn).await?;
-        body["outbox_backlog"] = json!(backlog);
-        body["stale"] = json!({"pending_posts": stale.pending_posts, "overdue_posts": stale.overdue_posts});
-        body["providers"] = Value::Object(
-            per_provider
-                .iter()
-                .map(|f| {
-                    (f.provider.clone(), json!({"published_24h": f.published_24h, "failed_24h": f.failed_24h, "stale_deliveries": f.stale_deliveries}))
-                })
-                .collect(),
-        );
-    }
-    Ok(HttpResponse::Ok().json(body))
+    let figures = match (caller, database_ok) {
+        (Some(caller), true) => {
+            let mut conn = state.pool.get().await?;
+            let per_provider = store::health::per_provider(&mut conn, &caller.scope).await?;
+            let stale = store::health::stale(&mut conn, &caller.scope).await?;
+            let reading = state.queues.read().await.clone();
+            Some(views::OperatorFigures {
+                queues: reading.depths(),
+                consumers: reading.queues.iter().map(|(k, s)| (k.clone(), s.consumers)).collect(),
+                queues_read_at: reading.read_at,
+                warnings: reading.warnings(),
+                reconciliation: reconciliation(&mut conn).await?,
+                outbox_backlog: store::outbox::backlog(&mut conn).await?,
+                stale: views::StaleWork { pending_posts: stale.pending_posts, overdue_posts: stale.overdue_posts },
+                providers: per_provider
+                    .iter()
+                    .map(|f| {
+                        let figures = views::ProviderFigures {
+                            published_24h: f.published_24h,
+                            failed_24h: f.failed_24h,
+                            stale_deliveries: f.stale_deliveries,
+                        };
+                        (f.provider.clone(), figures)
+                    })
+                    .collect(),
+            })
+        }
+        _ => None,
+    };
+    let status = if database_ok && broker.is_some() { "ok" } else { "degraded" };
+    Ok(HttpResponse::Ok().json(views::Health { status, checks, figures }))
 }
 
 pub async fn ready(state: web::Data<AppState>) -> HttpResponse {

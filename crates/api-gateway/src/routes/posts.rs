@@ -33,7 +33,7 @@ async fn read_back(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<Htt
     request_body(content = crate::openapi::NewPost, description = "JSON; or multipart/form-data with the same fields and files"),
     responses(
         (status = 201, description = "Accepted (or stored as a draft), read back after commit", body = views::Envelope<views::Post>),
-        (status = 200, description = "The dry run's result", body = crate::openapi::DryRunEnvelope),
+        (status = 200, description = "The dry run's result", body = views::Envelope<posting::DryRun>),
         (status = 403, description = "The key is read-only", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 413, description = "Body or file too large", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 415, description = "Not JSON or multipart", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 422, description = "Idempotency-Key reused with another request", body = crate::openapi::Problem, content_type = "application/problem+json"),
     )
 )]
