@@ -125,7 +125,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
                 }
             })
             .default_service(web::to(|| async {
-                Err::<HttpResponse, _>(ApiError::NotFound { code: "not_found", detail: "No such endpoint.".into() })
+                Err::<HttpResponse, _>(ApiError::NotFound(crate::error::Missing::Endpoint))
             }))
     })
     .workers(config.http_workers)

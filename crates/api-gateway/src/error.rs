@@ -14,8 +14,8 @@ pub enum ApiError {
     Unauthorized,
     #[error("{0}")]
     Forbidden(String),
-    #[error("{detail}")]
-    NotFound { code: &'static str, detail: String },
+    #[error("{}", .0.detail())]
+    NotFound(Missing),
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -34,30 +34,63 @@ pub enum ApiError {
     Internal(String),
 }
 
+/// What was not found: one variant per kind, each with its own message and code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    Post,
+    Profile,
+    Upload,
+    Delivery,
+    Webhook,
+    MediaAsset,
+    ApiKey,
+    Platform(String),
+    DashboardAction,
+    Endpoint,
+}
+
+impl Missing {
+    pub fn detail(&self) -> String {
+        match self {
+            Missing::Post => "Post was not found for the authenticated account.".into(),
+            Missing::Profile => "Profile was not found for the authenticated account.".into(),
+            Missing::Upload => "Upload was not found for the authenticated account.".into(),
+            Missing::Delivery => "No such delivery.".into(),
+            Missing::Webhook => "Webhook endpoint was not found for the authenticated account.".into(),
+            Missing::MediaAsset => "No such media asset.".into(),
+            Missing::ApiKey => "No such live key in this workspace.".into(),
+            Missing::Platform(name) => format!("Unknown platform: {name}"),
+            Missing::DashboardAction => "No such action.".into(),
+            Missing::Endpoint => "No such endpoint.".into(),
+        }
+    }
+
+    /// (type slug, title, code)
+    fn names(&self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Missing::Post => ("post-not-found", "Post not found", "post_not_found"),
+            Missing::Profile => ("profile-not-found", "Profile not found", "profile_not_found"),
+            Missing::Upload => ("upload-not-found", "Upload not found", "upload_not_found"),
+            _ => ("not-found", "Not found", "not_found"),
+        }
+    }
+}
+
 impl ApiError {
     pub fn field(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::Validation(vec![FieldError::new(field, message)])
     }
 
     pub fn post_not_found() -> Self {
-        ApiError::NotFound {
-            code: "post_not_found",
-            detail: "Post was not found for the authenticated account.".into(),
-        }
+        ApiError::NotFound(Missing::Post)
     }
 
     pub fn upload_not_found() -> Self {
-        ApiError::NotFound {
-            code: "upload_not_found",
-            detail: "Upload was not found for the authenticated account.".into(),
-        }
+        ApiError::NotFound(Missing::Upload)
     }
 
     pub fn profile_not_found() -> Self {
-        ApiError::NotFound {
-            code: "profile_not_found",
-            detail: "Profile was not found for the authenticated account.".into(),
-        }
+        ApiError::NotFound(Missing::Profile)
     }
 
     fn parts(&self) -> (StatusCode, &'static str, &'static str, &'static str) {
@@ -67,16 +100,10 @@ impl ApiError {
             }
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized", "unauthorized"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden", "Forbidden", "forbidden"),
-            ApiError::NotFound { code: "post_not_found", .. } => {
-                (StatusCode::NOT_FOUND, "post-not-found", "Post not found", "post_not_found")
+            ApiError::NotFound(what) => {
+                let (slug, title, code) = what.names();
+                (StatusCode::NOT_FOUND, slug, title, code)
             }
-            ApiError::NotFound { code: "profile_not_found", .. } => {
-                (StatusCode::NOT_FOUND, "profile-not-found", "Profile not found", "profile_not_found")
-            }
-            ApiError::NotFound { code: "upload_not_found", .. } => {
-                (StatusCode::NOT_FOUND, "upload-not-found", "Upload not found", "upload_not_found")
-            }
-            ApiError::NotFound { .. } => (StatusCode::NOT_FOUND, "not-found", "Not found", "not_found"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict", "Conflict", "conflict"),
             ApiError::RateLimited { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, "rate-limited", "Too many requests", "rate_limited")
@@ -139,7 +166,7 @@ impl From<posting::PostingError> for ApiError {
             P::Validation(errors) => ApiError::Validation(errors),
             P::Forbidden(detail) => ApiError::Forbidden(detail),
             P::PostNotFound => ApiError::post_not_found(),
-            P::DeliveryNotFound => ApiError::NotFound { code: "not_found", detail: e.to_string() },
+            P::DeliveryNotFound => ApiError::NotFound(Missing::Delivery),
             P::Conflict(detail) => ApiError::Conflict(detail),
             P::Store(e) => e.into(),
             P::Bus(e) => e.into(),

@@ -133,7 +133,7 @@ pub async fn revoke(
     form: web::Form<CsrfForm>,
 ) -> DashResult<HttpResponse> {
     s.check_csrf(&form.csrf_token)?;
-    let not_found = || ApiError::NotFound { code: "not_found", detail: "No such live key in this workspace.".into() };
+    let not_found = || ApiError::NotFound(crate::error::Missing::ApiKey);
     let id = path_id(&id, not_found)?;
     let mut conn = state.pool.get().await?;
     let outcome = if store::keys::revoke_in(&mut conn, s.workspace_id(), id).await? {

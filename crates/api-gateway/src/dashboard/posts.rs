@@ -280,7 +280,7 @@ pub async fn act(
                 Err(e) => after(&here, Err(e)),
             };
         }
-        _ => return Err(DashError::Api(ApiError::NotFound { code: "not_found", detail: "No such action.".into() })),
+        _ => return Err(DashError::Api(ApiError::NotFound(crate::error::Missing::DashboardAction))),
     };
     after(&here, outcome)
 }
@@ -294,7 +294,7 @@ pub async fn retry(
     s.check_csrf(&form.csrf_token)?;
     let (id, delivery) = path.into_inner();
     let id = path_id(&id, ApiError::post_not_found)?;
-    let not_found = || ApiError::NotFound { code: "not_found", detail: "No such delivery.".into() };
+    let not_found = || ApiError::NotFound(crate::error::Missing::Delivery);
     let delivery = path_id(&delivery, not_found)?;
     let outcome = state
         .posting

@@ -16,7 +16,7 @@ pub async fn serve(
     req: actix_web::HttpRequest,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::NotFound { code: "not_found", detail: "No such media asset.".into() };
+    let not_found = || ApiError::NotFound(crate::error::Missing::MediaAsset);
     let id = uuid::Uuid::parse_str(&id).map_err(|_| not_found())?;
     let mut conn = state.pool.get().await?;
     let asset = store::media::asset(&mut conn, id).await?.ok_or_else(not_found)?;

@@ -22,8 +22,7 @@ pub async fn list(_caller: Caller) -> HttpResponse {
     responses((status = 200, description = "One platform", body = crate::views::Envelope<domain::platforms::Platform>), (status = 404, description = "Unknown platform", body = crate::openapi::Problem, content_type = "application/problem+json"))
 )]
 pub async fn get(_caller: Caller, provider: web::Path<String>) -> ApiResult<HttpResponse> {
-    let p: Provider = provider
-        .parse()
-        .map_err(|_| ApiError::NotFound { code: "not_found", detail: format!("Unknown platform: {provider}") })?;
+    let p: Provider =
+        provider.parse().map_err(|_| ApiError::NotFound(crate::error::Missing::Platform(provider.to_string())))?;
     Ok(HttpResponse::Ok().json(Envelope::of(platforms::get(p))))
 }

@@ -17,10 +17,7 @@ use crate::{
 };
 
 fn not_found() -> ApiError {
-    ApiError::NotFound {
-        code: "not_found",
-        detail: "Webhook endpoint was not found for the authenticated account.".into(),
-    }
+    ApiError::NotFound(crate::error::Missing::Webhook)
 }
 
 #[utoipa::path(
