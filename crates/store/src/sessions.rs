@@ -79,14 +79,6 @@ pub async fn delete(conn: &mut Conn, token_hash: &str) -> StoreResult<()> {
     Ok(())
 }
 
-/// Ends every other session of a user (after a password change).
-pub async fn delete_others(conn: &mut Conn, user_id: Uuid, keep: &str) -> StoreResult<()> {
-    diesel::delete(sessions::table.filter(sessions::user_id.eq(user_id).and(sessions::token_hash.ne(keep))))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 pub async fn delete_expired(conn: &mut Conn) -> StoreResult<usize> {
     Ok(diesel::delete(sessions::table.filter(sessions::expires_at.le(Utc::now()))).execute(conn).await?)
 }
