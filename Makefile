@@ -35,7 +35,7 @@ endif
 # the store is built on its own here: a status write from the wrong crate fails to compile.
 # The doc-tests show the same write failing in posting and building in the scheduler.
 owners:
-	for p in api-gateway posting credentials bus scheduler delivery-worker media-ingest; do cargo check -q -p $$p || exit 1; done
+	for p in api-gateway dashboard gateway-server posting credentials bus scheduler delivery-worker media-ingest; do cargo check -q -p $$p || exit 1; done
 	cargo test -q --doc -p posting
 	cargo test -q --doc -p scheduler
 

@@ -33,9 +33,13 @@ impl AppState {
     }
 }
 
+/// Routes another crate serves on the gateway's server, with its state (the dashboard).
+pub type Mount = fn(&mut web::ServiceConfig);
+
 /// Starts the gateway on an already-bound listener (tests bind port 0), with its outbox
-/// relay. Broker outages do not stop acceptance: accepted posts wait in the outbox.
-pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
+/// relay and what `mount` adds. Broker outages do not stop acceptance: accepted posts
+/// wait in the outbox.
+pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Result<Server> {
     config.common.log("api-gateway");
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let bus = BusHandle::start(config.common.bus.clone(), Role::Gateway, "api-gateway");
@@ -111,7 +115,7 @@ pub fn run(config: Config, listener: TcpListener) -> anyhow::Result<Server> {
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
                     .configure(routes::api),
             )
-            .configure(crate::dashboard::routes)
+            .configure(mount)
             .route("/media/{asset_id}", web::get().to(routes::media::serve))
             .route("/uploads/{id}", web::put().to(routes::uploads::receive))
             .route("/connect/callback", web::get().to(routes::profiles::connect_callback))

@@ -33,8 +33,9 @@ enum Command {
     },
 }
 
-/// Parses the command line and runs the command (serving the API by default).
-pub async fn main() -> anyhow::Result<()> {
+/// Parses the command line and runs the command (serving the API by default, with what
+/// `mount` adds on the same server: the dashboard).
+pub async fn main(mount: crate::app::Mount) -> anyhow::Result<()> {
     let cli = Cli::parse();
     let config: crate::config::Config = telemetry::load_config(cli.config.as_deref())?;
     match cli.command.unwrap_or(Command::Serve) {
@@ -45,7 +46,7 @@ pub async fn main() -> anyhow::Result<()> {
             if config.public_url.is_empty() {
                 config.public_url = url;
             }
-            crate::app::run(config, listener)?.await?;
+            crate::app::run(config, listener, mount)?.await?;
         }
         Command::Migrate => {
             if store::migrate::ensure_database(&config.common.database_url).await? {

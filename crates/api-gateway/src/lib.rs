@@ -1,22 +1,23 @@
-//! api-gateway: the public HTTP API, the dashboard and the MCP endpoint, plus the operator
-//! commands that need the database (`migrate`, `seed-demo`, `create-key`, `connect`).
+//! api-gateway: the public HTTP API and the MCP endpoint, the state and the pieces the
+//! dashboard (its own crate, mounted on the same server) shares with them, plus the
+//! operator commands that need the database (`migrate`, `seed-demo`, `create-key`,
+//! `connect`). The binary (`crates/gateway-server`) mounts both.
 
 pub mod app;
-mod auth;
+pub mod auth;
 pub mod cli;
 pub mod config;
-mod connect;
-mod dashboard;
-mod error;
+pub mod connect;
+pub mod error;
 mod idempotency;
 mod mcp;
 mod observe;
 mod openapi;
-mod queues;
-mod ratelimit;
-mod routes;
+pub mod queues;
+pub mod ratelimit;
+pub mod routes;
 mod seed;
-mod views;
+pub mod views;
 
 pub use app::run;
 pub use config::Config;

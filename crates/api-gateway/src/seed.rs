@@ -189,8 +189,8 @@ pub const DEMO_EMAIL: &str = "demo@postmantis.local";
 /// The demo workspace's owner, with a fresh random password on every seed (printed, never
 /// stored in clear).
 async fn demo_user(conn: &mut store::Conn) -> anyhow::Result<String> {
-    let password = crate::dashboard::session::random_token()[..20].to_owned();
-    let hash = crate::dashboard::session::hash_password(&password).map_err(|e| anyhow::anyhow!(e.to_string()))?;
+    let password = crate::auth::passwords::random_token()[..20].to_owned();
+    let hash = crate::auth::passwords::hash_password(&password).map_err(|e| anyhow::anyhow!(e))?;
     let id = match store::users::by_email(conn, DEMO_EMAIL).await? {
         Some(u) => {
             store::users::set_password(conn, u.id, &hash).await?;

@@ -11,11 +11,11 @@ mod multipart;
 pub mod platforms;
 pub mod posts;
 pub mod profiles;
-pub(crate) mod request;
+pub mod request;
 pub mod uploads;
 pub mod webhooks;
 
-pub(crate) use multipart::{is_multipart as multipart_form, read as read_multipart};
+pub use multipart::{is_multipart as multipart_form, read as read_multipart};
 
 pub fn api(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))

@@ -51,7 +51,7 @@ pub async fn create(
 }
 
 /// Validates and stores an endpoint; returns it with its signing secret (shown once).
-pub(crate) async fn create_endpoint(
+pub async fn create_endpoint(
     state: &AppState,
     caller: &Caller,
     url: &str,
@@ -129,7 +129,7 @@ pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<St
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub(crate) async fn delete_endpoint(state: &AppState, caller: &Caller, raw_id: &str) -> ApiResult<()> {
+pub async fn delete_endpoint(state: &AppState, caller: &Caller, raw_id: &str) -> ApiResult<()> {
     caller.require_write()?;
     let e = owned(state, caller, raw_id).await?;
     let mut conn = state.pool.get().await?;

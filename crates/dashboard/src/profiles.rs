@@ -12,7 +12,7 @@ use super::{
     see_other,
     session::{CsrfForm, Session},
 };
-use crate::{app::AppState, error::ApiError, routes::request::path_id};
+use api_gateway::{app::AppState, error::ApiError, routes::request::path_id};
 
 #[derive(Deserialize)]
 pub struct ConnectedQuery {
@@ -112,12 +112,12 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
     let hint = form.account.as_deref().map(str::trim).filter(|a| !a.is_empty());
     let mut conn = state.pool.get().await?;
     let c = &state.config;
-    let started = crate::connect::start(
+    let started = api_gateway::connect::start(
         &mut conn,
         &c.providers,
         &state.secrets,
         &c.public_url,
-        crate::connect::Start {
+        api_gateway::connect::Start {
             workspace_id: s.workspace_id(),
             provider,
             login_hint: hint,
@@ -128,7 +128,7 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
     .await?;
     let mut answer = see_other(&started.url);
     if let Some(binding) = started.binding {
-        let _ = answer.add_cookie(&crate::routes::profiles::binding_cookie(&state, binding));
+        let _ = answer.add_cookie(&api_gateway::routes::profiles::binding_cookie(&state, binding));
     }
     Ok(answer)
 }
@@ -148,7 +148,7 @@ pub async fn connect_bluesky(
 ) -> DashResult<HttpResponse> {
     s.check_csrf(&form.csrf_token)?;
     let mut conn = state.pool.get().await?;
-    let outcome = crate::connect::bluesky(
+    let outcome = api_gateway::connect::bluesky(
         &mut conn,
         &state.http,
         &state.config.providers,
@@ -170,7 +170,7 @@ pub async fn disconnect(
 ) -> DashResult<HttpResponse> {
     s.check_csrf(&form.csrf_token)?;
     let id = path_id(&id, ApiError::profile_not_found)?;
-    let outcome = crate::routes::profiles::disconnect_profile(&state, &s.caller(), id).await.map(|name| {
+    let outcome = api_gateway::routes::profiles::disconnect_profile(&state, &s.caller(), id).await.map(|name| {
         format!("Disconnected {name}. Its posts stay readable; deliveries still scheduled to it will fail.")
     });
     after("/dashboard/profiles", outcome)

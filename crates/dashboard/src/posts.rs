@@ -16,7 +16,7 @@ use super::{
     layout::{self, Page, badge, button_form, csrf, when},
     session::{CsrfForm, Session},
 };
-use crate::{app::AppState, error::ApiError, routes, routes::request::path_id};
+use api_gateway::{app::AppState, error::ApiError, routes, routes::request::path_id};
 
 /// The label a person reads: a scheduled post waiting for a future time is Scheduled; one
 /// with no future time (due now, or being delivered) is Queued.
@@ -280,7 +280,7 @@ pub async fn act(
                 Err(e) => after(&here, Err(e)),
             };
         }
-        _ => return Err(DashError::Api(ApiError::NotFound(crate::error::Missing::DashboardAction))),
+        _ => return Err(DashError::Api(ApiError::NotFound(api_gateway::error::Missing::DashboardAction))),
     };
     after(&here, outcome)
 }
@@ -294,7 +294,7 @@ pub async fn retry(
     s.check_csrf(&form.csrf_token)?;
     let (id, delivery) = path.into_inner();
     let id = path_id(&id, ApiError::post_not_found)?;
-    let not_found = || ApiError::NotFound(crate::error::Missing::Delivery);
+    let not_found = || ApiError::NotFound(api_gateway::error::Missing::Delivery);
     let delivery = path_id(&delivery, not_found)?;
     let outcome = state
         .posting

@@ -10,9 +10,9 @@ use uuid::Uuid;
 use super::{
     DashResult, after,
     layout::{self, Page, csrf, when},
-    session::{self, Session},
+    session::Session,
 };
-use crate::{app::AppState, error::ApiError};
+use api_gateway::{app::AppState, error::ApiError};
 
 const INVITATION_DAYS: i64 = 7;
 
@@ -98,14 +98,14 @@ pub async fn invite(state: web::Data<AppState>, s: Session, form: web::Form<Invi
     if !super::access::is_email(email) {
         return after("/dashboard/team", Err(ApiError::field("email", "must be an e-mail address")));
     }
-    let token = session::random_token();
+    let token = api_gateway::auth::passwords::random_token();
     let mut conn = state.pool.get().await?;
     let expires = Utc::now() + chrono::Duration::days(INVITATION_DAYS);
     store::invitations::insert(
         &mut conn,
         s.workspace_id(),
         email,
-        &crate::auth::hash_key(&token),
+        &api_gateway::auth::hash_key(&token),
         s.row.user_id,
         expires,
     )

@@ -11,7 +11,7 @@ use super::{
     posts::event_name,
     session::{CsrfForm, Session},
 };
-use crate::{app::AppState, routes};
+use api_gateway::{app::AppState, routes};
 
 async fn render(state: &AppState, req: &HttpRequest, s: &Session, created: Option<String>) -> DashResult<HttpResponse> {
     let mut conn = state.pool.get().await?;

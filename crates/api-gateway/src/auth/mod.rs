@@ -1,4 +1,7 @@
-//! API keys: `Authorization: Bearer <key>`, looked up by the SHA-256 of the key.
+//! API keys: `Authorization: Bearer <key>`, looked up by the SHA-256 of the key; and
+//! people's passwords (`passwords`).
+
+pub mod passwords;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -12,7 +12,7 @@ use super::{
     layout, see_other,
     session::{self, MIN_PASSWORD, Session},
 };
-use crate::{app::AppState, error::ApiError};
+use api_gateway::{app::AppState, error::ApiError};
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -221,7 +221,8 @@ pub async fn invitation_page(
     token: web::Path<String>,
 ) -> DashResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
-    let Some((inv, workspace)) = store::invitations::open_by_token(&mut conn, &crate::auth::hash_key(&token)).await?
+    let Some((inv, workspace)) =
+        store::invitations::open_by_token(&mut conn, &api_gateway::auth::hash_key(&token)).await?
     else {
         return Ok(layout::public(
             &req,
@@ -267,7 +268,8 @@ pub async fn accept_invitation(
     session::check_pre(&req, &form.csrf_token)?;
     let here = format!("/dashboard/invitations/{}", token.as_str());
     let mut conn = state.pool.get().await?;
-    let Some((inv, _)) = store::invitations::open_by_token(&mut conn, &crate::auth::hash_key(&token)).await? else {
+    let Some((inv, _)) = store::invitations::open_by_token(&mut conn, &api_gateway::auth::hash_key(&token)).await?
+    else {
         return Ok(flash::redirect(&here, Flash::Error("This invitation is used, expired or unknown.".into())));
     };
     let existing = store::users::by_email(&mut conn, &inv.email).await?;

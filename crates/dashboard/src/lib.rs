@@ -1,8 +1,9 @@
-//! The dashboard, served by the gateway under `/dashboard`: the control plane for
-//! connections, credentials and people, while the API stays the runtime surface. Pages are
-//! rendered on the server (maud); the one script only turns a local date into UTC.
-//! Every post action calls the same functions as the API, with the session as a write
-//! key over its workspace, so the rules and the workflow are the API's.
+//! The dashboard, a library the gateway mounts under `/dashboard` on its own server (same
+//! process, same state): the control plane for connections, credentials and people, while
+//! the API stays the runtime surface. Pages are rendered on the server (maud); the one
+//! script only turns a local date into UTC. Every post action calls the application layer
+//! (`posting`) with the session as a write key over its workspace, so the rules and the
+//! workflow are the API's; it never writes a status.
 
 mod access;
 mod activity;
@@ -23,7 +24,7 @@ use actix_web::{
     web,
 };
 
-use crate::error::ApiError;
+use api_gateway::error::ApiError;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(

@@ -12,7 +12,7 @@ use super::{
     posts::{event_name, log_table},
     session::Session,
 };
-use crate::app::AppState;
+use api_gateway::app::AppState;
 
 #[derive(Deserialize)]
 pub struct LogQuery {

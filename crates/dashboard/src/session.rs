@@ -10,25 +10,23 @@ use actix_web::{
     dev::Payload,
     web,
 };
-use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier, password_hash::SaltString};
 use chrono::Utc;
-use rand::RngCore;
 use store::{KeyScope, sessions::SessionRow};
 use subtle::ConstantTimeEq;
 use uuid::Uuid;
 
 use super::DashError;
-use crate::{app::AppState, auth::Caller};
+use api_gateway::{
+    app::AppState,
+    auth::{
+        Caller,
+        passwords::{burn_a_check, hash_password, random_token, verify_password},
+    },
+};
 
 pub const COOKIE: &str = "pm_session";
 const LIFETIME_HOURS: i64 = 12;
 pub const MIN_PASSWORD: usize = 10;
-
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
 
 /// Runs argon2 on the blocking pool, a few at a time: each check is ~50 ms of CPU, and on
 /// the async executor a flood of sign-ins would stall every request of the gateway.
@@ -44,7 +42,7 @@ async fn off_executor<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'stat
 /// `hash_password` off the async executor.
 pub async fn hash_password_async(password: &str) -> Result<String, DashError> {
     let password = password.to_owned();
-    off_executor(move || hash_password(&password)).await?
+    off_executor(move || hash_password(&password)).await?.map_err(DashError::Internal)
 }
 
 /// Whether `password` matches `stored`, off the async executor. With no stored hash (an
@@ -61,35 +59,20 @@ pub async fn check_password(password: &str, stored: Option<&str>) -> Result<bool
     .await
 }
 
-pub fn hash_password(password: &str) -> Result<String, DashError> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let salt = SaltString::encode_b64(&salt).map_err(|e| DashError::Internal(e.to_string()))?;
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| DashError::Internal(e.to_string()))
-}
-
-fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-}
-
-/// Spends the same argon2 time as a real check, so a wrong e-mail address and a wrong
-/// password cannot be told apart by timing.
-fn burn_a_check(password: &str) {
-    static DUMMY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    let dummy = DUMMY.get_or_init(|| hash_password(&random_token()).unwrap_or_default());
-    let _ = verify_password(password, dummy);
-}
-
 /// Starts a session for a user in a workspace; returns the cookie to set.
 pub async fn start(state: &AppState, user_id: Uuid, workspace_id: Uuid) -> Result<Cookie<'static>, DashError> {
     let token = random_token();
     let mut conn = state.pool.get().await?;
     let expires = Utc::now() + chrono::Duration::hours(LIFETIME_HOURS);
-    store::sessions::insert(&mut conn, &crate::auth::hash_key(&token), user_id, workspace_id, &random_token(), expires)
-        .await?;
+    store::sessions::insert(
+        &mut conn,
+        &api_gateway::auth::hash_key(&token),
+        user_id,
+        workspace_id,
+        &random_token(),
+        expires,
+    )
+    .await?;
     Ok(cookie(state, token, CookieDuration::hours(LIFETIME_HOURS)))
 }
 
@@ -121,7 +104,7 @@ impl Session {
     /// as the API run for it, with the same checks.
     pub fn caller(&self) -> Caller {
         Caller(posting::Caller {
-            actor: crate::auth::Actor::Person(self.row.user_id),
+            actor: api_gateway::auth::Actor::Person(self.row.user_id),
             scope: KeyScope::workspace(self.row.workspace_id),
             can_write: true,
         })
@@ -152,7 +135,7 @@ impl FromRequest for Session {
         Box::pin(async move {
             let state = state.ok_or_else(|| DashError::Internal("state missing".into()))?;
             let token = token.ok_or(DashError::SignIn { next: next.clone() })?;
-            let token_hash = crate::auth::hash_key(&token);
+            let token_hash = api_gateway::auth::hash_key(&token);
             let mut conn = state.pool.get().await?;
             let row = store::sessions::find(&mut conn, &token_hash).await?.ok_or(DashError::SignIn { next })?;
             Ok(Session { row, token_hash })

@@ -1,7 +1,7 @@
 //! URL-encoded forms with repeated names (checkbox groups), which `web::Form` cannot hold.
 
 use super::{DashResult, session::Session};
-use crate::error::ApiError;
+use api_gateway::error::ApiError;
 
 pub struct Pairs(Vec<(String, String)>);
 

@@ -12,7 +12,7 @@ use super::{
     layout::{self, Page, badge, button_form, csrf, when},
     session::{CsrfForm, Session},
 };
-use crate::{app::AppState, error::ApiError, routes::request::path_id};
+use api_gateway::{app::AppState, error::ApiError, routes::request::path_id};
 
 async fn render(
     state: &AppState,
@@ -110,13 +110,13 @@ pub async fn create(
     let outcome = match profile_ids {
         Ok(ids) => {
             let mut conn = state.pool.get().await?;
-            let spec = crate::auth::KeySpec {
+            let spec = api_gateway::auth::KeySpec {
                 name: &name,
                 permission: &form.one("permission"),
                 providers: form.many("providers"),
                 profile_ids: Some(ids).filter(|v| !v.is_empty()),
             };
-            crate::auth::create_key(&mut conn, s.workspace_id(), spec).await
+            api_gateway::auth::create_key(&mut conn, s.workspace_id(), spec).await
         }
         Err(e) => Err(e),
     };
@@ -133,7 +133,7 @@ pub async fn revoke(
     form: web::Form<CsrfForm>,
 ) -> DashResult<HttpResponse> {
     s.check_csrf(&form.csrf_token)?;
-    let not_found = || ApiError::NotFound(crate::error::Missing::ApiKey);
+    let not_found = || ApiError::NotFound(api_gateway::error::Missing::ApiKey);
     let id = path_id(&id, not_found)?;
     let mut conn = state.pool.get().await?;
     let outcome = if store::keys::revoke_in(&mut conn, s.workspace_id(), id).await? {

@@ -1,7 +1,0 @@
-//! api-gateway: the public HTTP API and the operator commands (see `api_gateway::cli`).
-
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let _traces = telemetry::init_tracing("api-gateway");
-    api_gateway::cli::main().await
-}
