@@ -2,12 +2,13 @@
 //! `/connect/callback`), or Bluesky's app password. Tokens are stored encrypted; a
 //! reconnect of the same account updates its profile and makes it active again.
 
+use domain::{ProfileId, WorkspaceId};
+
 use chrono::Utc;
 use domain::{Provider, secrets::SecretKey};
 use providers::ProvidersConfig;
 use providers::oauth::{self, Identity, OAuthError, Tokens};
 use store::models::{NewProfile, ProfileRow};
-use uuid::Uuid;
 
 use crate::error::ApiError;
 
@@ -18,7 +19,7 @@ pub fn redirect_uri(public_url: &str) -> String {
 
 /// A connect flow to start.
 pub struct Start<'a> {
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub provider: Provider,
     /// Which account to sign in as, when the provider takes a hint.
     pub login_hint: Option<&'a str>,
@@ -126,7 +127,7 @@ pub async fn bluesky(
     http: &reqwest::Client,
     providers: &ProvidersConfig,
     secrets: &SecretKey,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     identifier: &str,
     app_password: &str,
 ) -> Result<ProfileRow, ApiError> {
@@ -137,15 +138,15 @@ pub async fn bluesky(
 async fn save(
     conn: &mut store::Conn,
     secrets: &SecretKey,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     provider: Provider,
     who: Identity,
     tokens: Tokens,
 ) -> Result<ProfileRow, ApiError> {
     let profile = NewProfile {
-        id: Uuid::now_v7(),
+        id: ProfileId::new(),
         workspace_id,
-        provider: provider.as_str().into(),
+        provider,
         name: who.name,
         username: who.username,
         picture_url: who.picture_url,

@@ -125,7 +125,7 @@ async fn run_first(
     req: ServiceRequest,
     next: Next<BoxBody>,
     state: &AppState,
-    workspace: uuid::Uuid,
+    workspace: domain::WorkspaceId,
     key: &str,
     deadline: Duration,
 ) -> Result<ServiceResponse<BoxBody>, Error> {

@@ -2,6 +2,8 @@
 //! workspace (all its keys together). Budgets live in each gateway process: with N
 //! replicas behind a balancer a caller gets up to N times the budget.
 
+use domain::WorkspaceId;
+
 use std::num::NonZeroU32;
 use std::time::Duration;
 
@@ -122,11 +124,11 @@ impl Limiter {
     }
 
     /// Spends one request of the key's budget and of its workspace's.
-    pub fn check(&self, key: Uuid, workspace: Uuid, write: bool) -> Result<(), Exceeded> {
+    pub fn check(&self, key: Uuid, workspace: WorkspaceId, write: bool) -> Result<(), Exceeded> {
         let (k, w) =
             if write { (&self.key_writes, &self.workspace_writes) } else { (&self.key_reads, &self.workspace_reads) };
         k.spend(key)?;
-        w.spend(workspace)
+        w.spend(workspace.uuid())
     }
 }
 
@@ -144,7 +146,7 @@ mod tests {
             write_burst: 2,
             workspace_factor: 4,
         });
-        let (k, w) = (Uuid::now_v7(), Uuid::now_v7());
+        let (k, w) = (Uuid::now_v7(), domain::WorkspaceId::new());
         assert!(l.check(k, w, true).is_ok() && l.check(k, w, true).is_ok());
         let e = l.check(k, w, true).err().unwrap();
         assert_eq!(e.limit, 2);

@@ -1,6 +1,8 @@
 //! Operator commands: the demo workspace with its user, and API keys for scripts (people
 //! create theirs in the dashboard).
 
+use domain::{ProfileId, WorkspaceId};
+
 use domain::Provider;
 use store::models::ProfileRow;
 use uuid::Uuid;
@@ -8,12 +10,12 @@ use uuid::Uuid;
 use crate::{auth, config::Config};
 
 /// The demo workspace has a fixed id so `make run` reuses it across restarts.
-pub const DEMO_WORKSPACE: Uuid = Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_d3e0);
+pub const DEMO_WORKSPACE: WorkspaceId = WorkspaceId(Uuid::from_u128(0x0000_0000_0000_4000_8000_0000_0000_d3e0));
 
 #[derive(clap::Args)]
 pub struct KeyArgs {
     #[arg(long)]
-    workspace: Uuid,
+    workspace: WorkspaceId,
     /// read or write
     #[arg(long, default_value = "write")]
     permission: String,
@@ -22,12 +24,12 @@ pub struct KeyArgs {
     providers: Option<Vec<String>>,
     /// Limit the key to these profiles (comma-separated ids).
     #[arg(long, value_delimiter = ',')]
-    profiles: Option<Vec<Uuid>>,
+    profiles: Option<Vec<ProfileId>>,
     #[arg(long, default_value = "cli key")]
     name: String,
 }
 
-async fn mint(conn: &mut store::Conn, workspace_id: Uuid, args: &KeyArgs) -> anyhow::Result<String> {
+async fn mint(conn: &mut store::Conn, workspace_id: WorkspaceId, args: &KeyArgs) -> anyhow::Result<String> {
     let spec = auth::KeySpec {
         name: &args.name,
         permission: &args.permission,
@@ -48,7 +50,7 @@ pub async fn create_key(config: &Config, args: KeyArgs) -> anyhow::Result<()> {
 pub async fn create_workspace(config: &Config, name: &str) -> anyhow::Result<()> {
     let pool = store::connect_pool(&config.common.database_url, 1)?;
     let mut conn = pool.get().await?;
-    let id = Uuid::now_v7();
+    let id = WorkspaceId::new();
     store::workspaces::insert(&mut conn, id, name).await?;
     println!("Workspace: {id}");
     Ok(())
@@ -61,7 +63,7 @@ fn public_url(config: &Config) -> String {
 #[derive(clap::Args)]
 pub struct ConnectArgs {
     #[arg(long)]
-    workspace: Uuid,
+    workspace: WorkspaceId,
     #[arg(long)]
     provider: String,
     /// The account to sign in as at provider-sim.
@@ -137,7 +139,7 @@ async fn connect_one(
     let status = done.status();
     let body: serde_json::Value = done.json().await.unwrap_or_default();
     anyhow::ensure!(status.is_success(), "the callback answered {status}: {body}");
-    let id: Uuid = body["data"]["id"].as_str().unwrap_or_default().parse()?;
+    let id: ProfileId = body["data"]["id"].as_str().unwrap_or_default().parse()?;
     Ok(store::profiles::by_id(conn, id).await?)
 }
 

@@ -1,6 +1,8 @@
 //! The public JSON shapes: snake_case, optional fields present as `null` (contract [A]).
 //! Each is a typed struct, so the OpenAPI document is derived from what is served.
 
+use domain::{DeliveryId, PostId, ProfileId};
+
 use chrono::{DateTime, Utc};
 use domain::PostStatus;
 use serde::Serialize;
@@ -52,7 +54,7 @@ pub struct NoMeta {}
 /// A post with its deliveries and media: the three status layers in one answer.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Post {
-    pub id: Uuid,
+    pub id: PostId,
     pub body: Option<String>,
     /// Post layer, owned by the scheduler.
     #[schema(example = "scheduled")]
@@ -92,8 +94,8 @@ pub struct PostMedia {
 /// One profile's delivery of a post (delivery layer, owned by the delivery workers).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Delivery {
-    pub id: Uuid,
-    pub profile_id: Uuid,
+    pub id: DeliveryId,
+    pub profile_id: ProfileId,
     pub provider: String,
     pub profile_name: String,
     /// `pending | published | failed`
@@ -140,7 +142,7 @@ fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
     Delivery {
         id: d.id,
         profile_id: d.profile_id,
-        provider: d.provider.clone(),
+        provider: d.provider.as_str().to_owned(),
         profile_name: profile_name.to_owned(),
         status: d.status.as_str().into(),
         scheduled_at: p.scheduled_at,
@@ -155,7 +157,7 @@ fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
 /// A connected account on one platform.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Profile {
-    pub id: Uuid,
+    pub id: ProfileId,
     pub name: String,
     pub provider: String,
     /// `active | reauth_required | disconnected`
@@ -173,7 +175,7 @@ pub fn profile(p: &ProfileRow, posts_count: i64) -> Profile {
     Profile {
         id: p.id,
         name: p.name.clone(),
-        provider: p.provider.clone(),
+        provider: p.provider.as_str().to_owned(),
         status: p.status.as_str().into(),
         username: p.username.clone(),
         picture_url: p.picture_url.clone(),
@@ -191,9 +193,9 @@ pub struct LogEntry {
     pub id: String,
     #[schema(example = "delivery.published")]
     pub kind: String,
-    pub post_id: Uuid,
-    pub delivery_id: Option<Uuid>,
-    pub profile_id: Option<Uuid>,
+    pub post_id: PostId,
+    pub delivery_id: Option<DeliveryId>,
+    pub profile_id: Option<ProfileId>,
     pub provider: Option<String>,
     pub message: Option<String>,
     pub url: Option<String>,
@@ -207,7 +209,7 @@ pub fn log_entry(e: &PublishLogRow) -> LogEntry {
         post_id: e.post_id,
         delivery_id: e.delivery_id,
         profile_id: e.profile_id,
-        provider: e.provider.clone(),
+        provider: e.provider.map(|p| p.as_str().to_owned()),
         message: e.message.clone(),
         url: e.url.clone(),
         occurred_at: e.occurred_at,

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
-use domain::Provider;
 use domain::secrets::SecretKey;
 use providers::oauth::OAuthError;
 use store::{StoreError, models::ProfileRow};
@@ -65,10 +64,7 @@ pub async fn refresh(ctx: &Tokens, conn: &mut store::Conn, seen: &ProfileRow) ->
 }
 
 async fn refresh_locked(ctx: &Tokens, conn: &mut store::Conn, p: &ProfileRow) -> Result<Refreshed, StoreError> {
-    let provider: Provider = match p.provider.parse() {
-        Ok(p) => p,
-        Err(_) => return Ok(Refreshed::Dead("unknown provider".into())),
-    };
+    let provider = p.provider;
     let Some(rt) = p.refresh_token.as_deref().and_then(|r| ctx.secrets.decrypt(r).ok()) else {
         store::profiles::require_reauth(conn, p.id).await?;
         return Ok(Refreshed::Dead("no refresh token is stored".into()));

@@ -191,7 +191,7 @@ pub async fn signup(
         return super::after("/dashboard/signup", Err(e));
     }
     let hash = session::hash_password_async(&form.password).await?;
-    let (user_id, workspace_id) = (Uuid::now_v7(), Uuid::now_v7());
+    let (user_id, workspace_id) = (Uuid::now_v7(), domain::WorkspaceId::new());
     let mut conn = state.pool.get().await?;
     let created = conn
         .transaction::<bool, store::StoreError, _>(async |conn| {

@@ -4,7 +4,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use domain::Provider;
 use maud::html;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
     DashResult,
@@ -33,8 +32,8 @@ pub async fn log(
 ) -> DashResult<HttpResponse> {
     let kind = q.kind.as_deref().filter(|k| domain::events::is_kind(k));
     let provider = q.provider.as_deref().and_then(|p| p.parse::<Provider>().ok());
-    let profile = q.profile_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
-    let post = q.post_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
+    let profile = q.profile_id.as_deref().and_then(|p| p.parse::<domain::ProfileId>().ok());
+    let post = q.post_id.as_deref().and_then(|p| p.parse::<domain::PostId>().ok());
     let filter = store::publish_log::LogFilter {
         post_id: post,
         profile_id: profile,

@@ -4,7 +4,6 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use domain::Provider;
 use maud::{Markup, html};
-use uuid::Uuid;
 
 use super::{
     DashResult, after,
@@ -23,7 +22,7 @@ async fn render(
     let mut conn = state.pool.get().await?;
     let keys = store::keys::list(&mut conn, s.workspace_id()).await?;
     let profiles = store::profiles::list(&mut conn, &s.caller().scope).await?;
-    let name_of = |id: &Uuid| {
+    let name_of = |id: &domain::ProfileId| {
         profiles.iter().find(|(p, _)| p.id == *id).map(|(p, _)| p.name.clone()).unwrap_or_else(|| id.to_string())
     };
     let body = html! {
@@ -103,7 +102,8 @@ pub async fn create(
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            v.parse::<Uuid>().map_err(|_| ApiError::field(format!("profile_ids[{i}]"), "must be a profile id"))
+            v.parse::<domain::ProfileId>()
+                .map_err(|_| ApiError::field(format!("profile_ids[{i}]"), "must be a profile id"))
         })
         .collect::<Result<Vec<_>, _>>();
     let name = form.one("name");

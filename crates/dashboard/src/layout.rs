@@ -190,7 +190,7 @@ pub fn badge(text: &str) -> Markup {
 pub fn platform_and_profile_filters(
     provider: Option<domain::Provider>,
     profiles: &[(store::models::ProfileRow, i64)],
-    profile: Option<uuid::Uuid>,
+    profile: Option<domain::ProfileId>,
 ) -> Markup {
     html! {
         label { "Platform" select name="provider" {

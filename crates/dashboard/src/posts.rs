@@ -8,7 +8,6 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use store::{models::PostRow, posts::PostView};
-use uuid::Uuid;
 
 use super::{
     DashError, DashResult, after,
@@ -67,7 +66,7 @@ pub async fn list(
     let page = q.page.unwrap_or(0).max(0);
     let status = q.status.as_deref().filter(|v| !v.is_empty());
     let provider = q.provider.as_deref().filter(|v| !v.is_empty()).and_then(|p| p.parse::<Provider>().ok());
-    let profile = q.profile_id.as_deref().and_then(|p| p.parse::<Uuid>().ok());
+    let profile = q.profile_id.as_deref().and_then(|p| p.parse::<domain::ProfileId>().ok());
     let filter = store::posts::PostFilter {
         status: status.and_then(|s| s.parse::<PostStatus>().ok()),
         providers: provider.map(|p| vec![p.as_str().to_owned()]),
@@ -179,7 +178,7 @@ pub async fn detail(
                 @for ((d, name), n) in v.deliveries.iter().zip(&attempts) {
                     tr data-delivery=(d.id) {
                         td { (name) }
-                        td { (d.provider.parse::<Provider>().map(|x| x.display_name()).unwrap_or(&d.provider)) }
+                        td { (d.provider.display_name()) }
                         td data-test="delivery-status" { (badge(d.status.as_str())) }
                         td { (n) }
                         td {
@@ -210,7 +209,7 @@ pub fn log_table(rows: &[store::models::PublishLogRow], with_post: bool) -> Mark
                             td { (when(Some(e.occurred_at))) }
                             td { (event_name(&e.kind)) }
                             @if with_post { td { a href={ "/dashboard/posts/" (e.post_id) } { "post" } } }
-                            td { (e.provider.as_deref().unwrap_or("")) }
+                            td { (e.provider.map(|p| p.as_str()).unwrap_or("")) }
                             td {
                                 (e.message.as_deref().unwrap_or(""))
                                 @if let Some(u) = &e.url { " " a href=(u) rel="noopener noreferrer" target="_blank" { "link" } }

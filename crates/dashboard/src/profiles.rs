@@ -40,12 +40,12 @@ pub async fn page(
                     @for (p, deliveries) in &rows {
                         tr data-profile=(p.id) {
                             td { strong { (p.name) } @if let Some(u) = &p.username { br; span.muted { "@" (u) } } }
-                            td { (p.provider.parse::<Provider>().map(|x| x.display_name()).unwrap_or(&p.provider)) }
+                            td { (p.provider.display_name()) }
                             td { (badge(&p.status.as_str().replace('_', " "))) }
                             td { (when(p.expires_at)) }
                             td { (deliveries) }
                             td {
-                                @if p.status != ProfileStatus::Active && p.provider != "bluesky" {
+                                @if p.status != ProfileStatus::Active && p.provider != Provider::Bluesky {
                                     form.inline method="post" action="/dashboard/profiles/connect" {
                                         (csrf(&s))
                                         input type="hidden" name="provider" value=(p.provider);

@@ -1,6 +1,8 @@
 //! Dashboard sign-in: argon2 password hashes, a random session cookie (only its SHA-256 is
 //! stored), and a CSRF token per session that every form carries back.
 
+use domain::WorkspaceId;
+
 use std::future::Future;
 use std::pin::Pin;
 
@@ -60,7 +62,7 @@ pub async fn check_password(password: &str, stored: Option<&str>) -> Result<bool
 }
 
 /// Starts a session for a user in a workspace; returns the cookie to set.
-pub async fn start(state: &AppState, user_id: Uuid, workspace_id: Uuid) -> Result<Cookie<'static>, DashError> {
+pub async fn start(state: &AppState, user_id: Uuid, workspace_id: WorkspaceId) -> Result<Cookie<'static>, DashError> {
     let token = random_token();
     let mut conn = state.pool.get().await?;
     let expires = Utc::now() + chrono::Duration::hours(LIFETIME_HOURS);
@@ -110,7 +112,7 @@ impl Session {
         })
     }
 
-    pub fn workspace_id(&self) -> Uuid {
+    pub fn workspace_id(&self) -> WorkspaceId {
         self.row.workspace_id
     }
 

@@ -1,11 +1,12 @@
 //! The people of a workspace, invitations, and the workspaces a person can switch between.
 
+use domain::WorkspaceId;
+
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use maud::html;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{
     DashResult, after,
@@ -123,7 +124,7 @@ pub async fn invite(state: web::Data<AppState>, s: Session, form: web::Form<Invi
 pub struct SwitchForm {
     #[serde(default)]
     csrf_token: String,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
 }
 
 pub async fn switch_workspace(
@@ -160,7 +161,7 @@ pub async fn create_workspace(
     if name.is_empty() || name.chars().count() > 100 {
         return after("/dashboard/team", Err(ApiError::field("name", "must have 1 to 100 characters")));
     }
-    let id = Uuid::now_v7();
+    let id = domain::WorkspaceId::new();
     let mut conn = state.pool.get().await?;
     let user_id = s.row.user_id;
     conn.transaction::<(), store::StoreError, _>(async |conn| {

@@ -47,7 +47,7 @@ pub async fn acquire(
     conn: &mut store::Conn,
     caps: Caps,
     provider: &str,
-    profile: Uuid,
+    profile: domain::ProfileId,
     ttl_ms: i64,
 ) -> Result<Option<Held>, store::StoreError> {
     let holder = Uuid::now_v7();

@@ -27,8 +27,8 @@ pub enum Outcome {
 pub async fn settle(
     ctx: &Ctx,
     t: &DeliveryRequestedV1,
-    workspace_id: uuid::Uuid,
-    profile_id: uuid::Uuid,
+    workspace_id: domain::WorkspaceId,
+    profile_id: domain::ProfileId,
     outcome: Outcome,
 ) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -38,7 +38,7 @@ pub async fn settle(
             post_id: t.post_id,
             delivery_id: Some(t.delivery_id),
             profile_id: Some(profile_id),
-            provider: Some(t.provider.as_str().to_owned()),
+            provider: Some(t.provider),
             kind: kind.to_owned(),
             message,
             url,

@@ -37,7 +37,7 @@ pub async fn fan_out(ctx: Arc<Ctx>, every: Duration) {
             conn.transaction::<usize, StoreError, _>(async |conn| {
                 let Some((_, events)) = webhooks::lock_next_events(conn, 200).await? else { return Ok(0) };
                 let Some(last) = events.last().and_then(|e| e.position) else { return Ok(0) };
-                let mut workspaces: Vec<uuid::Uuid> = events.iter().map(|e| e.workspace_id).collect();
+                let mut workspaces: Vec<domain::WorkspaceId> = events.iter().map(|e| e.workspace_id).collect();
                 workspaces.dedup();
                 let endpoints = webhooks::active_in(conn, &workspaces).await?;
                 for e in &events {

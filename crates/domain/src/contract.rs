@@ -10,7 +10,9 @@ use crate::{DeliveryStatus, Provider};
 /// Every message type with its channel and an example.
 pub fn contract() -> serde_json::Value {
     use serde_json::json;
-    let id = |n: u128| Uuid::from_u128(n);
+    fn id<T: From<Uuid>>(n: u128) -> T {
+        T::from(Uuid::from_u128(n))
+    }
     let at = DateTime::parse_from_rfc3339("2026-03-27T10:30:00Z").map(|t| t.with_timezone(&Utc)).ok();
     fn entry<M: Message>(channel: &str, routing_key: &str, example: &M) -> (String, serde_json::Value) {
         (

@@ -2,6 +2,7 @@
 //! rather than derived, so that every problem names its field path (`post.scheduled_at`,
 //! `media[1].url`) and all problems of one request are reported together.
 
+use crate::ProfileId;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -43,7 +44,7 @@ pub struct NewPost {
     pub body: Option<String>,
     pub scheduled_at: Option<DateTime<Utc>>,
     pub draft: bool,
-    pub profiles: Vec<Uuid>,
+    pub profiles: Vec<ProfileId>,
     pub media: Vec<MediaInput>,
     pub provider_options: Map<String, Value>,
 }
@@ -53,7 +54,7 @@ pub struct NewPost {
 pub struct PostPatch {
     pub body: Option<Option<String>>,
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
-    pub profiles: Option<Vec<Uuid>>,
+    pub profiles: Option<Vec<ProfileId>>,
     pub media: Option<Vec<MediaInput>>,
     pub provider_options: Option<Map<String, Value>>,
 }
@@ -132,7 +133,7 @@ impl Check {
         }
     }
 
-    fn profiles(&mut self, v: &Value) -> Option<Vec<Uuid>> {
+    fn profiles(&mut self, v: &Value) -> Option<Vec<ProfileId>> {
         let Value::Array(items) = v else {
             self.fail("profiles", "must be an array of profile ids");
             return None;
@@ -147,7 +148,7 @@ impl Check {
         }
         let mut ids = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            match item.as_str().map(Uuid::parse_str) {
+            match item.as_str().map(|s| s.parse::<ProfileId>()) {
                 Some(Ok(id)) if ids.contains(&id) => self.fail(format!("profiles[{i}]"), "is listed twice"),
                 Some(Ok(id)) => ids.push(id),
                 _ => self.fail(format!("profiles[{i}]"), "must be a profile id (uuid)"),

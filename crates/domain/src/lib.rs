@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub mod events;
+pub mod ids;
 pub mod input;
 pub mod media;
 pub mod messages;
@@ -12,6 +13,7 @@ pub mod provider;
 pub mod secrets;
 pub mod status;
 
+pub use ids::{DeliveryId, PostId, ProfileId, WorkspaceId};
 pub use provider::Provider;
 pub use status::{DeliveryStatus, MediaStatus, PostStatus, ProfileStatus};
 

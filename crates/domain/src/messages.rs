@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use uuid::Uuid;
 
-use crate::{DeliveryStatus, Provider};
+use crate::{DeliveryId, DeliveryStatus, PostId, Provider, WorkspaceId};
 
 /// A message body that knows its wire type name and, for events, its routing key.
 pub trait Message: Serialize + DeserializeOwned {
@@ -30,34 +30,34 @@ macro_rules! event {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostAcceptedV1 {
-    pub post_id: Uuid,
-    pub workspace_id: Uuid,
+    pub post_id: PostId,
+    pub workspace_id: WorkspaceId,
 }
 event!(PostAcceptedV1, "post.accepted.v1", "post.accepted");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostScheduledV1 {
-    pub post_id: Uuid,
+    pub post_id: PostId,
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 event!(PostScheduledV1, "post.scheduled.v1", "post.scheduled");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostCompletedV1 {
-    pub post_id: Uuid,
+    pub post_id: PostId,
 }
 event!(PostCompletedV1, "post.completed.v1", "post.completed");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostCanceledV1 {
-    pub post_id: Uuid,
+    pub post_id: PostId,
 }
 event!(PostCanceledV1, "post.canceled.v1", "post.canceled");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliverySettledV1 {
-    pub delivery_id: Uuid,
-    pub post_id: Uuid,
+    pub delivery_id: DeliveryId,
+    pub post_id: PostId,
     pub status: DeliveryStatus,
 }
 event!(DeliverySettledV1, "delivery.settled.v1", "delivery.settled");
@@ -65,8 +65,8 @@ event!(DeliverySettledV1, "delivery.settled.v1", "delivery.settled");
 /// One delivery task, routed on the deliveries exchange by provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryRequestedV1 {
-    pub delivery_id: Uuid,
-    pub post_id: Uuid,
+    pub delivery_id: DeliveryId,
+    pub post_id: PostId,
     pub provider: Provider,
     /// 1-based; the retry path republishes with `attempt + 1`.
     pub attempt: i32,
@@ -86,12 +86,12 @@ fn first() -> i32 {
 
 impl DeliveryRequestedV1 {
     /// A first attempt of a fresh round.
-    pub fn first(delivery_id: Uuid, post_id: Uuid, provider: Provider, attempt: i32) -> Self {
+    pub fn first(delivery_id: DeliveryId, post_id: PostId, provider: Provider, attempt: i32) -> Self {
         Self { delivery_id, post_id, provider, attempt, first_attempt: attempt, reopen: false }
     }
 
     /// The first attempt of a manual retry of a failed delivery.
-    pub fn retry_of_failed(delivery_id: Uuid, post_id: Uuid, provider: Provider, attempt: i32) -> Self {
+    pub fn retry_of_failed(delivery_id: DeliveryId, post_id: PostId, provider: Provider, attempt: i32) -> Self {
         Self { reopen: true, ..Self::first(delivery_id, post_id, provider, attempt) }
     }
 
@@ -126,22 +126,22 @@ impl Message for WebhookRequestedV1 {
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum SchedulerCommandV1 {
     Cancel {
-        post_id: Uuid,
+        post_id: PostId,
     },
     /// draft → pending, now or at `scheduled_at` (checked by the gateway first).
     PublishDraft {
-        post_id: Uuid,
+        post_id: PostId,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         scheduled_at: Option<DateTime<Utc>>,
     },
     /// Hand a failed delivery out again (the dashboard's manual retry).
     RetryDelivery {
-        post_id: Uuid,
-        delivery_id: Uuid,
+        post_id: PostId,
+        delivery_id: DeliveryId,
     },
     /// Edit a scheduled post whose deliveries were not dispatched yet.
     UpdateScheduled {
-        post_id: Uuid,
+        post_id: PostId,
         #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
         body: Option<Option<String>>,
         #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
@@ -188,9 +188,9 @@ impl Message for CommandReplyV1 {
 #[serde(tag = "command", rename_all = "snake_case")]
 pub enum MediaCommandV1 {
     /// Fetch a remote file into owned storage before a post is accepted.
-    IngestRemote { workspace_id: Uuid, url: String },
+    IngestRemote { workspace_id: WorkspaceId, url: String },
     /// Verify bytes the gateway staged (a multipart file) and make them an asset.
-    IngestStaged { workspace_id: Uuid, staged_id: Uuid, filename: Option<String> },
+    IngestStaged { workspace_id: WorkspaceId, staged_id: Uuid, filename: Option<String> },
     /// Verify an upload session's bytes against what was declared.
     CompleteUpload { upload_id: Uuid },
     /// Remove assets made for a request whose post was not accepted.
@@ -230,7 +230,7 @@ mod tests {
 
     #[test]
     fn commands_are_tagged_and_patch_fields_keep_null_apart_from_absent() {
-        let id = Uuid::nil();
+        let id = PostId::default();
         let cmd = SchedulerCommandV1::UpdateScheduled {
             post_id: id,
             body: None,
@@ -253,7 +253,7 @@ mod tests {
         assert_eq!(serde_json::to_value(&r).unwrap(), json!({"outcome": "conflict", "detail": "x"}));
         assert_eq!(PostAcceptedV1::ROUTING_KEY, "post.accepted");
         assert_eq!(DeliverySettledV1::TYPE, "delivery.settled.v1");
-        let d = DeliveryRequestedV1::first(Uuid::nil(), Uuid::nil(), Provider::X, 1);
+        let d = DeliveryRequestedV1::first(DeliveryId::default(), PostId::default(), Provider::X, 1);
         assert_eq!(serde_json::to_value(&d).unwrap()["provider"], "x");
     }
 }

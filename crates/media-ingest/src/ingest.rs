@@ -2,6 +2,7 @@
 //! was declared), the size as declared, inspection stored with the asset, then the bytes
 //! promoted to their final key. Anything refused is removed from staging.
 
+use domain::WorkspaceId;
 use store::models::NewAsset;
 use uuid::Uuid;
 
@@ -25,7 +26,7 @@ fn same_type(declared: &str, actual: &str) -> bool {
 /// failures are `Err` (the request is retried); refusals are `Ok(Err(reason))`.
 pub async fn make_asset(
     ctx: &Ctx,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     id: Uuid,
     origin: &str,
     source_url: Option<String>,

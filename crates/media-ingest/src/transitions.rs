@@ -2,14 +2,14 @@
 //! `store::transitions`): a post's media become processed once the post is scheduled,
 //! or failed when their stored bytes are gone.
 
+use domain::PostId;
 use store::transitions::media as media_status;
-use uuid::Uuid;
 
 use crate::app::Ctx;
 
 /// Media whose bytes are still in storage become processed; any whose bytes are gone
 /// fail with a message the post read shows.
-pub async fn prepare(ctx: &Ctx, post_id: Uuid) -> anyhow::Result<()> {
+pub async fn prepare(ctx: &Ctx, post_id: PostId) -> anyhow::Result<()> {
     let mut conn = ctx.pool.get().await?;
     for (media_id, asset_id) in store::media::pending_of_post(&mut conn, post_id).await? {
         if ctx.storage.size(&storage::asset_key(&asset_id.to_string())).await?.is_none() {

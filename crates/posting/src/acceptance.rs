@@ -1,6 +1,7 @@
 //! The acceptance check: one set of rules for a new post, a draft being published, a
 //! scheduled post being edited and a dry run, all read from `domain::platforms`.
 
+use domain::{ProfileId, WorkspaceId};
 use std::collections::HashSet;
 
 use domain::{
@@ -15,7 +16,11 @@ use uuid::Uuid;
 use crate::{Caller, PostingError, PostingResult};
 
 /// The selected profiles, in request order: each must be visible to the caller and connected.
-pub async fn check_profiles(conn: &mut store::Conn, caller: &Caller, ids: &[Uuid]) -> PostingResult<Vec<ProfileRow>> {
+pub async fn check_profiles(
+    conn: &mut store::Conn,
+    caller: &Caller,
+    ids: &[ProfileId],
+) -> PostingResult<Vec<ProfileRow>> {
     let found = store::profiles::find_many(conn, &caller.scope, ids).await?;
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(ids.len());
@@ -38,14 +43,14 @@ pub(crate) fn quoted(name: &str) -> String {
 
 /// The platforms a post goes to, each with the profile's name for messages.
 pub fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
-    profiles.iter().filter_map(|p| p.provider.parse().ok().map(|prov| (prov, quoted(&p.name)))).collect()
+    profiles.iter().map(|p| (p.provider, quoted(&p.name))).collect()
 }
 
 /// A post checked against the platform of every profile it goes to. Profiles are
 /// (provider, display name); media are asset ids in post order.
 pub async fn check_post(
     conn: &mut store::Conn,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     body: Option<&str>,
     media: &[Uuid],
     options: &Map<String, Value>,
@@ -87,7 +92,7 @@ pub async fn check_post(
 /// Cover assets must be images of this workspace.
 async fn check_covers(
     conn: &mut store::Conn,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     options: &Map<String, Value>,
 ) -> PostingResult<Vec<FieldError>> {
     let mut errors = Vec::new();
@@ -138,8 +143,7 @@ pub async fn check_edited(
         Some(ids) => ids.to_vec(),
         None => view.media.iter().map(|(m, _)| m.asset_id).collect(),
     };
-    let targets: Vec<(Provider, String)> =
-        view.deliveries.iter().filter_map(|(d, name)| d.provider.parse().ok().map(|p| (p, quoted(name)))).collect();
+    let targets: Vec<(Provider, String)> = view.deliveries.iter().map(|(d, name)| (d.provider, quoted(name))).collect();
     let options = match &patch.provider_options {
         Some(o) => o.clone(),
         None => view.post.provider_options.as_object().cloned().unwrap_or_default(),

@@ -2,8 +2,9 @@
 //! provider adapter would send, with nothing stored, fetched or queued.
 
 use chrono::Utc;
+use domain::{DeliveryId, ProfileId};
 use domain::{
-    ProfileStatus, Provider,
+    ProfileStatus,
     input::{FieldError, MediaSource, NewPost},
     platforms,
 };
@@ -32,7 +33,7 @@ pub struct DryRun {
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DryRunDelivery {
-    pub profile_id: Uuid,
+    pub profile_id: ProfileId,
     pub provider: String,
     pub profile_name: String,
     /// The HTTP requests the adapter would make, in order.
@@ -98,12 +99,10 @@ impl Posting {
             .await?;
         } else {
             for p in &profiles {
-                if let Ok(provider) = p.provider.parse::<Provider>() {
-                    errors.extend(platforms::check_options(
-                        &platforms::get(provider),
-                        input.provider_options.get(&p.provider).and_then(Value::as_object),
-                    ));
-                }
+                errors.extend(platforms::check_options(
+                    &platforms::get(p.provider),
+                    input.provider_options.get(p.provider.as_str()).and_then(Value::as_object),
+                ));
             }
             if !errors.is_empty() {
                 return Err(PostingError::Validation(errors));
@@ -114,13 +113,13 @@ impl Posting {
         }
         let mut deliveries = Vec::new();
         for p in &profiles {
-            let Ok(provider) = p.provider.parse::<Provider>() else { continue };
+            let provider = p.provider;
             if p.status == ProfileStatus::ReauthRequired {
                 warnings
                     .push(format!("the profile {} needs to be reconnected; its delivery would fail", quoted(&p.name)));
             }
             let parts = provider_request::Parts {
-                delivery_id: Uuid::nil(),
+                delivery_id: DeliveryId::default(),
                 provider,
                 workspace_id: caller.scope.workspace_id,
                 account: Account {
@@ -141,7 +140,7 @@ impl Posting {
                 .map_err(|e| PostingError::field("provider_options", e.to_string()))?;
             deliveries.push(DryRunDelivery {
                 profile_id: p.id,
-                provider: p.provider.clone(),
+                provider: p.provider.as_str().to_owned(),
                 profile_name: p.name.clone(),
                 requests,
             });

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
+use domain::{DeliveryId, PostId};
 use domain::{
     PostStatus,
     input::{NewPost, PostPatch},
@@ -82,7 +83,7 @@ impl Posting {
             .await?;
         }
         let row = NewPostRow {
-            id: Uuid::now_v7(),
+            id: PostId::new(),
             workspace_id: caller.scope.workspace_id,
             body: input.body,
             status: if input.draft { PostStatus::Draft } else { PostStatus::Pending },
@@ -130,7 +131,7 @@ impl Posting {
     }
 
     /// One post the caller may see.
-    pub async fn get(&self, caller: &Caller, id: Uuid) -> PostingResult<PostView> {
+    pub async fn get(&self, caller: &Caller, id: PostId) -> PostingResult<PostView> {
         let mut conn = self.pool.get().await?;
         posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)
     }
@@ -145,7 +146,7 @@ impl Posting {
     /// Draft → pending, now or at `scheduled_at`, once the draft meets the platforms'
     /// rules. The scheduler makes the change (it owns post status) and refuses a post that
     /// left draft meanwhile.
-    pub async fn publish(&self, caller: &Caller, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> PostingResult<()> {
+    pub async fn publish(&self, caller: &Caller, id: PostId, scheduled_at: Option<DateTime<Utc>>) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         // A draft meets the platforms' rules when it is published, not while it is drafted.
@@ -171,7 +172,7 @@ impl Posting {
 
     /// Decided by the scheduler, so a cancel that races the dispatch either wins (no
     /// provider call ever) or loses with a conflict.
-    pub async fn cancel(&self, caller: &Caller, id: Uuid) -> PostingResult<()> {
+    pub async fn cancel(&self, caller: &Caller, id: PostId) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
@@ -183,7 +184,7 @@ impl Posting {
 
     /// A manual retry of a failed delivery (the dashboard's; the public API has none, as
     /// the contract says). The scheduler decides it, like a cancel.
-    pub async fn retry(&self, caller: &Caller, id: Uuid, delivery_id: Uuid) -> PostingResult<()> {
+    pub async fn retry(&self, caller: &Caller, id: PostId, delivery_id: DeliveryId) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
@@ -191,7 +192,7 @@ impl Posting {
     }
 
     /// Drafts only, gone for good.
-    pub async fn delete(&self, caller: &Caller, id: Uuid) -> PostingResult<()> {
+    pub async fn delete(&self, caller: &Caller, id: PostId) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         conn.transaction::<(), PostingError, _>(async |conn| {
@@ -209,7 +210,7 @@ impl Posting {
 
     /// Contract decision 6: drafts are editable; a scheduled post whose deliveries have
     /// not started may change its time, body, media and options (through the scheduler).
-    pub async fn patch(&self, caller: &Caller, id: Uuid, patch: PostPatch) -> PostingResult<()> {
+    pub async fn patch(&self, caller: &Caller, id: PostId, patch: PostPatch) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
@@ -235,7 +236,7 @@ impl Posting {
         &self,
         conn: &mut store::Conn,
         caller: &Caller,
-        id: Uuid,
+        id: PostId,
         patch: &PostPatch,
         staged: &mut Staged,
     ) -> PostingResult<()> {
@@ -279,7 +280,7 @@ impl Posting {
         &self,
         conn: &mut store::Conn,
         caller: &Caller,
-        id: Uuid,
+        id: PostId,
         patch: PostPatch,
         staged: &mut Staged,
     ) -> PostingResult<()> {

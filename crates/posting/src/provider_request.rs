@@ -2,6 +2,7 @@
 //! and the delivery worker sends it, so the two cannot drift apart.
 
 use domain::Provider;
+use domain::{DeliveryId, WorkspaceId};
 use providers::{Account, MediaItem, PublishRequest, recover::Recovery};
 use serde_json::{Map, Value};
 use store::{StoreResult, models::AssetRow};
@@ -19,9 +20,9 @@ pub fn media_item(media_base_url: &str, asset: &AssetRow, alt: Option<String>) -
 
 /// What a post is made of for one delivery, before the cover is looked up.
 pub struct Parts<'a> {
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     pub provider: Provider,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub account: Account,
     pub text: Option<String>,
     pub media: Vec<MediaItem>,

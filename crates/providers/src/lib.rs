@@ -21,7 +21,6 @@ use domain::Provider;
 use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use uuid::Uuid;
 
 pub use http::readable_error;
 
@@ -45,7 +44,7 @@ pub struct Account {
 
 #[derive(Debug, Clone)]
 pub struct PublishRequest {
-    pub delivery_id: Uuid,
+    pub delivery_id: domain::DeliveryId,
     pub provider: Provider,
     pub account: Account,
     pub text: Option<String>,

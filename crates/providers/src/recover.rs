@@ -104,7 +104,7 @@ mod tests {
 
     fn req(text: &str, since: DateTime<Utc>, taken: &[&str]) -> PublishRequest {
         PublishRequest {
-            delivery_id: uuid::Uuid::nil(),
+            delivery_id: domain::DeliveryId::default(),
             provider: domain::Provider::X,
             account: Account { external_id: "a".into(), username: None, access_token: None },
             text: Some(text.into()),

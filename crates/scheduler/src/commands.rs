@@ -4,13 +4,13 @@
 
 use bus::{Handled, Incoming, relay::enqueue_event};
 use diesel_async::AsyncConnection;
+use domain::PostId;
 use domain::{
     PostStatus,
     messages::{CommandReplyV1, PostScheduledV1, SchedulerCommandV1},
 };
 use serde_json::Value;
 use store::{StoreError, posts};
-use uuid::Uuid;
 
 use crate::{app::Ctx, transitions};
 
@@ -40,7 +40,7 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
 
 async fn update(
     ctx: &Ctx,
-    post_id: Uuid,
+    post_id: PostId,
     body: Option<Option<String>>,
     scheduled_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     provider_options: Option<serde_json::Map<String, Value>>,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use bus::relay::{When, enqueue_delivery};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
-use domain::{Provider, messages::DeliveryRequestedV1};
+use domain::messages::DeliveryRequestedV1;
 use store::{StoreError, posts};
 
 use crate::{app::Ctx, config::Config};
@@ -55,10 +55,7 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
                 telemetry::continue_trace(&span, post.traceparent.as_deref());
                 let enqueue = async {
                     for d in deliveries {
-                        let provider: Provider = d.provider.parse().map_err(|e: domain::provider::UnknownProvider| {
-                            StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
-                        })?;
-                        let task = DeliveryRequestedV1::first(d.id, post.id, provider, 1);
+                        let task = DeliveryRequestedV1::first(d.id, post.id, d.provider, 1);
                         enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
                     }
                     Ok::<(), StoreError>(())

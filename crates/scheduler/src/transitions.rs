@@ -6,17 +6,17 @@
 use bus::relay::{When, enqueue_delivery, enqueue_event};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
+use domain::{DeliveryId, PostId};
 use domain::{
     DeliveryStatus, PostStatus, ProfileStatus,
     messages::{CommandReplyV1, DeliveryRequestedV1, PostAcceptedV1, PostCanceledV1, PostCompletedV1, PostScheduledV1},
 };
 use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log, transitions::posts as post_status};
-use uuid::Uuid;
 
 use crate::app::Ctx;
 
 /// Why a post cannot be canceled or edited now, in the caller's words.
-pub async fn refusal(conn: &mut store::Conn, post_id: Uuid, action: &str) -> Result<CommandReplyV1, StoreError> {
+pub async fn refusal(conn: &mut store::Conn, post_id: PostId, action: &str) -> Result<CommandReplyV1, StoreError> {
     Ok(match posts::status_of(conn, post_id).await? {
         None => CommandReplyV1::NotFound,
         Some((status, dispatched)) => CommandReplyV1::Conflict {
@@ -39,7 +39,7 @@ pub async fn refusal(conn: &mut store::Conn, post_id: Uuid, action: &str) -> Res
 /// rules first), now or at `scheduled_at`.
 pub async fn publish_draft(
     ctx: &Ctx,
-    post_id: Uuid,
+    post_id: PostId,
     scheduled_at: Option<DateTime<Utc>>,
 ) -> Result<CommandReplyV1, StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -67,7 +67,7 @@ pub async fn publish_draft(
 }
 
 /// pending → scheduled, once: a redelivered `post.accepted` finds the post already moved.
-pub async fn schedule(ctx: &Ctx, post_id: Uuid) -> Result<(), StoreError> {
+pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
     let moved = conn
         .transaction::<bool, StoreError, _>(async |conn| {
@@ -89,7 +89,7 @@ pub async fn schedule(ctx: &Ctx, post_id: Uuid) -> Result<(), StoreError> {
 }
 
 /// scheduled → completed when the last delivery settled, whatever the outcomes.
-pub async fn complete(ctx: &Ctx, post_id: Uuid) -> Result<(), StoreError> {
+pub async fn complete(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
     let done = conn
         .transaction::<bool, StoreError, _>(async |conn| {
@@ -107,7 +107,7 @@ pub async fn complete(ctx: &Ctx, post_id: Uuid) -> Result<(), StoreError> {
 }
 
 /// scheduled → canceled, while nothing was dispatched.
-pub async fn cancel(ctx: &Ctx, post_id: Uuid) -> Result<CommandReplyV1, StoreError> {
+pub async fn cancel(ctx: &Ctx, post_id: PostId) -> Result<CommandReplyV1, StoreError> {
     let mut conn = ctx.pool.get().await?;
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
@@ -128,7 +128,11 @@ pub async fn cancel(ctx: &Ctx, post_id: Uuid) -> Result<CommandReplyV1, StoreErr
 /// attempts. Taking the delivery itself back to pending is its worker's transition
 /// (`reopen` on the message); the Publishing Log records the request. Refused while
 /// its profile cannot publish.
-pub async fn reopen_for_retry(ctx: &Ctx, post_id: Uuid, delivery_id: Uuid) -> Result<CommandReplyV1, StoreError> {
+pub async fn reopen_for_retry(
+    ctx: &Ctx,
+    post_id: PostId,
+    delivery_id: DeliveryId,
+) -> Result<CommandReplyV1, StoreError> {
     let mut conn = ctx.pool.get().await?;
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
@@ -161,7 +165,7 @@ pub async fn reopen_for_retry(ctx: &Ctx, post_id: Uuid, delivery_id: Uuid) -> Re
                     post_id,
                     delivery_id: Some(delivery_id),
                     profile_id: Some(d.profile_id),
-                    provider: Some(d.provider.as_str().to_owned()),
+                    provider: Some(d.provider),
                     kind: "delivery.manual_retry".into(),
                     message: Some(format!("manual retry, from attempt {}", d.next_attempt)),
                     url: None,

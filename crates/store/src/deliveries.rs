@@ -3,6 +3,7 @@
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::{DeliveryId, PostId, ProfileId, WorkspaceId};
 use uuid::Uuid;
 
 use crate::{
@@ -18,7 +19,7 @@ pub struct Task {
     pub profile: ProfileRow,
 }
 
-pub async fn load_task(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Option<Task>> {
+pub async fn load_task(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<Option<Task>> {
     let row: Option<(DeliveryRow, PostRow, ProfileRow)> = deliveries::table
         .inner_join(posts::table)
         .inner_join(profiles::table)
@@ -61,7 +62,12 @@ struct AttemptRow {
 /// Claims attempt `attempt` of a pending delivery. `bound` is how long a run of an attempt
 /// can possibly last; an unfinished attempt older than that ended without telling us,
 /// and is closed as `unknown`.
-pub async fn claim_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32, bound: Duration) -> StoreResult<Claim> {
+pub async fn claim_attempt(
+    conn: &mut Conn,
+    delivery_id: DeliveryId,
+    attempt: i32,
+    bound: Duration,
+) -> StoreResult<Claim> {
     conn.transaction::<Claim, StoreError, _>(async |conn| {
         let pending: Option<Uuid> = deliveries::table
             .filter(deliveries::id.eq(delivery_id).and(deliveries::status.eq(domain::DeliveryStatus::Pending)))
@@ -125,8 +131,8 @@ pub async fn claim_attempt(conn: &mut Conn, delivery_id: Uuid, attempt: i32, bou
 /// must never take one of them for its own.
 pub async fn taken_post_ids(
     conn: &mut Conn,
-    profile_id: Uuid,
-    except: Uuid,
+    profile_id: ProfileId,
+    except: DeliveryId,
     since: DateTime<Utc>,
 ) -> StoreResult<Vec<String>> {
     Ok(deliveries::table
@@ -142,7 +148,7 @@ pub async fn taken_post_ids(
 
 pub async fn finish_attempt(
     conn: &mut Conn,
-    delivery_id: Uuid,
+    delivery_id: DeliveryId,
     attempt: i32,
     outcome: &str,
     detail: Option<&str>,
@@ -162,7 +168,7 @@ pub async fn finish_attempt(
     Ok(())
 }
 
-pub async fn attempts(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Vec<(i32, Option<String>)>> {
+pub async fn attempts(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<Vec<(i32, Option<String>)>> {
     Ok(delivery_attempts::table
         .filter(delivery_attempts::delivery_id.eq(delivery_id))
         .order(delivery_attempts::attempt.asc())
@@ -174,15 +180,15 @@ pub async fn attempts(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<Vec<(i3
 /// Where a manual retry of a delivery goes, and the number its first attempt takes.
 #[derive(Debug, Clone)]
 pub struct RetryTarget {
-    pub workspace_id: Uuid,
-    pub profile_id: Uuid,
+    pub workspace_id: WorkspaceId,
+    pub profile_id: ProfileId,
     pub provider: domain::Provider,
     /// Attempts keep counting across retries.
     pub next_attempt: i32,
 }
 
-pub async fn retry_target(conn: &mut Conn, id: Uuid) -> StoreResult<Option<RetryTarget>> {
-    let row: Option<(Uuid, Uuid, String)> = deliveries::table
+pub async fn retry_target(conn: &mut Conn, id: DeliveryId) -> StoreResult<Option<RetryTarget>> {
+    let row: Option<(WorkspaceId, ProfileId, domain::Provider)> = deliveries::table
         .inner_join(posts::table)
         .filter(deliveries::id.eq(id))
         .select((posts::workspace_id, deliveries::profile_id, deliveries::provider))
@@ -190,9 +196,6 @@ pub async fn retry_target(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Retry
         .await
         .optional()?;
     let Some((workspace_id, profile_id, provider)) = row else { return Ok(None) };
-    let provider = provider.parse().map_err(|e: domain::provider::UnknownProvider| {
-        StoreError::Db(diesel::result::Error::DeserializationError(Box::new(e)))
-    })?;
     let last: Option<i32> = delivery_attempts::table
         .filter(delivery_attempts::delivery_id.eq(id))
         .select(diesel::dsl::max(delivery_attempts::attempt))
@@ -204,8 +207,8 @@ pub async fn retry_target(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Retry
 /// A delivery's status and its profile's status, for explaining a refused retry.
 pub async fn status_with_profile(
     conn: &mut Conn,
-    post_id: Uuid,
-    id: Uuid,
+    post_id: PostId,
+    id: DeliveryId,
 ) -> StoreResult<Option<(domain::DeliveryStatus, domain::ProfileStatus, String)>> {
     Ok(deliveries::table
         .inner_join(profiles::table)
@@ -219,7 +222,7 @@ pub async fn status_with_profile(
 /// When an attempt that has not finished was started, if it was.
 pub async fn unfinished_attempt_started(
     conn: &mut Conn,
-    delivery_id: Uuid,
+    delivery_id: DeliveryId,
     attempt: i32,
 ) -> StoreResult<Option<chrono::DateTime<Utc>>> {
     Ok(delivery_attempts::table

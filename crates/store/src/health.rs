@@ -90,7 +90,10 @@ pub struct ProviderHealth {
     pub reauth_profiles: i64,
 }
 
-pub async fn per_provider_detail(conn: &mut Conn, workspace_id: uuid::Uuid) -> StoreResult<Vec<ProviderHealth>> {
+pub async fn per_provider_detail(
+    conn: &mut Conn,
+    workspace_id: domain::WorkspaceId,
+) -> StoreResult<Vec<ProviderHealth>> {
     let sql = "
         WITH d AS (
             SELECT d.* FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE p.workspace_id = $1
@@ -130,7 +133,7 @@ pub struct Lateness {
     pub max_ms: Option<f64>,
 }
 
-pub async fn lateness(conn: &mut Conn, workspace_id: uuid::Uuid) -> StoreResult<Lateness> {
+pub async fn lateness(conn: &mut Conn, workspace_id: domain::WorkspaceId) -> StoreResult<Lateness> {
     let sql = "
         WITH l AS (
             SELECT extract(epoch FROM (dispatched_at - scheduled_at)) * 1000 AS ms FROM posts

@@ -3,8 +3,8 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::WorkspaceId;
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::{Conn, StoreResult, schema::idempotency_keys as ik};
 
@@ -24,7 +24,7 @@ pub enum Claim {
 /// dropped, so the key is free again.
 pub async fn claim(
     conn: &mut Conn,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     key: &str,
     fingerprint: &str,
     stale_after: chrono::Duration,
@@ -62,7 +62,7 @@ pub async fn claim(
 
 pub async fn finish(
     conn: &mut Conn,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     key: &str,
     status: i32,
     headers: &Value,
@@ -76,7 +76,7 @@ pub async fn finish(
 }
 
 /// Frees the key (the first request failed on our side, so a retry may run it again).
-pub async fn release(conn: &mut Conn, workspace_id: Uuid, key: &str) -> StoreResult<()> {
+pub async fn release(conn: &mut Conn, workspace_id: WorkspaceId, key: &str) -> StoreResult<()> {
     diesel::delete(ik::table.filter(ik::workspace_id.eq(workspace_id).and(ik::key.eq(key)))).execute(conn).await?;
     Ok(())
 }

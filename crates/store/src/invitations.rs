@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::WorkspaceId;
 use uuid::Uuid;
 
 use crate::{
@@ -14,7 +15,7 @@ use crate::{
 #[diesel(table_name = invitations)]
 pub struct InvitationRow {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub email: String,
     pub token_hash: String,
     pub invited_by: Option<Uuid>,
@@ -25,7 +26,7 @@ pub struct InvitationRow {
 
 pub async fn insert(
     conn: &mut Conn,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     email: &str,
     token_hash: &str,
     invited_by: Uuid,
@@ -68,7 +69,7 @@ pub async fn accept(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     Ok(n == 1)
 }
 
-pub async fn list(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<InvitationRow>> {
+pub async fn list(conn: &mut Conn, workspace_id: WorkspaceId) -> StoreResult<Vec<InvitationRow>> {
     Ok(invitations::table
         .filter(invitations::workspace_id.eq(workspace_id))
         .order(invitations::created_at.desc())

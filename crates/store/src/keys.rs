@@ -1,6 +1,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::{ProfileId, WorkspaceId};
 use uuid::Uuid;
 
 use crate::{Conn, StoreResult, models::ApiKeyRow, schema::api_keys};
@@ -30,13 +31,13 @@ pub async fn touch(conn: &mut Conn, id: Uuid) -> StoreResult<()> {
 
 pub struct NewKey<'a> {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub name: &'a str,
     pub key_prefix: &'a str,
     pub key_hash: &'a str,
     pub permission: &'a str,
     pub providers: Option<Vec<String>>,
-    pub profile_ids: Option<Vec<Uuid>>,
+    pub profile_ids: Option<Vec<ProfileId>>,
 }
 
 pub async fn insert(conn: &mut Conn, k: NewKey<'_>) -> StoreResult<()> {
@@ -57,7 +58,7 @@ pub async fn insert(conn: &mut Conn, k: NewKey<'_>) -> StoreResult<()> {
 }
 
 /// The workspace's keys, newest first, revoked ones included (the page shows them as such).
-pub async fn list(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<ApiKeyRow>> {
+pub async fn list(conn: &mut Conn, workspace_id: WorkspaceId) -> StoreResult<Vec<ApiKeyRow>> {
     Ok(api_keys::table
         .filter(api_keys::workspace_id.eq(workspace_id))
         .order(api_keys::created_at.desc())
@@ -67,7 +68,7 @@ pub async fn list(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<ApiKey
 }
 
 /// Revokes a key of this workspace; `false` when there is no such live key.
-pub async fn revoke_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<bool> {
+pub async fn revoke_in(conn: &mut Conn, workspace_id: WorkspaceId, id: Uuid) -> StoreResult<bool> {
     let n = diesel::update(api_keys::table)
         .filter(api_keys::id.eq(id).and(api_keys::workspace_id.eq(workspace_id)).and(api_keys::revoked_at.is_null()))
         .set(api_keys::revoked_at.eq(Utc::now()))

@@ -1,6 +1,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::{PostId, WorkspaceId};
 use uuid::Uuid;
 
 use crate::{
@@ -19,7 +20,7 @@ pub async fn asset(conn: &mut Conn, id: Uuid) -> StoreResult<Option<AssetRow>> {
 }
 
 /// An asset, only if it is this workspace's: what a worker may hand to a provider.
-pub async fn asset_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<Option<AssetRow>> {
+pub async fn asset_in(conn: &mut Conn, workspace_id: WorkspaceId, id: Uuid) -> StoreResult<Option<AssetRow>> {
     Ok(media_assets::table
         .find(id)
         .filter(media_assets::workspace_id.eq(workspace_id))
@@ -30,7 +31,11 @@ pub async fn asset_in(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreRes
 }
 
 /// The assets among `ids` that belong to the workspace.
-pub async fn assets_in_workspace(conn: &mut Conn, workspace_id: Uuid, ids: &[Uuid]) -> StoreResult<Vec<AssetRow>> {
+pub async fn assets_in_workspace(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    ids: &[Uuid],
+) -> StoreResult<Vec<AssetRow>> {
     Ok(media_assets::table
         .filter(media_assets::workspace_id.eq(workspace_id))
         .filter(media_assets::id.eq_any(ids.to_vec()))
@@ -40,7 +45,7 @@ pub async fn assets_in_workspace(conn: &mut Conn, workspace_id: Uuid, ids: &[Uui
 }
 
 /// The post's media still pending, with their asset ids.
-pub async fn pending_of_post(conn: &mut Conn, post_id: Uuid) -> StoreResult<Vec<(Uuid, Uuid)>> {
+pub async fn pending_of_post(conn: &mut Conn, post_id: PostId) -> StoreResult<Vec<(Uuid, Uuid)>> {
     Ok(post_media::table
         .filter(post_media::post_id.eq(post_id).and(post_media::status.eq(domain::MediaStatus::Pending)))
         .select((post_media::id, post_media::asset_id))
@@ -57,7 +62,11 @@ pub async fn upload(conn: &mut Conn, id: Uuid) -> StoreResult<Option<UploadRow>>
     Ok(uploads::table.find(id).select(UploadRow::as_select()).first(conn).await.optional()?)
 }
 
-pub async fn upload_in_workspace(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<Option<UploadRow>> {
+pub async fn upload_in_workspace(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    id: Uuid,
+) -> StoreResult<Option<UploadRow>> {
     Ok(uploads::table
         .filter(uploads::id.eq(id).and(uploads::workspace_id.eq(workspace_id)))
         .select(UploadRow::as_select())

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use domain::{DeliveryStatus, MediaStatus, PostStatus, ProfileStatus};
+use domain::{
+    DeliveryId, DeliveryStatus, MediaStatus, PostId, PostStatus, ProfileId, ProfileStatus, Provider, WorkspaceId,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -10,13 +12,13 @@ use crate::schema::*;
 #[diesel(table_name = api_keys)]
 pub struct ApiKeyRow {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub name: String,
     pub key_prefix: String,
     pub key_hash: String,
     pub permission: String,
     pub providers: Option<Vec<String>>,
-    pub profile_ids: Option<Vec<Uuid>>,
+    pub profile_ids: Option<Vec<ProfileId>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -25,9 +27,9 @@ pub struct ApiKeyRow {
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = profiles)]
 pub struct ProfileRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub provider: String,
+    pub id: ProfileId,
+    pub workspace_id: WorkspaceId,
+    pub provider: Provider,
     pub name: String,
     pub username: Option<String>,
     pub picture_url: Option<String>,
@@ -45,9 +47,9 @@ pub struct ProfileRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = profiles)]
 pub struct NewProfile {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
-    pub provider: String,
+    pub id: ProfileId,
+    pub workspace_id: WorkspaceId,
+    pub provider: Provider,
     pub name: String,
     pub username: Option<String>,
     pub picture_url: Option<String>,
@@ -60,8 +62,8 @@ pub struct NewProfile {
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = posts)]
 pub struct PostRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub id: PostId,
+    pub workspace_id: WorkspaceId,
     pub body: Option<String>,
     pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -78,8 +80,8 @@ pub struct PostRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = posts)]
 pub struct NewPostRow {
-    pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub id: PostId,
+    pub workspace_id: WorkspaceId,
     pub body: Option<String>,
     pub status: PostStatus,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -92,10 +94,10 @@ pub struct NewPostRow {
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = deliveries)]
 pub struct DeliveryRow {
-    pub id: Uuid,
-    pub post_id: Uuid,
-    pub profile_id: Uuid,
-    pub provider: String,
+    pub id: DeliveryId,
+    pub post_id: PostId,
+    pub profile_id: ProfileId,
+    pub provider: Provider,
     pub status: DeliveryStatus,
     pub dispatched_at: Option<DateTime<Utc>>,
     pub published_at: Option<DateTime<Utc>>,
@@ -110,17 +112,17 @@ pub struct DeliveryRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = deliveries)]
 pub struct NewDelivery {
-    pub id: Uuid,
-    pub post_id: Uuid,
-    pub profile_id: Uuid,
-    pub provider: String,
+    pub id: DeliveryId,
+    pub post_id: PostId,
+    pub profile_id: ProfileId,
+    pub provider: Provider,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = media_assets)]
 pub struct AssetRow {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub storage_key: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -138,7 +140,7 @@ pub struct AssetRow {
 #[diesel(table_name = media_assets)]
 pub struct NewAsset {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub storage_key: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -155,7 +157,7 @@ pub struct NewAsset {
 #[diesel(table_name = post_media)]
 pub struct PostMediaRow {
     pub id: Uuid,
-    pub post_id: Uuid,
+    pub post_id: PostId,
     pub asset_id: Uuid,
     pub position: i32,
     pub alt: Option<String>,
@@ -169,7 +171,7 @@ pub struct PostMediaRow {
 #[diesel(table_name = post_media)]
 pub struct NewPostMedia {
     pub id: Uuid,
-    pub post_id: Uuid,
+    pub post_id: PostId,
     pub asset_id: Uuid,
     pub position: i32,
     pub alt: Option<String>,
@@ -193,11 +195,11 @@ pub struct OutboxRow {
 #[diesel(table_name = publish_log)]
 pub struct PublishLogRow {
     pub id: i64,
-    pub workspace_id: Uuid,
-    pub post_id: Uuid,
-    pub delivery_id: Option<Uuid>,
-    pub profile_id: Option<Uuid>,
-    pub provider: Option<String>,
+    pub workspace_id: WorkspaceId,
+    pub post_id: PostId,
+    pub delivery_id: Option<DeliveryId>,
+    pub profile_id: Option<ProfileId>,
+    pub provider: Option<Provider>,
     pub kind: String,
     pub message: Option<String>,
     pub url: Option<String>,
@@ -209,11 +211,11 @@ pub struct PublishLogRow {
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = publish_log)]
 pub struct NewLogEntry {
-    pub workspace_id: Uuid,
-    pub post_id: Uuid,
-    pub delivery_id: Option<Uuid>,
-    pub profile_id: Option<Uuid>,
-    pub provider: Option<String>,
+    pub workspace_id: WorkspaceId,
+    pub post_id: PostId,
+    pub delivery_id: Option<DeliveryId>,
+    pub profile_id: Option<ProfileId>,
+    pub provider: Option<Provider>,
     pub kind: String,
     pub message: Option<String>,
     pub url: Option<String>,
@@ -223,7 +225,7 @@ pub struct NewLogEntry {
 #[diesel(table_name = uploads)]
 pub struct UploadRow {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub filename: String,
     pub content_type: String,
     pub size_bytes: i64,
@@ -236,7 +238,7 @@ pub struct UploadRow {
 
 impl NewLogEntry {
     /// An event about the post as a whole (not one delivery).
-    pub fn post(workspace_id: Uuid, post_id: Uuid, kind: &str) -> Self {
+    pub fn post(workspace_id: WorkspaceId, post_id: PostId, kind: &str) -> Self {
         Self {
             workspace_id,
             post_id,

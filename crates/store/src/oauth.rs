@@ -3,14 +3,14 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
+use domain::WorkspaceId;
 
 use crate::{Conn, StoreResult, schema::oauth_states};
 
 /// A connect flow being started.
 pub struct NewFlow<'a> {
     pub state: &'a str,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub provider: &'a str,
     pub code_verifier_enc: &'a str,
     pub expires_at: DateTime<Utc>,
@@ -38,7 +38,7 @@ pub async fn insert_state(conn: &mut Conn, f: &NewFlow<'_>) -> StoreResult<()> {
 /// A connect flow taken back from the provider's redirect.
 #[derive(Debug, Clone)]
 pub struct Flow {
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub provider: String,
     pub code_verifier_enc: String,
     pub return_to: Option<String>,
@@ -48,7 +48,7 @@ pub struct Flow {
 
 #[derive(Queryable)]
 struct Taken {
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     provider: String,
     code_verifier_enc: String,
     expires_at: DateTime<Utc>,

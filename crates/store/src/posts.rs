@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
+use domain::{DeliveryId, PostId, ProfileId, WorkspaceId};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -24,9 +25,9 @@ pub struct PostView {
 
 #[derive(Debug, Default, Clone)]
 pub struct PostFilter {
-    pub ids: Option<Vec<Uuid>>,
+    pub ids: Option<Vec<PostId>>,
     pub status: Option<domain::PostStatus>,
-    pub profile_ids: Option<Vec<Uuid>>,
+    pub profile_ids: Option<Vec<ProfileId>>,
     pub providers: Option<Vec<String>>,
     pub scheduled_after: Option<DateTime<Utc>>,
     pub scheduled_before: Option<DateTime<Utc>>,
@@ -90,20 +91,20 @@ pub async fn list(
 }
 
 /// One visible post; with `lock`, the row is held FOR UPDATE until the transaction ends.
-pub async fn find_visible(conn: &mut Conn, scope: &KeyScope, id: Uuid, lock: bool) -> StoreResult<Option<PostRow>> {
+pub async fn find_visible(conn: &mut Conn, scope: &KeyScope, id: PostId, lock: bool) -> StoreResult<Option<PostRow>> {
     let f = PostFilter { ids: Some(vec![id]), ..Default::default() };
     let lock = if lock { " FOR UPDATE OF p" } else { "" };
     let sql = format!("SELECT p.* FROM posts p WHERE {VISIBLE_WHERE}{lock}");
     Ok(bind_visible!(diesel::sql_query(sql), scope, f).get_result::<PostRow>(conn).await.optional()?)
 }
 
-pub async fn get(conn: &mut Conn, scope: &KeyScope, id: Uuid) -> StoreResult<Option<PostView>> {
+pub async fn get(conn: &mut Conn, scope: &KeyScope, id: PostId) -> StoreResult<Option<PostView>> {
     let Some(row) = find_visible(conn, scope, id, false).await? else { return Ok(None) };
     Ok(hydrate(conn, vec![row]).await?.pop())
 }
 
 /// Unscoped read, for services acting on a post they were told about.
-pub async fn view(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostView>> {
+pub async fn view(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostView>> {
     let row: Option<PostRow> = posts::table.find(id).select(PostRow::as_select()).first(conn).await.optional()?;
     match row {
         Some(r) => Ok(hydrate(conn, vec![r]).await?.pop()),
@@ -112,7 +113,7 @@ pub async fn view(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostView>> {
 }
 
 async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostView>> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let ids: Vec<PostId> = rows.iter().map(|r| r.id).collect();
     let ds: Vec<(DeliveryRow, String)> = deliveries::table
         .inner_join(profiles::table)
         .filter(deliveries::post_id.eq_any(&ids))
@@ -149,17 +150,17 @@ pub async fn insert(
     replace_media(conn, post.id, media).await
 }
 
-pub async fn replace_deliveries(conn: &mut Conn, post_id: Uuid, profile_rows: &[ProfileRow]) -> StoreResult<()> {
+pub async fn replace_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
     diesel::delete(deliveries::table.filter(deliveries::post_id.eq(post_id))).execute(conn).await?;
     let rows: Vec<NewDelivery> = profile_rows
         .iter()
-        .map(|p| NewDelivery { id: Uuid::now_v7(), post_id, profile_id: p.id, provider: p.provider.clone() })
+        .map(|p| NewDelivery { id: DeliveryId::new(), post_id, profile_id: p.id, provider: p.provider })
         .collect();
     diesel::insert_into(deliveries::table).values(&rows).execute(conn).await?;
     Ok(())
 }
 
-pub async fn replace_media(conn: &mut Conn, post_id: Uuid, media: &[(Uuid, Option<String>)]) -> StoreResult<()> {
+pub async fn replace_media(conn: &mut Conn, post_id: PostId, media: &[(Uuid, Option<String>)]) -> StoreResult<()> {
     diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn).await?;
     let rows: Vec<NewPostMedia> = media
         .iter()
@@ -186,7 +187,7 @@ pub struct Edit<'a> {
     pub provider_options: Option<&'a Value>,
 }
 
-pub async fn edit(conn: &mut Conn, id: Uuid, only_status: domain::PostStatus, e: Edit<'_>) -> StoreResult<bool> {
+pub async fn edit(conn: &mut Conn, id: PostId, only_status: domain::PostStatus, e: Edit<'_>) -> StoreResult<bool> {
     let target = posts::table
         .filter(posts::id.eq(id))
         .filter(posts::status.eq(only_status))
@@ -203,7 +204,7 @@ pub async fn edit(conn: &mut Conn, id: Uuid, only_status: domain::PostStatus, e:
     Ok(n == 1)
 }
 
-pub async fn delete_draft(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+pub async fn delete_draft(conn: &mut Conn, id: PostId) -> StoreResult<bool> {
     let n = diesel::delete(posts::table.filter(posts::id.eq(id).and(posts::status.eq(domain::PostStatus::Draft))))
         .execute(conn)
         .await?;
@@ -221,12 +222,19 @@ pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Option<DateTime<Utc
         .optional()?)
 }
 
-pub async fn status_of(conn: &mut Conn, id: Uuid) -> StoreResult<Option<(domain::PostStatus, Option<DateTime<Utc>>)>> {
+pub async fn status_of(
+    conn: &mut Conn,
+    id: PostId,
+) -> StoreResult<Option<(domain::PostStatus, Option<DateTime<Utc>>)>> {
     Ok(posts::table.find(id).select((posts::status, posts::dispatched_at)).first(conn).await.optional()?)
 }
 
 /// The post created under this (namespaced) Idempotency-Key, if one was.
-pub async fn id_by_idempotency_key(conn: &mut Conn, workspace_id: Uuid, key: &str) -> StoreResult<Option<Uuid>> {
+pub async fn id_by_idempotency_key(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    key: &str,
+) -> StoreResult<Option<PostId>> {
     Ok(posts::table
         .filter(posts::workspace_id.eq(workspace_id).and(posts::idempotency_key.eq(key)))
         .select(posts::id)

@@ -1,7 +1,7 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
+use domain::ProfileId;
 
 use crate::{
     Conn, KeyScope, StoreResult,
@@ -27,8 +27,8 @@ pub async fn list(conn: &mut Conn, scope: &KeyScope) -> StoreResult<Vec<(Profile
         .select(ProfileRow::as_select())
         .load(conn)
         .await?;
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let counts: Vec<(Uuid, i64)> = deliveries::table
+    let ids: Vec<ProfileId> = rows.iter().map(|r| r.id).collect();
+    let counts: Vec<(ProfileId, i64)> = deliveries::table
         .filter(deliveries::profile_id.eq_any(&ids))
         .group_by(deliveries::profile_id)
         .select((deliveries::profile_id, diesel::dsl::count_star()))
@@ -43,7 +43,7 @@ pub async fn list(conn: &mut Conn, scope: &KeyScope) -> StoreResult<Vec<(Profile
         .collect())
 }
 
-pub async fn get(conn: &mut Conn, scope: &KeyScope, id: Uuid) -> StoreResult<Option<(ProfileRow, i64)>> {
+pub async fn get(conn: &mut Conn, scope: &KeyScope, id: ProfileId) -> StoreResult<Option<(ProfileRow, i64)>> {
     let row: Option<ProfileRow> =
         visible(scope).filter(profiles::id.eq(id)).select(ProfileRow::as_select()).first(conn).await.optional()?;
     let Some(row) = row else { return Ok(None) };
@@ -52,16 +52,16 @@ pub async fn get(conn: &mut Conn, scope: &KeyScope, id: Uuid) -> StoreResult<Opt
 }
 
 /// The profiles among `ids` that the key may see, in the workspace.
-pub async fn find_many(conn: &mut Conn, scope: &KeyScope, ids: &[Uuid]) -> StoreResult<Vec<ProfileRow>> {
+pub async fn find_many(conn: &mut Conn, scope: &KeyScope, ids: &[ProfileId]) -> StoreResult<Vec<ProfileRow>> {
     Ok(visible(scope).filter(profiles::id.eq_any(ids.to_vec())).select(ProfileRow::as_select()).load(conn).await?)
 }
 
-pub async fn by_id(conn: &mut Conn, id: Uuid) -> StoreResult<Option<ProfileRow>> {
+pub async fn by_id(conn: &mut Conn, id: ProfileId) -> StoreResult<Option<ProfileRow>> {
     Ok(profiles::table.find(id).select(ProfileRow::as_select()).first(conn).await.optional()?)
 }
 
 /// Marks a profile disconnected; history stays. Returns false if it already was.
-pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+pub async fn disconnect(conn: &mut Conn, id: ProfileId) -> StoreResult<bool> {
     let now = Utc::now();
     let n = diesel::update(profiles::table)
         .filter(profiles::id.eq(id).and(profiles::status.ne(domain::ProfileStatus::Disconnected)))
@@ -77,7 +77,7 @@ pub async fn disconnect(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
 }
 
 /// No provider call for the profile before `until` (a 429's Retry-After); never shortens.
-pub async fn hold_until(conn: &mut Conn, id: Uuid, until: chrono::DateTime<Utc>) -> StoreResult<()> {
+pub async fn hold_until(conn: &mut Conn, id: ProfileId, until: chrono::DateTime<Utc>) -> StoreResult<()> {
     diesel::update(profiles::table.filter(profiles::id.eq(id)))
         .filter(profiles::not_before.is_null().or(profiles::not_before.lt(until)))
         .set(profiles::not_before.eq(until))
@@ -87,7 +87,7 @@ pub async fn hold_until(conn: &mut Conn, id: Uuid, until: chrono::DateTime<Utc>)
 }
 
 /// active → reauth_required: the provider refused the profile's token.
-pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+pub async fn require_reauth(conn: &mut Conn, id: ProfileId) -> StoreResult<bool> {
     let n = diesel::update(
         profiles::table.filter(profiles::id.eq(id).and(profiles::status.eq(domain::ProfileStatus::Active))),
     )
@@ -100,7 +100,7 @@ pub async fn require_reauth(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
 /// New tokens (already encrypted) after a refresh or a reconnect; the profile is active again.
 pub async fn set_tokens(
     conn: &mut Conn,
-    id: Uuid,
+    id: ProfileId,
     access: &str,
     refresh: Option<&str>,
     expires_at: Option<chrono::DateTime<Utc>>,
@@ -166,6 +166,6 @@ pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
 
 /// The profile, locked for update until the transaction ends (token refresh is one at a
 /// time per profile).
-pub async fn lock(conn: &mut Conn, id: Uuid) -> StoreResult<Option<ProfileRow>> {
+pub async fn lock(conn: &mut Conn, id: ProfileId) -> StoreResult<Option<ProfileRow>> {
     Ok(profiles::table.find(id).select(ProfileRow::as_select()).for_update().first(conn).await.optional()?)
 }

@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, RunQueryDsl};
-use uuid::Uuid;
+use domain::{PostId, ProfileId};
 
 use crate::{
     Conn, KeyScope, StoreError, StoreResult,
@@ -51,8 +51,8 @@ fn scoped(scope: &KeyScope) -> publish_log::BoxedQuery<'static, diesel::pg::Pg> 
 
 #[derive(Debug, Default, Clone)]
 pub struct LogFilter {
-    pub post_id: Option<Uuid>,
-    pub profile_id: Option<Uuid>,
+    pub post_id: Option<PostId>,
+    pub profile_id: Option<ProfileId>,
     pub provider: Option<String>,
     pub kinds: Option<Vec<String>>,
     pub since: Option<DateTime<Utc>>,
@@ -93,7 +93,7 @@ pub async fn list(conn: &mut Conn, scope: &KeyScope, f: &LogFilter, limit: i64) 
 pub async fn list_after(
     conn: &mut Conn,
     scope: &KeyScope,
-    post_id: Option<Uuid>,
+    post_id: Option<PostId>,
     after: i64,
     limit: i64,
 ) -> StoreResult<Vec<PublishLogRow>> {

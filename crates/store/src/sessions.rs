@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::WorkspaceId;
 use uuid::Uuid;
 
 use crate::{
@@ -15,7 +16,7 @@ use crate::{
 pub struct SessionRow {
     pub user_id: Uuid,
     pub email: String,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub workspace_name: String,
     pub role: String,
     pub csrf_token: String,
@@ -26,7 +27,7 @@ pub async fn insert(
     conn: &mut Conn,
     token_hash: &str,
     user_id: Uuid,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     csrf_token: &str,
     expires_at: DateTime<Utc>,
 ) -> StoreResult<()> {
@@ -69,7 +70,7 @@ pub async fn find(conn: &mut Conn, token_hash: &str) -> StoreResult<Option<Sessi
         .optional()?)
 }
 
-pub async fn switch_workspace(conn: &mut Conn, token_hash: &str, workspace_id: Uuid) -> StoreResult<()> {
+pub async fn switch_workspace(conn: &mut Conn, token_hash: &str, workspace_id: WorkspaceId) -> StoreResult<()> {
     diesel::update(sessions::table.find(token_hash)).set(sessions::workspace_id.eq(workspace_id)).execute(conn).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Bool, Int4, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
-use uuid::Uuid;
+use domain::{DeliveryId, PostId, WorkspaceId};
 
 use crate::{Conn, StoreResult};
 
@@ -20,9 +20,9 @@ pub async fn take_turn(conn: &mut Conn, name: &str) -> StoreResult<bool> {
 #[derive(Debug, QueryableByName)]
 pub struct LostAccept {
     #[diesel(sql_type = SqlUuid)]
-    pub post_id: Uuid,
+    pub post_id: PostId,
     #[diesel(sql_type = SqlUuid)]
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
 }
 
 /// Posts still `pending` (never taken by the scheduler) since before `idle_since`.
@@ -48,9 +48,9 @@ pub async fn pending_posts(
 #[derive(Debug, QueryableByName)]
 pub struct OpenPost {
     #[diesel(sql_type = SqlUuid)]
-    pub post_id: Uuid,
+    pub post_id: PostId,
     #[diesel(sql_type = SqlUuid)]
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     #[diesel(sql_type = Text)]
     pub status: domain::DeliveryStatus,
 }
@@ -74,9 +74,9 @@ pub async fn settled_but_open(conn: &mut Conn, idle_since: DateTime<Utc>, limit:
 #[derive(Debug, QueryableByName)]
 pub struct IdleDelivery {
     #[diesel(sql_type = SqlUuid)]
-    pub delivery_id: Uuid,
+    pub delivery_id: DeliveryId,
     #[diesel(sql_type = SqlUuid)]
-    pub post_id: Uuid,
+    pub post_id: PostId,
     #[diesel(sql_type = Text)]
     pub provider: String,
     /// The highest attempt number so far, and whether it never finished.
@@ -134,7 +134,7 @@ pub async fn idle_deliveries(
 }
 
 /// Notes that a post was accepted again now (so the next sweep waits for it).
-pub async fn mark_post_redriven(conn: &mut Conn, post_id: Uuid) -> StoreResult<()> {
+pub async fn mark_post_redriven(conn: &mut Conn, post_id: PostId) -> StoreResult<()> {
     diesel::sql_query("UPDATE posts SET redriven_at = now() WHERE id = $1")
         .bind::<SqlUuid, _>(post_id)
         .execute(conn)
@@ -143,7 +143,7 @@ pub async fn mark_post_redriven(conn: &mut Conn, post_id: Uuid) -> StoreResult<(
 }
 
 /// Notes that a delivery was handed out again now (so the next sweep waits for it).
-pub async fn mark_redriven(conn: &mut Conn, delivery_id: Uuid) -> StoreResult<()> {
+pub async fn mark_redriven(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<()> {
     diesel::sql_query("UPDATE deliveries SET redriven_at = now() WHERE id = $1")
         .bind::<SqlUuid, _>(delivery_id)
         .execute(conn)

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::WorkspaceId;
 use uuid::Uuid;
 
 use crate::{
@@ -22,7 +23,7 @@ pub struct UserRow {
 /// A workspace as one of its members sees it.
 #[derive(Debug, Clone)]
 pub struct Membership {
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub workspace_name: String,
     pub role: String,
 }
@@ -63,7 +64,7 @@ pub async fn set_password(conn: &mut Conn, id: Uuid, password_hash: &str) -> Sto
     Ok(())
 }
 
-pub async fn add_member(conn: &mut Conn, user_id: Uuid, workspace_id: Uuid, role: &str) -> StoreResult<()> {
+pub async fn add_member(conn: &mut Conn, user_id: Uuid, workspace_id: WorkspaceId, role: &str) -> StoreResult<()> {
     diesel::insert_into(memberships::table)
         .values((
             memberships::user_id.eq(user_id),
@@ -78,7 +79,7 @@ pub async fn add_member(conn: &mut Conn, user_id: Uuid, workspace_id: Uuid, role
 
 /// The user's workspaces, oldest membership first (the first is where a sign-in lands).
 pub async fn memberships(conn: &mut Conn, user_id: Uuid) -> StoreResult<Vec<Membership>> {
-    let rows: Vec<(Uuid, String, String)> = memberships::table
+    let rows: Vec<(WorkspaceId, String, String)> = memberships::table
         .inner_join(workspaces::table)
         .filter(memberships::user_id.eq(user_id))
         .order((memberships::created_at.asc(), workspaces::name.asc()))
@@ -91,7 +92,7 @@ pub async fn memberships(conn: &mut Conn, user_id: Uuid) -> StoreResult<Vec<Memb
         .collect())
 }
 
-pub async fn is_member(conn: &mut Conn, user_id: Uuid, workspace_id: Uuid) -> StoreResult<bool> {
+pub async fn is_member(conn: &mut Conn, user_id: Uuid, workspace_id: WorkspaceId) -> StoreResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(
         memberships::table.filter(memberships::user_id.eq(user_id).and(memberships::workspace_id.eq(workspace_id))),
     ))
@@ -100,7 +101,7 @@ pub async fn is_member(conn: &mut Conn, user_id: Uuid, workspace_id: Uuid) -> St
 }
 
 /// The members of a workspace: (email, role, joined).
-pub async fn members(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<(String, String, DateTime<Utc>)>> {
+pub async fn members(conn: &mut Conn, workspace_id: WorkspaceId) -> StoreResult<Vec<(String, String, DateTime<Utc>)>> {
     Ok(memberships::table
         .inner_join(users::table)
         .filter(memberships::workspace_id.eq(workspace_id))

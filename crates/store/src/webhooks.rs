@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::WorkspaceId;
 use uuid::Uuid;
 
 use crate::{
@@ -15,7 +16,7 @@ use crate::{
 #[diesel(table_name = we)]
 pub struct Endpoint {
     pub id: Uuid,
-    pub workspace_id: Uuid,
+    pub workspace_id: WorkspaceId,
     pub url: String,
     pub secret: String,
     pub events: Option<Vec<String>>,
@@ -42,7 +43,7 @@ pub struct Attempt {
 pub async fn insert(
     conn: &mut Conn,
     id: Uuid,
-    workspace_id: Uuid,
+    workspace_id: WorkspaceId,
     url: &str,
     secret_enc: &str,
     events: Option<Vec<String>>,
@@ -60,7 +61,7 @@ pub async fn insert(
         .await?)
 }
 
-pub async fn list(conn: &mut Conn, workspace_id: Uuid) -> StoreResult<Vec<Endpoint>> {
+pub async fn list(conn: &mut Conn, workspace_id: WorkspaceId) -> StoreResult<Vec<Endpoint>> {
     Ok(we::table
         .filter(we::workspace_id.eq(workspace_id))
         .order(we::created_at.asc())
@@ -73,7 +74,7 @@ pub async fn get(conn: &mut Conn, id: Uuid) -> StoreResult<Option<Endpoint>> {
     Ok(we::table.find(id).select(Endpoint::as_select()).first(conn).await.optional()?)
 }
 
-pub async fn delete(conn: &mut Conn, workspace_id: Uuid, id: Uuid) -> StoreResult<bool> {
+pub async fn delete(conn: &mut Conn, workspace_id: WorkspaceId, id: Uuid) -> StoreResult<bool> {
     Ok(diesel::delete(we::table.filter(we::id.eq(id).and(we::workspace_id.eq(workspace_id)))).execute(conn).await? == 1)
 }
 
@@ -158,7 +159,7 @@ pub async fn advance(conn: &mut Conn, to: i64) -> StoreResult<()> {
     Ok(())
 }
 
-pub async fn active_in(conn: &mut Conn, workspace_ids: &[Uuid]) -> StoreResult<Vec<Endpoint>> {
+pub async fn active_in(conn: &mut Conn, workspace_ids: &[WorkspaceId]) -> StoreResult<Vec<Endpoint>> {
     Ok(we::table
         .filter(we::workspace_id.eq_any(workspace_ids))
         .filter(we::status.eq("active"))

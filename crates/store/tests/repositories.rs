@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::{AsyncConnection, RunQueryDsl};
+use domain::{DeliveryId, PostId, ProfileId, WorkspaceId};
 use serde_json::json;
 use store::deliveries::{self, Claim};
 use store::models::{NewLogEntry, NewPostRow, NewProfile, ProfileRow};
@@ -20,17 +21,17 @@ async fn sql(conn: &mut Conn, q: &str) {
     diesel::sql_query(q).execute(conn).await.unwrap();
 }
 
-async fn workspace(conn: &mut Conn) -> Uuid {
-    let id = Uuid::now_v7();
+async fn workspace(conn: &mut Conn) -> WorkspaceId {
+    let id = WorkspaceId::new();
     store::workspaces::insert(conn, id, "test").await.unwrap();
     id
 }
 
-async fn profile(conn: &mut Conn, ws: Uuid, provider: &str) -> ProfileRow {
+async fn profile(conn: &mut Conn, ws: WorkspaceId, provider: &str) -> ProfileRow {
     let p = NewProfile {
-        id: Uuid::now_v7(),
+        id: ProfileId::new(),
         workspace_id: ws,
-        provider: provider.into(),
+        provider: provider.parse().expect("a provider"),
         name: format!("{provider} profile"),
         username: None,
         picture_url: None,
@@ -44,9 +45,9 @@ async fn profile(conn: &mut Conn, ws: Uuid, provider: &str) -> ProfileRow {
 }
 
 /// A post in `status` with one pending delivery per profile.
-async fn post(conn: &mut Conn, ws: Uuid, profiles: &[ProfileRow], status: &str) -> Uuid {
+async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status: &str) -> PostId {
     let row = NewPostRow {
-        id: Uuid::now_v7(),
+        id: PostId::new(),
         workspace_id: ws,
         body: Some("hello".into()),
         status: status.parse().expect("a post status"),
@@ -59,7 +60,7 @@ async fn post(conn: &mut Conn, ws: Uuid, profiles: &[ProfileRow], status: &str) 
     row.id
 }
 
-async fn delivery_of(conn: &mut Conn, post_id: Uuid) -> Uuid {
+async fn delivery_of(conn: &mut Conn, post_id: PostId) -> DeliveryId {
     store::posts::view(conn, post_id).await.unwrap().unwrap().deliveries[0].0.id
 }
 
@@ -82,7 +83,7 @@ async fn a_due_post_is_claimed_by_one_dispatcher_only() {
         b.transaction::<_, store::StoreError, _>(async |c| store::transitions::posts::claim_due(c, 15).await),
     );
     let (ta, tb) = (ta.unwrap(), tb.unwrap());
-    let mut claimed: Vec<Uuid> = ta.iter().chain(tb.iter()).map(|(p, _)| p.id).collect();
+    let mut claimed: Vec<PostId> = ta.iter().chain(tb.iter()).map(|(p, _)| p.id).collect();
     assert_eq!(claimed.len(), 20, "each due post once, across both");
     claimed.sort();
     claimed.dedup();
@@ -109,7 +110,7 @@ async fn a_scoped_key_sees_a_post_only_if_it_may_see_every_delivery() {
     }
     let whole = KeyScope::workspace(ws);
     assert!(store::posts::get(&mut c, &whole, both).await.unwrap().is_some());
-    let other = KeyScope::workspace(Uuid::now_v7());
+    let other = KeyScope::workspace(WorkspaceId::new());
     assert!(store::posts::get(&mut c, &other, only_x).await.unwrap().is_none(), "other workspaces see nothing");
     // The Publishing Log follows the same rule.
     for id in [only_x, both] {
@@ -322,7 +323,7 @@ async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt(
     deliveries::finish_attempt(&mut c, d, 1, "rejected", None).await.unwrap();
     store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
     assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
-    assert!(!store::transitions::posts::reopen(&mut c, uuid::Uuid::now_v7()).await.unwrap());
+    assert!(!store::transitions::posts::reopen(&mut c, PostId::new()).await.unwrap());
 
     let target = deliveries::retry_target(&mut c, d).await.unwrap().unwrap();
     assert_eq!(target.next_attempt, 2, "attempts keep counting across retries");
@@ -384,7 +385,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     .await
     .unwrap();
     let idle_since = Utc::now() - chrono::Duration::minutes(2);
-    let found: Vec<Uuid> =
+    let found: Vec<PostId> =
         pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().iter().map(|p| p.post_id).collect();
     assert_eq!(found, vec![stuck], "not the one with a message waiting, not the fresh one ({fresh})");
     store::sweep::mark_post_redriven(&mut c, stuck).await.unwrap();
@@ -426,7 +427,7 @@ async fn an_asset_counts_as_attached_through_media_or_a_cover() {
     assert!(store::media::is_attached(&mut c, cover).await.unwrap());
     assert!(!store::media::is_attached(&mut c, loose).await.unwrap());
     assert!(store::media::asset_in(&mut c, ws, media).await.unwrap().is_some());
-    assert!(store::media::asset_in(&mut c, Uuid::now_v7(), media).await.unwrap().is_none(), "tenant checked");
+    assert!(store::media::asset_in(&mut c, WorkspaceId::new(), media).await.unwrap().is_none(), "tenant checked");
 }
 
 #[tokio::test]
@@ -451,7 +452,7 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
     let ws = workspace(&mut c).await;
     let x = profile(&mut c, ws, "x").await;
     let mut row = NewPostRow {
-        id: Uuid::now_v7(),
+        id: PostId::new(),
         workspace_id: ws,
         body: Some("once".into()),
         status: domain::PostStatus::Pending,
@@ -463,11 +464,11 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
     store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap();
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(row.id));
     let first = row.id;
-    row.id = Uuid::now_v7();
+    row.id = PostId::new();
     let again = store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap_err();
     assert!(again.is_unique_violation("posts_one_per_idempotency_key"), "{again}");
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(first));
-    assert_eq!(store::posts::id_by_idempotency_key(&mut c, Uuid::now_v7(), "key1:launch").await.unwrap(), None);
+    assert_eq!(store::posts::id_by_idempotency_key(&mut c, WorkspaceId::new(), "key1:launch").await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -1,6 +1,8 @@
 //! API keys: `Authorization: Bearer <key>`, looked up by the SHA-256 of the key; and
 //! people's passwords (`passwords`).
 
+use domain::WorkspaceId;
+
 pub mod passwords;
 
 use std::future::Future;
@@ -35,12 +37,16 @@ pub struct KeySpec<'a> {
     pub name: &'a str,
     pub permission: &'a str,
     pub providers: Option<Vec<String>>,
-    pub profile_ids: Option<Vec<Uuid>>,
+    pub profile_ids: Option<Vec<domain::ProfileId>>,
 }
 
 /// Checks a key's scope against the workspace and stores the new key's hash; returns the
 /// key, which is never stored and so shown only this once.
-pub async fn create_key(conn: &mut store::Conn, workspace_id: Uuid, spec: KeySpec<'_>) -> Result<String, ApiError> {
+pub async fn create_key(
+    conn: &mut store::Conn,
+    workspace_id: WorkspaceId,
+    spec: KeySpec<'_>,
+) -> Result<String, ApiError> {
     use domain::input::FieldError;
     let mut errors = Vec::new();
     let name = spec.name.trim();

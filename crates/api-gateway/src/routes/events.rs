@@ -4,12 +4,13 @@
 //! `Last-Event-ID` (or `?last_event_id=`) to resume exactly after it. A `post_id` filter starts at that post's
 //! first event; without one the feed starts now.
 
+use domain::PostId;
+
 use std::time::{Duration, Instant};
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use bytes::Bytes;
 use store::KeyScope;
-use uuid::Uuid;
 
 use crate::{
     app::AppState,
@@ -27,7 +28,7 @@ const RECHECK_KEY: Duration = Duration::from_secs(2);
 struct Cursor {
     state: web::Data<AppState>,
     scope: KeyScope,
-    post_id: Option<Uuid>,
+    post_id: Option<PostId>,
     after: i64,
     last_sent: Instant,
     actor: crate::auth::Actor,

@@ -39,10 +39,9 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
     if let Some(p) = &provider {
         p.parse::<domain::Provider>().map_err(|e| ApiError::field("provider", e.to_string()))?;
     }
-    let one_id = |k: &str| q.uuids(k).map(|v| v.and_then(|v| v.into_iter().next()));
     let filter = LogFilter {
-        post_id: one_id("post_id")?,
-        profile_id: one_id("profile_id")?,
+        post_id: q.uuids("post_id")?.and_then(|v| v.into_iter().next()),
+        profile_id: q.uuids("profile_id")?.and_then(|v| v.into_iter().next()),
         provider,
         kinds,
         since: q.time("since")?,

@@ -2,9 +2,8 @@
 //! (`posting`) and renders its answer. No rule about posts lives here.
 
 use actix_web::{HttpRequest, HttpResponse, http::header, web};
-use domain::{PostStatus, Provider, input};
+use domain::{PostId, PostStatus, Provider, input};
 use store::posts::PostFilter;
-use uuid::Uuid;
 
 use crate::{
     app::AppState,
@@ -17,11 +16,11 @@ use crate::{
     views::{self, Envelope, Page, PageMeta},
 };
 
-fn post_id(raw: &str) -> ApiResult<Uuid> {
+fn post_id(raw: &str) -> ApiResult<PostId> {
     path_id(raw, ApiError::post_not_found)
 }
 
-async fn read_back(state: &AppState, caller: &Caller, id: Uuid) -> ApiResult<HttpResponse> {
+async fn read_back(state: &AppState, caller: &Caller, id: PostId) -> ApiResult<HttpResponse> {
     let view = state.posting.get(caller, id).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(views::post(&view, &state.config.public_url))))
 }

@@ -43,7 +43,7 @@ pub async fn disconnect(state: web::Data<AppState>, caller: Caller, id: web::Pat
 }
 
 /// Returns the profile's name.
-pub async fn disconnect_profile(state: &AppState, caller: &Caller, id: uuid::Uuid) -> ApiResult<String> {
+pub async fn disconnect_profile(state: &AppState, caller: &Caller, id: domain::ProfileId) -> ApiResult<String> {
     caller.require_write()?;
     let mut conn = state.pool.get().await?;
     let (p, _) = store::profiles::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::profile_not_found)?;

@@ -53,8 +53,10 @@ pub async fn small_json(req: &HttpRequest, payload: web::Payload) -> Result<Valu
 }
 
 /// Path ids that are not uuids name nothing that exists.
-pub fn path_id(raw: &str, not_found: fn() -> ApiError) -> Result<Uuid, ApiError> {
-    Uuid::parse_str(raw).map_err(|_| not_found())
+/// An id from the path, typed as the caller needs (`PostId`, `ProfileId`, …); anything
+/// that is not a UUID is simply not found.
+pub fn path_id<T: From<Uuid>>(raw: &str, not_found: fn() -> ApiError) -> Result<T, ApiError> {
+    Uuid::parse_str(raw).map(T::from).map_err(|_| not_found())
 }
 
 /// Query pairs, keeping repeated keys.
@@ -117,11 +119,15 @@ impl QueryPairs {
         }
     }
 
-    pub fn uuids(&self, key: &str) -> Result<Option<Vec<Uuid>>, ApiError> {
+    pub fn uuids<T: From<Uuid>>(&self, key: &str) -> Result<Option<Vec<T>>, ApiError> {
         self.many(key)
             .map(|v| {
                 v.iter()
-                    .map(|s| Uuid::parse_str(s).map_err(|_| ApiError::field(key, format!("`{s}` is not a uuid"))))
+                    .map(|s| {
+                        Uuid::parse_str(s)
+                            .map(T::from)
+                            .map_err(|_| ApiError::field(key, format!("`{s}` is not a uuid")))
+                    })
                     .collect()
             })
             .transpose()

@@ -34,10 +34,10 @@ pub fn link_facets(text: &str) -> Vec<Value> {
 /// A record key (TID-shaped base32) from a SHA-256 of the whole delivery id: the same
 /// delivery, the same key; two deliveries (even made in the same millisecond, whose
 /// UUIDv7 share their first 64 bits) never share one.
-fn rkey(delivery_id: &uuid::Uuid) -> String {
+fn rkey(delivery_id: &domain::DeliveryId) -> String {
     use sha2::Digest;
     const ALPHABET: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
-    let digest = sha2::Sha256::digest(delivery_id.as_bytes());
+    let digest = sha2::Sha256::digest(delivery_id.0.as_bytes());
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     // A TID's top bit is zero: 63 bits, 13 characters.
@@ -152,9 +152,9 @@ mod tests {
     #[test]
     fn record_keys_differ_for_ids_made_in_the_same_millisecond() {
         let ts = uuid::Timestamp::from_unix(uuid::NoContext, 1_764_590_400, 0);
-        let keys: std::collections::HashSet<String> = (0..2000).map(|_| rkey(&uuid::Uuid::new_v7(ts))).collect();
+        let keys: std::collections::HashSet<String> = (0..2000).map(|_| rkey(&uuid::Uuid::new_v7(ts).into())).collect();
         assert_eq!(keys.len(), 2000);
-        let id = uuid::Uuid::now_v7();
+        let id = domain::DeliveryId::new();
         assert_eq!(rkey(&id), rkey(&id));
         let k = rkey(&id);
         assert_eq!(k.len(), 13);

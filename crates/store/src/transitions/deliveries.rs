@@ -4,8 +4,8 @@
 use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
+use domain::DeliveryId;
 use domain::DeliveryStatus;
-use uuid::Uuid;
 
 use crate::{
     Conn, StoreResult,
@@ -18,7 +18,7 @@ const FAIL: (DeliveryStatus, DeliveryStatus) = DeliveryStatus::edge(DeliveryStat
 const REOPEN: (DeliveryStatus, DeliveryStatus) = DeliveryStatus::edge(DeliveryStatus::Failed, DeliveryStatus::Pending);
 
 /// pending → published. Returns whether this call settled it.
-pub async fn settle_published(conn: &mut Conn, id: Uuid, provider_post_id: &str, url: &str) -> StoreResult<bool> {
+pub async fn settle_published(conn: &mut Conn, id: DeliveryId, provider_post_id: &str, url: &str) -> StoreResult<bool> {
     let now = Utc::now();
     let (from, to) = PUBLISH;
     let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq(from))))
@@ -35,7 +35,7 @@ pub async fn settle_published(conn: &mut Conn, id: Uuid, provider_post_id: &str,
 }
 
 /// pending → failed. Returns whether this call settled it.
-pub async fn settle_failed(conn: &mut Conn, id: Uuid, message: &str) -> StoreResult<bool> {
+pub async fn settle_failed(conn: &mut Conn, id: DeliveryId, message: &str) -> StoreResult<bool> {
     let now = Utc::now();
     let (from, to) = FAIL;
     let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq(from))))
@@ -53,7 +53,7 @@ pub async fn settle_failed(conn: &mut Conn, id: Uuid, message: &str) -> StoreRes
 /// failed → pending for the manual retry that asked for attempt `attempt`: only while no
 /// attempt of that number (or later) was made, so a copy of the retry's message that
 /// arrives after the retried attempt settled changes nothing.
-pub async fn reopen_for_retry(conn: &mut Conn, id: Uuid, attempt: i32) -> StoreResult<bool> {
+pub async fn reopen_for_retry(conn: &mut Conn, id: DeliveryId, attempt: i32) -> StoreResult<bool> {
     let (from, to) = REOPEN;
     let later = delivery_attempts::table
         .filter(delivery_attempts::delivery_id.eq(id))

@@ -4,6 +4,7 @@ use chrono::Utc;
 use diesel::prelude::*;
 use diesel_async::RunQueryDsl;
 use domain::MediaStatus;
+use domain::PostId;
 use uuid::Uuid;
 
 use crate::{Conn, StoreResult, schema::post_media};
@@ -22,7 +23,7 @@ pub async fn mark_failed(conn: &mut Conn, media_id: Uuid, message: &str) -> Stor
 }
 
 /// pending → processed for a post's media; returns how many changed.
-pub async fn mark_processed(conn: &mut Conn, post_id: Uuid) -> StoreResult<usize> {
+pub async fn mark_processed(conn: &mut Conn, post_id: PostId) -> StoreResult<usize> {
     let (from, to) = PROCESS;
     Ok(diesel::update(post_media::table.filter(post_media::post_id.eq(post_id).and(post_media::status.eq(from))))
         .set((post_media::status.eq(to), post_media::updated_at.eq(Utc::now())))

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
+use domain::PostId;
 use domain::{DeliveryStatus, PostStatus};
-use uuid::Uuid;
 
 use crate::{
     Conn, StoreResult,
@@ -21,7 +21,7 @@ const COMPLETE: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Schedule
 const REOPEN: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Completed, PostStatus::Scheduled);
 
 /// draft → pending (the acceptance of a publish).
-pub async fn publish_draft(conn: &mut Conn, id: Uuid, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
+pub async fn publish_draft(conn: &mut Conn, id: PostId, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
     let (from, to) = PUBLISH;
     let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
         .set((posts::status.eq(to), posts::scheduled_at.eq(scheduled_at), posts::updated_at.eq(Utc::now())))
@@ -31,7 +31,7 @@ pub async fn publish_draft(conn: &mut Conn, id: Uuid, scheduled_at: Option<DateT
 }
 
 /// pending → scheduled. Returns the post if this call made the transition.
-pub async fn mark_scheduled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+pub async fn mark_scheduled(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
     let (from, to) = SCHEDULE;
     Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
         .set((posts::status.eq(to), posts::updated_at.eq(Utc::now())))
@@ -58,7 +58,7 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
     .bind::<Text, _>(PostStatus::Scheduled)
     .load(conn)
     .await?;
-    let ids: Vec<Uuid> = claimed.iter().map(|p| p.id).collect();
+    let ids: Vec<PostId> = claimed.iter().map(|p| p.id).collect();
     let ds: Vec<DeliveryRow> = diesel::update(
         deliveries::table
             .filter(deliveries::post_id.eq_any(&ids))
@@ -79,7 +79,7 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
 
 /// scheduled → canceled, only while nothing was dispatched. Races with `claim_due` on
 /// the same row lock: exactly one of them wins.
-pub async fn cancel(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+pub async fn cancel(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
     let now = Utc::now();
     let (from, to) = CANCEL;
     Ok(diesel::update(
@@ -93,7 +93,7 @@ pub async fn cancel(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
 }
 
 /// scheduled → completed once no delivery is pending. Returns the post if this call did it.
-pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Option<PostRow>> {
+pub async fn complete_if_settled(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
     let (from, to) = COMPLETE;
     Ok(diesel::sql_query(
         "UPDATE posts SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
@@ -112,7 +112,7 @@ pub async fn complete_if_settled(conn: &mut Conn, id: Uuid) -> StoreResult<Optio
 
 /// completed → scheduled: a failed delivery of the post is retried by hand. A post still
 /// scheduled (another delivery pending) stays as it is; `false` then.
-pub async fn reopen(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
+pub async fn reopen(conn: &mut Conn, id: PostId) -> StoreResult<bool> {
     let (from, to) = REOPEN;
     let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
         .set((posts::status.eq(to), posts::completed_at.eq(None::<DateTime<Utc>>), posts::updated_at.eq(Utc::now())))
