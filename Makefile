@@ -33,11 +33,13 @@ endif
 # Each status layer is written by its owner alone (store::transitions, behind a feature
 # only the owner enables). A workspace build unifies features, so every crate that uses
 # the store is built on its own here: a status write from the wrong crate fails to compile.
-# The doc-tests show the same write failing in posting and building in the scheduler.
+# The doc-tests show the same write failing in posting and building in the scheduler, and
+# two typed ids swapped in a call failing to build.
 owners:
 	for p in api-gateway dashboard gateway-server posting credentials bus scheduler delivery-worker media-ingest; do cargo check -q -p $$p || exit 1; done
 	cargo test -q --doc -p posting
 	cargo test -q --doc -p scheduler
+	cargo test -q --doc -p domain
 
 # Release binaries against the real PostgreSQL, RabbitMQ and provider-sim; fails on a missed target.
 bench:

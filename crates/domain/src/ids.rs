@@ -1,6 +1,18 @@
 //! Typed ids: a post id, a delivery id, a profile id and a workspace id are different
 //! types, so two ids in one call or one row cannot be swapped without the compiler
 //! noticing. On the wire and in the database each is a plain UUID.
+//!
+//! ```compile_fail
+//! fn retry(post: domain::PostId, delivery: domain::DeliveryId) {}
+//! let (post, delivery) = (domain::PostId::new(), domain::DeliveryId::new());
+//! retry(delivery, post); // swapped: does not build
+//! ```
+//!
+//! ```
+//! fn retry(post: domain::PostId, delivery: domain::DeliveryId) {}
+//! let (post, delivery) = (domain::PostId::new(), domain::DeliveryId::new());
+//! retry(post, delivery);
+//! ```
 
 use std::fmt;
 use std::str::FromStr;
