@@ -1,13 +1,4 @@
-// Kept by hand beside migrations/; tests/schema_drift.rs fails when the two differ (every
-// table, column order, type and nullability).
-
-diesel::table! {
-    workspaces (id) {
-        id -> Uuid,
-        name -> Text,
-        created_at -> Timestamptz,
-    }
-}
+// @generated automatically by Diesel CLI.
 
 diesel::table! {
     api_keys (id) {
@@ -22,105 +13,6 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    profiles (id) {
-        id -> Uuid,
-        workspace_id -> Uuid,
-        provider -> Text,
-        name -> Text,
-        username -> Nullable<Text>,
-        picture_url -> Nullable<Text>,
-        external_id -> Text,
-        access_token -> Nullable<Text>,
-        status -> Text,
-        expires_at -> Nullable<Timestamptz>,
-        disconnected_at -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        not_before -> Nullable<Timestamptz>,
-        refresh_token -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    idempotency_keys (workspace_id, key) {
-        workspace_id -> Uuid,
-        key -> Text,
-        fingerprint -> Text,
-        response_status -> Nullable<Int4>,
-        response_headers -> Nullable<Jsonb>,
-        response_body -> Nullable<Bytea>,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    webhook_endpoints (id) {
-        id -> Uuid,
-        workspace_id -> Uuid,
-        url -> Text,
-        secret -> Text,
-        events -> Nullable<Array<Text>>,
-        status -> Text,
-        failures -> Int4,
-        disabled_reason -> Nullable<Text>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    webhook_attempts (id) {
-        id -> Int8,
-        endpoint_id -> Uuid,
-        event_id -> Int8,
-        attempt -> Int4,
-        status_code -> Nullable<Int4>,
-        error -> Nullable<Text>,
-        succeeded -> Bool,
-        at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    webhook_cursor (id) {
-        id -> Int4,
-        last_event_id -> Int8,
-    }
-}
-
-diesel::table! {
-    oauth_states (state) {
-        state -> Text,
-        workspace_id -> Uuid,
-        provider -> Text,
-        code_verifier -> Text,
-        expires_at -> Timestamptz,
-        created_at -> Timestamptz,
-        return_to -> Nullable<Text>,
-        browser_binding -> Nullable<Text>,
-    }
-}
-
-diesel::table! {
-    posts (id) {
-        id -> Uuid,
-        workspace_id -> Uuid,
-        body -> Nullable<Text>,
-        status -> Text,
-        scheduled_at -> Nullable<Timestamptz>,
-        provider_options -> Jsonb,
-        dispatched_at -> Nullable<Timestamptz>,
-        canceled_at -> Nullable<Timestamptz>,
-        completed_at -> Nullable<Timestamptz>,
-        created_at -> Timestamptz,
-        updated_at -> Timestamptz,
-        traceparent -> Nullable<Text>,
-        idempotency_key -> Nullable<Text>,
-        redriven_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -157,6 +49,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    delivery_leases (key, slot) {
+        key -> Text,
+        slot -> Int4,
+        holder -> Uuid,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (workspace_id, key) {
+        workspace_id -> Uuid,
+        key -> Text,
+        fingerprint -> Text,
+        response_status -> Nullable<Int4>,
+        response_headers -> Nullable<Jsonb>,
+        response_body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    invitations (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        email -> Text,
+        token_hash -> Text,
+        invited_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        accepted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     media_assets (id) {
         id -> Uuid,
         workspace_id -> Uuid,
@@ -175,31 +101,24 @@ diesel::table! {
 }
 
 diesel::table! {
-    uploads (id) {
-        id -> Uuid,
+    memberships (user_id, workspace_id) {
+        user_id -> Uuid,
         workspace_id -> Uuid,
-        filename -> Text,
-        content_type -> Text,
-        size_bytes -> Int8,
-        token_hash -> Text,
-        status -> Text,
-        expires_at -> Timestamptz,
+        role -> Text,
         created_at -> Timestamptz,
-        completed_at -> Nullable<Timestamptz>,
     }
 }
 
 diesel::table! {
-    post_media (id) {
-        id -> Uuid,
-        post_id -> Uuid,
-        asset_id -> Uuid,
-        position -> Int4,
-        alt -> Nullable<Text>,
-        status -> Text,
-        error_message -> Nullable<Text>,
+    oauth_states (state) {
+        state -> Text,
+        workspace_id -> Uuid,
+        provider -> Text,
+        code_verifier -> Text,
+        expires_at -> Timestamptz,
         created_at -> Timestamptz,
-        updated_at -> Timestamptz,
+        return_to -> Nullable<Text>,
+        browser_binding -> Nullable<Text>,
     }
 }
 
@@ -218,11 +137,55 @@ diesel::table! {
 }
 
 diesel::table! {
-    delivery_leases (key, slot) {
-        key -> Text,
-        slot -> Int4,
-        holder -> Uuid,
-        expires_at -> Timestamptz,
+    post_media (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        asset_id -> Uuid,
+        position -> Int4,
+        alt -> Nullable<Text>,
+        status -> Text,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    posts (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        body -> Nullable<Text>,
+        status -> Text,
+        scheduled_at -> Nullable<Timestamptz>,
+        provider_options -> Jsonb,
+        dispatched_at -> Nullable<Timestamptz>,
+        canceled_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        traceparent -> Nullable<Text>,
+        idempotency_key -> Nullable<Text>,
+        redriven_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    profiles (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        provider -> Text,
+        name -> Text,
+        username -> Nullable<Text>,
+        picture_url -> Nullable<Text>,
+        external_id -> Text,
+        access_token -> Nullable<Text>,
+        status -> Text,
+        expires_at -> Nullable<Timestamptz>,
+        disconnected_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        not_before -> Nullable<Timestamptz>,
+        refresh_token -> Nullable<Text>,
     }
 }
 
@@ -243,24 +206,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    users (id) {
-        id -> Uuid,
-        email -> Text,
-        password_hash -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
-    memberships (user_id, workspace_id) {
-        user_id -> Uuid,
-        workspace_id -> Uuid,
-        role -> Text,
-        created_at -> Timestamptz,
-    }
-}
-
-diesel::table! {
     sessions (token_hash) {
         token_hash -> Text,
         user_id -> Uuid,
@@ -272,19 +217,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    invitations (id) {
-        id -> Uuid,
-        workspace_id -> Uuid,
-        email -> Text,
-        token_hash -> Text,
-        invited_by -> Nullable<Uuid>,
-        created_at -> Timestamptz,
-        expires_at -> Timestamptz,
-        accepted_at -> Nullable<Timestamptz>,
-    }
-}
-
-diesel::table! {
     sweeps (name) {
         name -> Text,
         ran_at -> Timestamptz,
@@ -292,34 +224,119 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> Int8,
+        token_hash -> Text,
+        status -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Uuid,
+        email -> Text,
+        password_hash -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        endpoint_id -> Uuid,
+        event_id -> Int8,
+        attempt -> Int4,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        succeeded -> Bool,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_cursor (id) {
+        id -> Int4,
+        last_event_id -> Int8,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        url -> Text,
+        secret -> Text,
+        events -> Nullable<Array<Text>>,
+        status -> Text,
+        failures -> Int4,
+        disabled_reason -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    workspaces (id) {
+        id -> Uuid,
+        name -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(api_keys -> workspaces (workspace_id));
-diesel::joinable!(profiles -> workspaces (workspace_id));
-diesel::joinable!(posts -> workspaces (workspace_id));
 diesel::joinable!(deliveries -> posts (post_id));
 diesel::joinable!(deliveries -> profiles (profile_id));
 diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
-diesel::joinable!(post_media -> posts (post_id));
-diesel::joinable!(post_media -> media_assets (asset_id));
-diesel::joinable!(uploads -> workspaces (workspace_id));
+diesel::joinable!(idempotency_keys -> workspaces (workspace_id));
+diesel::joinable!(invitations -> users (invited_by));
+diesel::joinable!(invitations -> workspaces (workspace_id));
+diesel::joinable!(media_assets -> workspaces (workspace_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
+diesel::joinable!(oauth_states -> workspaces (workspace_id));
+diesel::joinable!(post_media -> media_assets (asset_id));
+diesel::joinable!(post_media -> posts (post_id));
+diesel::joinable!(posts -> workspaces (workspace_id));
+diesel::joinable!(profiles -> workspaces (workspace_id));
+diesel::joinable!(publish_log -> deliveries (delivery_id));
+diesel::joinable!(publish_log -> posts (post_id));
+diesel::joinable!(publish_log -> profiles (profile_id));
+diesel::joinable!(publish_log -> workspaces (workspace_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sessions -> workspaces (workspace_id));
-diesel::joinable!(invitations -> workspaces (workspace_id));
+diesel::joinable!(uploads -> workspaces (workspace_id));
+diesel::joinable!(webhook_attempts -> webhook_endpoints (endpoint_id));
+diesel::joinable!(webhook_endpoints -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
-    workspaces,
     api_keys,
-    profiles,
-    posts,
     deliveries,
     delivery_attempts,
-    media_assets,
-    post_media,
-    outbox,
-    publish_log,
-    users,
-    memberships,
-    sessions,
+    delivery_leases,
+    idempotency_keys,
     invitations,
+    media_assets,
+    memberships,
+    oauth_states,
+    outbox,
+    post_media,
+    posts,
+    profiles,
+    publish_log,
+    sessions,
+    sweeps,
+    uploads,
+    users,
+    webhook_attempts,
+    webhook_cursor,
+    webhook_endpoints,
+    workspaces,
 );
