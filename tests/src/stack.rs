@@ -500,6 +500,29 @@ impl Stack {
         }
     }
 
+    /// Waits until nothing is left that could still make a call: the outbox is empty and
+    /// every delivery queue, the retry-wait queue included, holds no message, as read
+    /// after this call began. The signal for "and no retry comes later".
+    pub async fn wait_quiet(&self) {
+        let since = chrono::Utc::now();
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let (_, h) = self.get("/api/health").await;
+            let fresh = h["queues_read_at"]
+                .as_str()
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+                .is_some_and(|t| t > since);
+            let queues_empty = h["queues"].as_object().is_some_and(|q| {
+                q.iter().filter(|(k, _)| k.contains("deliveries.")).all(|(_, n)| n.as_u64() == Some(0))
+            });
+            if fresh && queues_empty && h["outbox_backlog"].as_i64() == Some(0) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "never quiet: {h}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     pub async fn calls_for_delivery(&self, delivery_id: &str) -> Vec<Value> {
         self.sim_records::<Value>("calls").await.into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
     }

@@ -29,8 +29,8 @@ async fn partial_failure_completes_the_post_with_one_published_and_one_failed() 
     assert_eq!(bad["url"], Value::Null);
     let msg = bad["error_message"].as_str().unwrap();
     assert!(msg.contains("Duplicate content is not allowed."), "{msg}");
-    // An explicit rejection is final: exactly one call, no retry.
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    // An explicit rejection is final: exactly one call, no retry waiting anywhere.
+    s.wait_quiet().await;
     assert_eq!(s.calls("demo-linkedin").await.len(), 1);
     let (_, log) = s.get(&format!("/api/publish/logs?post_id={}", p["id"].as_str().unwrap())).await;
     let kinds: Vec<&str> = log["data"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -73,7 +73,7 @@ async fn three_thrown_attempts_settle_failed_with_exactly_three_calls() {
     assert_eq!(d["status"], "failed");
     let msg = d["error_message"].as_str().unwrap();
     assert!(msg.contains("HTTP 500") && msg.contains("3 attempts"), "{msg}");
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    s.wait_quiet().await;
     assert_eq!(s.calls("demo-x").await.len(), 3);
 }
 
