@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{Caller, PostingError, PostingResult};
 
 /// The selected profiles, in request order: each must be visible to the caller and connected.
-pub async fn check_profiles(
+pub(crate) async fn check_profiles(
     conn: &mut store::Conn,
     caller: &Caller,
     ids: &[ProfileId],
@@ -42,7 +42,7 @@ pub(crate) fn quoted(name: &str) -> String {
 }
 
 /// The platforms a post goes to, each with the profile's name for messages.
-pub fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
+pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
     profiles.iter().map(|p| (p.provider, quoted(&p.name))).collect()
 }
 
@@ -132,7 +132,7 @@ async fn check_covers(
 /// and options, replaced where the patch gives them) against the platforms of its
 /// deliveries: publishing a draft and editing a scheduled post pass the same rules as a
 /// new post.
-pub async fn check_edited(
+pub(crate) async fn check_edited(
     conn: &mut store::Conn,
     caller: &Caller,
     view: &PostView,

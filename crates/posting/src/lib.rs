@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-pub use acceptance::{check_edited, check_post, check_profiles, targets};
+pub use acceptance::check_post;
 pub use caller::{Actor, Caller};
 pub use dry_run::{DryRun, DryRunDelivery};
 pub use error::{PostingError, PostingResult};

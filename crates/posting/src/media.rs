@@ -15,10 +15,6 @@ use crate::{Caller, Posting, PostingError, PostingResult};
 pub struct Staged(Vec<Uuid>);
 
 impl Staged {
-    pub fn new(ids: Vec<Uuid>) -> Self {
-        Self(ids)
-    }
-
     pub fn push(&mut self, id: Uuid) {
         self.0.push(id);
     }

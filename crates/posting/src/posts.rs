@@ -188,7 +188,11 @@ impl Posting {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
-        self.command(SchedulerCommandV1::RetryDelivery { post_id: id, delivery_id }).await
+        // The post is visible, so what the scheduler did not find is the delivery.
+        match self.command(SchedulerCommandV1::RetryDelivery { post_id: id, delivery_id }).await {
+            Err(PostingError::PostNotFound) => Err(PostingError::DeliveryNotFound),
+            other => other,
+        }
     }
 
     /// Drafts only, gone for good.

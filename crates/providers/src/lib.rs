@@ -9,6 +9,7 @@
 //! as the platform's own idempotency key where one exists.
 
 mod adapters;
+mod capabilities;
 mod http;
 pub mod oauth;
 pub mod recover;
@@ -18,10 +19,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use domain::Provider;
-use futures_util::future::BoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use capabilities::{
+    Capabilities, Inbox, InboxItem, InboxKind, Lookup, Metrics, PostMetrics, Publish, Reply, Thread,
+};
 pub use http::readable_error;
 
 #[derive(Debug, Clone, Serialize)]
@@ -100,26 +103,6 @@ impl ProviderError {
 
 pub type PublishResult = Result<Published, ProviderError>;
 pub type FindResult = Result<Option<Published>, ProviderError>;
-
-/// Publishing a post: every platform has it.
-pub trait Publish: Send + Sync {
-    fn publish<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
-}
-
-/// Finding the post an earlier attempt of this delivery made, when its answer was lost
-/// (`recover::pick` decides what is surely ours).
-pub trait Lookup: Send + Sync {
-    fn find<'a>(&'a self, cx: &'a http::Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
-}
-
-/// What one platform's adapter can do. Each capability is a trait of its own, so a
-/// platform implements exactly what its API offers; threads, replies, metrics and the
-/// inbox join here as their issues land, each as a trait and an `Option` field.
-pub struct Capabilities {
-    pub publish: Box<dyn Publish>,
-    /// `None`: the platform replays a repeated publish by its own idempotency key.
-    pub lookup: Option<Box<dyn Lookup>>,
-}
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]

@@ -25,7 +25,7 @@ use crate::{Capabilities, Lookup, Publish, PublishRequest};
 /// publish by its own idempotency key (Mastodon), so there is nothing to look up.
 pub fn all() -> HashMap<Provider, Capabilities> {
     fn both<A: Publish + Lookup + Copy + 'static>(a: A) -> Capabilities {
-        Capabilities { publish: Box::new(a), lookup: Some(Box::new(a)) }
+        Capabilities::publishing(a).with_lookup(a)
     }
     HashMap::from([
         (Provider::X, both(x::X)),
@@ -37,7 +37,7 @@ pub fn all() -> HashMap<Provider, Capabilities> {
         (Provider::Threads, both(threads::Threads)),
         (Provider::Pinterest, both(pinterest::Pinterest)),
         (Provider::Bluesky, both(bluesky::Bluesky)),
-        (Provider::Mastodon, Capabilities { publish: Box::new(mastodon::Mastodon), lookup: None }),
+        (Provider::Mastodon, Capabilities::publishing(mastodon::Mastodon)),
         (Provider::Reddit, both(reddit::Reddit)),
     ])
 }
@@ -100,4 +100,20 @@ fn text(req: &PublishRequest) -> &str {
 
 fn is_video(m: &crate::MediaItem) -> bool {
     m.content_type.starts_with("video/")
+}
+
+#[cfg(test)]
+mod registry_tests {
+    use domain::Provider;
+
+    #[test]
+    fn every_platform_publishes_and_all_but_mastodon_look_up() {
+        let all = super::all();
+        for p in Provider::ALL {
+            let c = all.get(p).unwrap_or_else(|| panic!("{p} has no adapter"));
+            assert_eq!(c.lookup.is_some(), *p != Provider::Mastodon, "{p}: look-up");
+            // Not built yet: no platform may claim these until an adapter implements them.
+            assert!(c.thread.is_none() && c.reply.is_none() && c.metrics.is_none() && c.inbox.is_none(), "{p}");
+        }
+    }
 }

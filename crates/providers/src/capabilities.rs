@@ -1,0 +1,114 @@
+//! What a platform's adapter can do, one trait per capability, and the registry entry
+//! that says which of them a platform has. An adapter implements exactly what its API
+//! offers; callers ask the registry (`Providers`) and get "not supported" for the rest.
+//!
+//! `Publish` and `Lookup` are implemented by every adapter that has them. `Thread`,
+//! `Reply`, `Metrics` and `Inbox` are the seams the threads, insights and engagement
+//! work plugs into: no adapter implements them yet, so every platform's slot is `None`.
+
+use chrono::{DateTime, Utc};
+use futures_util::future::BoxFuture;
+use serde::Serialize;
+
+use crate::{Account, FindResult, ProviderError, PublishRequest, PublishResult, Published, http::Cx};
+
+/// Publishing a post: every platform has it.
+pub trait Publish: Send + Sync {
+    fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+}
+
+/// Finding the post an earlier attempt of this delivery made, when its answer was lost
+/// (`recover::pick` decides what is surely ours).
+pub trait Lookup: Send + Sync {
+    fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
+}
+
+/// Publishing one part of a thread as the reply to the part before it.
+pub trait Thread: Send + Sync {
+    fn publish_part<'a>(
+        &'a self,
+        cx: &'a Cx,
+        req: &'a PublishRequest,
+        after: &'a Published,
+    ) -> BoxFuture<'a, PublishResult>;
+}
+
+/// Answering a post or comment on the platform (a first comment, an inbox reply).
+pub trait Reply: Send + Sync {
+    /// `to` is the platform's id of what is answered.
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest, to: &'a str) -> BoxFuture<'a, PublishResult>;
+}
+
+/// A published post's public figures, as the platform counts them now.
+pub trait Metrics: Send + Sync {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<PostMetrics, ProviderError>>;
+}
+
+/// Comments, mentions and messages addressed to an account since a point in time.
+pub trait Inbox: Send + Sync {
+    fn inbox<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a Account,
+        since: Option<DateTime<Utc>>,
+    ) -> BoxFuture<'a, Result<Vec<InboxItem>, ProviderError>>;
+}
+
+/// The figures a platform reports for a post; `None` where it reports none.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PostMetrics {
+    pub impressions: Option<u64>,
+    pub likes: Option<u64>,
+    pub comments: Option<u64>,
+    pub shares: Option<u64>,
+    pub clicks: Option<u64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InboxKind {
+    Comment,
+    Mention,
+    Message,
+}
+
+/// One thing addressed to an account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InboxItem {
+    /// The platform's id of the item (what a reply answers).
+    pub id: String,
+    pub kind: InboxKind,
+    pub author: String,
+    pub text: String,
+    pub at: DateTime<Utc>,
+    /// The platform's id of the post it is about, when it is about one.
+    pub about: Option<String>,
+}
+
+/// One platform's capabilities.
+pub struct Capabilities {
+    pub publish: Box<dyn Publish>,
+    /// `None`: the platform replays a repeated publish by its own idempotency key.
+    pub lookup: Option<Box<dyn Lookup>>,
+    pub thread: Option<Box<dyn Thread>>,
+    pub reply: Option<Box<dyn Reply>>,
+    pub metrics: Option<Box<dyn Metrics>>,
+    pub inbox: Option<Box<dyn Inbox>>,
+}
+
+impl Capabilities {
+    /// A platform that can publish and nothing else yet.
+    pub fn publishing(publish: impl Publish + 'static) -> Self {
+        Self { publish: Box::new(publish), lookup: None, thread: None, reply: None, metrics: None, inbox: None }
+    }
+
+    pub fn with_lookup(mut self, lookup: impl Lookup + 'static) -> Self {
+        self.lookup = Some(Box::new(lookup));
+        self
+    }
+}
