@@ -9,7 +9,7 @@
 //! scheduler, whose crate docs show it; `make test` runs both, each crate on its own):
 //!
 //! ```compile_fail
-//! async fn publish(conn: &mut store::Conn, id: domain::PostId) -> store::StoreResult<bool> {
+//! async fn publish(conn: &mut store::Conn, id: domain::PostId) -> store::StoreResult<Option<store::models::PostRow>> {
 //!     store::transitions::posts::publish_draft(conn, id, None).await
 //! }
 //! ```

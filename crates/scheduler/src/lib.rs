@@ -5,7 +5,7 @@
 //! status write build (the application layer's docs show the same code failing there):
 //!
 //! ```
-//! async fn publish(conn: &mut store::Conn, id: domain::PostId) -> store::StoreResult<bool> {
+//! async fn publish(conn: &mut store::Conn, id: domain::PostId) -> store::StoreResult<Option<store::models::PostRow>> {
 //!     store::transitions::posts::publish_draft(conn, id, None).await
 //! }
 //! ```

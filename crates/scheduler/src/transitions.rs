@@ -45,18 +45,15 @@ pub async fn publish_draft(
     let mut conn = ctx.pool.get().await?;
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
-            if !post_status::publish_draft(conn, post_id, scheduled_at).await? {
+            let Some(post) = post_status::publish_draft(conn, post_id, scheduled_at).await? else {
                 return Ok(match posts::status_of(conn, post_id).await? {
                     None => CommandReplyV1::NotFound,
                     Some((status, _)) => CommandReplyV1::Conflict {
                         detail: format!("Only drafts can be published; this post is {status}."),
                     },
                 });
-            }
-            let workspace_id = posts::view(conn, post_id)
-                .await?
-                .map(|v| v.post.workspace_id)
-                .ok_or(StoreError::Db(diesel::result::Error::NotFound))?;
+            };
+            let workspace_id = post.workspace_id;
             enqueue_event(conn, &ctx.names, &PostAcceptedV1 { post_id, workspace_id }).await?;
             publish_log::append(conn, &NewLogEntry::post(workspace_id, post_id, "post.accepted")).await?;
             Ok(CommandReplyV1::Done)

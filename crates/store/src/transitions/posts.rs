@@ -21,13 +21,19 @@ const COMPLETE: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Schedule
 const REOPEN: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Completed, PostStatus::Scheduled);
 
 /// draft → pending (the acceptance of a publish).
-pub async fn publish_draft(conn: &mut Conn, id: PostId, scheduled_at: Option<DateTime<Utc>>) -> StoreResult<bool> {
+/// Returns the post if this call made the transition.
+pub async fn publish_draft(
+    conn: &mut Conn,
+    id: PostId,
+    scheduled_at: Option<DateTime<Utc>>,
+) -> StoreResult<Option<PostRow>> {
     let (from, to) = PUBLISH;
-    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
+    Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
         .set((posts::status.eq(to), posts::scheduled_at.eq(scheduled_at), posts::updated_at.eq(Utc::now())))
-        .execute(conn)
-        .await?;
-    Ok(n == 1)
+        .returning(PostRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
 }
 
 /// pending → scheduled. Returns the post if this call made the transition.
