@@ -119,6 +119,9 @@ impl Stack {
             ("POSTMANTIS_RATE_LIMITS__WRITE_PER_SECOND".into(), opts.write_per_second.to_string()),
             ("POSTMANTIS_RATE_LIMITS__WRITE_BURST".into(), opts.write_burst.to_string()),
             ("POSTMANTIS_WEBHOOK_ALLOW_HOSTS".into(), opts.webhook_allow_hosts.into()),
+            ("POSTMANTIS_AGENCY_RATE_LIMITS__STANDARD_PER_MINUTE".into(), "100000".into()),
+            ("POSTMANTIS_AGENCY_RATE_LIMITS__AI_PER_MINUTE".into(), "100000".into()),
+            ("POSTMANTIS_AGENCY_RATE_LIMITS__BULK_PER_MINUTE".into(), "100000".into()),
             ("POSTMANTIS_QUEUE_WATCH_MS".into(), "300".into()),
             ("RUST_LOG".into(), "info,lapin=warn".into()),
         ];

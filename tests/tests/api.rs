@@ -214,7 +214,7 @@ async fn keys_are_required_and_read_keys_cannot_write() {
     let read_key = s.create_key(&["--permission", "read"]).await;
     let (status, v) = s.call_as(&read_key, Method::GET, "/api/profiles", None).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(v["data"].as_array().unwrap().len(), 11);
+    assert_eq!(v["data"].as_array().unwrap().len(), 12);
     let (status, v) = s.call_as(&read_key, Method::POST, "/api/posts", Some(Stack::json_post("no", &[&x]))).await;
     assert_eq!((status, v["code"].as_str()), (StatusCode::FORBIDDEN, Some("forbidden")));
 

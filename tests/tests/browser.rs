@@ -32,7 +32,7 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
 
     // Connect a profile through the provider's OAuth flow (provider-sim approves).
     b.goto("/dashboard/profiles").await;
-    assert_eq!(b.count("tr[data-profile]").await, 11);
+    assert_eq!(b.count("tr[data-profile]").await, 12);
     b.find("select[name=provider]").await.select_by_value("x").await.unwrap();
     b.fill("form.row input[name=account]", "dash-x").await;
     b.click("form.row[action='/dashboard/profiles/connect'] button").await;
@@ -40,9 +40,22 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
     assert!(notice.starts_with("Connected"), "{notice}");
     assert_eq!(b.path().await.split('?').next(), Some("/dashboard/profiles"));
     let profile = s.sql("SELECT id FROM profiles ORDER BY created_at DESC, id DESC LIMIT 1");
-    assert_eq!(b.count("tr[data-profile]").await, 12);
+    assert_eq!(b.count("tr[data-profile]").await, 13);
     assert_eq!(b.text(&format!("tr[data-profile='{profile}'] .badge")).await, "active");
     b.shot("profiles").await;
+
+    // An account that manages pages: the platform returns several, and the page asks which.
+    b.find("select[name=provider]").await.select_by_value("facebook").await.unwrap();
+    b.fill("form.row input[name=account]", "agency-fb").await;
+    b.click("form.row[action='/dashboard/profiles/connect'] button").await;
+    assert!(b.path().await.contains("choose="), "{}", b.path().await);
+    assert_eq!(b.text("section.choose h2").await, "Choose what to connect");
+    assert_eq!(b.count("section.choose input[name=pick]").await, 2);
+    b.shot("profiles-choose").await;
+    b.click("section.choose button[type=submit]").await;
+    assert_eq!(b.text(".flash.notice").await, "Connected 2 accounts.");
+    assert_eq!(b.count("tr[data-profile]").await, 15);
+    assert_eq!(s.sql("SELECT count(*) FROM profiles WHERE account_type = 'page' AND is_default"), "1");
 
     // A write key scoped to that one profile, shown once.
     b.goto("/dashboard/keys").await;
@@ -115,7 +128,7 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
 
     // Publishing health: a card per provider with this workspace's figures.
     b.goto("/dashboard/health").await;
-    assert_eq!(b.count(".card[data-provider]").await, 11);
+    assert_eq!(b.count(".card[data-provider]").await, 12);
     assert!(
         b.text(".card[data-provider=x]").await.contains("Published 1 h / 24 h\n2 / 2"),
         "{}",

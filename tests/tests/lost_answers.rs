@@ -35,6 +35,10 @@ async fn a_lost_answer_never_yields_a_second_post_on_any_provider() {
             "reddit",
             json!({"post": {"body": "lost reddit"}, "provider_options": {"reddit": {"subreddit": "rust", "title": "Lost"}}}),
         ),
+        (
+            "dribbble",
+            json!({"post": {"body": "lost dribbble"}, "media": [{"url": f.url("/card.png")}], "provider_options": {"dribbble": {"title": "Lost"}}}),
+        ),
     ];
     let mut posts = Vec::new();
     for (provider, mut body) in cases {

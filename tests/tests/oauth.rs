@@ -25,7 +25,7 @@ async fn connected_profiles_keep_their_tokens_encrypted_and_never_show_them() {
     let stored =
         s.sql("SELECT string_agg(coalesce(access_token, '') || ' ' || coalesce(refresh_token, ''), ' ') FROM profiles");
     assert!(!stored.contains("sim-token") && !stored.contains("sim-refresh"), "plain tokens in the database: {stored}");
-    assert_eq!(s.sql("SELECT count(*) FROM profiles WHERE access_token LIKE 'v1:%' AND refresh_token LIKE 'v1:%' AND expires_at > now()"), "11");
+    assert_eq!(s.sql("SELECT count(*) FROM profiles WHERE access_token LIKE 'v1:%' AND refresh_token LIKE 'v1:%' AND expires_at > now()"), "12");
     let (_, profiles) = s.get("/api/profiles").await;
     let text = profiles.to_string();
     assert!(!text.contains("token") && !text.contains("v1:"), "{text}");

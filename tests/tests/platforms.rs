@@ -24,7 +24,7 @@ async fn every_platform_is_served_and_its_limits_are_the_ones_enforced() {
     let (status, list) = s.get("/api/platforms").await;
     assert_eq!(status, StatusCode::OK);
     let list = list["data"].as_array().unwrap().clone();
-    assert_eq!(list.len(), 11);
+    assert_eq!(list.len(), 12);
     let (status, v) = s.get("/api/platforms/myspace").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(v["detail"], "Unknown platform: myspace");

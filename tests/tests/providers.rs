@@ -291,3 +291,29 @@ async fn reddit_submits_a_self_post() {
     assert!(id.starts_with("t3_"));
     assert!(r.post["deliveries"][0]["url"].as_str().unwrap().starts_with("https://www.reddit.com/r/rust/comments/"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dribbble_uploads_the_shot_with_its_title() {
+    let s = Stack::start("p-dribbble").await;
+    let f = FileServer::start().await;
+    let r = publish(
+        &s,
+        "dribbble",
+        json!({
+            "post": {"body": "Hello Dribbble"},
+            "media": [{"url": f.url("/card.png")}],
+            "provider_options": {"dribbble": {"title": "Launch shot", "tags": "ui", "low_profile": true}},
+        }),
+    )
+    .await;
+    assert_eq!(shapes(&r.requests), vec!["POST /v2/shots"]);
+    let form = &r.call["request"]["form"];
+    assert_eq!(form["title"], "Launch shot");
+    assert_eq!(form["description"], "Hello Dribbble");
+    assert_eq!(form["tags[]"], "ui");
+    assert_eq!(form["low_profile"], "true");
+    assert_eq!(r.call["media"][0]["content_type"], "image/png");
+    assert_eq!(r.call["media"][0]["sha256"], sha256(&png(1200, 630)));
+    let d = &r.post["deliveries"][0];
+    assert_eq!(d["url"], format!("https://dribbble.com/shots/{}", d["provider_post_id"].as_str().unwrap()));
+}

@@ -17,6 +17,7 @@ pub struct AppState {
     pub storage: storage::Storage,
     pub secrets: domain::secrets::SecretKey,
     pub limiter: crate::ratelimit::Limiter,
+    pub agency_limiter: crate::agency::limits::AgencyLimiter,
     /// The application layer: every post change and the dry run go through it.
     pub posting: posting::Posting,
     /// The gateway's own address, for MCP tool calls made through the HTTP API.
@@ -67,6 +68,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         storage: storage::Storage::from_config(&config.storage)?,
         secrets: config.token_secret()?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
+        agency_limiter: crate::agency::limits::AgencyLimiter::new(&config.agency_rate_limits),
         posting,
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
@@ -92,6 +94,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
             pruned.limiter.prune();
+            pruned.agency_limiter.prune();
         }
     });
 
@@ -105,9 +108,18 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
             .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::field("path", e.to_string()).into()))
             .wrap(actix_web::middleware::Compress::default())
             .wrap(actix_web::middleware::from_fn(crate::observe::request))
+            // The agency surface (seed 002) first: `/api/v1` would take its paths.
+            .service(
+                web::scope("/api/v1/social")
+                    .app_data(crate::agency::json_config())
+                    .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+                    .configure(crate::agency::social)
+                    .default_service(web::to(crate::agency::not_found)),
+            )
             .service(
                 web::scope("/api/v1")
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+                    .configure(crate::agency::organizations)
                     .configure(routes::api),
             )
             .service(

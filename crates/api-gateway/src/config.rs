@@ -37,6 +37,8 @@ pub struct Config {
     pub providers: providers::ProvidersConfig,
     /// Request budgets per API key and per workspace.
     pub rate_limits: crate::ratelimit::RateLimits,
+    /// The agency surface's budgets per API key, per minute (the seed's 60 / 20 / 10).
+    pub agency_rate_limits: crate::agency::limits::AgencyRateLimits,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             http_workers: 2,
             providers: providers::ProvidersConfig::default(),
             rate_limits: crate::ratelimit::RateLimits::default(),
+            agency_rate_limits: Default::default(),
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Start<'a> {
     /// command line starts unbound flows: a link it prints may be handed to the account's
     /// owner on purpose.
     pub bind_browser: bool,
+    /// Where the provider sends the browser back; `None`: `/connect/callback`.
+    pub redirect_uri: Option<&'a str>,
 }
 
 /// The cookie that binds a connect flow to its browser; sent only to the callback.
@@ -47,12 +49,13 @@ pub async fn start(
     providers: &ProvidersConfig,
     secrets: &SecretKey,
     public_url: &str,
-    Start { workspace_id, provider, login_hint, return_to, bind_browser }: Start<'_>,
+    Start { workspace_id, provider, login_hint, return_to, bind_browser, redirect_uri: back }: Start<'_>,
 ) -> Result<Started, ApiError> {
     let client = providers.oauth(provider);
     let (verifier, challenge) = oauth::pkce_pair();
     let state = oauth::random_state();
-    let url = oauth::authorize_url(&client, &redirect_uri(public_url), &state, &challenge, login_hint)
+    let back_to = back.map_or_else(|| redirect_uri(public_url), str::to_owned);
+    let url = oauth::authorize_url(&client, &back_to, &state, &challenge, login_hint)
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let expires = Utc::now() + chrono::Duration::minutes(10);
     let binding = bind_browser.then(oauth::random_state);
@@ -66,6 +69,7 @@ pub async fn start(
         expires_at: expires,
         return_to,
         browser_binding: binding_hash.as_deref(),
+        redirect_uri: back,
     };
     store::oauth::insert_state(conn, &flow).await?;
     Ok(Started { url, binding })
@@ -92,8 +96,23 @@ pub struct Returned<'a> {
     pub browser: Option<&'a str>,
 }
 
-/// Finishes a connect flow from the provider's redirect; returns the profile and where the
-/// flow asked the browser to go next.
+/// What a finished flow made: the connected profile, or a choice of destinations that
+/// waits under a nonce (`GET /api/v1/social/oauth/pending/{nonce}`).
+pub enum Outcome {
+    Connected(Box<ProfileRow>),
+    Choose { nonce: String, provider: Provider, options: serde_json::Value },
+}
+
+pub struct Completed {
+    pub outcome: Outcome,
+    /// Where the flow asked the browser to go next.
+    pub return_to: Option<String>,
+}
+
+/// How long a choice of destinations waits.
+const PENDING_MINUTES: i64 = 30;
+
+/// Finishes a connect flow from the provider's redirect.
 pub async fn complete(
     conn: &mut store::Conn,
     http: &reqwest::Client,
@@ -101,7 +120,7 @@ pub async fn complete(
     secrets: &SecretKey,
     public_url: &str,
     Returned { state, code, browser }: Returned<'_>,
-) -> Result<(ProfileRow, Option<String>), ApiError> {
+) -> Result<Completed, ApiError> {
     let flow = store::oauth::take_state(conn, state)
         .await?
         .ok_or_else(|| ApiError::field("state", "unknown or expired; start the connection again"))?;
@@ -115,10 +134,124 @@ pub async fn complete(
     let provider: Provider = flow.provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
     let verifier = secrets.decrypt(&flow.code_verifier_enc).map_err(|e| ApiError::Internal(e.to_string()))?;
     let client = providers.oauth(provider);
-    let tokens =
-        oauth::exchange_code(http, &client, code, &verifier, &redirect_uri(public_url)).await.map_err(refused)?;
+    let back = flow.redirect_uri.clone().unwrap_or_else(|| redirect_uri(public_url));
+    let tokens = oauth::exchange_code(http, &client, code, &verifier, &back).await.map_err(refused)?;
     let who = oauth::identity(http, &client, &tokens.access_token).await.map_err(refused)?;
-    Ok((save(conn, secrets, flow.workspace_id, provider, who, tokens).await?, flow.return_to))
+    let destinations = oauth::destinations(http, providers, provider, &who, &tokens).await.map_err(refused)?;
+    let outcome = if destinations.len() > 1 {
+        let stored: Vec<serde_json::Value> = destinations
+            .iter()
+            .map(|d| {
+                serde_json::json!({
+                    "displayName": d.identity.name, "username": d.identity.username,
+                    "platformAccountId": d.identity.id, "avatarUrl": d.identity.picture_url,
+                    "accountType": d.kind,
+                    "token": secrets.encrypt(&d.tokens.access_token),
+                    "refresh": d.tokens.refresh_token.as_deref().map(|t| secrets.encrypt(t)),
+                    "expiresIn": d.tokens.expires_in,
+                })
+            })
+            .collect();
+        let nonce = oauth::random_state();
+        let options = serde_json::Value::Array(stored);
+        let pending = store::oauth::NewPending {
+            nonce: &nonce,
+            workspace_id: flow.workspace_id,
+            provider: provider.as_str(),
+            options: &options,
+            return_to: flow.return_to.as_deref(),
+            expires_at: Utc::now() + chrono::Duration::minutes(PENDING_MINUTES),
+        };
+        store::oauth::insert_pending(conn, &pending).await?;
+        tracing::info!(workspace_id = %flow.workspace_id, provider = %provider, options = destinations.len(), "a connection waits for a choice of destinations");
+        Outcome::Choose { nonce, provider, options: public_options(&options) }
+    } else {
+        let (who, tokens, kind) = match destinations.into_iter().next() {
+            Some(d) => (d.identity, d.tokens, d.kind),
+            None => (who, tokens, "personal".to_owned()),
+        };
+        let row = save(conn, secrets, flow.workspace_id, provider, who, tokens).await?;
+        set_kind(conn, &row, &kind).await?;
+        Outcome::Connected(Box::new(row))
+    };
+    Ok(Completed { outcome, return_to: flow.return_to })
+}
+
+async fn set_kind(conn: &mut store::Conn, row: &ProfileRow, kind: &str) -> Result<(), ApiError> {
+    if row.account_type != kind {
+        let meta = store::profiles::ProfileMeta { account_type: Some(kind.to_owned()), ..Default::default() };
+        store::profiles::update_meta(conn, row.id, &meta).await?;
+    }
+    Ok(())
+}
+
+/// A pending choice's options as shown: without tokens, each with its index.
+pub fn public_options(stored: &serde_json::Value) -> serde_json::Value {
+    let shown: Vec<serde_json::Value> = stored
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+        .map(|(i, o)| {
+            serde_json::json!({
+                "index": i, "displayName": o["displayName"], "username": o["username"],
+                "accountType": o["accountType"], "platformAccountId": o["platformAccountId"], "avatarUrl": o["avatarUrl"],
+            })
+        })
+        .collect();
+    serde_json::Value::Array(shown)
+}
+
+/// One chosen option of a pending choice.
+pub struct Pick {
+    pub index: usize,
+    pub default: bool,
+}
+
+/// Connects the chosen destinations of a pending choice (which is then gone); returns
+/// their profile ids.
+pub async fn confirm(
+    conn: &mut store::Conn,
+    secrets: &SecretKey,
+    workspace_id: WorkspaceId,
+    nonce: &str,
+    picks: &[Pick],
+) -> Result<Vec<ProfileId>, ApiError> {
+    let not_found = || ApiError::field("nonce", "no pending selection with this nonce (it may have expired)");
+    let peek = store::oauth::pending(conn, workspace_id, nonce, false).await?.ok_or_else(not_found)?;
+    let count = peek.options.as_array().map_or(0, Vec::len);
+    if let Some(bad) = picks.iter().find(|p| p.index >= count) {
+        return Err(ApiError::field("selections", format!("index {} is not one of the {count} options", bad.index)));
+    }
+    let taken = store::oauth::pending(conn, workspace_id, nonce, true).await?.ok_or_else(not_found)?;
+    let provider: Provider = taken.provider.parse().map_err(|_| ApiError::Internal("stored provider".into()))?;
+    let decrypt = |v: &serde_json::Value| -> Result<Option<String>, ApiError> {
+        v.as_str().map(|t| secrets.decrypt(t).map_err(|e| ApiError::Internal(e.to_string()))).transpose()
+    };
+    let mut ids = Vec::new();
+    for pick in picks {
+        let o = &taken.options[pick.index];
+        let access =
+            decrypt(&o["token"])?.ok_or_else(|| ApiError::Internal("a pending option without a token".into()))?;
+        let who = Identity {
+            id: o["platformAccountId"].as_str().unwrap_or_default().to_owned(),
+            username: o["username"].as_str().map(str::to_owned),
+            name: o["displayName"].as_str().unwrap_or_default().to_owned(),
+            picture_url: o["avatarUrl"].as_str().map(str::to_owned),
+        };
+        let tokens = Tokens {
+            access_token: access,
+            refresh_token: decrypt(&o["refresh"])?,
+            expires_in: o["expiresIn"].as_i64(),
+        };
+        let row = save(conn, secrets, workspace_id, provider, who, tokens).await?;
+        set_kind(conn, &row, o["accountType"].as_str().unwrap_or("personal")).await?;
+        if pick.default {
+            store::profiles::set_default(conn, &row).await?;
+        }
+        ids.push(row.id);
+    }
+    Ok(ids)
 }
 
 /// Connects a Bluesky account with a handle and an app password.

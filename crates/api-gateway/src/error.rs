@@ -167,6 +167,7 @@ impl From<posting::PostingError> for ApiError {
             P::Forbidden(detail) => ApiError::Forbidden(detail),
             P::PostNotFound => ApiError::post_not_found(),
             P::DeliveryNotFound => ApiError::NotFound(Missing::Delivery),
+            P::ProfileNotFound => ApiError::profile_not_found(),
             P::Conflict(detail) => ApiError::Conflict(detail),
             P::Store(e) => e.into(),
             P::Bus(e) => e.into(),

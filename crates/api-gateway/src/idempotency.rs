@@ -36,7 +36,13 @@ const STALE_MARGIN: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct IdempotentCreate(pub String);
 
+/// The refusal in the surface's own shape: the agency surface's envelope under
+/// `/api/v1/social`, problem+json elsewhere.
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
+    if req.path().starts_with("/api/v1/social") {
+        let answer = crate::agency::envelope::AgencyError::from(e).error_response();
+        return req.into_response(answer);
+    }
     req.into_response(e.error_response())
 }
 

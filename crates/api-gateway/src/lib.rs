@@ -3,6 +3,7 @@
 //! operator commands that need the database (`migrate`, `seed-demo`, `create-key`,
 //! `connect`). The binary (`crates/gateway-server`) mounts both.
 
+pub mod agency;
 pub mod app;
 pub mod auth;
 pub mod cli;

@@ -56,6 +56,10 @@ pub fn json() -> String {
     document().to_pretty_json().unwrap_or_default() + "\n"
 }
 
+pub async fn serve_agency() -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok().content_type("application/json").body(crate::agency::openapi::json())
+}
+
 pub async fn serve() -> actix_web::HttpResponse {
     actix_web::HttpResponse::Ok().content_type("application/json").body(json())
 }
@@ -159,6 +163,16 @@ pub struct NewPostFields {
     scheduled_at: Option<DateTime<Utc>>,
     /// Store as a draft; publish later.
     draft: Option<bool>,
+    /// Hashtags, kept apart from the body and added to it where the platform takes them.
+    hashtags: Option<Vec<String>>,
+    /// One body per provider id, used instead of `body` there (checked against that
+    /// platform's limits).
+    #[schema(value_type = Option<Object>)]
+    bodies: Option<Value>,
+    labels: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+    category: Option<String>,
+    campaign: Option<String>,
 }
 
 /// Exactly one of `url`, `asset_id`.
@@ -187,6 +201,15 @@ pub struct PatchFields {
     body: Option<String>,
     /// Scheduled posts only; `null` means publish now.
     scheduled_at: Option<DateTime<Utc>>,
+    /// Hashtags, kept apart from the body and added to it where the platform takes them.
+    hashtags: Option<Vec<String>>,
+    /// One body per provider id, used instead of `body` there (checked against that
+    /// platform's limits).
+    #[schema(value_type = Option<Object>)]
+    bodies: Option<Value>,
+    labels: Option<Vec<String>>,
+    tags: Option<Vec<String>>,
+    category: Option<String>,
 }
 
 #[derive(ToSchema)]

@@ -118,6 +118,7 @@ async fn connect_one(
             login_hint: args.login.as_deref(),
             return_to: None,
             bind_browser: false,
+            redirect_uri: None,
         },
     )
     .await

@@ -68,6 +68,20 @@ pub struct Post {
     /// Per-provider options, as given.
     #[schema(value_type = Object)]
     pub provider_options: Value,
+    pub hashtags: Vec<String>,
+    /// One body per provider id, in place of `body` there.
+    #[schema(value_type = Object)]
+    pub bodies: Value,
+    pub labels: Vec<String>,
+    pub tags: Vec<String>,
+    pub category: Option<String>,
+    pub campaign: Option<String>,
+    /// What became of the post, read from its status and its deliveries':
+    /// `draft | scheduled | publishing | published | partially_published | failed | canceled`.
+    #[schema(example = "published")]
+    pub outcome: String,
+    /// Set when the post was deleted (soft) on the agency surface; what was published stays.
+    pub archived_at: Option<DateTime<Utc>>,
     pub media: Vec<PostMedia>,
     pub deliveries: Vec<Delivery>,
 }
@@ -121,6 +135,14 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         created_at: p.created_at,
         updated_at: p.updated_at,
         provider_options: p.provider_options.clone(),
+        hashtags: p.hashtags.clone(),
+        bodies: p.bodies.clone(),
+        labels: p.labels.clone(),
+        tags: p.tags.clone(),
+        category: p.category.clone(),
+        campaign: p.campaign.clone(),
+        outcome: v.outcome().as_str().to_owned(),
+        archived_at: p.archived_at,
         media: v.media.iter().map(|(m, a)| media(m, a, media_base)).collect(),
         deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect(),
     }

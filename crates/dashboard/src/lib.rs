@@ -48,6 +48,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/profiles", web::get().to(profiles::page))
             .route("/profiles/connect", web::post().to(profiles::connect))
             .route("/profiles/bluesky", web::post().to(profiles::connect_bluesky))
+            .route("/profiles/confirm", web::post().to(profiles::confirm))
             .route("/profiles/{id}/disconnect", web::post().to(profiles::disconnect))
             .route("/keys", web::get().to(keys::page))
             .route("/keys", web::post().to(keys::create))

@@ -18,6 +18,9 @@ use api_gateway::{app::AppState, error::ApiError, routes::request::path_id};
 pub struct ConnectedQuery {
     connected: Option<String>,
     error: Option<String>,
+    /// A connection that found several destinations (pages, organisations) and waits
+    /// for the person to choose.
+    choose: Option<String>,
 }
 
 pub async fn page(
@@ -28,7 +31,38 @@ pub async fn page(
 ) -> DashResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let rows = store::profiles::list(&mut conn, &s.caller().scope).await?;
+    let pending = match &q.choose {
+        Some(nonce) => store::oauth::pending(&mut conn, s.workspace_id(), nonce, false).await?,
+        None => None,
+    };
+    let options = pending.as_ref().map(|p| api_gateway::connect::public_options(&p.options));
     let body = html! {
+        @if let (Some(nonce), Some(options)) = (&q.choose, &options) {
+            section.choose {
+                h2 { "Choose what to connect" }
+                p { "The platform gave access to several accounts. Pick the ones to connect; the default one gets posts that name only the platform." }
+                form method="post" action="/dashboard/profiles/confirm" {
+                    (csrf(&s))
+                    input type="hidden" name="nonce" value=(nonce);
+                    table {
+                        thead { tr { th { "Connect" } th { "Account" } th { "Kind" } th { "Default" } } }
+                        tbody {
+                            @for o in options.as_array().into_iter().flatten() {
+                                @let i = o["index"].as_u64().unwrap_or_default();
+                                tr {
+                                    td { input type="checkbox" name="pick" value=(i) checked; }
+                                    td { strong { (o["displayName"].as_str().unwrap_or("")) } }
+                                    td { (o["accountType"].as_str().unwrap_or("")) }
+                                    td { input type="radio" name="default" value=(i) checked[i == 0]; }
+                                }
+                            }
+                        }
+                    }
+                    button type="submit" { "Connect the chosen accounts" }
+                }
+            }
+        }
+        @if q.choose.is_some() && options.is_none() { div.flash.error role="alert" { "That choice has expired; connect again." } }
         @if let Some(name) = &q.connected { div.flash.notice role="status" { "Connected " (name) "." } }
         @if let Some(e) = &q.error { div.flash.error role="alert" { "Not connected: " (e) } }
         @if rows.is_empty() {
@@ -123,6 +157,7 @@ pub async fn connect(state: web::Data<AppState>, s: Session, form: web::Form<Con
             login_hint: hint,
             return_to: Some("/dashboard/profiles"),
             bind_browser: true,
+            redirect_uri: None,
         },
     )
     .await?;
@@ -173,5 +208,28 @@ pub async fn disconnect(
     let outcome = api_gateway::routes::profiles::disconnect_profile(&state, &s.caller(), id).await.map(|name| {
         format!("Disconnected {name}. Its posts stay readable; deliveries still scheduled to it will fail.")
     });
+    after("/dashboard/profiles", outcome)
+}
+
+/// Connects the destinations chosen on the page (checkboxes `pick`, radio `default`).
+pub async fn confirm(state: web::Data<AppState>, s: Session, body: web::Bytes) -> DashResult<HttpResponse> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&body).unwrap_or_default();
+    let one = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    s.check_csrf(one("csrf_token").unwrap_or(""))?;
+    let nonce = one("nonce").unwrap_or("").to_owned();
+    let default = one("default").and_then(|d| d.parse::<usize>().ok());
+    let picks: Vec<api_gateway::connect::Pick> = pairs
+        .iter()
+        .filter(|(n, _)| n == "pick")
+        .filter_map(|(_, v)| v.parse::<usize>().ok())
+        .map(|index| api_gateway::connect::Pick { index, default: Some(index) == default })
+        .collect();
+    if picks.is_empty() {
+        return after("/dashboard/profiles", Err(ApiError::field("pick", "choose at least one account")));
+    }
+    let mut conn = state.pool.get().await?;
+    let outcome = api_gateway::connect::confirm(&mut conn, &state.secrets, s.workspace_id(), &nonce, &picks)
+        .await
+        .map(|ids| format!("Connected {} account{}.", ids.len(), if ids.len() == 1 { "" } else { "s" }));
     after("/dashboard/profiles", outcome)
 }

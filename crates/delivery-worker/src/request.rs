@@ -27,7 +27,7 @@ pub async fn build(
             username: task.profile.username.clone(),
             access_token: credentials::access_token(&ctx.tokens.secrets, &task.profile),
         },
-        text: task.post.body.clone(),
+        text: provider_request::text(&task.post, t.provider),
         media: media.iter().map(|(m, a)| provider_request::media_item(base, a, m.alt.clone())).collect(),
         all_options: task.post.provider_options.as_object().unwrap_or(&no_options),
         recovery,

@@ -50,6 +50,10 @@ pub fn contract() -> serde_json::Value {
                 scheduled_at: Some(None),
                 provider_options: None,
                 media: Some(vec![MediaRefV1 { asset_id: id(4), alt: Some("a dot".into()) }]),
+                details: Box::new(crate::messages::DetailsPatchV1 {
+                    hashtags: Some(vec!["#launch".into()]),
+                    ..Default::default()
+                }),
             },
         ),
         entry(

@@ -39,7 +39,7 @@ pub struct MediaInput {
     pub alt: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NewPost {
     pub body: Option<String>,
     pub scheduled_at: Option<DateTime<Utc>>,
@@ -47,6 +47,52 @@ pub struct NewPost {
     pub profiles: Vec<ProfileId>,
     pub media: Vec<MediaInput>,
     pub provider_options: Map<String, Value>,
+    pub details: PostDetails,
+}
+
+pub const MAX_HASHTAGS: usize = 30;
+pub const MAX_LABELS: usize = 30;
+pub const MAX_LABEL_CHARS: usize = 100;
+
+/// What a post carries besides its body. `hashtags` and `bodies` are part of what each
+/// provider receives (see `platforms::delivered_text`); labels, tags, category and
+/// campaign only sort and find posts.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct PostDetails {
+    /// Each `#` followed by letters, digits or `_`, kept apart from the body.
+    pub hashtags: Vec<String>,
+    /// One body per provider, used instead of `body` for that provider's deliveries.
+    pub bodies: std::collections::BTreeMap<Provider, String>,
+    pub labels: Vec<String>,
+    pub tags: Vec<String>,
+    pub category: Option<String>,
+    pub campaign: Option<String>,
+}
+
+impl PostDetails {
+    /// `bodies` as stored (a JSON object keyed by provider id).
+    pub fn bodies_json(bodies: &std::collections::BTreeMap<Provider, String>) -> Value {
+        Value::Object(bodies.iter().map(|(p, b)| (p.as_str().to_owned(), Value::String(b.clone()))).collect())
+    }
+
+    /// `bodies` read back from storage; entries that are not a known provider's text are
+    /// skipped (acceptance never stores one).
+    pub fn bodies_from(v: &Value) -> std::collections::BTreeMap<Provider, String> {
+        v.as_object()
+            .into_iter()
+            .flatten()
+            .filter_map(|(k, b)| Some((k.parse().ok()?, b.as_str()?.to_owned())))
+            .collect()
+    }
+}
+
+/// A hashtag as stored: `#` and at least one letter, digit or `_`. A tag given without
+/// its `#` gets one.
+pub fn normalize_hashtag(raw: &str) -> Option<String> {
+    let t = raw.trim();
+    let t = t.strip_prefix('#').unwrap_or(t);
+    let ok = !t.is_empty() && t.chars().count() <= 100 && t.chars().all(|c| c.is_alphanumeric() || c == '_');
+    ok.then(|| format!("#{t}"))
 }
 
 /// A PATCH: `None` leaves a field as it is; `Some(None)` clears a nullable one.
@@ -57,6 +103,11 @@ pub struct PostPatch {
     pub profiles: Option<Vec<ProfileId>>,
     pub media: Option<Vec<MediaInput>>,
     pub provider_options: Option<Map<String, Value>>,
+    pub hashtags: Option<Vec<String>>,
+    pub bodies: Option<std::collections::BTreeMap<Provider, String>>,
+    pub labels: Option<Vec<String>>,
+    pub tags: Option<Vec<String>>,
+    pub category: Option<Option<String>>,
 }
 
 impl PostPatch {
@@ -66,6 +117,16 @@ impl PostPatch {
             && self.profiles.is_none()
             && self.media.is_none()
             && self.provider_options.is_none()
+            && !self.changes_details()
+    }
+
+    /// Whether a field besides body, time, profiles, media and options changes.
+    pub fn changes_details(&self) -> bool {
+        self.hashtags.is_some()
+            || self.bodies.is_some()
+            || self.labels.is_some()
+            || self.tags.is_some()
+            || self.category.is_some()
     }
 }
 
@@ -240,6 +301,123 @@ impl Check {
     }
 }
 
+impl Check {
+    /// A list of short strings (labels, tags).
+    fn words(&mut self, v: &Value, field: &str) -> Option<Vec<String>> {
+        let Value::Array(items) = v else {
+            self.fail(field, "must be an array of strings");
+            return None;
+        };
+        if items.len() > MAX_LABELS {
+            self.fail(field, format!("at most {MAX_LABELS} entries"));
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().map(str::trim) {
+                Some(w) if !w.is_empty() && w.chars().count() <= MAX_LABEL_CHARS => {
+                    if !out.iter().any(|o| o == w) {
+                        out.push(w.to_owned());
+                    }
+                }
+                _ => {
+                    self.fail(format!("{field}[{i}]"), format!("must be a string of 1 to {MAX_LABEL_CHARS} characters"))
+                }
+            }
+        }
+        Some(out)
+    }
+
+    fn hashtags(&mut self, v: &Value, field: &str) -> Option<Vec<String>> {
+        let Value::Array(items) = v else {
+            self.fail(field, "must be an array of hashtags");
+            return None;
+        };
+        if items.len() > MAX_HASHTAGS {
+            self.fail(field, format!("at most {MAX_HASHTAGS} hashtags"));
+            return None;
+        }
+        let mut out: Vec<String> = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            match item.as_str().and_then(normalize_hashtag) {
+                Some(tag) => {
+                    if !out.iter().any(|o| o.eq_ignore_ascii_case(&tag)) {
+                        out.push(tag);
+                    }
+                }
+                None => self.fail(
+                    format!("{field}[{i}]"),
+                    "must be a hashtag: `#` and letters, digits or `_` (up to 100), e.g. #launch",
+                ),
+            }
+        }
+        Some(out)
+    }
+
+    fn bodies(&mut self, v: &Value, field: &str) -> Option<std::collections::BTreeMap<Provider, String>> {
+        let Value::Object(m) = v else {
+            self.fail(field, "must be an object of texts keyed by provider id");
+            return None;
+        };
+        let mut out = std::collections::BTreeMap::new();
+        for (k, b) in m {
+            let f = format!("{field}.{k}");
+            let Ok(p) = k.parse::<Provider>() else {
+                let known: Vec<&str> = Provider::ALL.iter().map(|p| p.as_str()).collect();
+                self.fail(f, format!("unknown provider; one of: {}", known.join(", ")));
+                continue;
+            };
+            match b {
+                Value::String(s) if s.chars().count() > MAX_BODY_CHARS => {
+                    self.fail(f, format!("must be at most {MAX_BODY_CHARS} characters"))
+                }
+                Value::String(s) if !s.trim().is_empty() => {
+                    out.insert(p, s.clone());
+                }
+                _ => self.fail(f, "must be a non-empty string"),
+            }
+        }
+        Some(out)
+    }
+
+    fn short_text(&mut self, v: &Value, field: &str) -> Option<Option<String>> {
+        match v {
+            Value::Null => Some(None),
+            Value::String(s) if s.trim().is_empty() => Some(None),
+            Value::String(s) if s.chars().count() <= MAX_LABEL_CHARS => Some(Some(s.trim().to_owned())),
+            _ => {
+                self.fail(field, format!("must be a string of at most {MAX_LABEL_CHARS} characters, or null"));
+                None
+            }
+        }
+    }
+
+    /// The `post` object's detail fields, into `d` (create).
+    fn details(&mut self, p: &Map<String, Value>, d: &mut PostDetails) {
+        if let Some(v) = p.get("hashtags").filter(|v| !v.is_null()) {
+            d.hashtags = self.hashtags(v, "post.hashtags").unwrap_or_default();
+        }
+        if let Some(v) = p.get("bodies").filter(|v| !v.is_null()) {
+            d.bodies = self.bodies(v, "post.bodies").unwrap_or_default();
+        }
+        if let Some(v) = p.get("labels").filter(|v| !v.is_null()) {
+            d.labels = self.words(v, "post.labels").unwrap_or_default();
+        }
+        if let Some(v) = p.get("tags").filter(|v| !v.is_null()) {
+            d.tags = self.words(v, "post.tags").unwrap_or_default();
+        }
+        if let Some(v) = p.get("category") {
+            d.category = self.short_text(v, "post.category").flatten();
+        }
+        if let Some(v) = p.get("campaign") {
+            d.campaign = self.short_text(v, "post.campaign").flatten();
+        }
+    }
+}
+
+const POST_FIELDS: &[&str] =
+    &["body", "scheduled_at", "draft", "hashtags", "bodies", "labels", "tags", "category", "campaign"];
+
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
 }
@@ -290,19 +468,13 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
     let Some(top) = c.object(v, "") else { return Err(c.errors) };
     c.unknown_keys(top, "", TOP_LEVEL);
 
-    let mut post = NewPost {
-        body: None,
-        scheduled_at: None,
-        draft: false,
-        profiles: Vec::new(),
-        media: Vec::new(),
-        provider_options: Map::new(),
-    };
+    let mut post = NewPost::default();
     match top.get("post") {
         None => c.fail("post", "is required"),
         Some(p) => {
             if let Some(p) = c.object(p, "post") {
-                c.unknown_keys(p, "post", &["body", "scheduled_at", "draft"]);
+                c.unknown_keys(p, "post", POST_FIELDS);
+                c.details(p, &mut post.details);
                 if let Some(b) = p.get("body").and_then(|b| c.body(b, "post.body")) {
                     post.body = b;
                 }
@@ -335,7 +507,7 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
             .get("post")
             .and_then(|p| p.get("body"))
             .is_some_and(|b| !b.is_string() || !b.as_str().unwrap_or_default().trim().is_empty());
-    if !has_body && post.media.is_empty() && c.errors.is_empty() {
+    if !has_body && post.media.is_empty() && post.details.bodies.is_empty() && c.errors.is_empty() {
         c.fail("post.body", "a post needs a body or at least one media item");
     }
     c.finish(post)
@@ -349,18 +521,29 @@ pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
     c.unknown_keys(top, "", TOP_LEVEL);
     let mut patch = PostPatch::default();
     if let Some(p) = top.get("post").and_then(|p| c.object(p, "post")) {
-        c.unknown_keys(p, "post", &["body", "scheduled_at", "draft"]);
+        c.unknown_keys(p, "post", POST_FIELDS);
         if p.contains_key("draft") {
             c.fail("post.draft", "cannot be changed by PATCH; publish a draft with POST /api/posts/{id}/publish");
         }
+        if p.contains_key("campaign") {
+            c.fail("post.campaign", "is set when the post is created");
+        }
         patch.body = p.get("body").and_then(|b| c.body(b, "post.body"));
         patch.scheduled_at = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at"));
+        let null_empty = |v: &Value| if v.is_null() { Value::Array(Vec::new()) } else { v.clone() };
+        patch.hashtags = p.get("hashtags").and_then(|v| c.hashtags(&null_empty(v), "post.hashtags"));
+        patch.labels = p.get("labels").and_then(|v| c.words(&null_empty(v), "post.labels"));
+        patch.tags = p.get("tags").and_then(|v| c.words(&null_empty(v), "post.tags"));
+        patch.bodies = p
+            .get("bodies")
+            .and_then(|v| if v.is_null() { Some(Default::default()) } else { c.bodies(v, "post.bodies") });
+        patch.category = p.get("category").and_then(|v| c.short_text(v, "post.category"));
     }
     patch.profiles = top.get("profiles").and_then(|p| c.profiles(p));
     patch.media = top.get("media").and_then(|m| if m.is_null() { Some(Vec::new()) } else { c.media(m) });
     patch.provider_options = top.get("provider_options").and_then(|o| c.provider_options(o));
     if c.errors.is_empty() && patch.is_empty() {
-        c.fail("post", "change at least one of post.body, post.scheduled_at, profiles, media, provider_options");
+        c.fail("post", "change at least one of post.body, post.scheduled_at, post.hashtags, post.bodies, post.labels, post.tags, post.category, profiles, media, provider_options");
     }
     c.finish(patch)
 }
@@ -471,6 +654,24 @@ mod tests {
         assert!(p.provider_options.is_some());
         assert_eq!(fields(&parse_patch(&json!({})).unwrap_err()), vec!["post"]);
         assert_eq!(fields(&parse_patch(&json!({"post": {"draft": false}})).unwrap_err()), vec!["post.draft"]);
+    }
+
+    #[test]
+    fn hashtags_bodies_and_labels_are_read_and_checked() {
+        let v = json!({"post": {"body": "b", "hashtags": ["ai", "#Launch", "#launch"], "bodies": {"linkedin": "long"}, "labels": ["q1", "q1"], "category": "work"}, "profiles": [P1]});
+        let p = parse_new_post(&v).unwrap();
+        assert_eq!(p.details.hashtags, vec!["#ai", "#Launch"], "a # is added; case-insensitive duplicates dropped");
+        assert_eq!(p.details.bodies.get(&Provider::Linkedin).map(String::as_str), Some("long"));
+        assert_eq!(p.details.labels, vec!["q1"]);
+        assert_eq!(p.details.category.as_deref(), Some("work"));
+        let v = json!({"post": {"body": "b", "hashtags": ["two words"], "bodies": {"myspace": "x", "x": ""}}, "profiles": [P1]});
+        assert_eq!(
+            fields(&parse_new_post(&v).unwrap_err()),
+            vec!["post.hashtags[0]", "post.bodies.myspace", "post.bodies.x"]
+        );
+        let p = parse_patch(&json!({"post": {"hashtags": null, "category": null}})).unwrap();
+        assert_eq!(p.hashtags, Some(vec![]));
+        assert_eq!(p.category, Some(None));
     }
 
     #[test]

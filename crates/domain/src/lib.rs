@@ -15,7 +15,7 @@ pub mod status;
 
 pub use ids::{DeliveryId, PostId, ProfileId, WorkspaceId};
 pub use provider::Provider;
-pub use status::{DeliveryStatus, MediaStatus, PostStatus, ProfileStatus};
+pub use status::{DeliveryStatus, MediaStatus, Outcome, PostStatus, ProfileStatus};
 
 /// The fixed retry policy of the seed: at most this many attempts per delivery.
 pub const MAX_DELIVERY_ATTEMPTS: i32 = 3;

@@ -150,7 +150,45 @@ pub enum SchedulerCommandV1 {
         provider_options: Option<serde_json::Map<String, serde_json::Value>>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         media: Option<Vec<MediaRefV1>>,
+        /// The rest of the post's fields, where they change.
+        #[serde(default, skip_serializing_if = "DetailsPatchV1::is_empty")]
+        details: Box<DetailsPatchV1>,
     },
+}
+
+/// Hashtags and per-provider bodies (part of what is delivered), labels, tags and
+/// category: `None` leaves a field as it is.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct DetailsPatchV1 {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hashtags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bodies: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tags: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
+    pub category: Option<Option<String>>,
+}
+
+impl DetailsPatchV1 {
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+
+    pub fn of(patch: &crate::input::PostPatch) -> Self {
+        Self {
+            hashtags: patch.hashtags.clone(),
+            bodies: patch.bodies.as_ref().map(|b| match crate::input::PostDetails::bodies_json(b) {
+                serde_json::Value::Object(m) => m,
+                _ => serde_json::Map::new(),
+            }),
+            labels: patch.labels.clone(),
+            tags: patch.tags.clone(),
+            category: patch.category.clone(),
+        }
+    }
 }
 impl Message for SchedulerCommandV1 {
     const TYPE: &'static str = "scheduler.command.v1";
@@ -237,6 +275,7 @@ mod tests {
             scheduled_at: Some(None),
             provider_options: None,
             media: None,
+            details: Default::default(),
         };
         let v = serde_json::to_value(&cmd).unwrap();
         assert_eq!(v["command"], "update_scheduled");

@@ -152,6 +152,11 @@ const MASTODON_OPTIONS: &[OptionSpec] = &[
     opt("spoiler_text", OptionKind::Text { max_length: 500 }, false, "Content warning shown before the post"),
     opt("sensitive", OptionKind::Flag, false, "Mark the media sensitive"),
 ];
+const DRIBBBLE_OPTIONS: &[OptionSpec] = &[
+    opt("title", OptionKind::Text { max_length: 100 }, true, "Shot title"),
+    opt("tags", OptionKind::Text { max_length: 200 }, false, "Comma-separated tags, at most 12"),
+    opt("low_profile", OptionKind::Flag, false, "Keep the shot off the popular pages"),
+];
 const REDDIT_OPTIONS: &[OptionSpec] = &[
     opt("subreddit", OptionKind::Text { max_length: 21 }, true, "Subreddit name, without r/"),
     opt("title", OptionKind::Text { max_length: 300 }, true, "Submission title"),
@@ -272,6 +277,22 @@ pub fn catalogue() -> Vec<Platform> {
             supports_hashtags: false,
             ..platform(Reddit, "Reddit", 40_000, Characters, 1, IMAGES_VIDEO, false, false, REDDIT_OPTIONS)
         },
+        // Shots: exactly one image (JPEG, PNG or GIF, up to 8 MB) and a title; the text is
+        // the shot's description.
+        Platform {
+            supports_hashtags: false,
+            ..platform(
+                Dribbble,
+                "Dribbble",
+                2000,
+                Characters,
+                1,
+                &["image/jpeg", "image/png", "image/gif"],
+                true,
+                false,
+                DRIBBBLE_OPTIONS,
+            )
+        },
     ]
 }
 
@@ -280,6 +301,41 @@ pub fn get(p: Provider) -> Platform {
         .into_iter()
         .find(|x| x.platform == p)
         .unwrap_or_else(|| platform(p, "", 0, TextCounting::Characters, 0, &[], false, false, &[]))
+}
+
+/// What a post says, before it is fitted to each provider.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts<'a> {
+    pub body: Option<&'a str>,
+    pub bodies: &'a std::collections::BTreeMap<Provider, String>,
+    pub hashtags: &'a [String],
+}
+
+impl Texts<'_> {
+    /// The text one provider receives: its own body when the post has one for it, else
+    /// the post's body; then, where the platform takes hashtags, those not already in the
+    /// text, on a line of their own.
+    pub fn for_provider(&self, p: Provider) -> Option<String> {
+        let base = self.bodies.get(&p).map(String::as_str).or(self.body);
+        let lower = base.unwrap_or("").to_lowercase();
+        let extra: Vec<&str> = if get(p).supports_hashtags {
+            self.hashtags
+                .iter()
+                .filter(|t| {
+                    let t = t.to_lowercase();
+                    !lower.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '#')).any(|w| w == t)
+                })
+                .map(String::as_str)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        match (base, extra.is_empty()) {
+            (base, true) => base.map(str::to_owned),
+            (None, false) => Some(extra.join(" ")),
+            (Some(b), false) => Some(format!("{}\n\n{}", b.trim_end(), extra.join(" "))),
+        }
+    }
 }
 
 /// X's weighted length: each URL counts 23; code points in the Latin and general
@@ -486,6 +542,19 @@ mod tests {
         let c = catalogue();
         assert_eq!(c.iter().map(|p| p.platform).collect::<Vec<_>>(), Provider::ALL.to_vec());
         assert!(c.iter().all(|p| p.max_characters > 0 && p.max_media_items > 0 && !p.name.is_empty()));
+    }
+
+    #[test]
+    fn each_provider_gets_its_own_body_and_the_hashtags_it_takes() {
+        let bodies = std::collections::BTreeMap::from([(Provider::Linkedin, "Longer LinkedIn text".to_owned())]);
+        let tags = vec!["#ai".to_owned(), "#launch".to_owned()];
+        let t = Texts { body: Some("Short #launch post"), bodies: &bodies, hashtags: &tags };
+        assert_eq!(t.for_provider(Provider::X).as_deref(), Some("Short #launch post\n\n#ai"));
+        assert_eq!(t.for_provider(Provider::Linkedin).as_deref(), Some("Longer LinkedIn text\n\n#ai #launch"));
+        // Pinterest takes no hashtags: the text goes as written.
+        assert_eq!(t.for_provider(Provider::Pinterest).as_deref(), Some("Short #launch post"));
+        let none = Texts { body: None, bodies: &Default::default(), hashtags: &[] };
+        assert_eq!(none.for_provider(Provider::X), None);
     }
 
     #[test]

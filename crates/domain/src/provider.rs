@@ -20,6 +20,7 @@ pub enum Provider {
     Bluesky,
     Mastodon,
     Reddit,
+    Dribbble,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -39,6 +40,7 @@ impl Provider {
         Provider::Bluesky,
         Provider::Mastodon,
         Provider::Reddit,
+        Provider::Dribbble,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -54,6 +56,7 @@ impl Provider {
             Provider::Bluesky => "bluesky",
             Provider::Mastodon => "mastodon",
             Provider::Reddit => "reddit",
+            Provider::Dribbble => "dribbble",
         }
     }
 
@@ -70,6 +73,7 @@ impl Provider {
             Provider::Bluesky => "Bluesky",
             Provider::Mastodon => "Mastodon",
             Provider::Reddit => "Reddit",
+            Provider::Dribbble => "Dribbble",
         }
     }
 }
@@ -110,7 +114,7 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_match_serde() {
-        assert_eq!(Provider::ALL.len(), 11);
+        assert_eq!(Provider::ALL.len(), 12);
         for p in Provider::ALL {
             assert_eq!(p.as_str().parse::<Provider>(), Ok(*p));
             assert_eq!(serde_json::to_value(p).unwrap(), serde_json::json!(p.as_str()));

@@ -151,10 +151,51 @@ impl MediaStatus {
     }
 }
 
+status_enum!(Outcome, "outcome", {
+    Draft => "draft", Scheduled => "scheduled", Publishing => "publishing", Published => "published",
+    PartiallyPublished => "partially_published", Failed => "failed", Canceled => "canceled",
+});
+
+impl Outcome {
+    /// What became of a post, read from the layers: its status, whether its deliveries
+    /// were dispatched, how they settled, and whether it was deleted (soft). Accepted and
+    /// not yet dispatched reads `scheduled`; dispatched and not completed, `publishing`; a
+    /// completed post is `published` when every delivery was, `failed` when none was.
+    pub fn of(post: PostStatus, dispatched: bool, deliveries: &[DeliveryStatus], archived: bool) -> Outcome {
+        let published = deliveries.iter().filter(|d| **d == DeliveryStatus::Published).count();
+        match post {
+            _ if archived => Outcome::Canceled,
+            PostStatus::Draft => Outcome::Draft,
+            PostStatus::Canceled => Outcome::Canceled,
+            PostStatus::Pending => Outcome::Scheduled,
+            PostStatus::Scheduled if !dispatched => Outcome::Scheduled,
+            PostStatus::Scheduled => Outcome::Publishing,
+            PostStatus::Completed if published == deliveries.len() && published > 0 => Outcome::Published,
+            PostStatus::Completed if published == 0 => Outcome::Failed,
+            PostStatus::Completed => Outcome::PartiallyPublished,
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn outcomes_are_read_from_the_layers() {
+        use DeliveryStatus::{Failed as F, Pending as P, Published as D};
+        use PostStatus::*;
+        assert_eq!(Outcome::of(Draft, false, &[P], false), Outcome::Draft);
+        assert_eq!(Outcome::of(Pending, false, &[P], false), Outcome::Scheduled);
+        assert_eq!(Outcome::of(Scheduled, false, &[P], false), Outcome::Scheduled);
+        assert_eq!(Outcome::of(Scheduled, true, &[D, P], false), Outcome::Publishing);
+        assert_eq!(Outcome::of(Completed, true, &[D, D], false), Outcome::Published);
+        assert_eq!(Outcome::of(Completed, true, &[D, F], false), Outcome::PartiallyPublished);
+        assert_eq!(Outcome::of(Completed, true, &[F, F], false), Outcome::Failed);
+        assert_eq!(Outcome::of(Canceled, false, &[P], false), Outcome::Canceled);
+        assert_eq!(Outcome::of(Completed, true, &[D], true), Outcome::Canceled);
+    }
 
     #[test]
     fn every_status_round_trips_through_its_text() {

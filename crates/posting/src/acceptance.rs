@@ -51,7 +51,7 @@ pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
 pub async fn check_post(
     conn: &mut store::Conn,
     workspace_id: WorkspaceId,
-    body: Option<&str>,
+    texts: platforms::Texts<'_>,
     media: &[Uuid],
     options: &Map<String, Value>,
     profiles: &[(Provider, String)],
@@ -68,7 +68,21 @@ pub async fn check_post(
         .collect();
     let mut errors: Vec<FieldError> = Vec::new();
     for (provider, name) in profiles {
-        errors.extend(platforms::check(&platforms::get(*provider), name, body, &facts, options));
+        let text = texts.for_provider(*provider);
+        let mut found = platforms::check(&platforms::get(*provider), name, text.as_deref(), &facts, options);
+        // A provider's own body is checked as that body, and named so.
+        if texts.bodies.contains_key(provider) {
+            for e in found.iter_mut().filter(|e| e.field == "post.body") {
+                e.field = format!("post.bodies.{provider}");
+            }
+        }
+        errors.extend(found);
+    }
+    for p in texts.bodies.keys().filter(|p| !profiles.iter().any(|(q, _)| q == *p)) {
+        errors.push(FieldError::new(
+            format!("post.bodies.{p}"),
+            format!("no profile of this post is on {}", p.display_name()),
+        ));
     }
     // Options for providers no profile goes to: their shape is still checked (a typo is a
     // mistake), but nothing there is required.
@@ -152,5 +166,9 @@ pub(crate) async fn check_edited(
         Some(b) => b.as_deref(),
         None => view.post.body.as_deref(),
     };
-    check_post(conn, caller.scope.workspace_id, body, &media, &options, &targets).await
+    let stored_bodies = domain::input::PostDetails::bodies_from(&view.post.bodies);
+    let bodies = patch.bodies.as_ref().unwrap_or(&stored_bodies);
+    let hashtags = patch.hashtags.as_deref().unwrap_or(&view.post.hashtags);
+    let texts = platforms::Texts { body, bodies, hashtags };
+    check_post(conn, caller.scope.workspace_id, texts, &media, &options, &targets).await
 }

@@ -86,17 +86,15 @@ impl Posting {
         }
         // With every media item known, the platforms' rules are checked as a create would;
         // else only the options' shape (remote files are not fetched here).
+        let texts = domain::platforms::Texts {
+            body: input.body.as_deref(),
+            bodies: &input.details.bodies,
+            hashtags: &input.details.hashtags,
+        };
         if known == input.media.len() && !input.draft {
             let targets = targets(&profiles);
-            check_post(
-                &mut conn,
-                caller.scope.workspace_id,
-                input.body.as_deref(),
-                &asset_ids,
-                &input.provider_options,
-                &targets,
-            )
-            .await?;
+            check_post(&mut conn, caller.scope.workspace_id, texts, &asset_ids, &input.provider_options, &targets)
+                .await?;
         } else {
             for p in &profiles {
                 errors.extend(platforms::check_options(
@@ -127,7 +125,7 @@ impl Posting {
                     username: p.username.clone(),
                     access_token: None,
                 },
-                text: input.body.clone(),
+                text: texts.for_provider(provider),
                 media: items.clone(),
                 all_options: &input.provider_options,
                 recovery: None,

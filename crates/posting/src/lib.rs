@@ -15,6 +15,7 @@
 //! ```
 
 mod acceptance;
+mod accounts;
 mod caller;
 mod dry_run;
 mod error;
@@ -28,6 +29,7 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 pub use acceptance::check_post;
+pub use accounts::default_of;
 pub use caller::{Actor, Caller};
 pub use dry_run::{DryRun, DryRunDelivery};
 pub use error::{PostingError, PostingResult};

@@ -72,15 +72,13 @@ impl Posting {
         let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
         if !input.draft {
             let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
-            check_post(
-                &mut conn,
-                caller.scope.workspace_id,
-                input.body.as_deref(),
-                &ids,
-                &input.provider_options,
-                &targets(&profiles),
-            )
-            .await?;
+            let texts = domain::platforms::Texts {
+                body: input.body.as_deref(),
+                bodies: &input.details.bodies,
+                hashtags: &input.details.hashtags,
+            };
+            check_post(&mut conn, caller.scope.workspace_id, texts, &ids, &input.provider_options, &targets(&profiles))
+                .await?;
         }
         let row = NewPostRow {
             id: PostId::new(),
@@ -92,6 +90,12 @@ impl Posting {
             // A scheduled post is dispatched later; it stays in this request's trace.
             traceparent: telemetry::current_traceparent(),
             idempotency_key,
+            hashtags: input.details.hashtags,
+            bodies: domain::input::PostDetails::bodies_json(&input.details.bodies),
+            labels: input.details.labels,
+            tags: input.details.tags,
+            category: input.details.category,
+            campaign: input.details.campaign,
         };
         // The answer is read inside the transaction: once it commits, nothing is left that
         // could fail and turn an accepted post into a 5xx (which a client would retry).
@@ -151,6 +155,9 @@ impl Posting {
         let mut conn = self.pool.get().await?;
         // A draft meets the platforms' rules when it is published, not while it is drafted.
         let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
+        if view.post.archived_at.is_some() {
+            return Err(PostingError::Conflict("The post was deleted; it cannot be published.".into()));
+        }
         if view.post.status == PostStatus::Draft {
             check_edited(&mut conn, caller, &view, &PostPatch::default(), None).await?;
         }
@@ -195,6 +202,31 @@ impl Posting {
         }
     }
 
+    /// The soft delete of the agency surface: a post that has not started delivering is
+    /// canceled (a draft is simply set aside), and the post is marked deleted. A post
+    /// whose deliveries started keeps what they did: what was published stays published
+    /// at the provider and in its deliveries.
+    pub async fn archive(&self, caller: &Caller, id: PostId) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        if post.archived_at.is_some() {
+            return Ok(());
+        }
+        if matches!(post.status, PostStatus::Pending | PostStatus::Scheduled) && post.dispatched_at.is_none() {
+            drop(conn);
+            // Lost to a dispatch that began meanwhile: the post is set aside all the same.
+            match self.command(SchedulerCommandV1::Cancel { post_id: id }).await {
+                Ok(()) | Err(PostingError::Conflict(_)) => {}
+                Err(e) => return Err(e),
+            }
+            conn = self.pool.get().await?;
+        }
+        posts::archive(&mut conn, id).await?;
+        tracing::info!(post_id = %id, actor = %caller.actor, "post deleted (soft)");
+        Ok(())
+    }
+
     /// Drafts only, gone for good.
     pub async fn delete(&self, caller: &Caller, id: PostId) -> PostingResult<()> {
         caller.require_write()?;
@@ -218,6 +250,9 @@ impl Posting {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
         let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        if post.archived_at.is_some() {
+            return Err(PostingError::Conflict("The post was deleted; it cannot be edited.".into()));
+        }
         let mut staged = Staged::default();
         let result = match post.status {
             PostStatus::Draft => self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await,
@@ -244,12 +279,6 @@ impl Posting {
         patch: &PostPatch,
         staged: &mut Staged,
     ) -> PostingResult<()> {
-        if matches!(patch.scheduled_at, Some(Some(_))) {
-            return Err(PostingError::field(
-                "post.scheduled_at",
-                "drafts cannot carry scheduled_at; publish the draft with a scheduled_at instead",
-            ));
-        }
         let profiles = match &patch.profiles {
             Some(ids) => Some(check_profiles(conn, caller, ids).await?),
             None => None,
@@ -259,11 +288,19 @@ impl Posting {
             None => None,
         };
         let options = patch.provider_options.clone().map(Value::Object);
+        let bodies = patch.bodies.as_ref().map(domain::input::PostDetails::bodies_json);
         conn.transaction::<(), PostingError, _>(async |conn| {
+            // The native API refuses a time on a draft (it is given when publishing); the
+            // agency surface keeps the time a draft is meant for, used when it is published.
             let edit = posts::Edit {
                 body: patch.body.as_ref().map(|b| b.as_deref()),
-                scheduled_at: None,
+                scheduled_at: patch.scheduled_at,
                 provider_options: options.as_ref(),
+                hashtags: patch.hashtags.as_deref(),
+                bodies: bodies.as_ref(),
+                labels: patch.labels.as_deref(),
+                tags: patch.tags.as_deref(),
+                category: patch.category.as_ref().map(|c| c.as_deref()),
             };
             posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
             if !posts::edit(conn, id, PostStatus::Draft, edit).await? {
@@ -300,8 +337,10 @@ impl Posting {
         let view = posts::get(conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
         let ids: Option<Vec<Uuid>> = media.as_ref().map(|m| m.iter().map(|(id, _)| *id).collect());
         check_edited(conn, caller, &view, &patch, ids.as_deref()).await?;
+        let details = Box::new(domain::messages::DetailsPatchV1::of(&patch));
         self.command(SchedulerCommandV1::UpdateScheduled {
             post_id: id,
+            details,
             body: patch.body,
             scheduled_at: patch.scheduled_at,
             provider_options: patch.provider_options,

@@ -18,6 +18,13 @@ pub fn media_item(media_base_url: &str, asset: &AssetRow, alt: Option<String>) -
     }
 }
 
+/// The text a stored post sends to `provider`: its own body there, and its hashtags.
+pub fn text(post: &store::models::PostRow, provider: Provider) -> Option<String> {
+    let bodies = domain::input::PostDetails::bodies_from(&post.bodies);
+    domain::platforms::Texts { body: post.body.as_deref(), bodies: &bodies, hashtags: &post.hashtags }
+        .for_provider(provider)
+}
+
 /// What a post is made of for one delivery, before the cover is looked up.
 pub struct Parts<'a> {
     pub delivery_id: DeliveryId,

@@ -56,7 +56,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/xrpc/app.bsky.actor.getProfile", web::get().to(bsky_profile))
         .route("/_sim/oauth/{account}/expire", web::post().to(expire))
         .route("/_sim/oauth/{account}/revoke", web::post().to(revoke))
-        .route("/_sim/oauth/settings", web::put().to(settings));
+        .route("/_sim/oauth/settings", web::put().to(settings))
+        .route("/me/accounts", web::get().to(fb_pages))
+        .route("/rest/organizationAcls", web::get().to(li_orgs));
 }
 
 #[derive(Deserialize)]
@@ -147,6 +149,7 @@ fn display(provider: &str) -> &'static str {
         "bluesky" => "Bluesky",
         "mastodon" => "Mastodon",
         "reddit" => "Reddit",
+        "dribbble" => "Dribbble",
         _ => "Sandbox",
     }
 }
@@ -239,4 +242,48 @@ async fn settings(sim: SimData, body: web::Json<serde_json::Value>) -> HttpRespo
         sim.tokens.lock().expires_in = e;
     }
     HttpResponse::NoContent().finish()
+}
+
+fn bearer_account(sim: &SimData, req: &HttpRequest) -> Option<String> {
+    let token = header(req, "authorization").and_then(|a| a.strip_prefix("Bearer ").map(str::to_owned))?;
+    sim.tokens.lock().account(&token)
+}
+
+/// Accounts named `agency-…` manage two destinations each (pages, organisations); others
+/// none, so a plain connection stays one account.
+fn managed(account: &str) -> usize {
+    if account.starts_with("agency-") { 2 } else { 0 }
+}
+
+/// Facebook `GET /me/accounts`: the pages the user manages, each with a page token.
+async fn fb_pages(sim: SimData, req: HttpRequest) -> HttpResponse {
+    let Some(account) = bearer_account(&sim, &req) else {
+        return HttpResponse::Unauthorized().json(json!({"error": {"message": "Invalid OAuth access token"}}));
+    };
+    let mut t = sim.tokens.lock();
+    let pages: Vec<serde_json::Value> = (1..=managed(&account))
+        .map(|n| {
+            let id = format!("{account}-page-{n}");
+            let token = t.issue(&id);
+            json!({"id": id, "name": format!("Demo Page {n}"), "category": "Business", "access_token": token["access_token"], "tasks": ["CREATE_CONTENT"]})
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({"data": pages, "paging": {}}))
+}
+
+/// LinkedIn `GET /rest/organizationAcls?q=roleAssignee`: organisations the member administers.
+async fn li_orgs(sim: SimData, req: HttpRequest) -> HttpResponse {
+    let Some(account) = bearer_account(&sim, &req) else {
+        return HttpResponse::Unauthorized().json(json!({"message": "Invalid access token", "status": 401}));
+    };
+    let elements: Vec<serde_json::Value> = (1..=managed(&account))
+        .map(|n| {
+            json!({
+                "organization": format!("urn:li:organization:{}{n}", account.len()),
+                "organization~": {"localizedName": format!("Demo Company {n}")},
+                "role": "ADMINISTRATOR", "state": "APPROVED",
+            })
+        })
+        .collect();
+    HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": 10, "start": 0}}))
 }

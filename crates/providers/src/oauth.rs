@@ -223,6 +223,108 @@ pub async fn identity(http: &reqwest::Client, c: &OAuthClient, access_token: &st
     })
 }
 
+/// One place a connection can publish to: the account itself, or a page or organisation
+/// it manages (with the token that publishes there).
+#[derive(Debug, Clone)]
+pub struct Destination {
+    pub identity: Identity,
+    pub tokens: Tokens,
+    /// `personal`, `page` or `organization`.
+    pub kind: String,
+}
+
+/// The destinations an authorization reaches beyond the account itself: Facebook pages
+/// (`GET /me/accounts`, each with its page token) and LinkedIn organisations the member
+/// administers (`GET /rest/organizationAcls`; the member's own profile stays one of the
+/// choices). Empty for other platforms, and when there is nothing to choose.
+pub async fn destinations(
+    http: &reqwest::Client,
+    config: &ProvidersConfig,
+    p: Provider,
+    who: &Identity,
+    tokens: &Tokens,
+) -> Result<Vec<Destination>, OAuthError> {
+    let base = config.api_base(p);
+    let read = |url: String| async move {
+        let resp = http
+            .get(url)
+            .bearer_auth(&tokens.access_token)
+            .header("LinkedIn-Version", "202405")
+            .header("X-Restli-Protocol-Version", "2.0.0")
+            .send()
+            .await
+            .map_err(|e| OAuthError::Failed(e.to_string()))?;
+        if !resp.status().is_success() {
+            return Err(OAuthError::Failed(format!(
+                "the account's pages could not be read (HTTP {})",
+                resp.status().as_u16()
+            )));
+        }
+        resp.json::<Value>().await.map_err(|e| OAuthError::Failed(e.to_string()))
+    };
+    match p {
+        Provider::Facebook => {
+            let v = read(format!("{base}/me/accounts")).await?;
+            Ok(v["data"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|page| {
+                    Some(Destination {
+                        identity: Identity {
+                            id: page["id"].as_str()?.to_owned(),
+                            username: None,
+                            name: page["name"].as_str().unwrap_or("Page").to_owned(),
+                            picture_url: None,
+                        },
+                        tokens: Tokens {
+                            access_token: page["access_token"].as_str()?.to_owned(),
+                            refresh_token: None,
+                            expires_in: None,
+                        },
+                        kind: "page".into(),
+                    })
+                })
+                .collect())
+        }
+        Provider::Linkedin => {
+            let v = read(format!(
+                "{base}/rest/organizationAcls?q=roleAssignee&role=ADMINISTRATOR&state=APPROVED&projection=(elements*(organization~(localizedName)))"
+            ))
+            .await?;
+            let orgs: Vec<Destination> = v["elements"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    let urn = e["organization"].as_str()?;
+                    Some(Destination {
+                        identity: Identity {
+                            id: urn.to_owned(),
+                            username: None,
+                            name: e
+                                .pointer("/organization~/localizedName")
+                                .and_then(Value::as_str)
+                                .unwrap_or(urn)
+                                .to_owned(),
+                            picture_url: None,
+                        },
+                        tokens: tokens.clone(),
+                        kind: "organization".into(),
+                    })
+                })
+                .collect();
+            if orgs.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut all = vec![Destination { identity: who.clone(), tokens: tokens.clone(), kind: "personal".into() }];
+            all.extend(orgs);
+            Ok(all)
+        }
+        _ => Ok(Vec::new()),
+    }
+}
+
 /// Bluesky's app-password connection: `com.atproto.server.createSession`.
 pub async fn bluesky_session(
     http: &reqwest::Client,

@@ -27,8 +27,8 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
         SchedulerCommandV1::RetryDelivery { post_id, delivery_id } => {
             transitions::reopen_for_retry(ctx, post_id, delivery_id).await
         }
-        SchedulerCommandV1::UpdateScheduled { post_id, body, scheduled_at, provider_options, media } => {
-            update(ctx, post_id, body, scheduled_at, provider_options, media).await
+        SchedulerCommandV1::UpdateScheduled { post_id, body, scheduled_at, provider_options, media, details } => {
+            update(ctx, post_id, body, scheduled_at, provider_options, media, *details).await
         }
     };
     let answer = match outcome {
@@ -45,15 +45,22 @@ async fn update(
     scheduled_at: Option<Option<chrono::DateTime<chrono::Utc>>>,
     provider_options: Option<serde_json::Map<String, Value>>,
     media: Option<Vec<domain::messages::MediaRefV1>>,
+    details: domain::messages::DetailsPatchV1,
 ) -> Result<CommandReplyV1, StoreError> {
     let mut conn = ctx.pool.get().await?;
     let options = provider_options.map(Value::Object);
+    let bodies = details.bodies.map(Value::Object);
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
             let edit = posts::Edit {
                 body: body.as_ref().map(|b| b.as_deref()),
                 scheduled_at,
                 provider_options: options.as_ref(),
+                hashtags: details.hashtags.as_deref(),
+                bodies: bodies.as_ref(),
+                labels: details.labels.as_deref(),
+                tags: details.tags.as_deref(),
+                category: details.category.as_ref().map(|c| c.as_deref()),
             };
             if !posts::edit(conn, post_id, PostStatus::Scheduled, edit).await? {
                 return transitions::refusal(conn, post_id, "edited").await;

@@ -147,3 +147,37 @@ pub async fn lateness(conn: &mut Conn, workspace_id: domain::WorkspaceId) -> Sto
         FROM l";
     Ok(diesel::sql_query(sql).bind::<SqlUuid, _>(workspace_id).get_result(conn).await?)
 }
+
+/// A workspace's deliveries by where they are: waiting (not dispatched), being delivered,
+/// published, failed, and stale (dispatched over five minutes ago and not settled).
+#[derive(Debug, QueryableByName)]
+pub struct DeliveryQueue {
+    #[diesel(sql_type = BigInt)]
+    pub pending: i64,
+    #[diesel(sql_type = BigInt)]
+    pub processing: i64,
+    #[diesel(sql_type = BigInt)]
+    pub completed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub failed: i64,
+    #[diesel(sql_type = BigInt)]
+    pub stale: i64,
+}
+
+pub async fn delivery_queue(conn: &mut Conn, scope: &KeyScope) -> StoreResult<DeliveryQueue> {
+    let sql = format!(
+        "SELECT count(*) FILTER (WHERE d.status = 'pending' AND d.dispatched_at IS NULL
+                                  AND p.status IN ('pending', 'scheduled')) AS pending,
+                count(*) FILTER (WHERE d.status = 'pending' AND d.dispatched_at IS NOT NULL) AS processing,
+                count(*) FILTER (WHERE d.status = 'published') AS completed,
+                count(*) FILTER (WHERE d.status = 'failed') AS failed,
+                count(*) FILTER (WHERE d.status = 'pending' AND d.dispatched_at < now() - interval '5 minutes') AS stale
+         FROM deliveries d JOIN posts p ON p.id = d.post_id WHERE {SCOPE}"
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(scope.workspace_id)
+        .bind::<Nullable<Array<Text>>, _>(scope.providers.clone())
+        .bind::<Nullable<Array<SqlUuid>>, _>(scope.profile_ids.clone())
+        .get_result(conn)
+        .await?)
+}

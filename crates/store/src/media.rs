@@ -108,7 +108,7 @@ pub async fn take_orphans(
     let cutoff = Utc::now() - older_than;
     let referenced = post_media::table.select(post_media::asset_id);
     let mut q = media_assets::table
-        .filter(media_assets::origin.ne("upload"))
+        .filter(media_assets::origin.ne_all(["upload", "library"]))
         .filter(media_assets::created_at.lt(cutoff))
         .filter(diesel::dsl::not(media_assets::id.eq_any(referenced)))
         .into_boxed();
@@ -140,4 +140,99 @@ pub async fn is_attached(conn: &mut Conn, id: Uuid) -> StoreResult<bool> {
     .get_result(conn)
     .await?;
     Ok(row.attached)
+}
+
+/// Keeps an asset in the workspace's media library (kept until deleted from it), with its
+/// alt text and file name.
+pub async fn keep_in_library(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    id: Uuid,
+    alt_text: Option<&str>,
+    filename: Option<&str>,
+) -> StoreResult<Option<AssetRow>> {
+    Ok(diesel::update(media_assets::table.find(id).filter(media_assets::workspace_id.eq(workspace_id)))
+        .set((
+            media_assets::origin.eq("library"),
+            media_assets::alt_text.eq(alt_text),
+            media_assets::filename.eq(filename),
+        ))
+        .returning(AssetRow::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// The library's assets, newest first, of one kind (image, gif, video) if asked, and the total.
+pub async fn library(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    kind: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(Vec<AssetRow>, i64)> {
+    let filtered = || {
+        let mut q = media_assets::table
+            .filter(media_assets::workspace_id.eq(workspace_id))
+            .filter(media_assets::origin.eq("library"))
+            .into_boxed();
+        if let Some(k) = kind {
+            q = q.filter(media_assets::kind.eq(k.to_owned()));
+        }
+        q
+    };
+    let rows = filtered()
+        .order((media_assets::created_at.desc(), media_assets::id.desc()))
+        .limit(limit)
+        .offset(offset)
+        .select(AssetRow::as_select())
+        .load(conn)
+        .await?;
+    let total = filtered().count().get_result(conn).await?;
+    Ok((rows, total))
+}
+
+/// A library asset of the workspace.
+pub async fn library_asset(conn: &mut Conn, workspace_id: WorkspaceId, id: Uuid) -> StoreResult<Option<AssetRow>> {
+    Ok(media_assets::table
+        .find(id)
+        .filter(media_assets::workspace_id.eq(workspace_id).and(media_assets::origin.eq("library")))
+        .select(AssetRow::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Posts still to be delivered (draft, pending, scheduled) that use the asset.
+pub async fn open_posts_using(conn: &mut Conn, id: Uuid) -> StoreResult<Vec<PostId>> {
+    use crate::schema::posts;
+    Ok(post_media::table
+        .inner_join(posts::table)
+        .filter(post_media::asset_id.eq(id))
+        .filter(posts::status.eq_any([
+            domain::PostStatus::Draft,
+            domain::PostStatus::Pending,
+            domain::PostStatus::Scheduled,
+        ]))
+        .filter(posts::archived_at.is_null())
+        .select(posts::id)
+        .load(conn)
+        .await?)
+}
+
+/// Takes an asset out of the library. One that finished posts still show stays as theirs
+/// (`import`: swept once no post uses it); one nothing uses is deleted here, and its row
+/// returned so the caller removes the bytes.
+pub async fn remove_from_library(
+    conn: &mut Conn,
+    workspace_id: WorkspaceId,
+    id: Uuid,
+) -> StoreResult<Option<AssetRow>> {
+    let used: i64 = post_media::table.filter(post_media::asset_id.eq(id)).count().get_result(conn).await?;
+    let target = media_assets::table.find(id).filter(media_assets::workspace_id.eq(workspace_id));
+    if used > 0 {
+        diesel::update(target).set(media_assets::origin.eq("import")).execute(conn).await?;
+        return Ok(None);
+    }
+    Ok(diesel::delete(target).returning(AssetRow::as_returning()).get_result(conn).await.optional()?)
 }

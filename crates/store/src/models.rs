@@ -42,6 +42,12 @@ pub struct ProfileRow {
     pub updated_at: DateTime<Utc>,
     pub not_before: Option<DateTime<Utc>>,
     pub refresh_token: Option<String>,
+    /// The account a post naming only its platform goes to (one per platform).
+    pub is_default: bool,
+    pub account_type: String,
+    pub profile_url: Option<String>,
+    pub scopes: Vec<String>,
+    pub platform_meta: Value,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -75,6 +81,15 @@ pub struct PostRow {
     pub updated_at: DateTime<Utc>,
     /// The trace of the request that created it (W3C `traceparent`).
     pub traceparent: Option<String>,
+    pub hashtags: Vec<String>,
+    /// One body per provider id, in place of `body` there.
+    pub bodies: Value,
+    pub labels: Vec<String>,
+    pub tags: Vec<String>,
+    pub category: Option<String>,
+    pub campaign: Option<String>,
+    /// Set by a soft delete: the post is out of sight of lists; its outcome stays readable.
+    pub archived_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -89,6 +104,12 @@ pub struct NewPostRow {
     pub traceparent: Option<String>,
     /// The Idempotency-Key it was created under (namespaced by the API key), if any.
     pub idempotency_key: Option<String>,
+    pub hashtags: Vec<String>,
+    pub bodies: Value,
+    pub labels: Vec<String>,
+    pub tags: Vec<String>,
+    pub category: Option<String>,
+    pub campaign: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -134,6 +155,8 @@ pub struct AssetRow {
     pub height: Option<i32>,
     pub duration_ms: Option<i64>,
     pub origin: String,
+    pub alt_text: Option<String>,
+    pub filename: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

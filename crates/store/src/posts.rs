@@ -23,6 +23,19 @@ pub struct PostView {
     pub media: Vec<(PostMediaRow, AssetRow)>,
 }
 
+impl PostView {
+    /// What became of the post (see `domain::Outcome`).
+    pub fn outcome(&self) -> domain::Outcome {
+        let settled: Vec<domain::DeliveryStatus> = self.deliveries.iter().map(|(d, _)| d.status).collect();
+        domain::Outcome::of(
+            self.post.status,
+            self.post.dispatched_at.is_some(),
+            &settled,
+            self.post.archived_at.is_some(),
+        )
+    }
+}
+
 #[derive(Debug, Default, Clone)]
 pub struct PostFilter {
     pub ids: Option<Vec<PostId>>,
@@ -181,10 +194,16 @@ pub async fn replace_media(conn: &mut Conn, post_id: PostId, media: &[(Uuid, Opt
 
 /// Field edits. Only rows still in `only_status` (and, for scheduled posts, not yet
 /// dispatched) change; returns whether the row changed.
+#[derive(Default)]
 pub struct Edit<'a> {
     pub body: Option<Option<&'a str>>,
     pub scheduled_at: Option<Option<DateTime<Utc>>>,
     pub provider_options: Option<&'a Value>,
+    pub hashtags: Option<&'a [String]>,
+    pub bodies: Option<&'a Value>,
+    pub labels: Option<&'a [String]>,
+    pub tags: Option<&'a [String]>,
+    pub category: Option<Option<&'a str>>,
 }
 
 pub async fn edit(conn: &mut Conn, id: PostId, only_status: domain::PostStatus, e: Edit<'_>) -> StoreResult<bool> {
@@ -197,8 +216,23 @@ pub async fn edit(conn: &mut Conn, id: PostId, only_status: domain::PostStatus, 
             e.body.map(|b| posts::body.eq(b.map(str::to_owned))),
             e.scheduled_at.map(|t| posts::scheduled_at.eq(t)),
             e.provider_options.map(|o| posts::provider_options.eq(o.clone())),
+            e.hashtags.map(|h| posts::hashtags.eq(h.to_vec())),
+            e.bodies.map(|b| posts::bodies.eq(b.clone())),
+            e.labels.map(|l| posts::labels.eq(l.to_vec())),
+            e.tags.map(|t| posts::tags.eq(t.to_vec())),
+            e.category.map(|c| posts::category.eq(c.map(str::to_owned))),
             posts::updated_at.eq(Utc::now()),
         ))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}
+
+/// The soft delete: marks the post archived (once). Not a status: the post's layers, and
+/// what its deliveries did, stay as they are.
+pub async fn archive(conn: &mut Conn, id: PostId) -> StoreResult<bool> {
+    let n = diesel::update(posts::table.filter(posts::id.eq(id).and(posts::archived_at.is_null())))
+        .set(posts::archived_at.eq(Utc::now()))
         .execute(conn)
         .await?;
     Ok(n == 1)

@@ -69,6 +69,8 @@ pub async fn disconnect(conn: &mut Conn, id: ProfileId) -> StoreResult<bool> {
             profiles::status.eq(domain::ProfileStatus::Disconnected),
             profiles::disconnected_at.eq(now),
             profiles::access_token.eq(None::<String>),
+            profiles::refresh_token.eq(None::<String>),
+            profiles::is_default.eq(false),
             profiles::updated_at.eq(now),
         ))
         .execute(conn)
@@ -168,4 +170,42 @@ pub async fn insert(conn: &mut Conn, p: &NewProfile) -> StoreResult<()> {
 /// time per profile).
 pub async fn lock(conn: &mut Conn, id: ProfileId) -> StoreResult<Option<ProfileRow>> {
     Ok(profiles::table.find(id).select(ProfileRow::as_select()).for_update().first(conn).await.optional()?)
+}
+
+/// Makes the profile its platform's default in its workspace, clearing the one before.
+pub async fn set_default(conn: &mut Conn, p: &ProfileRow) -> StoreResult<()> {
+    use diesel_async::AsyncConnection;
+    let (ws, provider, id) = (p.workspace_id, p.provider, p.id);
+    conn.transaction::<(), crate::StoreError, _>(async |conn| {
+        diesel::update(profiles::table)
+            .filter(profiles::workspace_id.eq(ws).and(profiles::provider.eq(provider)).and(profiles::id.ne(id)))
+            .filter(profiles::is_default)
+            .set(profiles::is_default.eq(false))
+            .execute(conn)
+            .await?;
+        diesel::update(profiles::table.find(id))
+            .set((profiles::is_default.eq(true), profiles::updated_at.eq(Utc::now())))
+            .execute(conn)
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Descriptive fields of a profile; `None` leaves one as it is.
+#[derive(Debug, Default, AsChangeset)]
+#[diesel(table_name = profiles)]
+pub struct ProfileMeta {
+    pub name: Option<String>,
+    pub username: Option<Option<String>>,
+    pub picture_url: Option<Option<String>>,
+    pub profile_url: Option<Option<String>>,
+    pub account_type: Option<String>,
+    pub scopes: Option<Vec<String>>,
+    pub platform_meta: Option<serde_json::Value>,
+}
+
+pub async fn update_meta(conn: &mut Conn, id: ProfileId, meta: &ProfileMeta) -> StoreResult<()> {
+    diesel::update(profiles::table.find(id)).set((meta, profiles::updated_at.eq(Utc::now()))).execute(conn).await?;
+    Ok(())
 }

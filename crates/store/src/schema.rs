@@ -97,6 +97,8 @@ diesel::table! {
         height -> Nullable<Int4>,
         duration_ms -> Nullable<Int8>,
         origin -> Text,
+        alt_text -> Nullable<Text>,
+        filename -> Nullable<Text>,
     }
 }
 
@@ -105,6 +107,18 @@ diesel::table! {
         user_id -> Uuid,
         workspace_id -> Uuid,
         role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    oauth_pending (nonce) {
+        nonce -> Text,
+        workspace_id -> Uuid,
+        provider -> Text,
+        options -> Jsonb,
+        return_to -> Nullable<Text>,
+        expires_at -> Timestamptz,
         created_at -> Timestamptz,
     }
 }
@@ -119,6 +133,7 @@ diesel::table! {
         created_at -> Timestamptz,
         return_to -> Nullable<Text>,
         browser_binding -> Nullable<Text>,
+        redirect_uri -> Nullable<Text>,
     }
 }
 
@@ -166,6 +181,13 @@ diesel::table! {
         traceparent -> Nullable<Text>,
         idempotency_key -> Nullable<Text>,
         redriven_at -> Nullable<Timestamptz>,
+        hashtags -> Array<Text>,
+        bodies -> Jsonb,
+        labels -> Array<Text>,
+        tags -> Array<Text>,
+        category -> Nullable<Text>,
+        campaign -> Nullable<Text>,
+        archived_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -186,6 +208,11 @@ diesel::table! {
         updated_at -> Timestamptz,
         not_before -> Nullable<Timestamptz>,
         refresh_token -> Nullable<Text>,
+        is_default -> Bool,
+        account_type -> Text,
+        profile_url -> Nullable<Text>,
+        scopes -> Array<Text>,
+        platform_meta -> Jsonb,
     }
 }
 
@@ -301,6 +328,7 @@ diesel::joinable!(invitations -> workspaces (workspace_id));
 diesel::joinable!(media_assets -> workspaces (workspace_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
+diesel::joinable!(oauth_pending -> workspaces (workspace_id));
 diesel::joinable!(oauth_states -> workspaces (workspace_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(post_media -> posts (post_id));
@@ -325,6 +353,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     media_assets,
     memberships,
+    oauth_pending,
     oauth_states,
     outbox,
     post_media,

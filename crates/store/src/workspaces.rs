@@ -10,3 +10,7 @@ pub async fn insert(conn: &mut Conn, id: domain::WorkspaceId, name: &str) -> Sto
         .await?;
     Ok(())
 }
+
+pub async fn name(conn: &mut Conn, id: domain::WorkspaceId) -> StoreResult<Option<String>> {
+    Ok(workspaces::table.find(id).select(workspaces::name).first(conn).await.optional()?)
+}

@@ -55,6 +55,12 @@ async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status:
         provider_options: json!({}),
         traceparent: None,
         idempotency_key: None,
+        hashtags: vec![],
+        bodies: json!({}),
+        labels: vec![],
+        tags: vec![],
+        category: None,
+        campaign: None,
     };
     store::posts::insert(conn, &row, profiles, &[]).await.unwrap();
     row.id
@@ -460,6 +466,12 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
         provider_options: json!({}),
         traceparent: None,
         idempotency_key: Some("key1:launch".into()),
+        hashtags: vec![],
+        bodies: json!({}),
+        labels: vec![],
+        tags: vec![],
+        category: None,
+        campaign: None,
     };
     store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap();
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(row.id));

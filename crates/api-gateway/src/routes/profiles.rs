@@ -51,12 +51,13 @@ pub async fn disconnect_profile(state: &AppState, caller: &Caller, id: domain::P
     Ok(p.name)
 }
 
+/// What a provider's redirect back carries (here and on the agency surface).
 #[derive(serde::Deserialize)]
 pub struct Callback {
-    code: Option<String>,
-    state: Option<String>,
-    error: Option<String>,
-    error_description: Option<String>,
+    pub code: Option<String>,
+    pub state: Option<String>,
+    pub error: Option<String>,
+    pub error_description: Option<String>,
 }
 
 /// Where a provider sends the browser back after the user approved (or refused). A flow
@@ -83,7 +84,7 @@ pub async fn connect_callback(
         return Err(ApiError::field("code", "code and state are required"));
     };
     let c = &state.config;
-    let (row, return_to) = crate::connect::complete(
+    let done = crate::connect::complete(
         &mut conn,
         &state.http,
         &c.providers,
@@ -92,9 +93,16 @@ pub async fn connect_callback(
         crate::connect::Returned { state: flow, code, browser: browser.as_deref() },
     )
     .await?;
-    let mut answer = match return_to {
-        Some(to) => back_to(&to, "connected", &row.name),
-        None => HttpResponse::Ok().json(Envelope::of(views::profile(&row, 0))),
+    let mut answer = match (done.outcome, done.return_to) {
+        (crate::connect::Outcome::Connected(row), Some(to)) => back_to(&to, "connected", &row.name),
+        (crate::connect::Outcome::Connected(row), None) => {
+            HttpResponse::Ok().json(Envelope::of(views::profile(&row, 0)))
+        }
+        // Several destinations (pages, organisations): the dashboard offers the choice.
+        (crate::connect::Outcome::Choose { nonce, .. }, Some(to)) => back_to(&to, "choose", &nonce),
+        (crate::connect::Outcome::Choose { nonce, provider, options }, None) => HttpResponse::Ok().json(Envelope::of(
+            serde_json::json!({"pending": true, "nonce": nonce, "provider": provider.as_str(), "options": options}),
+        )),
     };
     if browser.is_some() {
         let _ = answer.add_removal_cookie(&binding_cookie(&state, String::new()));

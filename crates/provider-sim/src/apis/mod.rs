@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use crate::sim::{SimData, Step, authorized, bad_request, header};
 
 mod bluesky;
+mod dribbble;
 mod graph;
 mod linkedin;
 mod mastodon;
@@ -61,6 +62,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/statuses", web::post().to(mastodon::masto_status))
         // Reddit
         .route("/api/submit", web::post().to(reddit::reddit_submit))
+        // Dribbble
+        .route("/v2/shots", web::post().to(dribbble::shots))
+        .route("/v2/user/shots", web::get().to(dribbble::user_shots))
         // Graph APIs (Instagram, Threads, Facebook): path segments after the account id
         .route("/{user}/media", web::post().to(graph::ig_container))
         .route("/{user}/media_publish", web::post().to(graph::ig_publish))

@@ -23,7 +23,7 @@ fn rest(cx: &Cx, path: &str) -> reqwest::RequestBuilder {
 impl Publish for LinkedIn {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
         Box::pin(async move {
-            let owner = format!("urn:li:person:{}", req.account.external_id);
+            let owner = author(req);
             let mut media = Vec::new();
             for m in &req.media {
                 let (init_path, init, urn_ptr) = if is_video(m) {
@@ -84,7 +84,7 @@ impl Publish for LinkedIn {
 impl Lookup for LinkedIn {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
-            let owner = format!("urn:li:person:{}", req.account.external_id);
+            let owner = author(req);
             let path = format!("/rest/posts?q=author&author={}&count=100", url_escape(&owner));
             let listed = cx
                 .send(cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"))
@@ -106,4 +106,10 @@ impl Lookup for LinkedIn {
 
 fn url_escape(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// The post's author: an organisation page's URN as stored, else the member's.
+fn author(req: &PublishRequest) -> String {
+    let id = &req.account.external_id;
+    if id.starts_with("urn:li:") { id.clone() } else { format!("urn:li:person:{id}") }
 }

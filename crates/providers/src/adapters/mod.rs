@@ -2,6 +2,7 @@
 //! registry.
 
 mod bluesky;
+mod dribbble;
 mod facebook;
 mod instagram;
 mod linkedin;
@@ -39,6 +40,7 @@ pub fn all() -> HashMap<Provider, Capabilities> {
         (Provider::Bluesky, both(bluesky::Bluesky)),
         (Provider::Mastodon, Capabilities::publishing(mastodon::Mastodon)),
         (Provider::Reddit, both(reddit::Reddit)),
+        (Provider::Dribbble, both(dribbble::Dribbble)),
     ])
 }
 

@@ -1,0 +1,75 @@
+//! The agency surface: seed 002's routes under `/api/v1/social` (and
+//! `/api/v1/organizations`), its `{success, data, error, meta}` envelope, `X-Org-Id`
+//! tenancy, its names and statuses. A translation over the application layer
+//! (`posting`) and the native rules; PostMantis's own API stays the primary contract.
+
+mod accounts;
+pub mod auth;
+pub mod envelope;
+mod health;
+pub mod limits;
+mod media;
+mod names;
+mod oauth;
+pub mod openapi;
+mod organizations;
+mod platforms;
+mod posts;
+mod query;
+
+use actix_web::{Route, web};
+
+use envelope::AgencyError;
+
+/// Registers `path` and `path/`: the seed's agents call both forms.
+fn both(cfg: &mut web::ServiceConfig, path: &str, route: impl Fn() -> Route) {
+    cfg.route(path, route());
+    cfg.route(&format!("{path}/"), route());
+}
+
+/// The routes under `/api/v1/social`.
+pub fn social(cfg: &mut web::ServiceConfig) {
+    both(cfg, "/platforms", || web::get().to(platforms::list));
+    both(cfg, "/platforms/{platform}", || web::get().to(platforms::get));
+    both(cfg, "/health", || web::get().to(health::get));
+    both(cfg, "/accounts", || web::get().to(accounts::list));
+    both(cfg, "/accounts", || web::post().to(accounts::register));
+    both(cfg, "/accounts/confirm", || web::post().to(oauth::confirm));
+    both(cfg, "/accounts/{id}", || web::get().to(accounts::get));
+    both(cfg, "/accounts/{id}", || web::put().to(accounts::update));
+    both(cfg, "/accounts/{id}", || web::delete().to(accounts::delete));
+    both(cfg, "/accounts/{id}/set-default", || web::put().to(accounts::set_default));
+    both(cfg, "/oauth/pending/{nonce}", || web::get().to(oauth::pending));
+    both(cfg, "/oauth/{platform}", || web::get().to(oauth::start));
+    both(cfg, "/oauth/{platform}/callback", || web::get().to(oauth::callback));
+    both(cfg, "/posts", || web::get().to(posts::list));
+    both(cfg, "/posts", || web::post().to(posts::create));
+    both(cfg, "/posts/bulk", || web::post().to(posts::bulk));
+    both(cfg, "/posts/{id}", || web::get().to(posts::get));
+    both(cfg, "/posts/{id}", || web::put().to(posts::update));
+    both(cfg, "/posts/{id}", || web::delete().to(posts::delete));
+    both(cfg, "/posts/{id}/publish", || web::post().to(posts::publish));
+    both(cfg, "/media/upload", || web::post().to(media::upload));
+    both(cfg, "/media", || web::get().to(media::list));
+    both(cfg, "/media", || web::post().to(media::register));
+    both(cfg, "/media/{id}", || web::get().to(media::get));
+    both(cfg, "/media/{id}", || web::delete().to(media::delete));
+    cfg.route("/openapi.json", web::get().to(crate::openapi::serve_agency));
+}
+
+/// `/api/v1/organizations`.
+pub fn organizations(cfg: &mut web::ServiceConfig) {
+    both(cfg, "/organizations", || web::get().to(organizations::list));
+}
+
+/// Extractor failures (a body that is not JSON, a bad path) in the envelope too.
+pub fn json_config() -> web::JsonConfig {
+    web::JsonConfig::default().limit(1024 * 1024).error_handler(|e, _| {
+        AgencyError::bad_request(format!("Validation error: the body is not valid JSON: {e}")).into()
+    })
+}
+
+/// Anything under `/api/v1/social` that is not a route.
+pub async fn not_found() -> Result<actix_web::HttpResponse, AgencyError> {
+    Err(AgencyError::not_found("Not found"))
+}

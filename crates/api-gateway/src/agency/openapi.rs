@@ -1,0 +1,585 @@
+//! The agency surface's OpenAPI document (`/api/v1/social/openapi.json`, committed as
+//! `proto/agency-openapi.json` and drift-tested): seed 002's routes as PostMantis serves
+//! them. Written out here rather than derived: the handlers read seed-shaped JSON by hand
+//! (every field optional in its own way), so the schemas say what the seed says.
+
+use serde_json::{Map, Value, json};
+
+use super::media::MIME_TYPES;
+
+fn obj(props: Value, required: &[&str]) -> Value {
+    json!({"type": "object", "properties": props, "required": required})
+}
+
+fn envelope(data: Value) -> Value {
+    json!({
+        "type": "object",
+        "required": ["success", "data", "error", "meta"],
+        "properties": {
+            "success": {"type": "boolean", "enum": [true]},
+            "data": data,
+            "error": {"type": "null"},
+            "meta": {"oneOf": [{"type": "null"}, {"$ref": "#/components/schemas/PageMeta"}]},
+        },
+    })
+}
+
+fn reference(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+fn list_of(name: &str) -> Value {
+    json!({"type": "array", "items": reference(name)})
+}
+
+fn ok(status: &str, description: &str, data: Value) -> (String, Value) {
+    (
+        status.to_owned(),
+        json!({"description": description, "content": {"application/json": {"schema": envelope(data)}}}),
+    )
+}
+
+/// The refusals every route can give, in the envelope.
+const REFUSALS: [(&str, &str); 10] = [
+    ("400", "Missing, malformed or out-of-range input; or no X-Org-Id"),
+    ("401", "Unauthorized"),
+    ("403", "The key has no access to this organisation, or is read-only"),
+    ("404", "Not found"),
+    ("409", "Conflict: already published, cancelled, or in use"),
+    ("413", "Too large"),
+    ("415", "Unsupported media type"),
+    ("422", "Content over a platform limit, media a platform does not take, or a past date"),
+    ("429", "Rate limited; wait for Retry-After seconds"),
+    ("503", "A PostMantis service is unavailable; retry"),
+];
+
+fn refusals(responses: &mut Map<String, Value>) {
+    for (code, _) in REFUSALS {
+        responses.entry(code).or_insert_with(|| json!({"$ref": format!("#/components/responses/Refused{code}")}));
+    }
+}
+
+fn refusal_responses() -> Value {
+    let all: Map<String, Value> = REFUSALS
+        .iter()
+        .map(|(code, description)| {
+            let answer =
+                json!({"description": description, "content": {"application/json": {"schema": reference("Error")}}});
+            (format!("Refused{code}"), answer)
+        })
+        .collect();
+    Value::Object(all)
+}
+
+struct Op {
+    method: &'static str,
+    path: &'static str,
+    id: &'static str,
+    summary: &'static str,
+    params: Vec<Value>,
+    body: Option<Value>,
+    responses: Vec<(String, Value)>,
+    /// Routes without `X-Org-Id` (organisations, the OAuth callback).
+    tenant: bool,
+}
+
+fn query(name: &str, schema: Value, description: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "schema": schema, "description": description})
+}
+
+fn path_param(name: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
+}
+
+fn json_body(schema: Value) -> Value {
+    json!({"required": true, "content": {"application/json": {"schema": schema}}})
+}
+
+fn page_params() -> Vec<Value> {
+    vec![
+        query("page", json!({"type": "integer", "minimum": 1}), "From 1"),
+        query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Default 50"),
+    ]
+}
+
+fn org_param() -> Value {
+    query("orgId", json!({"type": "string"}), "The organisation; must equal X-Org-Id")
+}
+
+fn ops() -> Vec<Op> {
+    let id = || vec![path_param("id")];
+    let op = |method, path, id_: &'static str, summary, params: Vec<Value>, body: Option<Value>, responses| Op {
+        method,
+        path,
+        id: id_,
+        summary,
+        params,
+        body,
+        responses,
+        tenant: true,
+    };
+    let post_fields = json!({
+        "orgId": {"type": "string"},
+        "content": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"text": {"type": "string"}, "platformOverrides": {"type": "object", "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {"text": {"type": "string"}}}]}}}}]},
+        "platforms": {"type": "array", "items": {"type": "string"}, "description": "twitter (x), linkedin, facebook, instagram, tiktok, pinterest, reddit, bluesky, threads, youtube, mastodon, dribbble"},
+        "platform": {"type": "string", "description": "Legacy: one platform"},
+        "accountIds": {"type": "array", "items": {"type": "string"}},
+        "scheduledFor": {"type": "string", "description": "ISO 8601"},
+        "scheduledAt": {"type": "string", "description": "Alias of scheduledFor"},
+        "status": {"type": "string", "enum": ["draft", "scheduled", "pending_approval", "cancelled"]},
+        "hashtags": {"type": "array", "items": {"type": "string"}},
+        "labels": {"type": "array", "items": {"type": "string"}},
+        "tags": {"type": "array", "items": {"type": "string"}},
+        "category": {"type": "string", "enum": ["work", "personal", "ai", "sport", "sa", "other"]},
+        "campaignId": {"type": "string"},
+        "campaign": {"type": ["string", "null"]},
+        "threadParts": {"type": "array", "items": {"type": "string"}, "description": "Refused until threads land"},
+        "media": {"type": "array", "items": {"type": "object", "required": ["url"], "properties": {"url": {"type": "string"}, "type": {"type": "string"}, "altText": {"type": "string"}, "order": {"type": "integer"}}}},
+        "title": {"type": "string", "description": "A PostMantis addition: the title of platforms that take one (YouTube, Dribbble, Reddit, Pinterest)"},
+        "platformOptions": {"type": "object", "description": "A PostMantis addition: native provider_options keyed by platform name"},
+    });
+    let new_post = obj(post_fields.clone(), &["content"]);
+    vec![
+        Op {
+            tenant: false,
+            ..op(
+                "get",
+                "/api/v1/organizations",
+                "list_organizations",
+                "The key's organisation",
+                vec![],
+                None,
+                vec![ok("200", "Organisations", list_of("Organization"))],
+            )
+        },
+        op(
+            "get",
+            "/api/v1/social/platforms",
+            "agency_list_platforms",
+            "Every platform with its limits",
+            vec![org_param()],
+            None,
+            vec![ok("200", "Platforms", list_of("Platform"))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/platforms/{platform}",
+            "agency_get_platform",
+            "One platform",
+            vec![path_param("platform"), org_param()],
+            None,
+            vec![ok("200", "The platform", reference("Platform"))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/health",
+            "agency_health",
+            "Deliveries and accounts by status",
+            vec![org_param()],
+            None,
+            vec![ok("200", "Health", reference("Health"))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/accounts",
+            "agency_list_accounts",
+            "Connected accounts (tokens never shown)",
+            [
+                vec![
+                    org_param(),
+                    query("platform", json!({"type": "string"}), "A platform name"),
+                    query(
+                        "status",
+                        json!({"type": "string", "enum": ["active", "token_expired", "disconnected", "rate_limited"]}),
+                        "",
+                    ),
+                ],
+                page_params(),
+            ]
+            .concat(),
+            None,
+            vec![ok("200", "A page of accounts", list_of("Account"))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/accounts",
+            "agency_register_account",
+            "Register a Bluesky account by app password",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "platform": {"type": "string"}, "identifier": {"type": "string"}, "appPassword": {"type": "string"}, "displayName": {"type": "string"}}),
+                &["platform"],
+            ))),
+            vec![ok("201", "The account", reference("Account"))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/accounts/confirm",
+            "agency_confirm_accounts",
+            "Connect the chosen destinations of a pending OAuth selection",
+            vec![],
+            Some(json_body(obj(
+                json!({"nonce": {"type": "string"}, "selections": {"type": "array", "items": {"type": "object", "properties": {"index": {"type": "integer", "minimum": 0}, "isDefault": {"type": "boolean"}}, "required": ["index"]}}}),
+                &["nonce", "selections"],
+            ))),
+            vec![ok(
+                "201",
+                "The connected accounts",
+                obj(json!({"accountIds": {"type": "array", "items": {"type": "string"}}}), &["accountIds"]),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/accounts/{id}",
+            "agency_get_account",
+            "One account",
+            id(),
+            None,
+            vec![ok("200", "The account", reference("Account"))],
+        ),
+        op(
+            "put",
+            "/api/v1/social/accounts/{id}",
+            "agency_update_account",
+            "Edit an account's description",
+            id(),
+            Some(json_body(obj(
+                json!({"displayName": {"type": "string"}, "username": {"type": ["string", "null"]}, "avatarUrl": {"type": ["string", "null"]}, "profileUrl": {"type": ["string", "null"]}, "accountType": {"type": "string"}, "status": {"type": "string"}, "scopes": {"type": "array", "items": {"type": "string"}}, "platformMeta": {"type": "object"}}),
+                &[],
+            ))),
+            vec![ok("200", "The account", reference("Account"))],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/accounts/{id}",
+            "agency_disconnect_account",
+            "Disconnect (history kept, tokens cleared)",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "Disconnected",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "put",
+            "/api/v1/social/accounts/{id}/set-default",
+            "agency_set_default_account",
+            "Make the account its platform's default",
+            id(),
+            None,
+            vec![ok("200", "The default", obj(json!({"id": {"type": "string"}}), &["id"]))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/oauth/{platform}",
+            "agency_start_oauth",
+            "Start OAuth: a redirect to the platform",
+            vec![
+                path_param("platform"),
+                org_param(),
+                query("redirectUrl", json!({"type": "string"}), "A local path to return to"),
+            ],
+            None,
+            vec![("302".into(), json!({"description": "To the platform's consent page"}))],
+        ),
+        Op {
+            tenant: false,
+            ..op(
+                "get",
+                "/api/v1/social/oauth/{platform}/callback",
+                "agency_oauth_callback",
+                "The platform's redirect back",
+                vec![
+                    path_param("platform"),
+                    query("code", json!({"type": "string"}), ""),
+                    query("state", json!({"type": "string"}), ""),
+                ],
+                None,
+                vec![
+                    ok("200", "Connected, or a choice waits", json!({"type": "object"})),
+                    ("303".into(), json!({"description": "Back to redirectUrl"})),
+                ],
+            )
+        },
+        op(
+            "get",
+            "/api/v1/social/oauth/pending/{nonce}",
+            "agency_pending_oauth",
+            "A pending choice of destinations",
+            vec![path_param("nonce")],
+            None,
+            vec![ok(
+                "200",
+                "The options",
+                obj(
+                    json!({"platform": {"type": "string"}, "options": {"type": "array", "items": {"type": "object"}}}),
+                    &["platform", "options"],
+                ),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/posts",
+            "agency_list_posts",
+            "Every matching post, by scheduledFor",
+            vec![
+                org_param(),
+                query("platform", json!({"type": "string"}), ""),
+                query("status", json!({"type": "string"}), ""),
+                query("from", json!({"type": "string"}), "ISO 8601"),
+                query("to", json!({"type": "string"}), "ISO 8601"),
+            ],
+            None,
+            vec![ok("200", "Posts", list_of("Post"))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts",
+            "agency_create_post",
+            "Create a post (draft or scheduled)",
+            vec![json!({"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string"}})],
+            Some(json_body(new_post.clone())),
+            vec![ok("201", "The post, read back", reference("Post"))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/bulk",
+            "agency_bulk_posts",
+            "Create up to 50 posts",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "posts": {"type": "array", "items": new_post}}),
+                &["posts"],
+            ))),
+            vec![ok(
+                "200",
+                "Each post's result",
+                obj(
+                    json!({"total": {"type": "integer"}, "succeeded": {"type": "integer"}, "failed": {"type": "integer"}, "results": {"type": "array", "items": {"type": "object"}}}),
+                    &["total", "succeeded", "failed", "results"],
+                ),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/posts/{id}",
+            "agency_get_post",
+            "One post",
+            id(),
+            None,
+            vec![ok("200", "The post", reference("Post"))],
+        ),
+        op(
+            "put",
+            "/api/v1/social/posts/{id}",
+            "agency_update_post",
+            "Update a post",
+            id(),
+            Some(json_body(obj(post_fields, &[]))),
+            vec![ok("200", "The post", reference("Post"))],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/posts/{id}",
+            "agency_delete_post",
+            "Soft delete: cancelled",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "Cancelled",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/publish",
+            "agency_publish_post",
+            "Publish now",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "Publishing",
+                obj(
+                    json!({"id": {"type": "string"}, "externalId": {"type": ["string", "null"]}, "platform": {"type": ["string", "null"]}, "status": {"type": "string"}}),
+                    &["id", "externalId", "platform"],
+                ),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/media/upload",
+            "agency_upload_media",
+            "Upload a file to the library",
+            vec![],
+            Some(
+                json!({"required": true, "content": {"multipart/form-data": {"schema": obj(json!({"file": {"type": "string", "format": "binary"}, "altText": {"type": "string"}}), &["file"])}}}),
+            ),
+            vec![ok("201", "The file", reference("Media"))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/media",
+            "agency_list_media",
+            "The library",
+            [
+                vec![
+                    org_param(),
+                    query("type", json!({"type": "string", "enum": ["image", "video", "gif"]}), ""),
+                    query(
+                        "status",
+                        json!({"type": "string", "enum": ["uploading", "processing", "ready", "failed"]}),
+                        "",
+                    ),
+                ],
+                page_params(),
+            ]
+            .concat(),
+            None,
+            vec![ok("200", "A page of files", list_of("Media"))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/media",
+            "agency_register_media",
+            "Register a file from a URL",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "originalUrl": {"type": "string"}, "originalFilename": {"type": "string"}, "originalMimeType": {"type": "string"}, "originalSize": {"type": "integer"}, "type": {"type": "string", "enum": ["image", "video", "gif"]}, "altText": {"type": "string"}}),
+                &["originalUrl"],
+            ))),
+            vec![ok("201", "The file", reference("Media"))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/media/{id}",
+            "agency_get_media",
+            "One file",
+            id(),
+            None,
+            vec![ok("200", "The file", reference("Media"))],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/media/{id}",
+            "agency_delete_media",
+            "Remove a file (refused while a post to be delivered uses it)",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "Removed",
+                obj(json!({"id": {"type": "string"}, "deleted": {"type": "boolean"}}), &["id", "deleted"]),
+            )],
+        ),
+    ]
+}
+
+fn schemas() -> Value {
+    let s = |t: &str| json!({"type": t});
+    let ns = |t: &str| json!({"type": [t, "null"]});
+    json!({
+        "Error": {"type": "object", "required": ["success", "data", "error", "meta"], "properties": {
+            "success": {"type": "boolean", "enum": [false]}, "data": {"type": "null"}, "error": s("string"), "meta": {"type": "null"}}},
+        "PageMeta": obj(json!({"total": s("integer"), "page": s("integer"), "limit": s("integer")}), &["total", "page", "limit"]),
+        "Organization": obj(json!({"id": s("string"), "name": s("string")}), &["id", "name"]),
+        "Platform": obj(json!({"platform": s("string"), "name": s("string"), "maxCharacters": s("integer"), "maxMediaItems": s("integer"),
+            "supportedMediaTypes": {"type": "array", "items": s("string")}, "supportsThreads": s("boolean"), "supportsHashtags": s("boolean"),
+            "supportsCarousel": s("boolean"), "requiresMedia": s("boolean"), "active": s("boolean")}),
+            &["platform", "maxCharacters", "maxMediaItems", "supportedMediaTypes", "supportsThreads", "supportsHashtags", "supportsCarousel", "active"]),
+        "Health": obj(json!({
+            "queue": obj(json!({"pending": s("integer"), "processing": s("integer"), "completed": s("integer"), "failed": s("integer"), "stale": s("integer")}), &["pending", "processing", "completed", "failed", "stale"]),
+            "accounts": obj(json!({"active": s("integer"), "token_expired": s("integer"), "disconnected": s("integer"), "rate_limited": s("integer"), "total": s("integer")}), &["active", "token_expired", "disconnected", "rate_limited", "total"]),
+            "timestamp": s("string")}), &["queue", "accounts", "timestamp"]),
+        "Account": obj(json!({"id": s("string"), "orgId": s("string"), "platform": s("string"), "platformAccountId": s("string"), "displayName": s("string"),
+            "username": ns("string"), "avatarUrl": ns("string"), "profileUrl": ns("string"), "accountType": s("string"),
+            "status": {"type": "string", "enum": ["active", "token_expired", "disconnected", "rate_limited"]}, "isDefault": s("boolean"),
+            "scopes": {"type": "array", "items": s("string")}, "platformMeta": s("object"), "connectedAt": s("string")}),
+            &["id", "platform", "platformAccountId", "displayName", "accountType", "status", "isDefault"]),
+        "Post": obj(json!({"id": s("string"), "orgId": s("string"), "platform": ns("string"), "platforms": {"type": "array", "items": s("string")},
+            "accountIds": {"type": "array", "items": s("string")},
+            "content": obj(json!({"text": s("string"), "platformOverrides": s("object")}), &["text", "platformOverrides"]),
+            "media": {"type": "array", "items": s("object")}, "hashtags": {"type": "array", "items": s("string")},
+            "labels": {"type": "array", "items": s("string")}, "tags": {"type": "array", "items": s("string")},
+            "campaign": ns("string"), "category": s("string"), "threadParts": {"type": "array", "items": s("string")},
+            "status": {"type": "string", "enum": ["draft", "scheduled", "publishing", "published", "partially_published", "failed", "cancelled"]},
+            "scheduledAt": ns("string"), "scheduledFor": ns("string"), "publishedAt": ns("string"),
+            "createdAt": s("string"), "updatedAt": s("string"), "deliveries": {"type": "array", "items": s("object")}}),
+            &["id", "platforms", "accountIds", "content", "status", "scheduledFor"]),
+        "Media": obj(json!({"id": s("string"), "url": s("string"), "storagePath": s("string"),
+            "mimeType": {"type": "string", "enum": MIME_TYPES}, "type": s("string"), "altText": ns("string"), "size": s("integer"), "status": s("string")}),
+            &["id", "url", "storagePath", "mimeType"]),
+    })
+}
+
+pub fn document() -> Value {
+    let mut paths = Map::new();
+    for op in ops() {
+        let mut responses: Map<String, Value> = op.responses.into_iter().collect();
+        refusals(&mut responses);
+        let mut operation = json!({
+            "operationId": op.id,
+            "summary": op.summary,
+            "tags": ["agency"],
+            "parameters": op.params,
+            "responses": responses,
+        });
+        if let Some(body) = op.body {
+            operation["requestBody"] = body;
+        }
+        if !op.tenant || op.path == "/api/v1/organizations" {
+            operation["security"] = json!([{"api_key": []}]);
+        }
+        if op.path.ends_with("/callback") {
+            operation["security"] = json!([]);
+        }
+        let entry = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));
+        entry[op.method] = operation;
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "PostMantis agency API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Seed 002's social-media-manager API over PostMantis: `Authorization: Bearer <API key>` and `X-Org-Id: <workspace id>`, answers in `{success, data, error, meta}`. PostMantis's own API (`/api/openapi.json`) is the primary contract.",
+            "license": {"name": "Apache-2.0"},
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"api_key": [], "org": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "api_key": {"type": "http", "scheme": "bearer"},
+                "org": {"type": "apiKey", "in": "header", "name": "X-Org-Id"},
+            },
+            "schemas": schemas(),
+            "responses": refusal_responses(),
+        },
+    })
+}
+
+/// The bytes served and committed: pretty JSON with a final newline.
+pub fn json() -> String {
+    serde_json::to_string_pretty(&document()).unwrap_or_default() + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    /// Keeps `proto/agency-openapi.json` the document the gateway serves.
+    #[test]
+    fn the_committed_document_is_the_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../proto/agency-openapi.json");
+        let now = super::json();
+        if std::env::var_os("UPDATE_PROTO").is_some() {
+            if let Err(e) = std::fs::write(path, &now) {
+                panic!("{e}");
+            }
+            return;
+        }
+        let committed = std::fs::read_to_string(path).unwrap_or_default();
+        assert!(committed == now, "the agency API drifted from proto/agency-openapi.json (UPDATE_PROTO=1 to accept)");
+    }
+}

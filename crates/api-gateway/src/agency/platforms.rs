@@ -1,0 +1,36 @@
+//! `GET /social/platforms[/{platform}]`: the one platform catalogue in the seed's shape.
+
+use actix_web::{HttpResponse, http::StatusCode, web};
+use domain::platforms::{self, Platform};
+use serde_json::{Value, json};
+
+use super::{
+    auth::Org,
+    envelope::{AgencyError, AgencyResult, ok},
+    names,
+};
+
+pub fn view(p: &Platform) -> Value {
+    json!({
+        "platform": names::platform_name(p.platform),
+        "name": p.name,
+        "maxCharacters": p.max_characters,
+        "maxMediaItems": p.max_media_items,
+        "supportedMediaTypes": p.supported_media_types,
+        "supportsThreads": p.supports_threads,
+        "supportsHashtags": p.supports_hashtags,
+        "supportsCarousel": p.supports_carousel,
+        "requiresMedia": p.requires_media,
+        "active": p.active,
+    })
+}
+
+pub async fn list(_org: Org) -> HttpResponse {
+    let all: Vec<Value> = platforms::catalogue().iter().map(view).collect();
+    ok(StatusCode::OK, all)
+}
+
+pub async fn get(_org: Org, name: web::Path<String>) -> AgencyResult<HttpResponse> {
+    let p = names::platform(&name).map_err(|_| AgencyError::not_found(format!("Unknown platform: {name}")))?;
+    Ok(ok(StatusCode::OK, view(&platforms::get(p))))
+}
