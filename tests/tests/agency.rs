@@ -607,3 +607,49 @@ async fn the_seeds_budgets_answer_429_with_retry_after() {
     // The native API keeps its own budgets.
     assert_eq!(s.get("/api/platforms").await.0, StatusCode::OK);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pinterest_boards_are_accounts_whose_pins_go_to_their_board() {
+    let s = Stack::start("agency-boards").await;
+    let a = Agent::new(&s);
+    let back = oauth_round_trip(&a, "pinterest", Some("agency-pinterest")).await;
+    let (_, v) = a.send(s.http.get(&back)).await;
+    let nonce = v["data"]["nonce"].as_str().unwrap().to_owned();
+    let (_, v) = a.get(&format!("/oauth/pending/{nonce}")).await;
+    let options = v["data"]["options"].as_array().unwrap().clone();
+    assert_eq!(options.len(), 2, "{options:?}");
+    assert!(options.iter().all(|o| o["accountType"] == "board"));
+    let (status, v) = a
+        .post(
+            "/accounts/confirm",
+            json!({"nonce": nonce, "selections": [{"index": 0, "isDefault": true}, {"index": 1}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+    let ids = v["data"]["accountIds"].as_array().unwrap().clone();
+    let boards: Vec<String> = options.iter().map(|o| o["platformAccountId"].as_str().unwrap().to_owned()).collect();
+
+    let card = png(600, 900);
+    let form = reqwest::multipart::Form::new()
+        .part("file", reqwest::multipart::Part::bytes(card).file_name("pin.png").mime_str("image/png").unwrap());
+    let (_, v) = a.send(a.request(Method::POST, "/media/upload").multipart(form)).await;
+    let url = v["data"]["url"].as_str().unwrap().to_owned();
+    // One pin names the second board's account; one names only the platform (the default).
+    let mut posts = Vec::new();
+    for target in [json!({"accountIds": [ids[1]]}), json!({"platforms": ["pinterest"]})] {
+        let mut body = json!({"content": "A pin", "media": [{"url": url}], "status": "scheduled"});
+        body.as_object_mut().unwrap().extend(target.as_object().unwrap().clone());
+        let (status, v) = a.post("/posts", body).await;
+        assert_eq!(status, StatusCode::CREATED, "no board_id needed: the account is a board: {v}");
+        posts.push(v["data"]["id"].as_str().unwrap().to_owned());
+    }
+    for id in &posts {
+        a.wait_status(id, "published").await;
+    }
+    let calls = s.calls("agency-pinterest").await;
+    let mut pinned: Vec<&str> = calls.iter().map(|c| c["request"]["body"]["board_id"].as_str().unwrap()).collect();
+    pinned.sort();
+    let mut want = vec![boards[1].as_str(), boards[0].as_str()];
+    want.sort();
+    assert_eq!(pinned, want, "each pin went to its account's board once");
+}

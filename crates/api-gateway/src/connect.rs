@@ -149,6 +149,7 @@ pub async fn complete(
                     "token": secrets.encrypt(&d.tokens.access_token),
                     "refresh": d.tokens.refresh_token.as_deref().map(|t| secrets.encrypt(t)),
                     "expiresIn": d.tokens.expires_in,
+                    "platformMeta": d.meta,
                 })
             })
             .collect();
@@ -166,21 +167,29 @@ pub async fn complete(
         tracing::info!(workspace_id = %flow.workspace_id, provider = %provider, options = destinations.len(), "a connection waits for a choice of destinations");
         Outcome::Choose { nonce, provider, options: public_options(&options) }
     } else {
-        let (who, tokens, kind) = match destinations.into_iter().next() {
-            Some(d) => (d.identity, d.tokens, d.kind),
-            None => (who, tokens, "personal".to_owned()),
+        let (who, tokens, kind, meta) = match destinations.into_iter().next() {
+            Some(d) => (d.identity, d.tokens, d.kind, d.meta),
+            None => (who, tokens, "personal".to_owned(), serde_json::Value::Null),
         };
         let row = save(conn, secrets, flow.workspace_id, provider, who, tokens).await?;
-        set_kind(conn, &row, &kind).await?;
+        describe(conn, &row, &kind, &meta).await?;
         Outcome::Connected(Box::new(row))
     };
     Ok(Completed { outcome, return_to: flow.return_to })
 }
 
-async fn set_kind(conn: &mut store::Conn, row: &ProfileRow, kind: &str) -> Result<(), ApiError> {
-    if row.account_type != kind {
-        let meta = store::profiles::ProfileMeta { account_type: Some(kind.to_owned()), ..Default::default() };
-        store::profiles::update_meta(conn, row.id, &meta).await?;
+/// What kind of destination a connected profile is, and what it supplies to its posts.
+async fn describe(
+    conn: &mut store::Conn,
+    row: &ProfileRow,
+    kind: &str,
+    meta: &serde_json::Value,
+) -> Result<(), ApiError> {
+    let platform_meta = meta.is_object().then(|| meta.clone());
+    if row.account_type != kind || platform_meta.is_some() {
+        let change =
+            store::profiles::ProfileMeta { account_type: Some(kind.to_owned()), platform_meta, ..Default::default() };
+        store::profiles::update_meta(conn, row.id, &change).await?;
     }
     Ok(())
 }
@@ -245,7 +254,7 @@ pub async fn confirm(
             expires_in: o["expiresIn"].as_i64(),
         };
         let row = save(conn, secrets, workspace_id, provider, who, tokens).await?;
-        set_kind(conn, &row, o["accountType"].as_str().unwrap_or("personal")).await?;
+        describe(conn, &row, o["accountType"].as_str().unwrap_or("personal"), &o["platformMeta"]).await?;
         if pick.default {
             store::profiles::set_default(conn, &row).await?;
         }

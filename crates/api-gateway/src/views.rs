@@ -188,6 +188,13 @@ pub struct Profile {
     pub picture_url: Option<String>,
     /// When the stored access token expires (refreshed ahead of it).
     pub expires_at: Option<DateTime<Utc>>,
+    /// `personal`, `page`, `organization` or `board`: what the connection publishes as.
+    pub account_type: String,
+    /// The profile a post naming only its platform goes to (agency surface).
+    pub is_default: bool,
+    /// What the profile supplies to its posts (`options`, e.g. a board's `board_id`).
+    #[schema(value_type = Object)]
+    pub platform_meta: Value,
     pub posts_count: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -202,6 +209,9 @@ pub fn profile(p: &ProfileRow, posts_count: i64) -> Profile {
         username: p.username.clone(),
         picture_url: p.picture_url.clone(),
         expires_at: p.expires_at,
+        account_type: p.account_type.clone(),
+        is_default: p.is_default,
+        platform_meta: p.platform_meta.clone(),
         posts_count,
         created_at: p.created_at,
         updated_at: p.updated_at,

@@ -30,6 +30,7 @@ pub async fn build(
         text: provider_request::text(&task.post, t.provider),
         media: media.iter().map(|(m, a)| provider_request::media_item(base, a, m.alt.clone())).collect(),
         all_options: task.post.provider_options.as_object().unwrap_or(&no_options),
+        profile_meta: &task.profile.platform_meta,
         recovery,
     };
     provider_request::build(conn, base, parts).await

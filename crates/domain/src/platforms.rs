@@ -303,6 +303,26 @@ pub fn get(p: Provider) -> Platform {
         .unwrap_or_else(|| platform(p, "", 0, TextCounting::Characters, 0, &[], false, false, &[]))
 }
 
+/// A post's options for one profile: its own `provider_options`, with what the profile
+/// supplies (`platform_meta.options`, e.g. the Pinterest board a board account is) for
+/// the keys the post leaves out.
+pub fn with_profile_options(
+    options: &Map<String, Value>,
+    provider: Provider,
+    profile_meta: &Value,
+) -> Map<String, Value> {
+    let mut out = options.clone();
+    if let Some(defaults) = profile_meta.get("options").and_then(Value::as_object).filter(|d| !d.is_empty()) {
+        let own = out.entry(provider.as_str().to_owned()).or_insert_with(|| Value::Object(Map::new()));
+        if let Some(own) = own.as_object_mut() {
+            for (k, v) in defaults {
+                own.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
+    out
+}
+
 /// What a post says, before it is fitted to each provider.
 #[derive(Debug, Clone, Copy)]
 pub struct Texts<'a> {
@@ -555,6 +575,18 @@ mod tests {
         assert_eq!(t.for_provider(Provider::Pinterest).as_deref(), Some("Short #launch post"));
         let none = Texts { body: None, bodies: &Default::default(), hashtags: &[] };
         assert_eq!(none.for_provider(Provider::X), None);
+    }
+
+    #[test]
+    fn a_profile_fills_the_options_a_post_leaves_out() {
+        let meta = serde_json::json!({"options": {"board_id": "b7"}});
+        let none = Map::new();
+        let filled = with_profile_options(&none, Provider::Pinterest, &meta);
+        assert_eq!(filled["pinterest"]["board_id"], "b7");
+        let given: Map<String, Value> =
+            serde_json::from_value(serde_json::json!({"pinterest": {"board_id": "mine"}})).unwrap();
+        assert_eq!(with_profile_options(&given, Provider::Pinterest, &meta)["pinterest"]["board_id"], "mine");
+        assert!(with_profile_options(&none, Provider::X, &serde_json::json!({})).is_empty());
     }
 
     #[test]

@@ -41,9 +41,22 @@ pub(crate) fn quoted(name: &str) -> String {
     format!("\u{201c}{name}\u{201d}")
 }
 
-/// The platforms a post goes to, each with the profile's name for messages.
-pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<(Provider, String)> {
-    profiles.iter().map(|p| (p.provider, quoted(&p.name))).collect()
+/// One profile a post goes to, as the check sees it.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub provider: Provider,
+    /// The profile's name, for messages.
+    pub name: String,
+    /// The profile's `platform_meta`: its `options` fill what the post leaves out.
+    pub meta: Value,
+}
+
+/// The profiles a post goes to, as targets of the check.
+pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<Target> {
+    profiles
+        .iter()
+        .map(|p| Target { provider: p.provider, name: quoted(&p.name), meta: p.platform_meta.clone() })
+        .collect()
 }
 
 /// A post checked against the platform of every profile it goes to. Profiles are
@@ -54,7 +67,7 @@ pub async fn check_post(
     texts: platforms::Texts<'_>,
     media: &[Uuid],
     options: &Map<String, Value>,
-    profiles: &[(Provider, String)],
+    profiles: &[Target],
 ) -> PostingResult<()> {
     let assets = store::media::assets_in_workspace(conn, workspace_id, media).await?;
     let facts: Vec<MediaFacts> = media
@@ -67,9 +80,10 @@ pub async fn check_post(
         })
         .collect();
     let mut errors: Vec<FieldError> = Vec::new();
-    for (provider, name) in profiles {
+    for Target { provider, name, meta } in profiles {
         let text = texts.for_provider(*provider);
-        let mut found = platforms::check(&platforms::get(*provider), name, text.as_deref(), &facts, options);
+        let options = platforms::with_profile_options(options, *provider, meta);
+        let mut found = platforms::check(&platforms::get(*provider), name, text.as_deref(), &facts, &options);
         // A provider's own body is checked as that body, and named so.
         if texts.bodies.contains_key(provider) {
             for e in found.iter_mut().filter(|e| e.field == "post.body") {
@@ -78,7 +92,7 @@ pub async fn check_post(
         }
         errors.extend(found);
     }
-    for p in texts.bodies.keys().filter(|p| !profiles.iter().any(|(q, _)| q == *p)) {
+    for p in texts.bodies.keys().filter(|p| !profiles.iter().any(|t| t.provider == **p)) {
         errors.push(FieldError::new(
             format!("post.bodies.{p}"),
             format!("no profile of this post is on {}", p.display_name()),
@@ -88,7 +102,7 @@ pub async fn check_post(
     // mistake), but nothing there is required.
     for (key, value) in options {
         let Ok(p) = key.parse::<Provider>() else { continue };
-        if profiles.iter().any(|(q, _)| *q == p) {
+        if profiles.iter().any(|t| t.provider == p) {
             continue;
         }
         errors.extend(
@@ -157,7 +171,17 @@ pub(crate) async fn check_edited(
         Some(ids) => ids.to_vec(),
         None => view.media.iter().map(|(m, _)| m.asset_id).collect(),
     };
-    let targets: Vec<(Provider, String)> = view.deliveries.iter().map(|(d, name)| (d.provider, quoted(name))).collect();
+    let ids: Vec<ProfileId> = view.deliveries.iter().map(|(d, _)| d.profile_id).collect();
+    let rows = store::profiles::find_many(conn, &caller.scope, &ids).await?;
+    let targets: Vec<Target> = view
+        .deliveries
+        .iter()
+        .map(|(d, name)| Target {
+            provider: d.provider,
+            name: quoted(name),
+            meta: rows.iter().find(|p| p.id == d.profile_id).map(|p| p.platform_meta.clone()).unwrap_or_default(),
+        })
+        .collect();
     let options = match &patch.provider_options {
         Some(o) => o.clone(),
         None => view.post.provider_options.as_object().cloned().unwrap_or_default(),

@@ -97,9 +97,10 @@ impl Posting {
                 .await?;
         } else {
             for p in &profiles {
+                let options = platforms::with_profile_options(&input.provider_options, p.provider, &p.platform_meta);
                 errors.extend(platforms::check_options(
                     &platforms::get(p.provider),
-                    input.provider_options.get(p.provider.as_str()).and_then(Value::as_object),
+                    options.get(p.provider.as_str()).and_then(Value::as_object),
                 ));
             }
             if !errors.is_empty() {
@@ -128,6 +129,7 @@ impl Posting {
                 text: texts.for_provider(provider),
                 media: items.clone(),
                 all_options: &input.provider_options,
+                profile_meta: &p.platform_meta,
                 recovery: None,
             };
             let req = provider_request::build(&mut conn, base, parts).await?;

@@ -28,7 +28,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-pub use acceptance::check_post;
+pub use acceptance::{Target, check_post};
 pub use accounts::default_of;
 pub use caller::{Actor, Caller};
 pub use dry_run::{DryRun, DryRunDelivery};

@@ -35,13 +35,16 @@ pub struct Parts<'a> {
     pub media: Vec<MediaItem>,
     /// The post's options for every provider; this delivery takes its own.
     pub all_options: &'a Map<String, Value>,
+    /// The profile's `platform_meta`: its `options` fill what the post leaves out.
+    pub profile_meta: &'a Value,
     pub recovery: Option<Recovery>,
 }
 
 /// The request for one delivery. A cover named in the options is used only when it is
 /// an asset of the post's workspace: another tenant's id is never fetched.
 pub async fn build(conn: &mut store::Conn, media_base_url: &str, parts: Parts<'_>) -> StoreResult<PublishRequest> {
-    let options = parts.all_options.get(parts.provider.as_str()).cloned().unwrap_or(Value::Object(Map::new()));
+    let all = domain::platforms::with_profile_options(parts.all_options, parts.provider, parts.profile_meta);
+    let options = all.get(parts.provider.as_str()).cloned().unwrap_or(Value::Object(Map::new()));
     let cover_id = options.pointer("/cover/asset_id").and_then(Value::as_str).and_then(|s| Uuid::parse_str(s).ok());
     let cover = match cover_id {
         Some(id) => {

@@ -58,7 +58,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/_sim/oauth/{account}/revoke", web::post().to(revoke))
         .route("/_sim/oauth/settings", web::put().to(settings))
         .route("/me/accounts", web::get().to(fb_pages))
-        .route("/rest/organizationAcls", web::get().to(li_orgs));
+        .route("/rest/organizationAcls", web::get().to(li_orgs))
+        .route("/v5/boards", web::get().to(pin_boards));
 }
 
 #[derive(Deserialize)]
@@ -286,4 +287,15 @@ async fn li_orgs(sim: SimData, req: HttpRequest) -> HttpResponse {
         })
         .collect();
     HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": 10, "start": 0}}))
+}
+
+/// Pinterest `GET /v5/boards`: the user's boards.
+async fn pin_boards(sim: SimData, req: HttpRequest) -> HttpResponse {
+    let Some(account) = bearer_account(&sim, &req) else {
+        return HttpResponse::Unauthorized().json(json!({"code": 2, "message": "Authentication failed."}));
+    };
+    let items: Vec<serde_json::Value> = (1..=managed(&account))
+        .map(|n| json!({"id": format!("{}{n}", 5_000_000 + account.len()), "name": format!("Demo Board {n}"), "privacy": "PUBLIC"}))
+        .collect();
+    HttpResponse::Ok().json(json!({"items": items, "bookmark": null}))
 }

@@ -229,14 +229,18 @@ pub async fn identity(http: &reqwest::Client, c: &OAuthClient, access_token: &st
 pub struct Destination {
     pub identity: Identity,
     pub tokens: Tokens,
-    /// `personal`, `page` or `organization`.
+    /// `personal`, `page`, `organization` or `board`.
     pub kind: String,
+    /// What the destination supplies to its posts (`{"options": {"board_id": …}}` for a
+    /// Pinterest board), kept as the profile's `platform_meta`.
+    pub meta: Value,
 }
 
 /// The destinations an authorization reaches beyond the account itself: Facebook pages
 /// (`GET /me/accounts`, each with its page token) and LinkedIn organisations the member
 /// administers (`GET /rest/organizationAcls`; the member's own profile stays one of the
-/// choices). Empty for other platforms, and when there is nothing to choose.
+/// choices), Pinterest boards (`GET /v5/boards`; each board an account its pins go to).
+/// Empty for other platforms, and when there is nothing to choose.
 pub async fn destinations(
     http: &reqwest::Client,
     config: &ProvidersConfig,
@@ -283,6 +287,7 @@ pub async fn destinations(
                             expires_in: None,
                         },
                         kind: "page".into(),
+                        meta: Value::Null,
                     })
                 })
                 .collect())
@@ -311,15 +316,43 @@ pub async fn destinations(
                         },
                         tokens: tokens.clone(),
                         kind: "organization".into(),
+                        meta: Value::Null,
                     })
                 })
                 .collect();
             if orgs.is_empty() {
                 return Ok(Vec::new());
             }
-            let mut all = vec![Destination { identity: who.clone(), tokens: tokens.clone(), kind: "personal".into() }];
+            let mut all = vec![Destination {
+                identity: who.clone(),
+                tokens: tokens.clone(),
+                kind: "personal".into(),
+                meta: Value::Null,
+            }];
             all.extend(orgs);
             Ok(all)
+        }
+        Provider::Pinterest => {
+            let v = read(format!("{base}/v5/boards?page_size=100")).await?;
+            Ok(v["items"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|b| {
+                    let id = b["id"].as_str()?;
+                    Some(Destination {
+                        identity: Identity {
+                            id: id.to_owned(),
+                            username: who.username.clone(),
+                            name: b["name"].as_str().unwrap_or(id).to_owned(),
+                            picture_url: None,
+                        },
+                        tokens: tokens.clone(),
+                        kind: "board".into(),
+                        meta: serde_json::json!({"options": {"board_id": id}}),
+                    })
+                })
+                .collect())
         }
         _ => Ok(Vec::new()),
     }
