@@ -54,6 +54,8 @@ echo
 echo "PostMantis is running (logs in $RUN/logs/)."
 echo "Gateway:      http://$GATEWAY_ADDR/api"
 echo "Dashboard:    http://$GATEWAY_ADDR/dashboard"
+ORG=$(echo "$SEED" | sed -n 's/^Workspace: //p')
+echo "Agency API:   http://$GATEWAY_ADDR/api/v1/social  (seed 002's routes; send X-Org-Id: $ORG)"
 echo "$SEED" | grep '^Dashboard login:'
 echo "Provider-sim: http://$SIM_ADDR"
 echo "$SEED" | grep '^API key:'

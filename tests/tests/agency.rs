@@ -145,6 +145,7 @@ async fn the_seeds_curl_calls_and_workflow_guides_work_unchanged() {
     let accounts = v["data"].as_array().unwrap().clone();
     let by = |p: &str| accounts.iter().find(|x| x["platform"] == p).unwrap()["id"].as_str().unwrap().to_owned();
     let (acc_twitter, acc_linkedin) = (by("twitter"), by("linkedin"));
+    assert!(accounts.iter().all(|x| x["isDefault"] == true), "the only account of a platform is its default");
     let text = serde_json::to_string(&accounts).unwrap();
     assert!(!text.contains("sim-token") && !text.contains("access_token"), "tokens never leave: {text}");
     // 2. Bulk create with platform-specific content.

@@ -14,7 +14,10 @@ use super::{
 };
 use crate::app::AppState;
 
-pub fn view(p: &ProfileRow) -> Value {
+/// An account as the seed shows it. `isDefault` is the effective default: the one marked,
+/// or the only active account of its platform.
+pub fn view(p: &ProfileRow, all: &[ProfileRow]) -> Value {
+    let default = posting::default_of(all, p.provider).is_some_and(|d| d.id == p.id);
     json!({
         "id": p.id,
         "orgId": p.workspace_id,
@@ -26,7 +29,7 @@ pub fn view(p: &ProfileRow) -> Value {
         "profileUrl": p.profile_url,
         "accountType": p.account_type,
         "status": names::account_status(p),
-        "isDefault": p.is_default,
+        "isDefault": default,
         "scopes": p.scopes,
         "platformMeta": p.platform_meta,
         "connectedBy": null,
@@ -48,6 +51,18 @@ async fn one(state: &AppState, org: &Org, id: ProfileId) -> AgencyResult<Profile
     Ok(p)
 }
 
+/// Every account the key sees (to tell which is each platform's default).
+async fn all(state: &AppState, org: &Org) -> AgencyResult<Vec<ProfileRow>> {
+    let mut conn = state.pool.get().await?;
+    Ok(store::profiles::list(&mut conn, &org.scope).await?.into_iter().map(|(p, _)| p).collect())
+}
+
+/// One account, read back as shown.
+async fn shown(state: &AppState, org: &Org, id: ProfileId, status: StatusCode) -> AgencyResult<HttpResponse> {
+    let p = one(state, org, id).await?;
+    Ok(ok(status, view(&p, &all(state, org).await?)))
+}
+
 pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> AgencyResult<HttpResponse> {
     let q = query::Query::parse(&req)?;
     let platform = q.one("platform").map(names::platform).transpose()?;
@@ -60,22 +75,20 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
         ));
     }
     let (page_no, limit) = q.page(50)?;
-    let mut conn = state.pool.get().await?;
-    let rows: Vec<ProfileRow> = store::profiles::list(&mut conn, &org.scope)
-        .await?
-        .into_iter()
-        .map(|(p, _)| p)
+    let every = all(&state, &org).await?;
+    let rows: Vec<&ProfileRow> = every
+        .iter()
         .filter(|p| platform.is_none_or(|x| p.provider == x))
         .filter(|p| status.is_none_or(|s| names::account_status(p) == s))
         .collect();
     let total = rows.len() as i64;
-    let data: Vec<Value> = rows.iter().skip(((page_no - 1) * limit) as usize).take(limit as usize).map(view).collect();
+    let data: Vec<Value> =
+        rows.iter().skip(((page_no - 1) * limit) as usize).take(limit as usize).map(|p| view(p, &every)).collect();
     Ok(page(data, total, page_no, limit))
 }
 
 pub async fn get(state: web::Data<AppState>, org: Org, id: web::Path<String>) -> AgencyResult<HttpResponse> {
-    let p = one(&state, &org, account_id(&id)?).await?;
-    Ok(ok(StatusCode::OK, view(&p)))
+    shown(&state, &org, account_id(&id)?, StatusCode::OK).await
 }
 
 fn opt_string(body: &Value, key: &str) -> AgencyResult<Option<Option<String>>> {
@@ -143,8 +156,7 @@ pub async fn update(
     if disconnect {
         store::profiles::disconnect(&mut conn, p.id).await?;
     }
-    let p = one(&state, &org, p.id).await?;
-    Ok(ok(StatusCode::OK, view(&p)))
+    shown(&state, &org, p.id, StatusCode::OK).await
 }
 
 /// `DELETE /accounts/{id}`: disconnected, tokens cleared, history kept.
@@ -195,6 +207,5 @@ pub async fn register(state: web::Data<AppState>, org: Org, body: Body) -> Agenc
         let meta = store::profiles::ProfileMeta { name: Some(name), ..Default::default() };
         store::profiles::update_meta(&mut conn, row.id, &meta).await?;
     }
-    let p = one(&state, &org, row.id).await?;
-    Ok(ok(StatusCode::CREATED, view(&p)))
+    shown(&state, &org, row.id, StatusCode::CREATED).await
 }
