@@ -209,9 +209,20 @@ impl Posting {
     pub async fn archive(&self, caller: &Caller, id: PostId) -> PostingResult<()> {
         caller.require_write()?;
         let mut conn = self.pool.get().await?;
-        let post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        let mut post =
+            posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
         if post.archived_at.is_some() {
             return Ok(());
+        }
+        // Just accepted, the post is the scheduler's to take: cancel it once taken, so
+        // nothing is dispatched behind a deleted post's back.
+        let until = std::time::Instant::now() + self.settings.command_timeout;
+        while post.status == PostStatus::Pending && std::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            post = posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        }
+        if post.status == PostStatus::Pending {
+            return Err(PostingError::Conflict("The post is still being accepted; delete it again shortly.".into()));
         }
         if matches!(post.status, PostStatus::Pending | PostStatus::Scheduled) && post.dispatched_at.is_none() {
             drop(conn);

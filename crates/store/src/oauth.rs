@@ -100,6 +100,8 @@ pub struct NewPending<'a> {
 
 pub async fn insert_pending(conn: &mut Conn, p: &NewPending<'_>) -> StoreResult<()> {
     use crate::schema::oauth_pending as op;
+    // Choices nobody made are dropped as new ones arrive (their tokens with them).
+    diesel::delete(op::table.filter(op::expires_at.lt(Utc::now()))).execute(conn).await?;
     diesel::insert_into(op::table)
         .values((
             op::nonce.eq(p.nonce),

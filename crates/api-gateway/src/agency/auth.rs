@@ -35,7 +35,7 @@ impl Org {
     pub fn check_body(&self, body: &Value) -> AgencyResult<()> {
         match body.get("orgId") {
             None | Some(Value::Null) => Ok(()),
-            Some(Value::String(s)) if *s == self.org.to_string() => Ok(()),
+            Some(Value::String(s)) if uuid::Uuid::parse_str(s).ok() == Some(self.org.uuid()) => Ok(()),
             Some(_) => Err(AgencyError::forbidden("orgId does not match X-Org-Id")),
         }
     }
@@ -66,13 +66,13 @@ impl FromRequest for Org {
                 return Err(AgencyError::bad_request("X-Org-Id header is required for AI agent requests"));
             };
             let mine = caller.scope.workspace_id;
-            if header != mine.to_string() {
+            if uuid::Uuid::parse_str(header).ok() != Some(mine.uuid()) {
                 return Err(AgencyError::forbidden(format!(
                     "Forbidden: this key has no access to organisation {header}"
                 )));
             }
             let query: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
-            if query.iter().any(|(k, v)| k == "orgId" && *v != header) {
+            if query.iter().any(|(k, v)| k == "orgId" && uuid::Uuid::parse_str(v).ok() != Some(mine.uuid())) {
                 return Err(AgencyError::forbidden("orgId does not match X-Org-Id"));
             }
             Ok(Org { caller, org: mine })
