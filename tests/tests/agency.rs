@@ -519,7 +519,8 @@ async fn refusals_carry_the_seeds_statuses_and_messages_and_write_nothing() {
 
     // Deleted the moment it was accepted: the scheduler cancels it once it has it, so it
     // is canceled natively too, and never dispatched.
-    let (_, v) = a.post("/posts", json!({"content": "gone at once", "accountIds": [x], "scheduledFor": soon(3600)})).await;
+    let (_, v) =
+        a.post("/posts", json!({"content": "gone at once", "accountIds": [x], "scheduledFor": soon(3600)})).await;
     let id = v["data"]["id"].as_str().unwrap().to_owned();
     assert_eq!(a.call(Method::DELETE, &format!("/posts/{id}"), None).await.0, StatusCode::OK);
     assert_eq!(s.post_by_id(&id).await["status"], "canceled");
