@@ -73,7 +73,10 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
                 row.traceparent.as_deref(),
             );
             if row.exchange == retry_exchange {
-                props = props.with_expiration(ShortString::from(bus.config.retry_delay_ms.to_string().as_str()));
+                // The delay the retrying service chose; rows from before it was stored
+                // take this relay's.
+                let delay = row.expiration_ms.map_or(bus.config.retry_delay_ms, |ms| ms.unsigned_abs());
+                props = props.with_expiration(ShortString::from(delay.to_string().as_str()));
             }
             let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
             match bus.start_publish(&row.exchange, &row.routing_key, &body, props).await {
@@ -121,6 +124,7 @@ pub async fn enqueue_event<E: domain::messages::Event>(
             payload: event,
             not_before: None,
             traceparent: telemetry::current_traceparent(),
+            expiration: None,
         },
     )
     .await
@@ -130,8 +134,9 @@ pub async fn enqueue_event<E: domain::messages::Event>(
 /// When a delivery task should run.
 pub enum When {
     Now,
-    /// After the retry delay (the message's expiration in the retry-wait queue).
-    AfterRetryDelay,
+    /// After this delay (the message's expiration in the retry-wait queue): the retrying
+    /// service's own setting, whichever service's relay sends the message.
+    After(std::time::Duration),
     /// Not before this time (held in the outbox until then).
     At(chrono::DateTime<chrono::Utc>),
 }
@@ -144,10 +149,10 @@ pub async fn enqueue_delivery(
     when: When,
 ) -> Result<(), StoreError> {
     use domain::messages::Message;
-    let (exchange, not_before) = match when {
-        When::Now => (names.deliveries(), None),
-        When::AfterRetryDelay => (names.retry(), None),
-        When::At(t) => (names.deliveries(), Some(t)),
+    let (exchange, not_before, expiration) = match when {
+        When::Now => (names.deliveries(), None, None),
+        When::After(delay) => (names.retry(), None, Some(delay)),
+        When::At(t) => (names.deliveries(), Some(t), None),
     };
     outbox::push(
         conn,
@@ -158,6 +163,7 @@ pub async fn enqueue_delivery(
             payload: task,
             not_before,
             traceparent: telemetry::current_traceparent(),
+            expiration,
         },
     )
     .await
@@ -182,6 +188,7 @@ pub async fn enqueue_webhook(
             payload: msg,
             not_before: at,
             traceparent: telemetry::current_traceparent(),
+            expiration: None,
         },
     )
     .await

@@ -65,7 +65,13 @@ pub async fn settle(
             Outcome::RetryLater(msg) => {
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
                 let next = t.next();
-                enqueue_delivery(conn, &ctx.names, &next, When::AfterRetryDelay).await?;
+                enqueue_delivery(
+                    conn,
+                    &ctx.names,
+                    &next,
+                    When::After(std::time::Duration::from_millis(ctx.config.common.bus.retry_delay_ms)),
+                )
+                .await?;
                 None
             }
             Outcome::RetryAt(msg, at) => {

@@ -212,6 +212,8 @@ pub struct OutboxRow {
     pub created_at: DateTime<Utc>,
     pub available_at: DateTime<Utc>,
     pub traceparent: Option<String>,
+    /// How long the message waits in the retry queue (its expiration), if it goes there.
+    pub expiration_ms: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -15,6 +15,8 @@ pub struct Outgoing<'a, T: Serialize> {
     pub not_before: Option<chrono::DateTime<chrono::Utc>>,
     /// The trace the message continues (W3C `traceparent`).
     pub traceparent: Option<String>,
+    /// The message's expiration (a retry's wait in the retry queue).
+    pub expiration: Option<std::time::Duration>,
 }
 
 pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
@@ -30,6 +32,7 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
             outbox::payload.eq(payload),
             outbox::available_at.eq(m.not_before.unwrap_or_else(chrono::Utc::now)),
             outbox::traceparent.eq(m.traceparent),
+            outbox::expiration_ms.eq(m.expiration.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1))),
         ))
         .execute(conn)
         .await?;

@@ -148,6 +148,7 @@ diesel::table! {
         created_at -> Timestamptz,
         available_at -> Timestamptz,
         traceparent -> Nullable<Text>,
+        expiration_ms -> Nullable<Int8>,
     }
 }
 

@@ -182,6 +182,7 @@ async fn the_outbox_hands_each_row_to_one_relay_and_holds_deferred_ones() {
         payload: &payload,
         not_before,
         traceparent: None,
+        expiration: None,
     };
     for _ in 0..4 {
         push(&mut c, msg(None)).await.unwrap();
@@ -386,6 +387,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
             payload: &json!({"post_id": waiting}),
             not_before: None,
             traceparent: None,
+            expiration: None,
         },
     )
     .await
