@@ -34,6 +34,11 @@ start() { # name, command...
 start provider-sim env POSTMANTIS_SIM_ADDR="$SIM_ADDR" "$BIN/provider-sim"
 # The gateway and the workers talk to provider-sim, which also plays every provider's OAuth server.
 export POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL="http://$SIM_ADDR"
+# The assistant's model: provider-sim's OpenAI-compatible double, unless one is set
+# (e.g. a local Ollama: POSTMANTIS_ASSISTANT__BASE_URL=http://127.0.0.1:11434/v1).
+export POSTMANTIS_ASSISTANT__BASE_URL="${POSTMANTIS_ASSISTANT__BASE_URL:-http://$SIM_ADDR/v1}"
+export POSTMANTIS_ASSISTANT__MODEL="${POSTMANTIS_ASSISTANT__MODEL:-sim-chat}"
+export POSTMANTIS_ASSISTANT__IMAGE_MODEL="${POSTMANTIS_ASSISTANT__IMAGE_MODEL:-sim-image}"
 export POSTMANTIS_PUBLIC_URL="http://$GATEWAY_ADDR"
 start api-gateway env POSTMANTIS_HTTP_ADDR="$GATEWAY_ADDR" POSTMANTIS_STORAGE__DIR="$RUN/media" "$BIN/api-gateway" serve
 start scheduler env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/scheduler"

@@ -94,7 +94,7 @@ impl Browser {
         self.find(css).await.text().await.unwrap()
     }
 
-    /// Clicks something that does not leave the page (a checkbox).
+    /// Clicks something that does not leave the page (a checkbox, a scripted button).
     pub async fn tick(&self, css: &str) {
         self.find(css).await.click().await.unwrap();
     }
@@ -135,6 +135,23 @@ impl Browser {
             assert!(Instant::now() < deadline, "{css} shows {got:?}, not {want:?}, on {}", self.path().await);
             tokio::time::sleep(Duration::from_millis(300)).await;
             self.client.refresh().await.unwrap();
+        }
+    }
+
+    /// Waits (without reloading) until the element's text is `want`: for what the page's
+    /// script fills in.
+    pub async fn wait_script_text(&self, css: &str, want: &str, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let got = match self.client.find(Locator::Css(css)).await {
+                Ok(e) => e.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if got.trim() == want {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{css} shows {got:?}, not {want:?}, on {}", self.path().await);
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
 

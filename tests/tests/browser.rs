@@ -151,6 +151,34 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
     b.goto("/dashboard/compose").await;
     b.shot("compose").await;
 
+    // The assistant next to the text: captions for the ticked profile's platform (X) from
+    // provider-sim's model, each within X's limit; one is put in the text box; then the
+    // text fitted to each platform, with no model needed.
+    let long = "Our new reader app helps teams read faster. ".repeat(12);
+    b.fill("textarea[name='post[body]']", &long).await;
+    b.tick(&format!("input[name='profiles[]'][value='{profile}']")).await;
+    b.tick("button[data-assist=captions]").await;
+    b.wait_script_text("#assist h3", "Captions for X", WAIT).await;
+    assert_eq!(b.count("#assist .suggestion").await, 3);
+    let first = b.text("#assist .suggestion pre").await;
+    assert!(first.chars().count() <= 280 && first.contains('#'), "{first}");
+    b.shot("compose-captions").await;
+    b.tick("#assist .suggestion button[data-use]").await;
+    let in_box: String = b
+        .client
+        .execute("return document.querySelector(\"textarea[name='post[body]']\").value;", vec![])
+        .await
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(in_box, first, "Use puts the caption in the text box");
+    b.fill("textarea[name='post[body]']", &long).await;
+    b.tick("button[data-assist=fit]").await;
+    b.wait_script_text("#assist h3", "Fitted to each platform", WAIT).await;
+    assert!(b.text("#assist .suggestion strong").await.starts_with("X: cut to fit, or a thread of"));
+    b.shot("compose-fit").await;
+
     b.click(".who button").await;
     assert_eq!(b.text(".flash.notice").await, "Signed out.");
     b.goto("/dashboard/posts").await;

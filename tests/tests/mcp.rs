@@ -61,9 +61,19 @@ async fn an_mcp_session_lists_tools_and_creates_reads_and_cancels_a_post() {
         "postmantis.complete_media_asset",
         "postmantis.list_publish_logs",
         "postmantis.list_platforms",
+        "postmantis.suggest_captions",
+        "postmantis.fit_text",
+        "postmantis.generate_image",
     ] {
         assert!(names.contains(&expected), "{expected} missing");
     }
+    // The assistant's tools are the same operations: captions within X's limit.
+    let captions =
+        tool(&s, &s.key, "postmantis.suggest_captions", json!({"prompt": "our launch", "provider": "x", "count": 2}))
+            .await;
+    assert_eq!(captions["isError"], false, "{captions}");
+    let got = captions["structuredContent"]["data"]["captions"].as_array().unwrap();
+    assert!(got.len() == 2 && got.iter().all(|c| c["length"].as_u64().unwrap() <= 280), "{captions}");
     assert!(tools["result"]["tools"].as_array().unwrap().iter().all(|t| t["inputSchema"]["type"] == "object"));
 
     let profiles = tool(&s, &s.key, "postmantis.list_profiles", json!({})).await;

@@ -18,6 +18,8 @@ pub struct AppState {
     pub secrets: domain::secrets::SecretKey,
     pub limiter: crate::ratelimit::Limiter,
     pub agency_limiter: crate::agency::limits::AgencyLimiter,
+    /// The assistant's model client (it answers "not configured" when no model is set).
+    pub assistant: assistant::Client,
     /// The application layer: every post change and the dry run go through it.
     pub posting: posting::Posting,
     /// The gateway's own address, for MCP tool calls made through the HTTP API.
@@ -69,6 +71,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         secrets: config.token_secret()?,
         limiter: crate::ratelimit::Limiter::new(&config.rate_limits),
         agency_limiter: crate::agency::limits::AgencyLimiter::new(&config.agency_rate_limits),
+        assistant: assistant::Client::new(config.assistant.clone())?,
         posting,
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,

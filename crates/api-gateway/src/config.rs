@@ -39,6 +39,8 @@ pub struct Config {
     pub rate_limits: crate::ratelimit::RateLimits,
     /// The agency surface's budgets per API key, per minute (the seed's 60 / 20 / 10).
     pub agency_rate_limits: crate::agency::limits::AgencyRateLimits,
+    /// The assistant's model server(s) (OpenAI-compatible), per task.
+    pub assistant: assistant::AssistantConfig,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             providers: providers::ProvidersConfig::default(),
             rate_limits: crate::ratelimit::RateLimits::default(),
             agency_rate_limits: Default::default(),
+            assistant: Default::default(),
         }
     }
 }

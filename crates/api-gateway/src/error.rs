@@ -30,6 +30,15 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     Unavailable(String),
+    /// No model for an assistant task: the configuration key to set.
+    #[error("The assistant is not configured: set {0} (POSTMANTIS_{env}).", env = .0.to_ascii_uppercase().replace('.', "__"))]
+    AssistantNotConfigured(String),
+    /// The model declined the request.
+    #[error("{0}")]
+    ContentPolicy(String),
+    /// A model's answer that could not be used (not what was asked, or nothing of it fits).
+    #[error("{0}")]
+    AssistantAnswer(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -129,6 +138,18 @@ impl ApiError {
             ApiError::Unavailable(_) => {
                 (StatusCode::SERVICE_UNAVAILABLE, "service-unavailable", "Service unavailable", "service_unavailable")
             }
+            ApiError::AssistantNotConfigured(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "assistant-not-configured",
+                "Assistant not configured",
+                "assistant_not_configured",
+            ),
+            ApiError::ContentPolicy(_) => {
+                (StatusCode::BAD_REQUEST, "content-policy", "Declined by the model's content policy", "content_policy")
+            }
+            ApiError::AssistantAnswer(_) => {
+                (StatusCode::BAD_GATEWAY, "assistant-answer", "The model's answer was unusable", "assistant_answer")
+            }
             ApiError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal-error", "Internal error", "internal_error")
             }
@@ -171,6 +192,21 @@ impl From<posting::PostingError> for ApiError {
             P::Conflict(detail) => ApiError::Conflict(detail),
             P::Store(e) => e.into(),
             P::Bus(e) => e.into(),
+        }
+    }
+}
+
+impl From<assistant::AssistantError> for ApiError {
+    fn from(e: assistant::AssistantError) -> Self {
+        use assistant::AssistantError as A;
+        match e {
+            A::NotConfigured(key) => ApiError::AssistantNotConfigured(key),
+            A::ContentPolicy(why) => ApiError::ContentPolicy(format!("The model declined (content policy): {why}")),
+            A::Unavailable(why) => {
+                ApiError::Unavailable(format!("The assistant's model server is unavailable ({why}); retry shortly."))
+            }
+            A::BadAnswer(why) => ApiError::AssistantAnswer(format!("The model's answer could not be used: {why}")),
+            A::Unfit(why) => ApiError::AssistantAnswer(format!("The model's answer could not be made to fit: {why}")),
         }
     }
 }

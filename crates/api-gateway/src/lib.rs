@@ -11,6 +11,7 @@ pub mod config;
 pub mod connect;
 pub mod error;
 mod idempotency;
+pub mod library;
 mod mcp;
 mod observe;
 mod openapi;

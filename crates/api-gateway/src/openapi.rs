@@ -33,6 +33,8 @@ use crate::routes;
         routes::platforms::list, routes::platforms::get,
         routes::uploads::create, routes::uploads::receive, routes::uploads::complete,
         routes::media::serve,
+        routes::assistant::captions, routes::assistant::hashtags, routes::assistant::repurpose,
+        routes::assistant::fit, routes::assistant::images, routes::assistant::image_templates,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -43,6 +45,7 @@ use crate::routes;
         (name = "events", description = "Publishing Log, event stream, webhooks"),
         (name = "platforms", description = "Each platform's limits and options"),
         (name = "operations", description = "Health"),
+        (name = "assistant", description = "Captions, hashtags, repurposing and images from the operator's model; fitting text to each platform"),
     ),
 )]
 pub struct ApiDoc;
@@ -264,4 +267,56 @@ mod tests {
             }
         }
     }
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CaptionsBody {
+    /// What the captions are about (≤ 4000 characters; data, never instructions).
+    prompt: String,
+    /// The platform (`x` when omitted): captions fit its limits.
+    provider: Option<String>,
+    /// professional (default), casual, humorous, inspirational, educational, provocative
+    tone: Option<String>,
+    #[schema(minimum = 1, maximum = 5)]
+    count: Option<u32>,
+    /// Add hashtags (default true), as many as the platform takes.
+    hashtags: Option<bool>,
+    emojis: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct HashtagsBody {
+    text: String,
+    provider: Option<String>,
+    #[schema(minimum = 1, maximum = 20)]
+    count: Option<u32>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RepurposeBody {
+    text: String,
+    /// Where the text comes from (`blog`, `linkedin`, …).
+    source: Option<String>,
+    /// Provider ids: one version each.
+    targets: Vec<String>,
+    preserve_tone: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FitBody {
+    text: String,
+    providers: Vec<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImageBody {
+    /// ≤ 4000 characters.
+    prompt: String,
+    /// 1024x1024 (default), 1024x1536 or 1536x1024
+    size: Option<String>,
 }

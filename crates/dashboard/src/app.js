@@ -12,3 +12,64 @@ document.addEventListener("DOMContentLoaded", function () {
     el.textContent = Intl.DateTimeFormat().resolvedOptions().timeZone || "local time";
   });
 });
+// Compose's assistant buttons: ask /dashboard/assist for suggestions about the text and the
+// ticked profiles' platforms, list them, and put the one chosen in the text box.
+document.addEventListener("click", function (e) {
+  var button = e.target.closest("button[data-assist]");
+  var use = e.target.closest("button[data-use]");
+  var form = e.target.closest("form");
+  if (use && form) {
+    form.querySelector("textarea[name='post[body]']").value = use.dataset.use;
+    return;
+  }
+  if (!button || !form) return;
+  var out = document.getElementById("assist");
+  var providers = [];
+  form.querySelectorAll("input[name='profiles[]']:checked").forEach(function (c) {
+    if (providers.indexOf(c.dataset.provider) < 0) providers.push(c.dataset.provider);
+  });
+  out.textContent = "Asking the assistant…";
+  fetch("/dashboard/assist", {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    credentials: "same-origin",
+    body: JSON.stringify({
+      csrf_token: form.querySelector("input[name=csrf_token]").value,
+      action: button.dataset.assist,
+      text: form.querySelector("textarea[name='post[body]']").value,
+      providers: providers,
+    }),
+  })
+    .then(function (r) { return r.json().then(function (v) { return { ok: r.ok, v: v }; }); })
+    .then(function (res) {
+      out.textContent = "";
+      if (!res.ok) {
+        var p = document.createElement("p");
+        p.className = "flash error";
+        p.textContent = res.v.detail || res.v.title || "The assistant could not answer.";
+        out.appendChild(p);
+        return;
+      }
+      var h = document.createElement("h3");
+      h.textContent = res.v.title;
+      out.appendChild(h);
+      res.v.items.forEach(function (item) {
+        var div = document.createElement("div");
+        div.className = "suggestion";
+        var label = document.createElement("strong");
+        label.textContent = item.label;
+        var pre = document.createElement("pre");
+        pre.textContent = item.thread ? item.thread.join("\n") : item.text;
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "secondary";
+        b.dataset.use = item.text;
+        b.textContent = "Use";
+        div.appendChild(label);
+        div.appendChild(pre);
+        div.appendChild(b);
+        out.appendChild(div);
+      });
+    })
+    .catch(function () { out.textContent = "The assistant could not be reached."; });
+});

@@ -55,6 +55,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/keys/{id}/revoke", web::post().to(keys::revoke))
             .route("/compose", web::get().to(posts::compose_page))
             .route("/compose", web::post().to(posts::compose))
+            .route("/assist", web::post().to(posts::assist))
             .route("/posts", web::get().to(posts::list))
             .route("/posts/{id}", web::get().to(posts::detail))
             .route("/posts/{id}/{action}", web::post().to(posts::act))

@@ -323,10 +323,17 @@ async fn compose_render(
         form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" {
             (csrf(s))
             label { "Text" textarea name="post[body]" maxlength="100000" { (prefill.body) } }
+            div.row.assist-actions {
+                button.secondary type="button" data-assist="captions" { "Suggest captions" }
+                button.secondary type="button" data-assist="hashtags" { "Hashtags" }
+                button.secondary type="button" data-assist="fit" { "Fit to each platform" }
+                span.muted { "For the profiles ticked below; suggestions fit each platform's limits." }
+            }
+            div #assist aria-live="polite" {}
             fieldset {
                 legend { "Profiles" }
                 @for (p, _) in profiles.iter().filter(|(p, _)| p.status == ProfileStatus::Active) {
-                    label { input type="checkbox" name="profiles[]" value=(p.id) checked[prefill.profiles.contains(&p.id.to_string())]; (p.name) " (" (p.provider) ")" }
+                    label { input type="checkbox" name="profiles[]" value=(p.id) data-provider=(p.provider) checked[prefill.profiles.contains(&p.id.to_string())]; (p.name) " (" (p.provider) ")" }
                 }
                 @if profiles.is_empty() { span.muted { "No profiles: " a href="/dashboard/profiles" { "connect one" } " first." } }
             }
@@ -425,4 +432,91 @@ async fn compose_error(state: &AppState, req: &HttpRequest, s: &Session, prefill
     let mut resp = compose_render(state, req, s, prefill).await?;
     *resp.status_mut() = actix_web::http::StatusCode::BAD_REQUEST;
     Ok(resp)
+}
+
+#[derive(serde::Deserialize)]
+pub struct AssistRequest {
+    #[serde(default)]
+    csrf_token: String,
+    action: String,
+    #[serde(default)]
+    text: String,
+    #[serde(default)]
+    providers: Vec<String>,
+}
+
+/// Compose's assistant buttons: captions, hashtags, or the text fitted to each ticked
+/// platform — the same assistant and guards as `/api/assistant/*`, as JSON for the page.
+pub async fn assist(
+    state: web::Data<AppState>,
+    s: Session,
+    body: web::Json<AssistRequest>,
+) -> DashResult<HttpResponse> {
+    s.check_csrf(&body.csrf_token)?;
+    // The page reads refusals as problem+json (their `detail`), not as an HTML page.
+    Ok(match suggestions(&state, &s, &body).await {
+        Ok(answer) => HttpResponse::Ok().json(answer),
+        Err(e) => actix_web::ResponseError::error_response(&e),
+    })
+}
+
+async fn suggestions(state: &AppState, s: &Session, body: &AssistRequest) -> Result<serde_json::Value, ApiError> {
+    let caller = s.caller();
+    api_gateway::routes::assistant::spend(state, &caller)?;
+    let providers: Vec<domain::Provider> = body.providers.iter().filter_map(|p| p.parse().ok()).collect();
+    let first = providers.first().copied().unwrap_or(domain::Provider::X);
+    let text = body.text.trim();
+    if text.is_empty() {
+        return Err(ApiError::field("text", "write something first: the assistant works from the text"));
+    }
+    let answer = match body.action.as_str() {
+        "captions" => {
+            let r = assistant::CaptionRequest {
+                prompt: text.chars().take(assistant::MAX_PROMPT_CHARS).collect(),
+                provider: first,
+                tone: "professional".into(),
+                count: 3,
+                hashtags: true,
+                emojis: false,
+            };
+            let captions = state.assistant.captions(&r).await?;
+            let items: Vec<serde_json::Value> = captions
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    let text = if c.hashtags.is_empty() {
+                        c.text.clone()
+                    } else {
+                        format!("{}\n\n{}", c.text, c.hashtags.join(" "))
+                    };
+                    serde_json::json!({"label": format!("Caption {} ({} of {})", i + 1, c.length, domain::platforms::get(first).max_characters), "text": text})
+                })
+                .collect();
+            serde_json::json!({"title": format!("Captions for {}", first.display_name()), "items": items})
+        }
+        "hashtags" => {
+            let tags = state.assistant.hashtags(text, first, 10).await?;
+            let line = tags.iter().map(|t| t.tag.clone()).collect::<Vec<_>>().join(" ");
+            serde_json::json!({"title": format!("Hashtags for {}", first.display_name()), "items": [{"label": line, "text": format!("{text}\n\n{line}")}]})
+        }
+        "fit" => {
+            let fitted = assistant::fit(text, if providers.is_empty() { &[domain::Provider::X] } else { &providers })?;
+            let items: Vec<serde_json::Value> = fitted
+                .iter()
+                .map(|f| {
+                    let label = match (&f.thread, f.shortened) {
+                        (Some(parts), _) => {
+                            format!("{}: cut to fit, or a thread of {} parts", f.provider.display_name(), parts.len())
+                        }
+                        (None, true) => format!("{}: cut to fit", f.provider.display_name()),
+                        (None, false) => format!("{}: fits as written", f.provider.display_name()),
+                    };
+                    serde_json::json!({"label": label, "text": f.text, "thread": f.thread})
+                })
+                .collect();
+            serde_json::json!({"title": "Fitted to each platform", "items": items})
+        }
+        other => return Err(ApiError::field("action", format!("unknown action `{other}`"))),
+    };
+    Ok(answer)
 }

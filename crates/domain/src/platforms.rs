@@ -77,6 +77,9 @@ pub struct Platform {
     pub max_video_bytes: u64,
     pub supports_threads: bool,
     pub supports_hashtags: bool,
+    /// The most hashtags the assistant suggests (the platform's own cap where it has one:
+    /// Instagram 30, Threads 1); 0 where hashtags are not used.
+    pub max_hashtags: usize,
     pub supports_carousel: bool,
     /// Wired for publishing in this deployment.
     pub active: bool,
@@ -193,6 +196,7 @@ const fn platform(
         max_video_bytes: 1024 * MB,
         supports_threads: false,
         supports_hashtags: true,
+        max_hashtags: 10,
         supports_carousel: false,
         active: true,
         options,
@@ -209,15 +213,18 @@ pub fn catalogue() -> Vec<Platform> {
             max_image_bytes: 5 * MB,
             max_video_bytes: 512 * MB,
             max_video_duration_s: Some(140),
+            max_hashtags: 2,
             ..platform(X, "X", 280, XWeighted, 4, IMAGES_VIDEO, false, false, X_OPTIONS)
         },
         Platform {
             max_video_bytes: 500 * MB,
+            max_hashtags: 5,
             ..platform(Linkedin, "LinkedIn", 3000, Characters, 20, IMAGES_VIDEO, false, false, LINKEDIN_OPTIONS)
         },
         Platform {
             max_video_bytes: 1024 * MB,
             supports_hashtags: true,
+            max_hashtags: 15,
             ..platform(
                 Youtube,
                 "YouTube",
@@ -231,7 +238,10 @@ pub fn catalogue() -> Vec<Platform> {
             )
         },
         // Feed image posts only: exactly one JPEG (the seed's current support).
-        platform(Instagram, "Instagram", 2200, Characters, 1, &["image/jpeg"], true, false, INSTAGRAM_OPTIONS),
+        Platform {
+            max_hashtags: 30,
+            ..platform(Instagram, "Instagram", 2200, Characters, 1, &["image/jpeg"], true, false, INSTAGRAM_OPTIONS)
+        },
         Platform {
             max_video_duration_s: Some(600),
             ..platform(
@@ -253,10 +263,12 @@ pub fn catalogue() -> Vec<Platform> {
             supports_carousel: true,
             video_alone: false,
             max_video_duration_s: Some(300),
+            max_hashtags: 1,
             ..platform(Threads, "Threads", 500, Characters, 20, IMAGES_VIDEO, false, false, THREADS_OPTIONS)
         },
         Platform {
             supports_hashtags: false,
+            max_hashtags: 0,
             ..platform(Pinterest, "Pinterest", 500, Characters, 1, IMAGES_VIDEO, true, false, PINTEREST_OPTIONS)
         },
         Platform {
@@ -264,6 +276,7 @@ pub fn catalogue() -> Vec<Platform> {
             max_video_bytes: 50 * MB,
             max_video_duration_s: Some(180),
             supports_threads: true,
+            max_hashtags: 5,
             ..platform(Bluesky, "Bluesky", 300, Graphemes, 4, IMAGES_VIDEO, false, false, &[])
         },
         Platform {
@@ -275,12 +288,14 @@ pub fn catalogue() -> Vec<Platform> {
         Platform {
             max_video_bytes: MB * 1024,
             supports_hashtags: false,
+            max_hashtags: 0,
             ..platform(Reddit, "Reddit", 40_000, Characters, 1, IMAGES_VIDEO, false, false, REDDIT_OPTIONS)
         },
         // Shots: exactly one image (JPEG, PNG or GIF, up to 8 MB) and a title; the text is
         // the shot's description.
         Platform {
             supports_hashtags: false,
+            max_hashtags: 0,
             ..platform(
                 Dribbble,
                 "Dribbble",

@@ -81,6 +81,8 @@ pub struct State {
     /// Publish calls in flight per account, and the most there ever were.
     pub in_flight: HashMap<String, u32>,
     pub max_in_flight: HashMap<String, u32>,
+    /// Requests to the OpenAI-compatible double, as received (for tests).
+    pub assistant_requests: Vec<Value>,
 }
 
 /// Counts a publish call in flight for as long as it lives.

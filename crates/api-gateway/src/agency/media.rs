@@ -2,10 +2,8 @@
 //! (`POST /media`), owned like every asset (verified and stored by media-ingest), kept
 //! until deleted, and used in posts by their `url`.
 
-use std::time::Duration;
-
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use domain::messages::{MediaCommandV1, MediaReplyV1};
+use domain::messages::MediaCommandV1;
 use futures_util::StreamExt;
 use serde_json::{Value, json};
 use store::models::AssetRow;
@@ -16,10 +14,10 @@ use super::{
     envelope::{AgencyError, AgencyResult, Body, ok, page},
     query,
 };
-use crate::{app::AppState, error::ApiError};
+use crate::{app::AppState, error::ApiError, library};
 
-/// The seed's types and size.
-pub const MIME_TYPES: &[&str] = &["image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/quicktime"];
+pub use crate::library::MIME_TYPES;
+/// The seed's size limit.
 pub const MAX_BYTES: u64 = 512 * 1024 * 1024;
 const MAX_ALT: usize = 1_000;
 
@@ -45,45 +43,6 @@ pub fn view(a: &AssetRow, public_url: &str) -> Value {
 
 fn media_id(raw: &str) -> AgencyResult<Uuid> {
     Uuid::parse_str(raw).map_err(|_| AgencyError::not_found("media not found"))
-}
-
-async fn ingest(state: &AppState, cmd: MediaCommandV1) -> AgencyResult<Uuid> {
-    let timeout = Duration::from_millis(state.config.ingest_timeout_ms);
-    let reply =
-        state.rpc.call::<_, MediaReplyV1>(&state.names.media_rpc(), &cmd, timeout).await.map_err(ApiError::from)?;
-    match reply {
-        MediaReplyV1::Ingested { asset_id, .. } => Ok(asset_id),
-        MediaReplyV1::Refused { message } | MediaReplyV1::NotReady { detail: message } => {
-            Err(AgencyError::bad_request(format!("Validation error: the file was refused: {message}")))
-        }
-        MediaReplyV1::Done => Err(AgencyError::bad_request("Validation error: the file was not stored")),
-    }
-}
-
-/// Keeps a new asset in the library if it is of a type the seed lists; else discards it.
-async fn keep(
-    state: &AppState,
-    org: &Org,
-    id: Uuid,
-    alt: Option<&str>,
-    filename: Option<&str>,
-) -> AgencyResult<AssetRow> {
-    let mut conn = state.pool.get().await?;
-    let asset = store::media::asset_in(&mut conn, org.org, id).await?;
-    if asset.as_ref().is_none_or(|a| !MIME_TYPES.contains(&a.content_type.as_str())) {
-        drop(conn);
-        let mut staged = posting::Staged::default();
-        staged.push(id);
-        state.posting.discard(staged).await;
-        let found = asset.map(|a| a.content_type).unwrap_or_default();
-        return Err(AgencyError::bad_request(format!(
-            "Validation error: file type {found} is not allowed; allowed: {}",
-            MIME_TYPES.join(", ")
-        )));
-    }
-    store::media::keep_in_library(&mut conn, org.org, id, alt, filename)
-        .await?
-        .ok_or_else(|| AgencyError::not_found("media not found"))
 }
 
 /// `POST /media/upload`: multipart `file` (required) and `altText`.
@@ -171,14 +130,14 @@ pub async fn upload(
         return Err(AgencyError::bad_request("Validation error: file is required (multipart field `file`)"));
     };
     let cmd = MediaCommandV1::IngestStaged { workspace_id: org.org, staged_id, filename: filename.clone() };
-    let id = match ingest(&state, cmd).await {
+    let id = match library::ingest(&state, cmd, "file").await {
         Ok(id) => id,
         Err(e) => {
             discard_staged(staged_id).await;
-            return Err(e);
+            return Err(e.into());
         }
     };
-    let asset = keep(&state, &org, id, alt.as_deref(), filename.as_deref()).await?;
+    let asset = library::keep(&state, org.org, id, alt.as_deref(), filename.as_deref(), "file").await?;
     Ok(ok(StatusCode::CREATED, view(&asset, &state.config.public_url)))
 }
 
@@ -209,8 +168,7 @@ pub async fn register(state: web::Data<AppState>, org: Org, body: Body) -> Agenc
         }
     };
     let filename = body.get("originalFilename").and_then(Value::as_str);
-    let id = ingest(&state, MediaCommandV1::IngestRemote { workspace_id: org.org, url: url.to_owned() }).await?;
-    let asset = keep(&state, &org, id, alt, filename).await?;
+    let asset = library::import(&state, org.org, url, alt, filename, "originalUrl").await?;
     Ok(ok(StatusCode::CREATED, view(&asset, &state.config.public_url)))
 }
 

@@ -4,6 +4,7 @@
 //! (`posting`) and the native rules; PostMantis's own API stays the primary contract.
 
 mod accounts;
+mod ai;
 pub mod auth;
 pub mod envelope;
 mod health;
@@ -54,6 +55,11 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/media", || web::post().to(media::register));
     both(cfg, "/media/{id}", || web::get().to(media::get));
     both(cfg, "/media/{id}", || web::delete().to(media::delete));
+    both(cfg, "/ai/generate", || web::post().to(ai::generate));
+    both(cfg, "/ai/hashtags", || web::post().to(ai::hashtags));
+    both(cfg, "/ai/repurpose", || web::post().to(ai::repurpose));
+    both(cfg, "/ai/image", || web::post().to(ai::image));
+    both(cfg, "/ai/image-templates", || web::get().to(ai::image_templates));
     cfg.route("/openapi.json", web::get().to(crate::openapi::serve_agency));
 }
 

@@ -475,6 +475,98 @@ fn ops() -> Vec<Op> {
                 obj(json!({"id": {"type": "string"}, "deleted": {"type": "boolean"}}), &["id", "deleted"]),
             )],
         ),
+        op(
+            "post",
+            "/api/v1/social/ai/generate",
+            "agency_ai_generate",
+            "Captions from the operator's model, within the platform's limits",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "prompt": {"type": "string", "maxLength": 4000}, "platform": {"type": "string"}, "tone": {"type": "string", "enum": ["professional", "casual", "humorous", "inspirational", "educational", "provocative"]}, "includeHashtags": {"type": "boolean"}, "includeEmojis": {"type": "boolean"}, "count": {"type": "integer", "minimum": 1, "maximum": 5}, "context": {"type": "string"}}),
+                &["prompt"],
+            ))),
+            vec![ok(
+                "200",
+                "Captions",
+                obj(
+                    json!({"captions": {"type": "array", "items": obj(json!({"text": {"type": "string"}, "hashtags": {"type": "array", "items": {"type": "string"}}}), &["text", "hashtags"])}}),
+                    &["captions"],
+                ),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/ai/hashtags",
+            "agency_ai_hashtags",
+            "Hashtag suggestions",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "text": {"type": "string"}, "platform": {"type": "string"}, "count": {"type": "integer", "minimum": 1, "maximum": 20}}),
+                &["text"],
+            ))),
+            vec![ok(
+                "200",
+                "Hashtags",
+                obj(
+                    json!({"hashtags": {"type": "array", "items": obj(json!({"tag": {"type": "string"}, "relevance": {"type": "number"}}), &["tag", "relevance"])}}),
+                    &["hashtags"],
+                ),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/ai/repurpose",
+            "agency_ai_repurpose",
+            "One version per target platform",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "text": {"type": "string"}, "sourcePlatform": {"type": "string"}, "targetPlatforms": {"type": "array", "items": {"type": "string"}}, "preserveTone": {"type": "boolean"}}),
+                &["text", "targetPlatforms"],
+            ))),
+            vec![ok(
+                "200",
+                "Versions",
+                obj(
+                    json!({"versions": {"type": "array", "items": obj(json!({"platform": {"type": "string"}, "text": {"type": "string"}, "hashtags": {"type": "array", "items": {"type": "string"}}}), &["platform", "text", "hashtags"])}}),
+                    &["versions"],
+                ),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/ai/image",
+            "agency_ai_image",
+            "An image, kept as an owned file of the library",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "prompt": {"type": "string", "maxLength": 4000}, "size": {"type": "string", "enum": ["1024x1024", "1024x1536", "1536x1024"]}}),
+                &["prompt"],
+            ))),
+            vec![ok(
+                "200",
+                "The image",
+                obj(
+                    json!({"id": {"type": "string"}, "url": {"type": "string"}, "revisedPrompt": {"type": ["string", "null"]}, "provider": {"type": "string"}}),
+                    &["id", "url", "revisedPrompt", "provider"],
+                ),
+            )],
+        ),
+        Op {
+            tenant: false,
+            ..op(
+                "get",
+                "/api/v1/social/ai/image-templates",
+                "agency_ai_image_templates",
+                "Image prompt templates (no auth)",
+                vec![],
+                None,
+                vec![ok(
+                    "200",
+                    "Templates",
+                    json!({"type": "array", "items": obj(json!({"id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"}, "promptTemplate": {"type": "string"}, "suggestedSize": {"type": "string"}, "category": {"type": "string"}}), &["id", "name", "promptTemplate", "suggestedSize", "category"])}),
+                )],
+            )
+        },
     ]
 }
 
@@ -533,7 +625,7 @@ pub fn document() -> Value {
         if !op.tenant || op.path == "/api/v1/organizations" {
             operation["security"] = json!([{"api_key": []}]);
         }
-        if op.path.ends_with("/callback") {
+        if op.path.ends_with("/callback") || op.path.ends_with("/image-templates") {
             operation["security"] = json!([]);
         }
         let entry = paths.entry(op.path.to_owned()).or_insert_with(|| json!({}));

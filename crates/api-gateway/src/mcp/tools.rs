@@ -28,6 +28,18 @@ const EXPOSED: &[(&str, &str)] = &[
     ("list_publish_logs", "The Publishing Log: queued/scheduled, published, failed, canceled events, newest first."),
     ("list_platforms", "Each platform's limits and provider_options."),
     ("get_platform", "One platform's limits and provider_options."),
+    (
+        "suggest_captions",
+        "Captions for a platform from the operator's model, each within the platform's limits, with hashtags.",
+    ),
+    ("suggest_hashtags", "Hashtags for a text, as many as the platform takes."),
+    ("repurpose_text", "One version of a text per target platform, each within its limits."),
+    (
+        "fit_text",
+        "Fit a text to each platform (cut at a sentence or word) and split it into a numbered thread; needs no model.",
+    ),
+    ("generate_image", "Generate an image; it becomes an owned asset (asset_id, url) usable in a post's media."),
+    ("list_image_templates", "Image prompt templates with {{placeholders}} to fill before generate_image."),
 ];
 
 pub struct Tool {

@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod assistant;
 mod dry_run;
 pub mod events;
 pub mod health;
@@ -39,5 +40,11 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/platforms", web::get().to(platforms::list))
         .route("/platforms/{provider}", web::get().to(platforms::get))
         .route("/uploads", web::post().to(uploads::create))
-        .route("/uploads/{id}/complete", web::post().to(uploads::complete));
+        .route("/uploads/{id}/complete", web::post().to(uploads::complete))
+        .route("/assistant/captions", web::post().to(assistant::captions))
+        .route("/assistant/hashtags", web::post().to(assistant::hashtags))
+        .route("/assistant/repurpose", web::post().to(assistant::repurpose))
+        .route("/assistant/fit", web::post().to(assistant::fit))
+        .route("/assistant/images", web::post().to(assistant::images))
+        .route("/assistant/image-templates", web::get().to(assistant::image_templates));
 }

@@ -15,6 +15,7 @@ mod dribbble;
 mod graph;
 mod linkedin;
 mod mastodon;
+mod openai;
 mod pinterest;
 mod reddit;
 mod tiktok;
@@ -23,6 +24,11 @@ mod youtube;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg
+        // The assistant's model server (OpenAI-compatible)
+        .route("/v1/chat/completions", web::post().to(openai::chat))
+        .route("/v1/images/generations", web::post().to(openai::images))
+        .route("/_sim/assistant/requests", web::get().to(openai::requests))
+        .route("/_sim/assistant/images/{name}", web::get().to(openai::image_file))
         // X
         .route("/2/media/upload", web::post().to(x::x_media_upload))
         .route("/2/media/metadata", web::post().to(x::x_media_metadata))
