@@ -236,3 +236,73 @@ async fn without_a_model_the_assistant_says_which_key_to_set_and_fitting_still_w
     assert_eq!((li["shortened"].as_bool(), li["text"].as_str()), (Some(false), Some(text.as_str())));
     assert!(li["thread"].is_null(), "LinkedIn takes no threads");
 }
+
+async fn rewrites_of(s: &Stack, id: &str) -> Vec<Value> {
+    let (_, v) = s.get(&format!("/api/posts/{id}/rewrites")).await;
+    v["data"].as_array().unwrap().clone()
+}
+
+async fn wait_rewrite(s: &Stack, id: &str, status: &str) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let jobs = rewrites_of(s, id).await;
+        if jobs.first().is_some_and(|j| j["status"] == status) {
+            return jobs[0].clone();
+        }
+        assert!(std::time::Instant::now() < deadline, "no {status} rewrite: {jobs:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_is_rewritten_by_a_queued_job_within_its_platforms_limits() {
+    let s = Stack::start("assistant-rewrite").await;
+    let (x, bsky) = (s.profile("x").await, s.profile("bluesky").await);
+    let draft =
+        s.create(json!({"post": {"body": "Our app is ok I guess", "draft": true}, "profiles": [x, bsky]})).await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+
+    let (status, v) =
+        s.post(&format!("/api/posts/{id}/rewrite"), json!({"feedback": ["More confident, please."]})).await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{v}");
+    assert_eq!(v["data"]["status"], "queued");
+    let job = wait_rewrite(&s, &id, "done").await;
+    assert_eq!(job["body_before"], "Our app is ok I guess");
+    let body = s.post_by_id(&id).await["body"].as_str().unwrap().to_owned();
+    assert_eq!(job["body_after"].as_str(), Some(body.as_str()));
+    assert!(body.contains("More confident, please.") && body.contains("Our app is ok I guess"), "{body}");
+
+    // An over-long rewrite is fitted to the tightest of the post's platforms (X: 280).
+    s.fault("assistant", json!({"mode": "long", "times": 1})).await;
+    s.post(&format!("/api/posts/{id}/rewrite"), json!({"feedback": ["Longer."]})).await;
+    let job = wait_rewrite(&s, &id, "done").await;
+    let body = s.post_by_id(&id).await["body"].as_str().unwrap().to_owned();
+    assert!(body.chars().count() <= 280 && job["body_after"] == body.as_str(), "{body}");
+    // The draft still passes every platform's rules: publishing it works.
+    let (status, v) =
+        s.post(&format!("/api/posts/{id}/publish"), json!({"scheduled_at": "2099-01-01T00:00:00Z"})).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+
+    // A model server that stays away: tried again, then the job fails and says why; the
+    // draft is untouched. A refusal fails at once.
+    let other = s.create(json!({"post": {"body": "Second draft", "draft": true}, "profiles": [x]})).await;
+    let other = other["id"].as_str().unwrap().to_owned();
+    s.fault("assistant", json!({"mode": "error"})).await;
+    s.post(&format!("/api/posts/{other}/rewrite"), json!({"feedback": ["Shorter."]})).await;
+    let job = wait_rewrite(&s, &other, "failed").await;
+    assert_eq!(job["attempts"], 3, "{job}");
+    assert!(job["error"].as_str().unwrap().contains("unavailable"), "{job}");
+    s.clear_fault("assistant").await;
+    s.fault("assistant", json!({"mode": "refusal", "times": 1})).await;
+    s.post(&format!("/api/posts/{other}/rewrite"), json!({"feedback": ["Edgier."]})).await;
+    let job = wait_rewrite(&s, &other, "failed").await;
+    assert_eq!(job["attempts"], 1);
+    assert!(job["error"].as_str().unwrap().contains("content policy"), "{job}");
+    assert_eq!(s.post_by_id(&other).await["body"], "Second draft");
+
+    // Only drafts; feedback is required.
+    let (status, _) = s.post(&format!("/api/posts/{id}/rewrite"), json!({"feedback": ["again"]})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, v) = s.post(&format!("/api/posts/{other}/rewrite"), json!({"feedback": []})).await;
+    assert_eq!((status, v["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("feedback")));
+}

@@ -35,6 +35,7 @@ use crate::routes;
         routes::media::serve,
         routes::assistant::captions, routes::assistant::hashtags, routes::assistant::repurpose,
         routes::assistant::fit, routes::assistant::images, routes::assistant::image_templates,
+        routes::rewrites::request, routes::rewrites::list,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -319,4 +320,11 @@ pub struct ImageBody {
     prompt: String,
     /// 1024x1024 (default), 1024x1536 or 1536x1024
     size: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct RewriteBody {
+    /// The reviewers' comments (1 to 20, each ≤ 2000 characters): data for the model.
+    feedback: Vec<String>,
 }

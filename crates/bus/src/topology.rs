@@ -167,6 +167,7 @@ pub fn plan(cfg: &BusConfig, n: &Names, role: Role) -> Plan {
             p.queue(cfg, n.scheduler_events(), vec![]);
             p.bind(n.scheduler_events(), n.events(), "post.accepted");
             p.bind(n.scheduler_events(), n.events(), "delivery.settled");
+            p.bind(n.scheduler_events(), n.events(), "rewrite.requested");
             p.queue(cfg, n.scheduler_rpc(), vec![]);
         }
         Role::MediaIngest => {

@@ -28,6 +28,11 @@ pub fn contract() -> serde_json::Value {
         entry(events, PostCanceledV1::ROUTING_KEY, &PostCanceledV1 { post_id: id(1) }),
         entry(
             events,
+            crate::messages::RewriteRequestedV1::ROUTING_KEY,
+            &crate::messages::RewriteRequestedV1 { job_id: id(6), post_id: id(1) },
+        ),
+        entry(
+            events,
             DeliverySettledV1::ROUTING_KEY,
             &DeliverySettledV1 { delivery_id: id(3), post_id: id(1), status: DeliveryStatus::Published },
         ),

@@ -35,6 +35,14 @@ pub struct PostAcceptedV1 {
 }
 event!(PostAcceptedV1, "post.accepted.v1", "post.accepted");
 
+/// A draft's body is to be rewritten by the assistant (a rewrite job was queued).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RewriteRequestedV1 {
+    pub job_id: uuid::Uuid,
+    pub post_id: PostId,
+}
+event!(RewriteRequestedV1, "rewrite.requested.v1", "rewrite.requested");
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostScheduledV1 {
     pub post_id: PostId,

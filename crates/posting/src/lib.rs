@@ -22,6 +22,7 @@ mod error;
 mod media;
 mod posts;
 pub mod provider_request;
+mod rewrites;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -15,6 +15,8 @@ pub struct Ctx {
     pub relay_wake: Arc<Notify>,
     /// Wakes the dispatcher when a post may have become due sooner.
     pub dispatch_wake: Arc<Notify>,
+    /// The assistant's model client, for rewrite jobs.
+    pub assistant: assistant::Client,
 }
 
 pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
@@ -28,6 +30,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         names: bus::Names::new(&config.common.bus.prefix),
         relay_wake: Arc::new(Notify::new()),
         dispatch_wake: Arc::new(Notify::new()),
+        assistant: assistant::Client::new(config.assistant.clone())?,
     });
 
     bus::service::spawn_health(health, &pool, &bus)?;

@@ -11,6 +11,8 @@ pub struct Config {
     /// another replica are seen at the latest after this.
     pub dispatch_poll_ms: u64,
     pub dispatch_batch: i64,
+    /// The assistant's model, for rewrite jobs.
+    pub assistant: assistant::AssistantConfig,
 }
 
 impl Default for Config {
@@ -20,6 +22,7 @@ impl Default for Config {
             health_addr: "127.0.0.1:8082".into(),
             dispatch_poll_ms: 500,
             dispatch_batch: 500,
+            assistant: Default::default(),
         }
     }
 }

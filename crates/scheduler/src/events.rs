@@ -1,8 +1,8 @@
 //! Events the scheduler acts on: `post.accepted` schedules, `delivery.settled` may
-//! complete (both in `transitions`).
+//! complete (both in `transitions`), `rewrite.requested` runs a rewrite job (`rewrite`).
 
 use bus::{Handled, Incoming};
-use domain::messages::{DeliverySettledV1, Message, PostAcceptedV1};
+use domain::messages::{DeliverySettledV1, Message, PostAcceptedV1, RewriteRequestedV1};
 
 use crate::{app::Ctx, transitions};
 
@@ -16,6 +16,7 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
             Ok(e) => transitions::complete(ctx, e.post_id).await,
             Err(e) => return Handled::Poison(e.to_string()),
         },
+        RewriteRequestedV1::TYPE => return crate::rewrite::handle(ctx, &m).await,
         other => return Handled::Poison(format!("unexpected message type `{other}`")),
     };
     match result {

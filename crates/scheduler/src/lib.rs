@@ -1,5 +1,6 @@
 //! scheduler: owns post status (every change is in `transitions`), the time gate, and
-//! dispatch of one delivery task per delivery.
+//! dispatch of one delivery task per delivery; and rewrite jobs (a draft rewritten by the
+//! assistant after review feedback).
 //!
 //! Only this crate enables the store's `post-transitions`, so only here does a post
 //! status write build (the application layer's docs show the same code failing there):
@@ -15,6 +16,7 @@ mod commands;
 pub mod config;
 mod dispatcher;
 mod events;
+mod rewrite;
 mod sweep;
 mod transitions;
 

@@ -234,6 +234,23 @@ diesel::table! {
 }
 
 diesel::table! {
+    rewrite_jobs (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        workspace_id -> Uuid,
+        feedback -> Array<Text>,
+        status -> Text,
+        attempts -> Int4,
+        body_before -> Nullable<Text>,
+        body_after -> Nullable<Text>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     sessions (token_hash) {
         token_hash -> Text,
         user_id -> Uuid,
@@ -339,6 +356,8 @@ diesel::joinable!(publish_log -> deliveries (delivery_id));
 diesel::joinable!(publish_log -> posts (post_id));
 diesel::joinable!(publish_log -> profiles (profile_id));
 diesel::joinable!(publish_log -> workspaces (workspace_id));
+diesel::joinable!(rewrite_jobs -> posts (post_id));
+diesel::joinable!(rewrite_jobs -> workspaces (workspace_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(sessions -> workspaces (workspace_id));
 diesel::joinable!(uploads -> workspaces (workspace_id));
@@ -361,6 +380,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     profiles,
     publish_log,
+    rewrite_jobs,
     sessions,
     sweeps,
     uploads,

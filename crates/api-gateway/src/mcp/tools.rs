@@ -40,6 +40,8 @@ const EXPOSED: &[(&str, &str)] = &[
     ),
     ("generate_image", "Generate an image; it becomes an owned asset (asset_id, url) usable in a post's media."),
     ("list_image_templates", "Image prompt templates with {{placeholders}} to fill before generate_image."),
+    ("rewrite_draft", "Have the assistant rewrite a draft after review feedback (asynchronous: read list_rewrites)."),
+    ("list_rewrites", "A post's rewrite jobs and their outcomes."),
 ];
 
 pub struct Tool {

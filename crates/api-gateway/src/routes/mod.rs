@@ -13,6 +13,7 @@ pub mod platforms;
 pub mod posts;
 pub mod profiles;
 pub mod request;
+pub mod rewrites;
 pub mod uploads;
 pub mod webhooks;
 
@@ -31,6 +32,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}", web::delete().to(posts::delete))
         .route("/posts/{id}/publish", web::post().to(posts::publish))
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
+        .route("/posts/{id}/rewrite", web::post().to(rewrites::request))
+        .route("/posts/{id}/rewrites", web::get().to(rewrites::list))
         .route("/publish/logs", web::get().to(logs::list))
         .route("/events", web::get().to(events::stream))
         .route("/webhooks", web::post().to(webhooks::create))
