@@ -306,3 +306,46 @@ async fn a_draft_is_rewritten_by_a_queued_job_within_its_platforms_limits() {
     let (status, v) = s.post(&format!("/api/posts/{other}/rewrite"), json!({"feedback": []})).await;
     assert_eq!((status, v["errors"][0]["field"].as_str()), (StatusCode::BAD_REQUEST, Some("feedback")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reply_topics_set_natively_are_the_seeds_reply_suggestions() {
+    let s = Stack::start("reply-topics").await;
+    let topics = json!({"topics": [
+        {"topic": "Speed reading", "search_query": "\"speed reading\" -is:retweet lang:en", "draft_reply": "We measured this: the trick is fewer regressions.", "context": "Our app's angle"},
+        {"topic": "Focus apps", "search_query": "focus app recommendations", "draft_reply": "Try reading in 10-minute sprints."}
+    ]});
+    let (status, v) = s.call(Method::PUT, "/api/assistant/reply-topics", Some(topics)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["data"].as_array().unwrap().len(), 2);
+    let r = s
+        .http
+        .get(format!("{}/api/v1/social/x/reply-suggestions", s.gateway))
+        .bearer_auth(&s.key)
+        .header("X-Org-Id", "00000000-0000-4000-8000-00000000d3e0")
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        v["data"][0],
+        json!({"topic": "Speed reading", "searchQuery": "\"speed reading\" -is:retweet lang:en", "draftReply": "We measured this: the trick is fewer regressions.", "context": "Our app's angle"})
+    );
+    assert_eq!(v["data"][1]["context"], "");
+    // Each problem named; nothing replaced by a refused list.
+    let (status, v) = s
+        .call(
+            Method::PUT,
+            "/api/assistant/reply-topics",
+            Some(json!({"topics": [{"topic": "x", "draft_reply": "y".repeat(300)}]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let fields: Vec<&str> = v["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, vec!["topics[0].search_query", "topics[0].draft_reply"]);
+    assert_eq!(s.get("/api/assistant/reply-topics").await.1["data"].as_array().unwrap().len(), 2);
+    // A key scoped to some profiles cannot set the workspace's topics.
+    let x = s.profile("x").await;
+    let scoped = s.create_key(&["--profiles", &x]).await;
+    let (status, _) = s.call_as(&scoped, Method::PUT, "/api/assistant/reply-topics", Some(json!({"topics": []}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

@@ -36,6 +36,7 @@ use crate::routes;
         routes::assistant::captions, routes::assistant::hashtags, routes::assistant::repurpose,
         routes::assistant::fit, routes::assistant::images, routes::assistant::image_templates,
         routes::rewrites::request, routes::rewrites::list,
+        routes::reply_topics::list, routes::reply_topics::replace,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -327,4 +328,22 @@ pub struct ImageBody {
 pub struct RewriteBody {
     /// The reviewers' comments (1 to 20, each ≤ 2000 characters): data for the model.
     feedback: Vec<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReplyTopic {
+    topic: String,
+    /// What to search X for.
+    search_query: String,
+    /// A reply to start from (≤ 280).
+    draft_reply: String,
+    context: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReplyTopicsBody {
+    /// The whole list, in order (at most 50); it replaces the one before.
+    topics: Vec<ReplyTopic>,
 }

@@ -18,6 +18,7 @@ mod pool;
 pub mod posts;
 pub mod profiles;
 pub mod publish_log;
+pub mod reply_topics;
 pub mod rewrites;
 pub mod schema;
 pub mod scope;

@@ -234,6 +234,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    reply_topics (workspace_id, position) {
+        workspace_id -> Uuid,
+        position -> Int4,
+        topic -> Text,
+        search_query -> Text,
+        draft_reply -> Text,
+        context -> Text,
+    }
+}
+
+diesel::table! {
     rewrite_jobs (id) {
         id -> Uuid,
         post_id -> Uuid,
@@ -356,6 +367,7 @@ diesel::joinable!(publish_log -> deliveries (delivery_id));
 diesel::joinable!(publish_log -> posts (post_id));
 diesel::joinable!(publish_log -> profiles (profile_id));
 diesel::joinable!(publish_log -> workspaces (workspace_id));
+diesel::joinable!(reply_topics -> workspaces (workspace_id));
 diesel::joinable!(rewrite_jobs -> posts (post_id));
 diesel::joinable!(rewrite_jobs -> workspaces (workspace_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -380,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     posts,
     profiles,
     publish_log,
+    reply_topics,
     rewrite_jobs,
     sessions,
     sweeps,

@@ -84,6 +84,18 @@ pub async fn image(state: web::Data<AppState>, org: Org, body: Body) -> AgencyRe
     ))
 }
 
+/// `GET /x/reply-suggestions`: the workspace's X engagement topics (set with `PUT
+/// /api/assistant/reply-topics`), in the seed's names.
+pub async fn reply_suggestions(state: web::Data<AppState>, org: Org) -> AgencyResult<HttpResponse> {
+    let mut conn = state.pool.get().await?;
+    let topics = store::reply_topics::list(&mut conn, org.org).await?;
+    let shown: Vec<Value> = topics
+        .iter()
+        .map(|t| json!({"topic": t.topic, "searchQuery": t.search_query, "draftReply": t.draft_reply, "context": t.context}))
+        .collect();
+    Ok(ok(StatusCode::OK, shown))
+}
+
 /// No auth, as the seed says.
 pub async fn image_templates() -> HttpResponse {
     ok(StatusCode::OK, assistant::IMAGE_TEMPLATES)

@@ -60,6 +60,7 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/ai/repurpose", || web::post().to(ai::repurpose));
     both(cfg, "/ai/image", || web::post().to(ai::image));
     both(cfg, "/ai/image-templates", || web::get().to(ai::image_templates));
+    both(cfg, "/x/reply-suggestions", || web::get().to(ai::reply_suggestions));
     cfg.route("/openapi.json", web::get().to(crate::openapi::serve_agency));
 }
 

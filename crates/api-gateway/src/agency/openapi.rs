@@ -567,6 +567,19 @@ fn ops() -> Vec<Op> {
                 )],
             )
         },
+        op(
+            "get",
+            "/api/v1/social/x/reply-suggestions",
+            "agency_x_reply_suggestions",
+            "The workspace's X engagement topics",
+            vec![org_param()],
+            None,
+            vec![ok(
+                "200",
+                "Topics",
+                json!({"type": "array", "items": obj(json!({"topic": {"type": "string"}, "searchQuery": {"type": "string"}, "draftReply": {"type": "string"}, "context": {"type": "string"}}), &["topic", "searchQuery", "draftReply", "context"])}),
+            )],
+        ),
     ]
 }
 

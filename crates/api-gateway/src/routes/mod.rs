@@ -12,6 +12,7 @@ mod multipart;
 pub mod platforms;
 pub mod posts;
 pub mod profiles;
+pub mod reply_topics;
 pub mod request;
 pub mod rewrites;
 pub mod uploads;
@@ -49,5 +50,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/assistant/repurpose", web::post().to(assistant::repurpose))
         .route("/assistant/fit", web::post().to(assistant::fit))
         .route("/assistant/images", web::post().to(assistant::images))
-        .route("/assistant/image-templates", web::get().to(assistant::image_templates));
+        .route("/assistant/image-templates", web::get().to(assistant::image_templates))
+        .route("/assistant/reply-topics", web::get().to(reply_topics::list))
+        .route("/assistant/reply-topics", web::put().to(reply_topics::replace));
 }
