@@ -157,12 +157,19 @@ impl Stack {
         stack.cli(&["migrate"], &env).await;
         let sim = stack.sim.clone();
         stack.env.push(("POSTMANTIS_PROVIDERS__DEFAULT_BASE_URL".into(), sim.clone()));
-        // The assistant's model is provider-sim's OpenAI-compatible double.
-        stack.env.push(("POSTMANTIS_ASSISTANT__BASE_URL".into(), format!("{sim}/v1")));
-        stack.env.push(("POSTMANTIS_ASSISTANT__MODEL".into(), "sim-chat".into()));
-        stack.env.push(("POSTMANTIS_ASSISTANT__IMAGE_MODEL".into(), "sim-image".into()));
-        stack.env.push(("POSTMANTIS_ASSISTANT__MAX_RETRIES".into(), "1".into()));
-        stack.env.push(("POSTMANTIS_ASSISTANT__TIMEOUT_MS".into(), "2000".into()));
+        // The assistant's model is provider-sim's OpenAI-compatible double, unless the
+        // test sets its own (an empty base URL: no model).
+        for (k, v) in [
+            ("POSTMANTIS_ASSISTANT__BASE_URL", format!("{sim}/v1")),
+            ("POSTMANTIS_ASSISTANT__MODEL", "sim-chat".into()),
+            ("POSTMANTIS_ASSISTANT__IMAGE_MODEL", "sim-image".into()),
+            ("POSTMANTIS_ASSISTANT__MAX_RETRIES", "1".into()),
+            ("POSTMANTIS_ASSISTANT__TIMEOUT_MS", "2000".into()),
+        ] {
+            if !opts.common_env.iter().any(|(set, _)| *set == k) {
+                stack.env.push((k.into(), v));
+            }
+        }
         let env = stack.env.clone();
         let mut gateway_env = vec![("POSTMANTIS_HTTP_ADDR", "127.0.0.1:0")];
         gateway_env.extend(opts.gateway_env.iter().map(|(k, v)| (*k, v.as_str())));

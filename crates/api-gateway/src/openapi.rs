@@ -37,6 +37,8 @@ use crate::routes;
         routes::assistant::fit, routes::assistant::images, routes::assistant::image_templates,
         routes::rewrites::request, routes::rewrites::list,
         routes::reply_topics::list, routes::reply_topics::replace,
+        routes::review::step, routes::review::comments, routes::review::comment,
+        routes::review::settings, routes::review::update_settings,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -47,6 +49,7 @@ use crate::routes;
         (name = "events", description = "Publishing Log, event stream, webhooks"),
         (name = "platforms", description = "Each platform's limits and options"),
         (name = "operations", description = "Health"),
+        (name = "review", description = "Review steps (QA and client stages), comments, the workspace's review settings"),
         (name = "assistant", description = "Captions, hashtags, repurposing and images from the operator's model; fitting text to each platform"),
     ),
 )]
@@ -346,4 +349,31 @@ pub struct ReplyTopic {
 pub struct ReplyTopicsBody {
     /// The whole list, in order (at most 50); it replaces the one before.
     topics: Vec<ReplyTopic>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReviewBody {
+    /// submit, qa_approve, qa_reject, client_approve, client_reject, approve, reject (the
+    /// legacy single stage), regenerate
+    action: String,
+    /// Required to reject at a stage (qa_reject, client_reject).
+    reason: Option<String>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CommentBody {
+    text: String,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct WorkspaceBody {
+    requires_qa_approval: Option<bool>,
+    requires_client_approval: Option<bool>,
+    /// auto_publish, download_only or both
+    delivery_mode: Option<String>,
+    /// IANA zone
+    timezone: Option<String>,
 }

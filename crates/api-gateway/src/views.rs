@@ -82,6 +82,11 @@ pub struct Post {
     pub outcome: String,
     /// Set when the post was deleted (soft) on the agency surface; what was published stays.
     pub archived_at: Option<DateTime<Utc>>,
+    /// The review layer (a draft in review): `pending_approval | qa_review | client_review |
+    /// regenerating | changes_requested | approved | vaulted`; null when never submitted.
+    pub review: Option<String>,
+    pub rejection_count: i32,
+    pub approved_at: Option<DateTime<Utc>>,
     pub media: Vec<PostMedia>,
     pub deliveries: Vec<Delivery>,
 }
@@ -143,6 +148,9 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         campaign: p.campaign.clone(),
         outcome: v.outcome().as_str().to_owned(),
         archived_at: p.archived_at,
+        review: p.review.map(|r| r.as_str().to_owned()),
+        rejection_count: p.rejection_count,
+        approved_at: p.approved_at,
         media: v.media.iter().map(|(m, a)| media(m, a, media_base)).collect(),
         deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect(),
     }

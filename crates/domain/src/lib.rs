@@ -15,7 +15,10 @@ pub mod status;
 
 pub use ids::{DeliveryId, PostId, ProfileId, WorkspaceId};
 pub use provider::Provider;
-pub use status::{DeliveryStatus, MediaStatus, Outcome, PostStatus, ProfileStatus};
+pub use status::{
+    DeliveryMode, DeliveryStatus, MediaStatus, Outcome, PostStatus, ProfileStatus, ReviewAction, ReviewStatus,
+    ReviewStep, Stages,
+};
 
 /// The fixed retry policy of the seed: at most this many attempts per delivery.
 pub const MAX_DELIVERY_ATTEMPTS: i32 = 3;

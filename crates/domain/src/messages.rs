@@ -147,6 +147,18 @@ pub enum SchedulerCommandV1 {
         post_id: PostId,
         delivery_id: DeliveryId,
     },
+    /// A review step on a draft. `expected` is the review status the caller saw: another
+    /// reviewer's step in between makes this one a conflict.
+    Review {
+        post_id: PostId,
+        action: crate::ReviewAction,
+        #[serde(default)]
+        expected: Option<crate::ReviewStatus>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+        /// Who acts, as recorded on an approval or a rejection comment.
+        actor: String,
+    },
     /// Edit a scheduled post whose deliveries were not dispatched yet.
     UpdateScheduled {
         post_id: PostId,

@@ -151,6 +151,100 @@ impl MediaStatus {
     }
 }
 
+status_enum!(ReviewStatus, "review", {
+    PendingApproval => "pending_approval", QaReview => "qa_review", ClientReview => "client_review",
+    Regenerating => "regenerating", ChangesRequested => "changes_requested", Approved => "approved",
+    Vaulted => "vaulted",
+});
+
+/// What approved content becomes (a workspace setting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    AutoPublish,
+    DownloadOnly,
+    Both,
+}
+
+impl DeliveryMode {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "auto_publish" => Some(Self::AutoPublish),
+            "download_only" => Some(Self::DownloadOnly),
+            "both" => Some(Self::Both),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AutoPublish => "auto_publish",
+            Self::DownloadOnly => "download_only",
+            Self::Both => "both",
+        }
+    }
+}
+
+/// A reviewer's (or the author's) step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    Submit,
+    QaApprove,
+    QaReject,
+    ClientApprove,
+    ClientReject,
+    /// The legacy single stage (`pending_approval`).
+    Approve,
+    /// The legacy single stage's rejection: back to a plain draft.
+    Reject,
+    Regenerate,
+}
+
+/// Where a review step leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStep {
+    /// To this review status.
+    To(ReviewStatus),
+    /// Final approval: `vaulted` under download_only, else `approved`, and into the
+    /// publishing workflow when the post has a date (and the mode publishes).
+    Final,
+    /// Rejected: rewritten by the assistant (`regenerating`), or back to the author
+    /// (`changes_requested`) when no model is configured.
+    Rejected,
+    /// Out of review: a plain draft again.
+    Leave,
+}
+
+/// The stages a workspace (or a post's own override) requires.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stages {
+    pub qa: bool,
+    pub client: bool,
+}
+
+impl ReviewStatus {
+    /// Seed 002's diagram: what `action` does from `from` (`None`: never submitted), or
+    /// `None` when the diagram has no such step.
+    pub fn step(from: Option<ReviewStatus>, action: ReviewAction, stages: Stages) -> Option<ReviewStep> {
+        use ReviewAction as A;
+        use ReviewStatus as R;
+        let after_qa = if stages.client { ReviewStep::To(R::ClientReview) } else { ReviewStep::Final };
+        Some(match (from, action) {
+            (None | Some(R::ChangesRequested), A::Submit) if stages.qa => ReviewStep::To(R::QaReview),
+            (None | Some(R::ChangesRequested), A::Submit) if stages.client => ReviewStep::To(R::ClientReview),
+            (None | Some(R::ChangesRequested), A::Submit) => ReviewStep::Final,
+            (Some(R::QaReview), A::QaApprove) => after_qa,
+            (Some(R::QaReview), A::QaReject) => ReviewStep::Rejected,
+            (Some(R::ClientReview | R::PendingApproval), A::ClientApprove) => ReviewStep::Final,
+            (Some(R::ClientReview), A::ClientReject) => ReviewStep::Rejected,
+            (Some(R::PendingApproval | R::QaReview | R::ClientReview), A::Approve) => ReviewStep::Final,
+            (Some(R::PendingApproval), A::Reject) => ReviewStep::Leave,
+            (Some(R::QaReview | R::ClientReview | R::PendingApproval), A::Regenerate) => ReviewStep::Rejected,
+            _ => return None,
+        })
+    }
+}
+
 status_enum!(Outcome, "outcome", {
     Draft => "draft", Scheduled => "scheduled", Publishing => "publishing", Published => "published",
     PartiallyPublished => "partially_published", Failed => "failed", Canceled => "canceled",
@@ -181,6 +275,43 @@ impl Outcome {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+
+    /// Every step of seed 002's diagram, and what is refused.
+    #[test]
+    fn review_follows_the_seeds_diagram() {
+        use ReviewAction as A;
+        use ReviewStatus as R;
+        use ReviewStep::*;
+        let both = Stages { qa: true, client: true };
+        let qa_only = Stages { qa: true, client: false };
+        let client_only = Stages { qa: false, client: true };
+        let none = Stages { qa: false, client: false };
+        let table: &[(Option<R>, A, Stages, Option<ReviewStep>)] = &[
+            (None, A::Submit, both, Some(To(R::QaReview))),
+            (None, A::Submit, client_only, Some(To(R::ClientReview))),
+            (None, A::Submit, none, Some(Final)),
+            (Some(R::ChangesRequested), A::Submit, both, Some(To(R::QaReview))),
+            (Some(R::QaReview), A::QaApprove, both, Some(To(R::ClientReview))),
+            (Some(R::QaReview), A::QaApprove, qa_only, Some(Final)),
+            (Some(R::QaReview), A::QaReject, both, Some(Rejected)),
+            (Some(R::ClientReview), A::ClientApprove, both, Some(Final)),
+            (Some(R::PendingApproval), A::ClientApprove, none, Some(Final)),
+            (Some(R::ClientReview), A::ClientReject, both, Some(Rejected)),
+            (Some(R::PendingApproval), A::Approve, none, Some(Final)),
+            (Some(R::PendingApproval), A::Reject, none, Some(Leave)),
+            (Some(R::ClientReview), A::Regenerate, both, Some(Rejected)),
+            (Some(R::QaReview), A::Submit, both, None),
+            (Some(R::ClientReview), A::QaApprove, both, None),
+            (Some(R::QaReview), A::ClientApprove, both, None),
+            (Some(R::Regenerating), A::QaApprove, both, None),
+            (Some(R::Approved), A::Submit, both, None),
+            (Some(R::Vaulted), A::ClientReject, both, None),
+            (None, A::QaApprove, both, None),
+        ];
+        for (from, action, stages, want) in table {
+            assert_eq!(ReviewStatus::step(*from, *action, *stages), *want, "{from:?} {action:?} {stages:?}");
+        }
+    }
 
     #[test]
     fn outcomes_are_read_from_the_layers() {

@@ -22,6 +22,7 @@ mod error;
 mod media;
 mod posts;
 pub mod provider_request;
+mod review;
 mod rewrites;
 
 use std::sync::Arc;
@@ -36,6 +37,7 @@ pub use dry_run::{DryRun, DryRunDelivery};
 pub use error::{PostingError, PostingResult};
 pub use media::Staged;
 pub use posts::Page;
+pub use review::MAX_REASON_CHARS;
 
 /// What the application layer needs from its host's configuration.
 #[derive(Debug, Clone)]

@@ -165,7 +165,7 @@ impl Posting {
         self.command(SchedulerCommandV1::PublishDraft { post_id: id, scheduled_at }).await
     }
 
-    async fn command(&self, cmd: SchedulerCommandV1) -> PostingResult<()> {
+    pub(crate) async fn command(&self, cmd: SchedulerCommandV1) -> PostingResult<()> {
         let reply = self
             .rpc
             .call::<_, CommandReplyV1>(&self.names.scheduler_rpc(), &cmd, self.settings.command_timeout)

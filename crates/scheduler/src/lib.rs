@@ -16,6 +16,7 @@ mod commands;
 pub mod config;
 mod dispatcher;
 mod events;
+mod review;
 mod rewrite;
 mod sweep;
 mod transitions;

@@ -49,6 +49,7 @@ async fn run(ctx: &Ctx, e: RewriteRequestedV1) -> Result<Handled, store::StoreEr
             let edit = posts::Edit { body: Some(Some(after.as_str())), ..Default::default() };
             if posts::edit(&mut conn, job.post_id, PostStatus::Draft, edit).await? {
                 store::rewrites::finish(&mut conn, job.id, Some(&before), Some(&after), None).await?;
+                crate::review::rewritten(&mut conn, job.post_id, true).await?;
                 tracing::info!(job_id = %job.id, post_id = %job.post_id, "draft rewritten");
             } else {
                 let why = "the post left draft while it was being rewritten";
@@ -62,6 +63,7 @@ async fn run(ctx: &Ctx, e: RewriteRequestedV1) -> Result<Handled, store::StoreEr
         }
         Err(err) => {
             store::rewrites::finish(&mut conn, job.id, Some(&before), None, Some(&err.to_string())).await?;
+            crate::review::rewritten(&mut conn, job.post_id, false).await?;
             Ok(Handled::Ack)
         }
     }

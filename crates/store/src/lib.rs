@@ -19,6 +19,7 @@ pub mod posts;
 pub mod profiles;
 pub mod publish_log;
 pub mod reply_topics;
+pub mod review;
 pub mod rewrites;
 pub mod schema;
 pub mod scope;

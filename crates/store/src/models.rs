@@ -90,6 +90,13 @@ pub struct PostRow {
     pub campaign: Option<String>,
     /// Set by a soft delete: the post is out of sight of lists; its outcome stays readable.
     pub archived_at: Option<DateTime<Utc>>,
+    /// The review layer (the scheduler's): `None` when never submitted.
+    pub review: Option<domain::ReviewStatus>,
+    /// The post's own say over review (`None`: the workspace's settings).
+    pub requires_approval: Option<bool>,
+    pub rejection_count: i32,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -276,3 +276,8 @@ pub async fn id_by_idempotency_key(
         .await
         .optional()?)
 }
+
+/// The post, locked for update until the transaction ends (review steps, one at a time).
+pub async fn lock(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
+    Ok(posts::table.find(id).select(PostRow::as_select()).for_update().first(conn).await.optional()?)
+}

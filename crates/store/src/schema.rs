@@ -153,6 +153,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    post_comments (id) {
+        id -> Uuid,
+        post_id -> Uuid,
+        kind -> Text,
+        text -> Text,
+        author -> Text,
+        created_at -> Timestamptz,
+        picked_up_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     post_media (id) {
         id -> Uuid,
         post_id -> Uuid,
@@ -189,6 +201,11 @@ diesel::table! {
         category -> Nullable<Text>,
         campaign -> Nullable<Text>,
         archived_at -> Nullable<Timestamptz>,
+        review -> Nullable<Text>,
+        requires_approval -> Nullable<Bool>,
+        rejection_count -> Int4,
+        approved_at -> Nullable<Timestamptz>,
+        approved_by -> Nullable<Text>,
     }
 }
 
@@ -340,6 +357,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    workspace_settings (workspace_id) {
+        workspace_id -> Uuid,
+        requires_qa_approval -> Bool,
+        requires_client_approval -> Bool,
+        delivery_mode -> Text,
+        timezone -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     workspaces (id) {
         id -> Uuid,
         name -> Text,
@@ -359,6 +387,7 @@ diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
 diesel::joinable!(oauth_pending -> workspaces (workspace_id));
 diesel::joinable!(oauth_states -> workspaces (workspace_id));
+diesel::joinable!(post_comments -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(post_media -> posts (post_id));
 diesel::joinable!(posts -> workspaces (workspace_id));
@@ -375,6 +404,7 @@ diesel::joinable!(sessions -> workspaces (workspace_id));
 diesel::joinable!(uploads -> workspaces (workspace_id));
 diesel::joinable!(webhook_attempts -> webhook_endpoints (endpoint_id));
 diesel::joinable!(webhook_endpoints -> workspaces (workspace_id));
+diesel::joinable!(workspace_settings -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
@@ -388,6 +418,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     oauth_pending,
     oauth_states,
     outbox,
+    post_comments,
     post_media,
     posts,
     profiles,
@@ -401,5 +432,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     webhook_attempts,
     webhook_cursor,
     webhook_endpoints,
+    workspace_settings,
     workspaces,
 );

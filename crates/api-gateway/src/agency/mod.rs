@@ -17,6 +17,7 @@ mod organizations;
 mod platforms;
 mod posts;
 mod query;
+mod review;
 
 use actix_web::{Route, web};
 
@@ -46,6 +47,16 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/posts", || web::get().to(posts::list));
     both(cfg, "/posts", || web::post().to(posts::create));
     both(cfg, "/posts/bulk", || web::post().to(posts::bulk));
+    both(cfg, "/posts/pending", || web::get().to(review::pending));
+    both(cfg, "/posts/{id}/submit", || web::post().to(review::submit));
+    both(cfg, "/posts/{id}/qa-approve", || web::post().to(review::qa_approve));
+    both(cfg, "/posts/{id}/qa-reject", || web::post().to(review::qa_reject));
+    both(cfg, "/posts/{id}/client-approve", || web::post().to(review::client_approve));
+    both(cfg, "/posts/{id}/client-reject", || web::post().to(review::client_reject));
+    both(cfg, "/posts/{id}/regenerate", || web::post().to(review::regenerate));
+    both(cfg, "/posts/{id}/approve", || web::post().to(review::approve));
+    both(cfg, "/posts/{id}/comments", || web::get().to(review::comments));
+    both(cfg, "/posts/{id}/comments", || web::post().to(review::add_comment));
     both(cfg, "/posts/{id}", || web::get().to(posts::get));
     both(cfg, "/posts/{id}", || web::put().to(posts::update));
     both(cfg, "/posts/{id}", || web::delete().to(posts::delete));

@@ -29,27 +29,39 @@ pub fn status_name(o: Outcome) -> &'static str {
     }
 }
 
-/// The seed's statuses a post list can filter by, and what each is here.
-pub fn status_filter(name: &str) -> Result<Option<Outcome>, AgencyError> {
-    let outcome = match name {
-        "draft" => Outcome::Draft,
-        "scheduled" => Outcome::Scheduled,
-        "publishing" => Outcome::Publishing,
-        "published" => Outcome::Published,
-        "partially_published" => Outcome::PartiallyPublished,
-        "failed" => Outcome::Failed,
-        "cancelled" => Outcome::Canceled,
-        // Review states arrive with the review work: nothing is in them yet.
-        "pending_approval" | "approved" | "qa_review" | "client_review" | "regenerating" | "vaulted" => {
-            return Ok(None);
-        }
-        other => {
-            return Err(AgencyError::bad_request(format!(
-                "status must be one of draft, pending_approval, approved, scheduled, publishing, published, partially_published, failed, cancelled (got `{other}`)"
-            )));
-        }
-    };
-    Ok(Some(outcome))
+/// Every status the seed names for a post.
+pub const POST_STATUSES: &[&str] = &[
+    "draft",
+    "pending_approval",
+    "qa_review",
+    "client_review",
+    "regenerating",
+    "changes_requested",
+    "approved",
+    "vaulted",
+    "scheduled",
+    "publishing",
+    "published",
+    "partially_published",
+    "failed",
+    "cancelled",
+];
+
+/// A post's status as the seed names it: a draft in review shows its review status; any
+/// other post what became of it.
+pub fn post_status(v: &store::posts::PostView) -> &'static str {
+    let outcome = v.outcome();
+    match (outcome, v.post.review) {
+        (Outcome::Draft, Some(review)) => review.as_str(),
+        (o, _) => status_name(o),
+    }
+}
+
+/// A status the seed names, checked.
+pub fn status_filter(name: &str) -> Result<&str, AgencyError> {
+    POST_STATUSES.iter().find(|s| **s == name).copied().ok_or_else(|| {
+        AgencyError::bad_request(format!("status must be one of {} (got `{name}`)", POST_STATUSES.join(", ")))
+    })
 }
 
 /// An account's status as the seed names it: `token_expired` for a profile whose grant

@@ -86,12 +86,13 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
         "campaignId": p.campaign,
         "category": p.category.clone().unwrap_or_else(|| "other".into()),
         "threadParts": [],
-        "status": names::status_name(v.outcome()),
+        "status": names::post_status(v),
         "scheduledAt": p.scheduled_at,
         "scheduledFor": p.scheduled_at,
         "publishedAt": published_at,
-        "approvedBy": null,
-        "approvedAt": null,
+        "approvedBy": p.approved_by,
+        "approvedAt": p.approved_at,
+        "rejectionCount": p.rejection_count,
         "source": "api",
         "createdBy": null,
         "createdAt": p.created_at,
@@ -470,7 +471,8 @@ pub async fn bulk(state: web::Data<AppState>, org: Org, body: Body) -> AgencyRes
         match made {
             Ok(v) => {
                 succeeded += 1;
-                results.push(json!({"index": index, "success": true, "id": v.post.id, "status": names::status_name(v.outcome())}));
+                results
+                    .push(json!({"index": index, "success": true, "id": v.post.id, "status": names::post_status(&v)}));
             }
             Err(e) => {
                 results.push(json!({"index": index, "success": false, "error": e.message, "status": e.status.as_u16()}))
@@ -492,13 +494,7 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
     const MOST: i64 = 10_000;
     let q = query::Query::parse(&req)?;
     let platform = q.one("platform").map(names::platform).transpose()?;
-    let outcome = match q.one("status") {
-        Some(s) => match names::status_filter(s)? {
-            Some(o) => Some(o),
-            None => return Ok(ok(StatusCode::OK, Vec::<Value>::new())),
-        },
-        None => None,
-    };
+    let wanted = q.one("status").map(names::status_filter).transpose()?;
     let filter = PostFilter {
         providers: platform.map(|p| vec![p.as_str().to_owned()]),
         scheduled_after: q.date("from")?,
@@ -515,7 +511,7 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
             break;
         }
     }
-    all.retain(|v| outcome.is_none_or(|o| v.outcome() == o));
+    all.retain(|v| wanted.is_none_or(|s| names::post_status(v) == s));
     all.sort_by_key(|v| (v.post.scheduled_at.is_none(), v.post.scheduled_at, v.post.created_at));
     let data: Vec<Value> = all.iter().map(|v| view(v, &state.config.public_url)).collect();
     Ok(ok(StatusCode::OK, data))
@@ -620,7 +616,7 @@ pub async fn publish(state: web::Data<AppState>, org: Org, id: web::Path<String>
             "id": id,
             "externalId": first.and_then(|(d, _)| d.provider_post_id.clone()),
             "platform": first.map(|(d, _)| names::platform_name(d.provider)),
-            "status": names::status_name(v.outcome()),
+            "status": names::post_status(&v),
         }),
     ))
 }

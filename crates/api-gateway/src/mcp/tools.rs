@@ -42,6 +42,12 @@ const EXPOSED: &[(&str, &str)] = &[
     ("list_image_templates", "Image prompt templates with {{placeholders}} to fill before generate_image."),
     ("rewrite_draft", "Have the assistant rewrite a draft after review feedback (asynchronous: read list_rewrites)."),
     ("list_rewrites", "A post's rewrite jobs and their outcomes."),
+    (
+        "review_post",
+        "A review step on a draft: submit, qa_approve, qa_reject (reason), client_approve, client_reject (reason), approve, reject, regenerate.",
+    ),
+    ("list_comments", "A post's comments and rejection reasons, oldest first."),
+    ("add_comment", "Comment on a post."),
 ];
 
 pub struct Tool {

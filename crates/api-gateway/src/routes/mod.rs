@@ -14,6 +14,7 @@ pub mod posts;
 pub mod profiles;
 pub mod reply_topics;
 pub mod request;
+pub mod review;
 pub mod rewrites;
 pub mod uploads;
 pub mod webhooks;
@@ -33,6 +34,11 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}", web::delete().to(posts::delete))
         .route("/posts/{id}/publish", web::post().to(posts::publish))
         .route("/posts/{id}/cancel", web::post().to(posts::cancel))
+        .route("/posts/{id}/review", web::post().to(review::step))
+        .route("/posts/{id}/comments", web::get().to(review::comments))
+        .route("/posts/{id}/comments", web::post().to(review::comment))
+        .route("/workspace", web::get().to(review::settings))
+        .route("/workspace", web::patch().to(review::update_settings))
         .route("/posts/{id}/rewrite", web::post().to(rewrites::request))
         .route("/posts/{id}/rewrites", web::get().to(rewrites::list))
         .route("/publish/logs", web::get().to(logs::list))

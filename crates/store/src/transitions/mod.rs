@@ -4,6 +4,7 @@
 //! | layer    | module        | feature                | owner           |
 //! |----------|---------------|------------------------|-----------------|
 //! | post     | `posts`       | `post-transitions`     | scheduler       |
+//! | review   | `review`      | `post-transitions`     | scheduler       |
 //! | delivery | `deliveries`  | `delivery-transitions` | delivery-worker |
 //! | media    | `media`       | `media-transitions`    | media-ingest    |
 //!
@@ -18,3 +19,5 @@ pub mod deliveries;
 pub mod media;
 #[cfg(feature = "post-transitions")]
 pub mod posts;
+#[cfg(feature = "post-transitions")]
+pub mod review;

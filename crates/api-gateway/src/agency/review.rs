@@ -1,0 +1,140 @@
+//! Seed 002's approval routes over the same review steps as the native
+//! `POST /api/posts/{id}/review`: `submit`, `qa-approve`, `qa-reject`, `client-approve`,
+//! `client-reject`, `regenerate`, the legacy `approve {action}`, comments, and the queue
+//! of posts waiting for review.
+
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
+use domain::{PostId, ReviewAction};
+use serde_json::{Value, json};
+
+use super::{
+    auth::Org,
+    envelope::{AgencyError, AgencyResult, Body, ok},
+    names, query,
+};
+use crate::app::AppState;
+
+fn post_id(raw: &str) -> AgencyResult<PostId> {
+    uuid::Uuid::parse_str(raw).map(PostId::from).map_err(|_| AgencyError::not_found("Post not found"))
+}
+
+async fn step(
+    state: &AppState,
+    org: &Org,
+    id: &str,
+    action: ReviewAction,
+    reason: Option<String>,
+) -> AgencyResult<HttpResponse> {
+    let id = post_id(id)?;
+    state.posting.review(&org.caller, id, action, reason).await.map_err(|e| match e {
+        posting::PostingError::PostNotFound => AgencyError::not_found("Post not found"),
+        other => other.into(),
+    })?;
+    let v = state.posting.get(&org.caller, id).await?;
+    Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v)})))
+}
+
+fn reason(body: &Option<Body>) -> Option<String> {
+    body.as_ref().and_then(|b| b.get("reason")).and_then(Value::as_str).map(str::to_owned)
+}
+
+macro_rules! route {
+    ($name:ident, $action:expr) => {
+        pub async fn $name(
+            state: web::Data<AppState>,
+            org: Org,
+            id: web::Path<String>,
+            body: Option<Body>,
+        ) -> AgencyResult<HttpResponse> {
+            if let Some(b) = &body {
+                org.check_body(b)?;
+            }
+            step(&state, &org, &id, $action, reason(&body)).await
+        }
+    };
+}
+
+route!(submit, ReviewAction::Submit);
+route!(qa_approve, ReviewAction::QaApprove);
+route!(qa_reject, ReviewAction::QaReject);
+route!(client_approve, ReviewAction::ClientApprove);
+route!(client_reject, ReviewAction::ClientReject);
+route!(regenerate, ReviewAction::Regenerate);
+
+/// The legacy single stage: `{action: approve | reject}`.
+pub async fn approve(
+    state: web::Data<AppState>,
+    org: Org,
+    id: web::Path<String>,
+    body: Body,
+) -> AgencyResult<HttpResponse> {
+    org.check_body(&body)?;
+    let action = match body.get("action").and_then(Value::as_str) {
+        Some("approve") => ReviewAction::Approve,
+        Some("reject") => ReviewAction::Reject,
+        _ => return Err(AgencyError::bad_request("Validation error: action must be approve or reject")),
+    };
+    step(&state, &org, &id, action, None).await
+}
+
+pub async fn comments(state: web::Data<AppState>, org: Org, id: web::Path<String>) -> AgencyResult<HttpResponse> {
+    let id = post_id(&id)?;
+    let list = state.posting.comments(&org.caller, id).await?;
+    let shown: Vec<Value> = list
+        .iter()
+        .map(|c| {
+            json!({"id": c.id, "text": c.text, "kind": c.kind, "userId": c.author, "userName": c.author, "userRole": null,
+                   "createdAt": c.created_at, "agentPickedUp": c.picked_up_at.is_some(), "agentPickedUpAt": c.picked_up_at})
+        })
+        .collect();
+    Ok(ok(StatusCode::OK, shown))
+}
+
+pub async fn add_comment(
+    state: web::Data<AppState>,
+    org: Org,
+    id: web::Path<String>,
+    body: Body,
+) -> AgencyResult<HttpResponse> {
+    org.check_body(&body)?;
+    let id = post_id(&id)?;
+    let text = body.get("text").and_then(Value::as_str).unwrap_or("");
+    let c = state.posting.comment(&org.caller, id, text).await?;
+    Ok(ok(
+        StatusCode::CREATED,
+        json!({"id": c.id, "text": c.text, "kind": c.kind, "userId": c.author, "createdAt": c.created_at, "agentPickedUp": false}),
+    ))
+}
+
+/// `GET /posts/pending`: posts waiting for a reviewer (pending approval, QA or client
+/// review), oldest first; `limit` default 5, at most 100.
+pub async fn pending(state: web::Data<AppState>, org: Org, req: HttpRequest) -> AgencyResult<HttpResponse> {
+    let q = query::Query::parse(&req)?;
+    let limit = match q.one("limit") {
+        None => 5,
+        Some(v) => v
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=100).contains(n))
+            .ok_or_else(|| AgencyError::bad_request("Validation error: limit must be an integer from 1 to 100"))?,
+    };
+    let filter = store::posts::PostFilter { status: Some(domain::PostStatus::Draft), ..Default::default() };
+    let posting::Page { posts, .. } = state.posting.list(&org.caller, &filter, 1000, 0).await?;
+    let mut waiting: Vec<_> = posts
+        .iter()
+        .filter(|v| matches!(names::post_status(v), "pending_approval" | "qa_review" | "client_review"))
+        .collect();
+    waiting.sort_by_key(|v| v.post.updated_at);
+    let mut conn = state.pool.get().await?;
+    let org_name = store::workspaces::name(&mut conn, org.org).await?.unwrap_or_default();
+    let shown: Vec<Value> = waiting
+        .iter()
+        .take(limit)
+        .map(|v| {
+            let text: String = v.post.body.clone().unwrap_or_default().chars().take(120).collect();
+            json!({"id": v.post.id, "content": text, "platform": v.deliveries.first().map(|(d, _)| names::platform_name(d.provider)),
+                   "orgId": org.org, "orgName": org_name, "scheduledAt": v.post.scheduled_at, "status": names::post_status(v)})
+        })
+        .collect();
+    Ok(ok(StatusCode::OK, shown))
+}

@@ -1,0 +1,117 @@
+//! Review steps and a workspace's review settings. The review status is the scheduler's:
+//! a step is checked here against seed 002's diagram (a step that does not apply is a
+//! refusal naming the current state) and sent to the scheduler with the state the caller
+//! saw, so of two racing reviewers one wins and the other gets a conflict.
+
+use domain::input::FieldError;
+use domain::messages::SchedulerCommandV1;
+use domain::{DeliveryMode, PostId, PostStatus, ReviewAction, ReviewStatus};
+use store::review::{Comment, Settings};
+
+use crate::{Caller, Posting, PostingError, PostingResult};
+
+pub const MAX_REASON_CHARS: usize = 2_000;
+
+fn stages(post: &store::models::PostRow, s: &Settings) -> domain::Stages {
+    match post.requires_approval {
+        Some(false) => domain::Stages { qa: false, client: false },
+        Some(true) if !s.requires_qa_approval && !s.requires_client_approval => {
+            domain::Stages { qa: true, client: false }
+        }
+        _ => domain::Stages { qa: s.requires_qa_approval, client: s.requires_client_approval },
+    }
+}
+
+impl Posting {
+    /// One review step on a draft.
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        id: PostId,
+        action: ReviewAction,
+        reason: Option<String>,
+    ) -> PostingResult<()> {
+        caller.require_write()?;
+        let reason = reason.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty());
+        if matches!(action, ReviewAction::QaReject | ReviewAction::ClientReject) {
+            match &reason {
+                None => return Err(PostingError::field("reason", "is required: say what to change")),
+                Some(r) if r.chars().count() > MAX_REASON_CHARS => {
+                    return Err(PostingError::field(
+                        "reason",
+                        format!("must be at most {MAX_REASON_CHARS} characters"),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        let mut conn = self.pool.get().await?;
+        let post =
+            store::posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        let now = post.review.map_or("not in review", |r| r.as_str());
+        if post.status != PostStatus::Draft || post.archived_at.is_some() {
+            return Err(PostingError::Validation(vec![FieldError::new(
+                "status",
+                format!("only drafts are reviewed; this post is {}", post.status),
+            )]));
+        }
+        let settings = store::review::settings(&mut conn, post.workspace_id).await?;
+        if ReviewStatus::step(post.review, action, stages(&post, &settings)).is_none() {
+            return Err(PostingError::Validation(vec![FieldError::new(
+                "status",
+                format!("this step does not apply: the post is {now}"),
+            )]));
+        }
+        drop(conn);
+        self.command(SchedulerCommandV1::Review {
+            post_id: id,
+            action,
+            expected: post.review,
+            reason,
+            actor: caller.actor.to_string(),
+        })
+        .await
+    }
+
+    pub async fn settings(&self, caller: &Caller) -> PostingResult<Settings> {
+        let mut conn = self.pool.get().await?;
+        Ok(store::review::settings(&mut conn, caller.scope.workspace_id).await?)
+    }
+
+    /// Changes the workspace's review settings (a key that sees the whole workspace).
+    pub async fn save_settings(&self, caller: &Caller, s: Settings) -> PostingResult<Settings> {
+        caller.require_write()?;
+        caller.require_whole_workspace()?;
+        let mut errors = Vec::new();
+        if DeliveryMode::parse(&s.delivery_mode).is_none() {
+            errors.push(FieldError::new("delivery_mode", "one of auto_publish, download_only, both"));
+        }
+        if s.timezone.parse::<chrono_tz::Tz>().is_err() {
+            errors.push(FieldError::new("timezone", "an IANA time zone, e.g. Africa/Johannesburg"));
+        }
+        if !errors.is_empty() {
+            return Err(PostingError::Validation(errors));
+        }
+        let mut conn = self.pool.get().await?;
+        store::review::save_settings(&mut conn, caller.scope.workspace_id, &s).await?;
+        Ok(store::review::settings(&mut conn, caller.scope.workspace_id).await?)
+    }
+
+    /// The comments on a post the caller may see, oldest first.
+    pub async fn comments(&self, caller: &Caller, id: PostId) -> PostingResult<Vec<Comment>> {
+        let mut conn = self.pool.get().await?;
+        store::posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        Ok(store::review::comments(&mut conn, id).await?)
+    }
+
+    pub async fn comment(&self, caller: &Caller, id: PostId, text: &str) -> PostingResult<Comment> {
+        caller.require_write()?;
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_REASON_CHARS {
+            return Err(PostingError::field("text", format!("must be 1 to {MAX_REASON_CHARS} characters")));
+        }
+        let mut conn = self.pool.get().await?;
+        store::posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
+        Ok(store::review::add_comment(&mut conn, id, "comment", text, &caller.actor.to_string()).await?)
+    }
+}
