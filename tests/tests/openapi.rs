@@ -63,10 +63,16 @@ async fn the_agency_document_is_the_committed_one_and_the_gateway_holds_to_it() 
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../proto/agency-openapi.json")).unwrap();
     let served = s.http.get(format!("{}/api/v1/social/openapi.json", s.gateway)).send().await.unwrap();
     assert_eq!(served.status(), StatusCode::OK);
-    assert!(
-        served.text().await.unwrap() == committed,
-        "/api/v1/social/openapi.json differs from proto/agency-openapi.json"
-    );
+    let served = served.text().await.unwrap();
+    if served != committed {
+        let at = served.lines().zip(committed.lines()).position(|(a, b)| a != b).unwrap_or(0);
+        panic!(
+            "/api/v1/social/openapi.json differs from proto/agency-openapi.json at line {}: served {:?}, committed {:?}",
+            at + 1,
+            served.lines().nth(at),
+            committed.lines().nth(at)
+        );
+    }
 
     // The OAuth start answers with a redirect to the platform, which is not this API.
     let excluded = ["--exclude-path-regex", "/oauth/\\{platform\\}$"];

@@ -189,3 +189,57 @@ async fn two_reviewers_racing_one_wins_and_without_a_model_a_rejection_goes_back
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_guide_6_content_vault_and_download() {
+    let s = Stack::start("review-vault").await;
+    s.call(
+        Method::PATCH,
+        "/api/workspace",
+        Some(json!({"requires_client_approval": true, "delivery_mode": "download_only"})),
+    )
+    .await;
+    // 1. POST /posts/ — create with status: "draft"
+    let (_, v) = agent(&s, Method::POST, "/posts/", Some(json!({"content": "For the vault", "platforms": ["twitter", "linkedin"], "status": "draft", "hashtags": ["#ai"], "labels": ["q3"]}))).await;
+    let id = v["data"]["id"].as_str().unwrap().to_owned();
+    // 2. POST /posts/[id]/submit — enter pipeline; 3. (approval stages as above)
+    assert_eq!(
+        agent(&s, Method::POST, &format!("/posts/{id}/submit"), None).await.1["data"]["status"],
+        "client_review"
+    );
+    assert_eq!(
+        agent(&s, Method::POST, &format!("/posts/{id}/client-approve"), None).await.1["data"]["status"],
+        "vaulted"
+    );
+    // 4. GET /vault/ — client browses approved content
+    let (status, v) = agent(&s, Method::GET, "/vault/?label=q3", None).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let item = &v["data"][0];
+    assert_eq!(
+        (item["id"].as_str(), item["status"].as_str(), item["deliveryMode"].as_str()),
+        (Some(id.as_str()), Some("vaulted"), Some("download_only"))
+    );
+    assert_eq!(item["platforms"], json!(["twitter", "linkedin"]));
+    assert_eq!(agent(&s, Method::GET, "/vault?label=other", None).await.1["data"], json!([]));
+    // 5. GET /posts/[id]/download — download specific post as JSON bundle
+    let r = s
+        .http
+        .get(format!("{}/api/v1/social/posts/{id}/download", s.gateway))
+        .bearer_auth(&s.key)
+        .header("X-Org-Id", ORG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["content-disposition"], format!("attachment; filename=\"post-{id}.json\"").as_str());
+    let b: Value = r.json().await.unwrap();
+    assert_eq!(b["postId"], id.as_str());
+    assert_eq!(b["content"]["text"], "For the vault");
+    assert_eq!(b["hashtags"], json!(["#ai"]));
+    assert_eq!(b["downloadFormat"], "json");
+    assert!(b["approvedAt"].is_string() && b.get("success").is_none(), "the bare bundle: {b}");
+    // Natively too; nothing was published.
+    let (_, v) = s.get("/api/vault").await;
+    assert_eq!(v["data"][0]["id"], id.as_str());
+    assert!(s.calls("demo-x").await.is_empty());
+}

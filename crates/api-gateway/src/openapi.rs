@@ -39,6 +39,7 @@ use crate::routes;
         routes::reply_topics::list, routes::reply_topics::replace,
         routes::review::step, routes::review::comments, routes::review::comment,
         routes::review::settings, routes::review::update_settings,
+        routes::vault::list, routes::vault::download,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -61,7 +62,24 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The bytes served and committed: pretty JSON with a final newline.
 pub fn json() -> String {
-    document().to_pretty_json().unwrap_or_default() + "\n"
+    let doc = serde_json::to_value(document()).unwrap_or_default();
+    serde_json::to_string_pretty(&canonical(doc)).unwrap_or_default() + "\n"
+}
+
+/// The document with every object's keys in sorted order. How serde_json orders a map
+/// depends on a cargo feature any crate of a build may turn on (`preserve_order`), so a
+/// workspace build and a single crate's build served the same document in two orders;
+/// sorted, the bytes are the same in every build.
+pub fn canonical(v: serde_json::Value) -> serde_json::Value {
+    match v {
+        serde_json::Value::Object(m) => {
+            let mut entries: Vec<(String, serde_json::Value)> = m.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            serde_json::Value::Object(entries.into_iter().map(|(k, v)| (k, canonical(v))).collect())
+        }
+        serde_json::Value::Array(items) => serde_json::Value::Array(items.into_iter().map(canonical).collect()),
+        other => other,
+    }
 }
 
 pub async fn serve_agency() -> actix_web::HttpResponse {

@@ -115,3 +115,40 @@ impl Posting {
         Ok(store::review::add_comment(&mut conn, id, "comment", text, &caller.actor.to_string()).await?)
     }
 }
+
+impl Posting {
+    /// The vault: content that passed final approval, whether or not it was published,
+    /// newest approval first; filtered by provider, label and approval time.
+    pub async fn vault(
+        &self,
+        caller: &Caller,
+        provider: Option<domain::Provider>,
+        label: Option<&str>,
+        from: Option<chrono::DateTime<chrono::Utc>>,
+        to: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> PostingResult<Vec<store::posts::PostView>> {
+        const PAGE: i64 = 500;
+        const MOST: i64 = 10_000;
+        let filter =
+            store::posts::PostFilter { providers: provider.map(|p| vec![p.as_str().to_owned()]), ..Default::default() };
+        let mut all = Vec::new();
+        for page in 0.. {
+            let crate::Page { posts, total } = self.list(caller, &filter, PAGE, page).await?;
+            let done = posts.len() < PAGE as usize || (page + 1) * PAGE >= total.min(MOST);
+            all.extend(posts);
+            if done {
+                break;
+            }
+        }
+        all.retain(|v| {
+            let p = &v.post;
+            p.approved_at.is_some()
+                && p.archived_at.is_none()
+                && label.is_none_or(|l| p.labels.iter().any(|x| x == l))
+                && from.is_none_or(|f| p.approved_at.is_some_and(|a| a >= f))
+                && to.is_none_or(|t| p.approved_at.is_some_and(|a| a <= t))
+        });
+        all.sort_by_key(|v| std::cmp::Reverse(v.post.approved_at));
+        Ok(all)
+    }
+}

@@ -57,6 +57,8 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/posts/{id}/approve", || web::post().to(review::approve));
     both(cfg, "/posts/{id}/comments", || web::get().to(review::comments));
     both(cfg, "/posts/{id}/comments", || web::post().to(review::add_comment));
+    both(cfg, "/posts/{id}/download", || web::get().to(review::download));
+    both(cfg, "/vault", || web::get().to(review::vault));
     both(cfg, "/posts/{id}", || web::get().to(posts::get));
     both(cfg, "/posts/{id}", || web::put().to(posts::update));
     both(cfg, "/posts/{id}", || web::delete().to(posts::delete));

@@ -580,6 +580,155 @@ fn ops() -> Vec<Op> {
                 json!({"type": "array", "items": obj(json!({"topic": {"type": "string"}, "searchQuery": {"type": "string"}, "draftReply": {"type": "string"}, "context": {"type": "string"}}), &["topic", "searchQuery", "draftReply", "context"])}),
             )],
         ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/submit",
+            "agency_submit_post",
+            "Submit a draft into review",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/qa-approve",
+            "agency_qa_approve",
+            "QA approves",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/qa-reject",
+            "agency_qa_reject",
+            "QA rejects with a reason (the assistant rewrites it)",
+            id(),
+            Some(json_body(obj(json!({"orgId": {"type": "string"}, "reason": {"type": "string"}}), &["reason"]))),
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/client-approve",
+            "agency_client_approve",
+            "The client approves",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/client-reject",
+            "agency_client_reject",
+            "The client rejects with a reason",
+            id(),
+            Some(json_body(obj(json!({"orgId": {"type": "string"}, "reason": {"type": "string"}}), &["reason"]))),
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/regenerate",
+            "agency_regenerate",
+            "Have the assistant rewrite it now",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/approve",
+            "agency_approve",
+            "Legacy single-stage approval",
+            id(),
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "action": {"type": "string", "enum": ["approve", "reject"]}}),
+                &["action"],
+            ))),
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/posts/pending",
+            "agency_pending_posts",
+            "Posts waiting for a reviewer",
+            vec![query("limit", json!({"type": "integer", "minimum": 1, "maximum": 100}), "Default 5")],
+            None,
+            vec![ok("200", "Posts", json!({"type": "array", "items": {"type": "object"}}))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/posts/{id}/comments",
+            "agency_list_comments",
+            "Comments and rejection reasons",
+            id(),
+            None,
+            vec![ok("200", "Comments", json!({"type": "array", "items": {"type": "object"}}))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/posts/{id}/comments",
+            "agency_add_comment",
+            "Comment on a post",
+            id(),
+            Some(json_body(obj(json!({"orgId": {"type": "string"}, "text": {"type": "string"}}), &["text"]))),
+            vec![ok("201", "The comment", json!({"type": "object"}))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/vault",
+            "agency_vault",
+            "Approved content, published or not",
+            vec![
+                org_param(),
+                query("platform", json!({"type": "string"}), ""),
+                query("label", json!({"type": "string"}), ""),
+                query("deliveryMode", json!({"type": "string"}), ""),
+                query("from", json!({"type": "string"}), "ISO 8601"),
+                query("to", json!({"type": "string"}), "ISO 8601"),
+            ],
+            None,
+            vec![ok("200", "Vault posts", json!({"type": "array", "items": {"type": "object"}}))],
+        ),
+        op(
+            "get",
+            "/api/v1/social/posts/{id}/download",
+            "agency_download_post",
+            "The post as a JSON bundle (attachment, no envelope)",
+            id(),
+            None,
+            vec![(
+                "200".into(),
+                json!({"description": "post-{id}.json", "content": {"application/json": {"schema": {"type": "object", "required": ["postId", "content", "platforms", "downloadFormat"]}}}}),
+            )],
+        ),
     ]
 }
 
@@ -668,7 +817,7 @@ pub fn document() -> Value {
 
 /// The bytes served and committed: pretty JSON with a final newline.
 pub fn json() -> String {
-    serde_json::to_string_pretty(&document()).unwrap_or_default() + "\n"
+    serde_json::to_string_pretty(&crate::openapi::canonical(document())).unwrap_or_default() + "\n"
 }
 
 #[cfg(test)]

@@ -138,3 +138,42 @@ pub async fn pending(state: web::Data<AppState>, org: Org, req: HttpRequest) -> 
         .collect();
     Ok(ok(StatusCode::OK, shown))
 }
+
+/// `GET /vault`: approved content regardless of publishing, in the seed's shape; every
+/// match, newest approval first.
+pub async fn vault(state: web::Data<AppState>, org: Org, req: HttpRequest) -> AgencyResult<HttpResponse> {
+    let q = query::Query::parse(&req)?;
+    let provider = q.one("platform").map(names::platform).transpose()?;
+    let posts = state.posting.vault(&org.caller, provider, q.one("label"), q.date("from")?, q.date("to")?).await?;
+    let mut conn = state.pool.get().await?;
+    let mode = store::review::settings(&mut conn, org.org).await?.delivery_mode;
+    if let Some(want) = q.one("deliveryMode")
+        && want != mode
+    {
+        return Ok(ok(StatusCode::OK, Vec::<Value>::new()));
+    }
+    let shown: Vec<Value> = posts
+        .iter()
+        .map(|v| {
+            let mut b = crate::routes::vault::bundle(v, &state.config.public_url, names::platform_name);
+            json!({"id": v.post.id, "content": b["content"].take(), "platforms": b["platforms"].take(), "hashtags": v.post.hashtags,
+                   "deliveryMode": mode, "approvedAt": v.post.approved_at, "scheduledAt": v.post.scheduled_at,
+                   "publishedAt": v.deliveries.iter().filter_map(|(d, _)| d.published_at).max(), "status": names::post_status(v),
+                   "media": b["media"].take(), "labels": v.post.labels})
+        })
+        .collect();
+    Ok(ok(StatusCode::OK, shown))
+}
+
+/// `GET /posts/{id}/download`: the bare bundle as an attachment (no envelope).
+pub async fn download(state: web::Data<AppState>, org: Org, id: web::Path<String>) -> AgencyResult<HttpResponse> {
+    let id = post_id(&id)?;
+    let v = state.posting.get(&org.caller, id).await.map_err(|e| match e {
+        posting::PostingError::PostNotFound => AgencyError::not_found("Post not found"),
+        other => other.into(),
+    })?;
+    Ok(crate::routes::vault::attachment(
+        id,
+        &crate::routes::vault::bundle(&v, &state.config.public_url, names::platform_name),
+    ))
+}

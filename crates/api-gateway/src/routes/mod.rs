@@ -17,6 +17,7 @@ pub mod request;
 pub mod review;
 pub mod rewrites;
 pub mod uploads;
+pub mod vault;
 pub mod webhooks;
 
 pub use multipart::{is_multipart as multipart_form, read as read_multipart};
@@ -37,6 +38,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/review", web::post().to(review::step))
         .route("/posts/{id}/comments", web::get().to(review::comments))
         .route("/posts/{id}/comments", web::post().to(review::comment))
+        .route("/vault", web::get().to(vault::list))
+        .route("/posts/{id}/download", web::get().to(vault::download))
         .route("/workspace", web::get().to(review::settings))
         .route("/workspace", web::patch().to(review::update_settings))
         .route("/posts/{id}/rewrite", web::post().to(rewrites::request))
