@@ -222,6 +222,18 @@ pub struct Stages {
     pub client: bool,
 }
 
+impl Stages {
+    /// A post's stages: its own `requires_approval` (false: none; true: at least QA), else
+    /// the workspace's.
+    pub fn of(requires_approval: Option<bool>, qa: bool, client: bool) -> Stages {
+        match requires_approval {
+            Some(false) => Stages { qa: false, client: false },
+            Some(true) if !qa && !client => Stages { qa: true, client: false },
+            _ => Stages { qa, client },
+        }
+    }
+}
+
 impl ReviewStatus {
     /// Seed 002's diagram: what `action` does from `from` (`None`: never submitted), or
     /// `None` when the diagram has no such step.

@@ -13,13 +13,7 @@ use crate::{Caller, Posting, PostingError, PostingResult};
 pub const MAX_REASON_CHARS: usize = 2_000;
 
 fn stages(post: &store::models::PostRow, s: &Settings) -> domain::Stages {
-    match post.requires_approval {
-        Some(false) => domain::Stages { qa: false, client: false },
-        Some(true) if !s.requires_qa_approval && !s.requires_client_approval => {
-            domain::Stages { qa: true, client: false }
-        }
-        _ => domain::Stages { qa: s.requires_qa_approval, client: s.requires_client_approval },
-    }
+    domain::Stages::of(post.requires_approval, s.requires_qa_approval, s.requires_client_approval)
 }
 
 impl Posting {

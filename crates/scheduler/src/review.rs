@@ -15,13 +15,7 @@ use crate::app::Ctx;
 
 /// The stages that apply to a post: its own override, else its workspace's.
 pub fn stages(post: &PostRow, settings: &store::review::Settings) -> Stages {
-    match post.requires_approval {
-        Some(false) => Stages { qa: false, client: false },
-        Some(true) if !settings.requires_qa_approval && !settings.requires_client_approval => {
-            Stages { qa: true, client: false }
-        }
-        _ => Stages { qa: settings.requires_qa_approval, client: settings.requires_client_approval },
-    }
+    Stages::of(post.requires_approval, settings.requires_qa_approval, settings.requires_client_approval)
 }
 
 pub async fn apply(
