@@ -101,7 +101,7 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
     })
 }
 
-fn post_id(raw: &str) -> AgencyResult<PostId> {
+pub(super) fn post_id(raw: &str) -> AgencyResult<PostId> {
     Uuid::parse_str(raw).map(PostId::from).map_err(|_| AgencyError::not_found("Post not found"))
 }
 
@@ -111,7 +111,7 @@ fn bad(message: impl Into<String>) -> AgencyError {
 
 /// The application layer's refusals in the seed's terms: 422 for what a platform does not
 /// take (too long, wrong media), 400 for the rest, each naming the seed's field.
-fn refused(e: posting::PostingError) -> AgencyError {
+pub(super) fn refused(e: posting::PostingError) -> AgencyError {
     let posting::PostingError::Validation(errors) = e else {
         return match e {
             posting::PostingError::PostNotFound => AgencyError::not_found("Post not found"),

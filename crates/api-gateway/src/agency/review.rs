@@ -4,19 +4,17 @@
 //! of posts waiting for review.
 
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode, web};
-use domain::{PostId, ReviewAction};
+use domain::ReviewAction;
 use serde_json::{Value, json};
 
 use super::{
     auth::Org,
     envelope::{AgencyError, AgencyResult, Body, ok},
-    names, query,
+    names,
+    posts::{post_id, refused},
+    query,
 };
 use crate::app::AppState;
-
-fn post_id(raw: &str) -> AgencyResult<PostId> {
-    uuid::Uuid::parse_str(raw).map(PostId::from).map_err(|_| AgencyError::not_found("Post not found"))
-}
 
 async fn step(
     state: &AppState,
@@ -26,10 +24,7 @@ async fn step(
     reason: Option<String>,
 ) -> AgencyResult<HttpResponse> {
     let id = post_id(id)?;
-    state.posting.review(&org.caller, id, action, reason).await.map_err(|e| match e {
-        posting::PostingError::PostNotFound => AgencyError::not_found("Post not found"),
-        other => other.into(),
-    })?;
+    state.posting.review(&org.caller, id, action, reason).await.map_err(refused)?;
     let v = state.posting.get(&org.caller, id).await?;
     Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v)})))
 }
@@ -168,10 +163,7 @@ pub async fn vault(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Ag
 /// `GET /posts/{id}/download`: the bare bundle as an attachment (no envelope).
 pub async fn download(state: web::Data<AppState>, org: Org, id: web::Path<String>) -> AgencyResult<HttpResponse> {
     let id = post_id(&id)?;
-    let v = state.posting.get(&org.caller, id).await.map_err(|e| match e {
-        posting::PostingError::PostNotFound => AgencyError::not_found("Post not found"),
-        other => other.into(),
-    })?;
+    let v = state.posting.get(&org.caller, id).await.map_err(refused)?;
     Ok(crate::routes::vault::attachment(
         id,
         &crate::routes::vault::bundle(&v, &state.config.public_url, names::platform_name),
