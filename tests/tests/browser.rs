@@ -210,3 +210,87 @@ async fn compose(b: &mut Browser, text: &str, profile: &str, minutes: Option<i64
     assert_eq!(b.text(".flash.notice").await, "Post accepted.");
     id.to_owned()
 }
+
+/// Review as people do it: the queue per stage, a quoted comment highlighted in the post,
+/// an edit shown as a diff (and sending the post back to QA), QA approval from the queue,
+/// a review link made from the post's page and used by a client in a fresh browser with
+/// no account, and the workspace's settings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_and_its_client_review_a_post_in_the_browser() {
+    let s = Stack::start("browser-review").await;
+    s.call(
+        Method::PATCH,
+        "/api/workspace",
+        Some(json!({"requires_qa_approval": true, "requires_client_approval": true})),
+    )
+    .await;
+    let x = s.profile("x").await;
+    let p = s.create(json!({"post": {"body": "Our spring sale starts on Friday. Everything is 20% off.", "draft": true}, "profiles": [x]})).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    s.post(&format!("/api/posts/{id}/review"), json!({"action": "submit"})).await;
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("review");
+    let mut b = Browser::start(&s.gateway, shots.clone()).await;
+    b.goto("/dashboard/login").await;
+    b.fill("input[name=email]", &s.login.0).await;
+    b.fill("input[name=password]", &s.login.1).await;
+    b.click("form.stack button[type=submit]").await;
+
+    // A comment on the words "on Friday", then an edit: the diff, the stale anchor.
+    b.goto(&format!("/dashboard/posts/{id}")).await;
+    b.fill("input[name=quote]", "on Friday").await;
+    b.fill("textarea[name=text]", "Say the date, not the day.").await;
+    b.click("form[action$='/comments'] button[type=submit]").await;
+    assert_eq!(b.text("pre.body mark").await, "on Friday");
+    b.shot("post-comment-anchored").await;
+    s.call(
+        Method::PATCH,
+        &format!("/api/posts/{id}"),
+        Some(json!({"post": {"body": "Our spring sale starts on 14 March. Everything is 20% off."}})),
+    )
+    .await;
+    b.goto(&format!("/dashboard/posts/{id}")).await;
+    assert!(b.text("[data-test=version-diff] del").await.contains("Friday"));
+    assert!(b.text("[data-test=version-diff] ins").await.contains("14"));
+    assert!(b.text("ol.comments").await.contains("no longer in the post"));
+    assert_eq!(b.text("[data-test=review-status]").await, "qa_review");
+    b.shot("post-version-diff").await;
+
+    // QA approves from the queue.
+    b.goto("/dashboard/review?stage=qa_review").await;
+    assert!(b.text("[data-test=review-queue]").await.contains("14 March"));
+    b.shot("review-queue").await;
+    b.click("form.review-step button:not(.danger)").await;
+    assert!(b.text(".flash.notice").await.starts_with("Done: qa approve"));
+    assert_eq!(s.post_by_id(&id).await["review"], "client_review");
+
+    // A link for the client, made on the post's page.
+    b.goto(&format!("/dashboard/posts/{id}")).await;
+    b.tick("details summary").await;
+    b.fill("input[name=label]", "Acme marketing").await;
+    b.click("form[action='/dashboard/review-links'] button[type=submit]").await;
+    let notice = b.text(".flash.notice").await;
+    let url = notice.split_whitespace().find(|w| w.contains("/review/rl_")).unwrap().to_owned();
+    b.shot("review-link-created").await;
+
+    // The client: another browser, never signed in.
+    let mut c = Browser::start(&s.gateway, shots.join("client")).await;
+    c.goto(url.trim_start_matches(&s.gateway)).await;
+    assert!(c.text("[data-provider=x] pre").await.contains("14 March"));
+    c.shot("client-review-link").await;
+    c.click("section.review-post form button:not(.danger):not(.secondary)").await;
+    assert_eq!(c.text(".flash.notice").await, "Approved. Thank you.");
+    c.shot("client-approved").await;
+    c.close().await;
+    let post = s.post_by_id(&id).await;
+    assert_eq!(post["review"], "approved");
+    assert!(post["approved_by"].as_str().unwrap().contains("Acme marketing"));
+
+    b.goto("/dashboard/settings").await;
+    b.shot("workspace-settings").await;
+    b.tick("input[name=delivery_mode][value=both]").await;
+    b.click("form[data-test=settings] button[type=submit]").await;
+    assert_eq!(b.text(".flash.notice").await, "Settings saved.");
+    assert_eq!(s.get("/api/workspace").await.1["data"]["delivery_mode"], "both");
+    b.close().await;
+}

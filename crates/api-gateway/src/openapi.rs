@@ -38,6 +38,8 @@ use crate::routes;
         routes::rewrites::request, routes::rewrites::list,
         routes::reply_topics::list, routes::reply_topics::replace,
         routes::review::step, routes::review::comments, routes::review::comment,
+        routes::review::pick_up, routes::review::delete_comment, routes::review::versions,
+        routes::review_links::create, routes::review_links::list, routes::review_links::revoke,
         routes::review::settings, routes::review::update_settings,
         routes::vault::list, routes::vault::download,
     ),
@@ -377,12 +379,32 @@ pub struct ReviewBody {
     action: String,
     /// Required to reject at a stage (qa_reject, client_reject).
     reason: Option<String>,
+    /// The version reviewed (the post's `version` as read): a step on an older one is a 409.
+    version: Option<i32>,
 }
 
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct CommentBody {
     text: String,
+    /// What the comment is about: `{type: text, text (≤ 400), offset}` or `{type: media,
+    /// asset_id}` (one of the post's media). A text anchor is re-found after edits and
+    /// flagged `stale` when its text is gone.
+    #[schema(value_type = Option<Object>)]
+    anchor: Option<serde_json::Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ReviewLinkBody {
+    /// The post the link opens (or `campaign`).
+    post_id: Option<uuid::Uuid>,
+    /// A campaign whose posts the link opens (or `post_id`).
+    campaign: Option<String>,
+    /// Who the link is for; every action through it is logged with this label.
+    label: String,
+    /// 1 to 2160; 168 (a week) unless given.
+    expires_in_hours: Option<i64>,
 }
 
 #[derive(ToSchema)]

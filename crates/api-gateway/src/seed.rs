@@ -27,6 +27,10 @@ pub struct KeyArgs {
     profiles: Option<Vec<ProfileId>>,
     #[arg(long, default_value = "cli key")]
     name: String,
+    /// `publish`, `draft_only` (creates and submits, never publishes or approves) or
+    /// `approval_required` (what it makes passes review; it never approves its own).
+    #[arg(long, default_value = "publish")]
+    policy: String,
 }
 
 async fn mint(conn: &mut store::Conn, workspace_id: WorkspaceId, args: &KeyArgs) -> anyhow::Result<String> {
@@ -35,6 +39,7 @@ async fn mint(conn: &mut store::Conn, workspace_id: WorkspaceId, args: &KeyArgs)
         permission: &args.permission,
         providers: args.providers.clone(),
         profile_ids: args.profiles.clone(),
+        policy: &args.policy,
     };
     auth::create_key(conn, workspace_id, spec).await.map_err(|e| anyhow::anyhow!(e.detail()))
 }
@@ -178,6 +183,7 @@ pub async fn demo(config: &Config) -> anyhow::Result<()> {
         providers: None,
         profiles: None,
         name: "demo key".into(),
+        policy: "publish".into(),
     };
     let key = mint(&mut conn, DEMO_WORKSPACE, &args).await?;
     let password = demo_user(&mut conn).await?;

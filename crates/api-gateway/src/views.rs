@@ -87,6 +87,18 @@ pub struct Post {
     pub review: Option<String>,
     pub rejection_count: i32,
     pub approved_at: Option<DateTime<Utc>>,
+    /// Who gave the final approval.
+    pub approved_by: Option<String>,
+    /// The post's own say over review (null: the workspace's settings).
+    pub requires_approval: Option<bool>,
+    /// Every edit of a draft is a new version (see `GET /api/posts/{id}/versions`).
+    pub version: i32,
+    /// The version the current review round is on.
+    pub review_version: Option<i32>,
+    /// The version the final approval named (an edit withdraws it).
+    pub approved_version: Option<i32>,
+    /// Who made the post (`key …`, `person …`).
+    pub created_by: Option<String>,
     pub media: Vec<PostMedia>,
     pub deliveries: Vec<Delivery>,
 }
@@ -151,6 +163,12 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         review: p.review.map(|r| r.as_str().to_owned()),
         rejection_count: p.rejection_count,
         approved_at: p.approved_at,
+        approved_by: p.approved_by.clone(),
+        requires_approval: p.requires_approval,
+        version: p.version,
+        review_version: p.review_version,
+        approved_version: p.approved_version,
+        created_by: p.created_by.clone(),
         media: v.media.iter().map(|(m, a)| media(m, a, media_base)).collect(),
         deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect(),
     }

@@ -301,7 +301,7 @@ pub async fn accept_invitation(
             {
                 return Ok(false);
             }
-            store::users::add_member(conn, user_id, inv.workspace_id, "member").await?;
+            store::users::add_member(conn, user_id, inv.workspace_id, &inv.role).await?;
             Ok(true)
         })
         .await?;

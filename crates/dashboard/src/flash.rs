@@ -1,4 +1,5 @@
-//! One message carried across a redirect in a short-lived cookie, shown once.
+//! One message carried across a redirect in a short-lived cookie, shown once (on the
+//! dashboard and on review links' pages, so the cookie's path is the root).
 
 use actix_web::{
     HttpRequest, HttpResponse,
@@ -24,7 +25,7 @@ pub fn redirect(to: &str, flash: Flash) -> HttpResponse {
     let value = format!("{tag}{}", URL_SAFE_NO_PAD.encode(text.as_bytes()));
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, to.to_owned()))
-        .cookie(Cookie::build(COOKIE, value).path("/dashboard").http_only(true).same_site(SameSite::Lax).finish())
+        .cookie(Cookie::build(COOKIE, value).path("/").http_only(true).same_site(SameSite::Lax).finish())
         .finish()
 }
 
@@ -42,5 +43,5 @@ pub fn take(req: &HttpRequest) -> Option<Flash> {
 
 /// Removes the message once shown.
 pub fn clear(resp: &mut HttpResponse) {
-    let _ = resp.add_cookie(&Cookie::build(COOKIE, "").path("/dashboard").max_age(Duration::ZERO).finish());
+    let _ = resp.add_cookie(&Cookie::build(COOKIE, "").path("/").max_age(Duration::ZERO).finish());
 }

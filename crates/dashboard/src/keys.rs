@@ -34,13 +34,14 @@ async fn render(
         }
         @if keys.is_empty() { p.muted { "No keys yet." } } @else {
             table {
-                thead { tr { th { "Name" } th { "Key" } th { "Permission" } th { "Providers" } th { "Profiles" } th { "Created" } th { "Last used" } th {} } }
+                thead { tr { th { "Name" } th { "Key" } th { "Permission" } th { "Policy" } th { "Providers" } th { "Profiles" } th { "Created" } th { "Last used" } th {} } }
                 tbody {
                     @for k in &keys {
                         tr {
                             td { (k.name) }
                             td { code { (k.key_prefix) "…" } }
                             td { (k.permission) }
+                            td data-test="key-policy" { (k.policy.replace('_', " ")) }
                             td { @match &k.providers { Some(p) => (p.join(", ")), None => span.muted { "all" } } }
                             td { @match &k.profile_ids { Some(p) => (p.iter().map(name_of).collect::<Vec<_>>().join(", ")), None => span.muted { "all" } } }
                             td { (when(Some(k.created_at))) }
@@ -62,6 +63,12 @@ async fn render(
                 legend { "Permission" }
                 label { input type="radio" name="permission" value="write" checked; "write (create, publish, cancel)" }
                 label { input type="radio" name="permission" value="read"; "read only" }
+            }
+            fieldset {
+                legend { "Policy" }
+                label { input type="radio" name="policy" value="publish" checked; "publish (what its permission allows)" }
+                label { input type="radio" name="policy" value="draft_only"; "draft only (creates and submits; never publishes or approves)" }
+                label { input type="radio" name="policy" value="approval_required"; "approval required (everything it makes passes review; never approves its own)" }
             }
             fieldset {
                 legend { "Providers (none ticked: all)" }
@@ -107,6 +114,8 @@ pub async fn create(
         })
         .collect::<Result<Vec<_>, _>>();
     let name = form.one("name");
+    // The form ticks `publish` by default; a form without the field means the same.
+    let policy = Some(form.one("policy")).filter(|p| !p.is_empty()).unwrap_or_else(|| "publish".to_owned());
     let outcome = match profile_ids {
         Ok(ids) => {
             let mut conn = state.pool.get().await?;
@@ -115,6 +124,7 @@ pub async fn create(
                 permission: &form.one("permission"),
                 providers: form.many("providers"),
                 profile_ids: Some(ids).filter(|v| !v.is_empty()),
+                policy: &policy,
             };
             api_gateway::auth::create_key(&mut conn, s.workspace_id(), spec).await
         }

@@ -40,6 +40,7 @@ pub async fn security_headers(
 const NAV: &[(&str, &str, &str)] = &[
     ("posts", "/dashboard/posts", "Posts"),
     ("compose", "/dashboard/compose", "Compose"),
+    ("review", "/dashboard/review", "Review"),
     ("profiles", "/dashboard/profiles", "Profiles"),
     ("keys", "/dashboard/keys", "API keys"),
     ("log", "/dashboard/log", "Publishing Log"),
@@ -95,7 +96,7 @@ pub fn page(req: &HttpRequest, s: &Session, p: Page<'_>, body: Markup) -> HttpRe
                 header.top {
                     a.brand href="/dashboard/posts" { "PostMantis" }
                     nav {
-                        @for (key, href, label) in NAV {
+                        @for (key, href, label) in NAV.iter().filter(|(k, _, _)| s.role != "client" || matches!(*k, "posts" | "review")) {
                             a href=(href) class=[(*key == p.nav).then_some("active")] { (label) }
                         }
                     }

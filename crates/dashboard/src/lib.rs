@@ -14,6 +14,7 @@ mod keys;
 mod layout;
 mod posts;
 mod profiles;
+mod review;
 pub mod session;
 mod team;
 mod webhooks;
@@ -45,6 +46,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/workspaces", web::post().to(team::create_workspace))
             .route("/team", web::get().to(team::page))
             .route("/team/invitations", web::post().to(team::invite))
+            .route("/team/roles", web::post().to(team::set_role))
             .route("/profiles", web::get().to(profiles::page))
             .route("/profiles/connect", web::post().to(profiles::connect))
             .route("/profiles/bluesky", web::post().to(profiles::connect_bluesky))
@@ -58,13 +60,28 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/assist", web::post().to(posts::assist))
             .route("/posts", web::get().to(posts::list))
             .route("/posts/{id}", web::get().to(posts::detail))
+            // Before `{action}`, which would take these paths.
+            .route("/posts/{id}/review", web::post().to(review::step))
+            .route("/posts/{id}/comments", web::post().to(review::comment))
             .route("/posts/{id}/{action}", web::post().to(posts::act))
             .route("/posts/{id}/deliveries/{delivery_id}/retry", web::post().to(posts::retry))
             .route("/log", web::get().to(activity::log))
             .route("/health", web::get().to(activity::health))
             .route("/webhooks", web::get().to(webhooks::page))
             .route("/webhooks", web::post().to(webhooks::create))
-            .route("/webhooks/{id}/delete", web::post().to(webhooks::delete)),
+            .route("/webhooks/{id}/delete", web::post().to(webhooks::delete))
+            .route("/review", web::get().to(review::queue))
+            .route("/review-links", web::post().to(review::create_link))
+            .route("/review-links/{id}/revoke", web::post().to(review::revoke_link))
+            .route("/settings", web::get().to(review::settings_page))
+            .route("/settings", web::post().to(review::save_settings)),
+    );
+    // A review link's pages: for clients without an account, outside the signed-in area.
+    cfg.service(
+        web::scope("/review")
+            .wrap(actix_web::middleware::from_fn(layout::security_headers))
+            .route("/{token}", web::get().to(review::link_page))
+            .route("/{token}/posts/{id}", web::post().to(review::link_act)),
     );
 }
 
@@ -82,6 +99,9 @@ pub enum DashError {
     Csrf,
     #[error("{}", .0.detail())]
     Api(ApiError),
+    /// The person's role does not reach this page or action.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -102,7 +122,7 @@ impl ResponseError for DashError {
     fn status_code(&self) -> StatusCode {
         match self {
             DashError::SignIn { .. } => StatusCode::SEE_OTHER,
-            DashError::Csrf => StatusCode::FORBIDDEN,
+            DashError::Csrf | DashError::Forbidden(_) => StatusCode::FORBIDDEN,
             DashError::Api(e) => e.status_code(),
             DashError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

@@ -42,7 +42,7 @@ fn summary(v: &PostView) -> Markup {
     }
 }
 
-fn excerpt(body: Option<&str>) -> String {
+pub fn excerpt(body: Option<&str>) -> String {
     let b = body.unwrap_or("");
     let short: String = b.chars().take(90).collect();
     if short.len() < b.len() { format!("{short}…") } else { short }
@@ -142,6 +142,10 @@ pub async fn detail(
         50,
     )
     .await?;
+    drop(conn);
+    let caller = s.caller();
+    let comments = state.posting.comments(&caller, id).await.map_err(ApiError::from)?;
+    let versions = state.posting.versions(&caller, id).await.map_err(ApiError::from)?;
     let p = &v.post;
     let lbl = label(p);
     // Watch work in flight; a post waiting for a later time does not need it.
@@ -153,7 +157,8 @@ pub async fn detail(
             div { "Deliveries " (summary(&v)) }
             div { "Media " @if v.media.is_empty() { span.muted { "none" } } @for (m, _) in &v.media { (badge(m.status.as_str())) " " } }
         }
-        pre.body { (p.body.as_deref().unwrap_or("")) }
+        (super::review::review_section(&s, &v))
+        (super::review::marked_body(p.body.as_deref().unwrap_or(""), &comments))
         p.muted {
             "Scheduled for " (when(p.scheduled_at)) " · dispatched " (when(p.dispatched_at))
             @if let Some(t) = p.completed_at { " · completed " (when(Some(t))) }
@@ -190,6 +195,8 @@ pub async fn detail(
                 }
             }
         }
+        (super::review::comments_section(&s, &v, &comments))
+        (super::review::versions_section(&versions, p.approved_version))
         h2 { "Events" }
         (log_table(&log, false))
     };

@@ -99,17 +99,40 @@ pub fn cleared(state: &AppState) -> Cookie<'static> {
 pub struct Session {
     pub row: SessionRow,
     pub token_hash: String,
+    /// The person's role in the session's workspace: `owner | admin | editor | client`.
+    pub role: String,
+}
+
+/// What a role reaches in the dashboard. The application layer checks every change again
+/// (a client's caller may only review); this keeps people off pages that are not theirs.
+fn reaches(role: &str, method: &actix_web::http::Method, path: &str) -> bool {
+    let write = method != actix_web::http::Method::GET;
+    let under = |prefix: &str| path == prefix || path.starts_with(&format!("{prefix}/"));
+    match role {
+        "owner" | "admin" => true,
+        "client" => ["/dashboard/posts", "/dashboard/review", "/dashboard/logout", "/dashboard/workspace"]
+            .iter()
+            .any(|p| under(p)),
+        // Editors write posts and share them for review; they do not run the workspace.
+        _ => {
+            !(under("/dashboard/keys")
+                || under("/dashboard/webhooks")
+                || (write && (under("/dashboard/team") || under("/dashboard/settings"))))
+        }
+    }
 }
 
 impl Session {
     /// A session acts with write permission over its whole workspace: the same functions
     /// as the API run for it, with the same checks.
     pub fn caller(&self) -> Caller {
-        Caller(posting::Caller {
-            actor: api_gateway::auth::Actor::Person(self.row.user_id),
-            scope: KeyScope::workspace(self.row.workspace_id),
-            can_write: true,
-        })
+        let mut caller = posting::Caller::new(
+            api_gateway::auth::Actor::Person(self.row.user_id),
+            KeyScope::workspace(self.row.workspace_id),
+            true,
+        );
+        caller.policy = posting::Policy::of_role(&self.role);
+        Caller(caller)
     }
 
     pub fn workspace_id(&self) -> WorkspaceId {
@@ -134,13 +157,22 @@ impl FromRequest for Session {
         let state = req.app_data::<web::Data<AppState>>().cloned();
         let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
         let next = req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_default();
+        let (method, path) = (req.method().clone(), req.path().to_owned());
         Box::pin(async move {
             let state = state.ok_or_else(|| DashError::Internal("state missing".into()))?;
             let token = token.ok_or(DashError::SignIn { next: next.clone() })?;
             let token_hash = api_gateway::auth::hash_key(&token);
             let mut conn = state.pool.get().await?;
-            let row = store::sessions::find(&mut conn, &token_hash).await?.ok_or(DashError::SignIn { next })?;
-            Ok(Session { row, token_hash })
+            let row =
+                store::sessions::find(&mut conn, &token_hash).await?.ok_or(DashError::SignIn { next: next.clone() })?;
+            // A session outlives a membership only until this check: no role, no access.
+            let role = store::users::role(&mut conn, row.user_id, row.workspace_id)
+                .await?
+                .ok_or(DashError::SignIn { next: next.clone() })?;
+            if !reaches(&role, &method, &path) {
+                return Err(DashError::Forbidden(format!("This page is not open to a workspace {role}.")));
+            }
+            Ok(Session { row, token_hash, role })
         })
     }
 }

@@ -62,6 +62,23 @@ pub fn contract() -> serde_json::Value {
             },
         ),
         entry(
+            "queue scheduler.rpc (request, reply_to + correlation_id)",
+            "",
+            &SchedulerCommandV1::Review {
+                post_id: id(1),
+                action: crate::ReviewAction::QaApprove,
+                expected: Some(crate::ReviewStatus::QaReview),
+                reason: None,
+                actor: "key 00000000-0000-0000-0000-000000000006".into(),
+                version: Some(2),
+            },
+        ),
+        entry(
+            "queue scheduler.rpc (request, reply_to + correlation_id)",
+            "",
+            &SchedulerCommandV1::Edited { post_id: id(1), version: 3 },
+        ),
+        entry(
             "reply to scheduler.rpc",
             "",
             &CommandReplyV1::Conflict { detail: "Delivery has already started.".into() },

@@ -9,6 +9,10 @@ pub const PUBLISHING_LOG: &[&str] = &[
     "delivery.failed",
     "delivery.manual_retry",
     "post.canceled",
+    "post.review",
+    "comment.created",
+    "comment.picked_up",
+    "comment.deleted",
 ];
 
 /// Also in the event feed and webhooks; in the Publishing Log only when asked for.

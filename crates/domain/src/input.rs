@@ -67,6 +67,8 @@ pub struct PostDetails {
     pub tags: Vec<String>,
     pub category: Option<String>,
     pub campaign: Option<String>,
+    /// The post's own say over review (`None`: the workspace's settings).
+    pub requires_approval: Option<bool>,
 }
 
 impl PostDetails {
@@ -412,11 +414,26 @@ impl Check {
         if let Some(v) = p.get("campaign") {
             d.campaign = self.short_text(v, "post.campaign").flatten();
         }
+        match p.get("requires_approval") {
+            None | Some(Value::Null) => {}
+            Some(Value::Bool(b)) => d.requires_approval = Some(*b),
+            Some(_) => self.fail("post.requires_approval", "must be true, false or null"),
+        }
     }
 }
 
-const POST_FIELDS: &[&str] =
-    &["body", "scheduled_at", "draft", "hashtags", "bodies", "labels", "tags", "category", "campaign"];
+const POST_FIELDS: &[&str] = &[
+    "body",
+    "scheduled_at",
+    "draft",
+    "hashtags",
+    "bodies",
+    "labels",
+    "tags",
+    "category",
+    "campaign",
+    "requires_approval",
+];
 
 fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }

@@ -158,6 +158,15 @@ pub enum SchedulerCommandV1 {
         reason: Option<String>,
         /// Who acts, as recorded on an approval or a rejection comment.
         actor: String,
+        /// The version the reviewer saw: a step on an older one is a conflict.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        version: Option<i32>,
+    },
+    /// A draft in review was edited into `version`: its review round starts again there,
+    /// and an approval of an older version is withdrawn.
+    Edited {
+        post_id: PostId,
+        version: i32,
     },
     /// Edit a scheduled post whose deliveries were not dispatched yet.
     UpdateScheduled {

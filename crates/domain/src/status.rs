@@ -200,6 +200,21 @@ pub enum ReviewAction {
     Regenerate,
 }
 
+impl ReviewAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Submit => "submit",
+            Self::QaApprove => "qa_approve",
+            Self::QaReject => "qa_reject",
+            Self::ClientApprove => "client_approve",
+            Self::ClientReject => "client_reject",
+            Self::Approve => "approve",
+            Self::Reject => "reject",
+            Self::Regenerate => "regenerate",
+        }
+    }
+}
+
 /// Where a review step leads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewStep {
@@ -223,6 +238,17 @@ pub struct Stages {
 }
 
 impl Stages {
+    /// Where a review round starts: the first stage required (`None`: none is).
+    pub fn first(self) -> Option<ReviewStatus> {
+        if self.qa {
+            Some(ReviewStatus::QaReview)
+        } else if self.client {
+            Some(ReviewStatus::ClientReview)
+        } else {
+            None
+        }
+    }
+
     /// A post's stages: its own `requires_approval` (false: none; true: at least QA), else
     /// the workspace's.
     pub fn of(requires_approval: Option<bool>, qa: bool, client: bool) -> Stages {

@@ -14,6 +14,8 @@ pub enum PostingError {
     PostNotFound,
     #[error("Delivery was not found for this post.")]
     DeliveryNotFound,
+    #[error("Comment was not found on this post.")]
+    CommentNotFound,
     #[error("Profile was not found for the authenticated account.")]
     ProfileNotFound,
     #[error("{0}")]

@@ -17,8 +17,10 @@
 mod acceptance;
 mod accounts;
 mod caller;
+pub mod diff;
 mod dry_run;
 mod error;
+mod links;
 mod media;
 mod posts;
 pub mod provider_request;
@@ -32,12 +34,13 @@ use tokio::sync::Notify;
 
 pub use acceptance::{Target, check_post};
 pub use accounts::default_of;
-pub use caller::{Actor, Caller};
+pub use caller::{Actor, Caller, KEY_POLICIES, Policy, ROLES};
 pub use dry_run::{DryRun, DryRunDelivery};
 pub use error::{PostingError, PostingResult};
+pub use links::{DEFAULT_LINK_HOURS, LinkTarget, MAX_LINK_HOURS, Verdict};
 pub use media::Staged;
 pub use posts::Page;
-pub use review::MAX_REASON_CHARS;
+pub use review::{MAX_REASON_CHARS, check_anchor};
 
 /// What the application layer needs from its host's configuration.
 #[derive(Debug, Clone)]

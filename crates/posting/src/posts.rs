@@ -41,7 +41,29 @@ impl Posting {
         idempotency_key: Option<String>,
         mut staged: Staged,
     ) -> PostingResult<PostView> {
+        // A key under approval_required makes drafts that are submitted at once: what it
+        // meant to publish passes review first.
+        let held = caller.policy == crate::caller::Policy::ApprovalRequired && !input.draft;
         match self.accept(caller, input, idempotency_key, &mut staged).await {
+            Ok((view, true)) if held => {
+                staged.keep();
+                let id = view.post.id;
+                let submit = SchedulerCommandV1::Review {
+                    post_id: id,
+                    action: domain::ReviewAction::Submit,
+                    expected: None,
+                    reason: None,
+                    actor: caller.who(),
+                    version: Some(view.post.version),
+                };
+                // Refused or not taken, the draft stays (its answer says review: null) and
+                // is submitted by hand.
+                if let Err(e) = self.command(submit).await {
+                    tracing::warn!(post_id = %id, error = %e, "a held post was stored but not submitted");
+                }
+                let mut conn = self.pool.get().await?;
+                Ok(posts::view(&mut conn, id).await?.unwrap_or(view))
+            }
             Ok((view, true)) => {
                 staged.keep();
                 Ok(view)
@@ -67,10 +89,33 @@ impl Posting {
         staged: &mut Staged,
     ) -> PostingResult<(PostView, bool)> {
         caller.require_write()?;
+        let mut input = input;
+        let meant_to_publish = !input.draft;
+        match caller.policy {
+            crate::caller::Policy::DraftOnly if !input.draft => {
+                return Err(PostingError::Forbidden(
+                    "This key is draft_only: it creates drafts (draft: true) and submits them for review; it never publishes."
+                        .into(),
+                ));
+            }
+            _ => {}
+        }
+        // What such a key makes passes at least one review stage, even in a workspace
+        // that requires none: submitting it must never amount to publishing it.
+        if matches!(caller.policy, crate::caller::Policy::ApprovalRequired | crate::caller::Policy::DraftOnly) {
+            if input.details.requires_approval == Some(false) {
+                return Err(PostingError::field(
+                    "post.requires_approval",
+                    format!("this key is {}: what it makes passes review", caller.policy.name()),
+                ));
+            }
+            input.details.requires_approval = Some(true);
+            input.draft = true;
+        }
         let mut conn = self.pool.get().await?;
         let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
         let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
-        if !input.draft {
+        if meant_to_publish {
             let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
             let texts = domain::platforms::Texts {
                 body: input.body.as_deref(),
@@ -96,6 +141,8 @@ impl Posting {
             tags: input.details.tags,
             category: input.details.category,
             campaign: input.details.campaign,
+            requires_approval: input.details.requires_approval,
+            created_by: Some(caller.actor.to_string()),
         };
         // The answer is read inside the transaction: once it commits, nothing is left that
         // could fail and turn an accepted post into a 5xx (which a client would retry).
@@ -103,6 +150,7 @@ impl Posting {
         let view = conn
             .transaction::<PostView, StoreError, _>(async |conn| {
                 posts::insert(conn, &row, &profiles, &media).await?;
+                store::versions::record(conn, row.id, &caller.who(), false).await?;
                 if !input.draft {
                     bus::relay::enqueue_event(
                         conn,
@@ -151,13 +199,14 @@ impl Posting {
     /// rules. The scheduler makes the change (it owns post status) and refuses a post that
     /// left draft meanwhile.
     pub async fn publish(&self, caller: &Caller, id: PostId, scheduled_at: Option<DateTime<Utc>>) -> PostingResult<()> {
-        caller.require_write()?;
+        caller.require_publish()?;
         let mut conn = self.pool.get().await?;
         // A draft meets the platforms' rules when it is published, not while it is drafted.
         let view = posts::get(&mut conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
         if view.post.archived_at.is_some() {
             return Err(PostingError::Conflict("The post was deleted; it cannot be published.".into()));
         }
+        crate::review::not_held(&view.post)?;
         if view.post.status == PostStatus::Draft {
             check_edited(&mut conn, caller, &view, &PostPatch::default(), None).await?;
         }
@@ -192,7 +241,7 @@ impl Posting {
     /// A manual retry of a failed delivery (the dashboard's; the public API has none, as
     /// the contract says). The scheduler decides it, like a cancel.
     pub async fn retry(&self, caller: &Caller, id: PostId, delivery_id: DeliveryId) -> PostingResult<()> {
-        caller.require_write()?;
+        caller.require_publish()?;
         let mut conn = self.pool.get().await?;
         posts::find_visible(&mut conn, &caller.scope, id, false).await?.ok_or(PostingError::PostNotFound)?;
         // The post is visible, so what the scheduler did not find is the delivery.
@@ -264,9 +313,25 @@ impl Posting {
         if post.archived_at.is_some() {
             return Err(PostingError::Conflict("The post was deleted; it cannot be edited.".into()));
         }
+        if post.review == Some(domain::ReviewStatus::Regenerating) {
+            return Err(PostingError::Conflict(
+                "The assistant is rewriting this post after a rejection; edit it once it is back in review.".into(),
+            ));
+        }
+        if post.status == PostStatus::Scheduled {
+            // A scheduled post is what goes out: a key that cannot publish alone cannot change it.
+            caller.require_publish()?;
+        }
         let mut staged = Staged::default();
         let result = match post.status {
-            PostStatus::Draft => self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await,
+            PostStatus::Draft => match self.edit_draft(&mut conn, caller, id, &patch, &mut staged).await {
+                // In review, the edit is a new version and the round starts again on it.
+                Ok(version) if post.review.is_some() => {
+                    std::mem::take(&mut staged).keep();
+                    self.command(SchedulerCommandV1::Edited { post_id: id, version }).await
+                }
+                other => other.map(|_| ()),
+            },
             PostStatus::Scheduled => self.edit_scheduled(&mut conn, caller, id, patch, &mut staged).await,
             PostStatus::Pending => {
                 Err(PostingError::Conflict("The post is still pending; it can be edited once it is scheduled.".into()))
@@ -289,7 +354,7 @@ impl Posting {
         id: PostId,
         patch: &PostPatch,
         staged: &mut Staged,
-    ) -> PostingResult<()> {
+    ) -> PostingResult<i32> {
         let profiles = match &patch.profiles {
             Some(ids) => Some(check_profiles(conn, caller, ids).await?),
             None => None,
@@ -300,7 +365,7 @@ impl Posting {
         };
         let options = patch.provider_options.clone().map(Value::Object);
         let bodies = patch.bodies.as_ref().map(domain::input::PostDetails::bodies_json);
-        conn.transaction::<(), PostingError, _>(async |conn| {
+        conn.transaction::<i32, PostingError, _>(async |conn| {
             // The native API refuses a time on a draft (it is given when publishing); the
             // agency surface keeps the time a draft is meant for, used when it is published.
             let edit = posts::Edit {
@@ -323,7 +388,10 @@ impl Posting {
             if let Some(m) = &media {
                 posts::replace_media(conn, id, m).await?;
             }
-            Ok(())
+            let version =
+                store::versions::record(conn, id, &caller.who(), true).await?.ok_or(PostingError::PostNotFound)?;
+            crate::review::reanchor(conn, id).await?;
+            Ok(version)
         })
         .await
     }

@@ -24,9 +24,11 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
         SchedulerCommandV1::PublishDraft { post_id, scheduled_at } => {
             transitions::publish_draft(ctx, post_id, scheduled_at).await
         }
-        SchedulerCommandV1::Review { post_id, action, expected, reason, actor } => {
-            crate::review::apply(ctx, post_id, action, expected, reason, actor).await
+        SchedulerCommandV1::Review { post_id, action, expected, reason, actor, version } => {
+            let step = crate::review::Step { action, expected, reason, actor, version };
+            crate::review::apply(ctx, post_id, step).await
         }
+        SchedulerCommandV1::Edited { post_id, version } => crate::review::edited(ctx, post_id, version).await,
         SchedulerCommandV1::RetryDelivery { post_id, delivery_id } => {
             transitions::reopen_for_retry(ctx, post_id, delivery_id).await
         }

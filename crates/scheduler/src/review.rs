@@ -18,14 +18,76 @@ pub fn stages(post: &PostRow, settings: &store::review::Settings) -> Stages {
     Stages::of(post.requires_approval, settings.requires_qa_approval, settings.requires_client_approval)
 }
 
-pub async fn apply(
-    ctx: &Ctx,
-    post_id: PostId,
-    action: ReviewAction,
-    expected: Option<ReviewStatus>,
-    reason: Option<String>,
-    actor: String,
-) -> Result<CommandReplyV1, StoreError> {
+/// One review step as the gateway sent it.
+pub struct Step {
+    pub action: ReviewAction,
+    /// The review status the caller saw.
+    pub expected: Option<ReviewStatus>,
+    pub reason: Option<String>,
+    pub actor: String,
+    /// The version the caller saw.
+    pub version: Option<i32>,
+}
+
+/// The stages a round starts again at after an edit, from where the post was.
+fn restart(from: ReviewStatus, stages: Stages) -> Option<Option<ReviewStatus>> {
+    use ReviewStatus as R;
+    match from {
+        R::QaReview | R::ClientReview | R::Approved | R::Vaulted => Some(stages.first()),
+        R::PendingApproval => Some(Some(stages.first().unwrap_or(R::PendingApproval))),
+        // Rewriting or with the author: the next submit starts the round.
+        R::Regenerating | R::ChangesRequested => None,
+    }
+}
+
+async fn log(conn: &mut store::Conn, post: &PostRow, message: String) -> Result<(), StoreError> {
+    let mut entry = NewLogEntry::post(post.workspace_id, post.id, "post.review");
+    entry.message = Some(message);
+    publish_log::append(conn, &entry).await
+}
+
+/// A draft in review was edited into `version`: the round restarts there (the safety net
+/// for a lost command is in `apply`, which does the same before any step).
+pub async fn edited(ctx: &Ctx, post_id: PostId, version: i32) -> Result<CommandReplyV1, StoreError> {
+    let mut conn = ctx.pool.get().await?;
+    conn.transaction::<(), StoreError, _>(async |conn| {
+        let Some(post) = store::posts::lock(conn, post_id).await? else { return Ok(()) };
+        if post.version == version {
+            restart_if_edited(conn, &post).await?;
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(CommandReplyV1::Done)
+}
+
+/// Restarts the round when the post changed since it began; whether it did.
+async fn restart_if_edited(conn: &mut store::Conn, post: &PostRow) -> Result<bool, StoreError> {
+    let Some(from) = post.review else { return Ok(false) };
+    if post.status != PostStatus::Draft || post.review_version.is_none_or(|v| v == post.version) {
+        return Ok(false);
+    }
+    let settings = store::review::settings(conn, post.workspace_id).await?;
+    let Some(to) = restart(from, stages(post, &settings)) else { return Ok(false) };
+    if !review::reset(conn, post.id, from, to).await? {
+        return Ok(false);
+    }
+    let to = to.map_or("not in review", |r| r.as_str());
+    log(
+        conn,
+        post,
+        format!(
+            "edited into version {}: {} → {to}; approvals of earlier versions withdrawn",
+            post.version,
+            from.as_str()
+        ),
+    )
+    .await?;
+    Ok(true)
+}
+
+pub async fn apply(ctx: &Ctx, post_id: PostId, step: Step) -> Result<CommandReplyV1, StoreError> {
+    let Step { action, expected, reason, actor, version } = step;
     let mut conn = ctx.pool.get().await?;
     let rewrites = ctx.assistant.endpoint(assistant::Task::Rewrite).is_ok();
     let answer = conn
@@ -34,6 +96,22 @@ pub async fn apply(
             if post.status != PostStatus::Draft || post.archived_at.is_some() {
                 return Ok(CommandReplyV1::Conflict {
                     detail: format!("The post is {}; only drafts are reviewed.", post.status),
+                });
+            }
+            if restart_if_edited(conn, &post).await? {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: format!(
+                        "The post was edited since this review round began; version {} starts the round again.",
+                        post.version
+                    ),
+                });
+            }
+            if let Some(seen) = version.filter(|v| *v != post.version) {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: format!(
+                        "The post changed: you reviewed version {seen}, it is now version {}.",
+                        post.version
+                    ),
                 });
             }
             if post.review != expected {
@@ -99,6 +177,13 @@ pub async fn apply(
                     moved
                 }
             };
+            if moved {
+                let after = store::posts::lock(conn, post_id).await?.and_then(|p| p.review);
+                let to = after.map_or("not in review", |r| r.as_str());
+                let from = post.review.map_or("draft", |r| r.as_str());
+                log(conn, &post, format!("{} (version {}): {from} → {to} by {actor}", action.as_str(), post.version))
+                    .await?;
+            }
             Ok(if moved {
                 CommandReplyV1::Done
             } else {

@@ -5,6 +5,7 @@
 //! else ends the job `failed` with the reason.
 
 use bus::{Handled, Incoming};
+use diesel_async::AsyncConnection;
 use domain::messages::RewriteRequestedV1;
 use domain::{PostStatus, Provider};
 use store::posts;
@@ -46,10 +47,20 @@ async fn run(ctx: &Ctx, e: RewriteRequestedV1) -> Result<Handled, store::StoreEr
     let mut conn = ctx.pool.get().await?;
     match outcome {
         Ok(after) => {
-            let edit = posts::Edit { body: Some(Some(after.as_str())), ..Default::default() };
-            if posts::edit(&mut conn, job.post_id, PostStatus::Draft, edit).await? {
-                store::rewrites::finish(&mut conn, job.id, Some(&before), Some(&after), None).await?;
-                crate::review::rewritten(&mut conn, job.post_id, true).await?;
+            // The new text is a new version, and the review round (back in QA) is on it.
+            let written = conn
+                .transaction::<bool, store::StoreError, _>(async |conn| {
+                    let edit = posts::Edit { body: Some(Some(after.as_str())), ..Default::default() };
+                    if !posts::edit(conn, job.post_id, PostStatus::Draft, edit).await? {
+                        return Ok(false);
+                    }
+                    store::versions::record(conn, job.post_id, "assistant", true).await?;
+                    store::rewrites::finish(conn, job.id, Some(&before), Some(&after), None).await?;
+                    crate::review::rewritten(conn, job.post_id, true).await?;
+                    Ok(true)
+                })
+                .await?;
+            if written {
                 tracing::info!(job_id = %job.id, post_id = %job.post_id, "draft rewritten");
             } else {
                 let why = "the post left draft while it was being rewritten";

@@ -45,6 +45,19 @@ pub async fn publish_draft(
     let mut conn = ctx.pool.get().await?;
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
+            // A draft in an active review stage is not published around its review (the
+            // gateway checked; this holds against a step that landed meanwhile).
+            if let Some(held) = posts::lock(conn, post_id).await?.and_then(|p| p.review).filter(|r| {
+                use domain::ReviewStatus as R;
+                matches!(r, R::PendingApproval | R::QaReview | R::ClientReview | R::Regenerating)
+            }) {
+                return Ok(CommandReplyV1::Conflict {
+                    detail: format!(
+                        "The post is in review ({}); it is published once review approves it.",
+                        held.as_str()
+                    ),
+                });
+            }
             let Some(post) = post_status::publish_draft(conn, post_id, scheduled_at).await? else {
                 return Ok(match posts::status_of(conn, post_id).await? {
                     None => CommandReplyV1::NotFound,

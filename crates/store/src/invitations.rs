@@ -22,6 +22,8 @@ pub struct InvitationRow {
     pub created_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub accepted_at: Option<DateTime<Utc>>,
+    /// The role the invitee joins with.
+    pub role: String,
 }
 
 pub async fn insert(
@@ -31,6 +33,7 @@ pub async fn insert(
     token_hash: &str,
     invited_by: Uuid,
     expires_at: DateTime<Utc>,
+    role: &str,
 ) -> StoreResult<Uuid> {
     let id = Uuid::now_v7();
     diesel::insert_into(invitations::table)
@@ -41,6 +44,7 @@ pub async fn insert(
             invitations::token_hash.eq(token_hash),
             invitations::invited_by.eq(invited_by),
             invitations::expires_at.eq(expires_at),
+            invitations::role.eq(role),
         ))
         .execute(conn)
         .await?;

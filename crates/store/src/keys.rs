@@ -38,6 +38,7 @@ pub struct NewKey<'a> {
     pub permission: &'a str,
     pub providers: Option<Vec<String>>,
     pub profile_ids: Option<Vec<ProfileId>>,
+    pub policy: &'a str,
 }
 
 pub async fn insert(conn: &mut Conn, k: NewKey<'_>) -> StoreResult<()> {
@@ -51,6 +52,7 @@ pub async fn insert(conn: &mut Conn, k: NewKey<'_>) -> StoreResult<()> {
             api_keys::permission.eq(k.permission),
             api_keys::providers.eq(k.providers),
             api_keys::profile_ids.eq(k.profile_ids),
+            api_keys::policy.eq(k.policy),
         ))
         .execute(conn)
         .await?;

@@ -20,6 +20,7 @@ pub mod profiles;
 pub mod publish_log;
 pub mod reply_topics;
 pub mod review;
+pub mod review_links;
 pub mod rewrites;
 pub mod schema;
 pub mod scope;
@@ -27,6 +28,7 @@ pub mod sessions;
 pub mod sweep;
 pub mod transitions;
 pub mod users;
+pub mod versions;
 pub mod webhooks;
 pub mod workspaces;
 

@@ -22,6 +22,8 @@ pub struct ApiKeyRow {
     pub revoked_at: Option<DateTime<Utc>>,
     pub last_used_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// `publish | draft_only | approval_required`
+    pub policy: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
@@ -97,6 +99,13 @@ pub struct PostRow {
     pub rejection_count: i32,
     pub approved_at: Option<DateTime<Utc>>,
     pub approved_by: Option<String>,
+    /// Every edit is a new version; `review_version` is the one the review round is on,
+    /// `approved_version` the one the last approval named.
+    pub version: i32,
+    pub review_version: Option<i32>,
+    pub approved_version: Option<i32>,
+    /// Who made the post (`key …`, `person …`).
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -117,6 +126,8 @@ pub struct NewPostRow {
     pub tags: Vec<String>,
     pub category: Option<String>,
     pub campaign: Option<String>,
+    pub requires_approval: Option<bool>,
+    pub created_by: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

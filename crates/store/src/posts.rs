@@ -44,6 +44,9 @@ pub struct PostFilter {
     pub providers: Option<Vec<String>>,
     pub scheduled_after: Option<DateTime<Utc>>,
     pub scheduled_before: Option<DateTime<Utc>>,
+    pub campaign: Option<String>,
+    /// Review statuses to include (the review queue).
+    pub reviews: Option<Vec<String>>,
 }
 
 // One predicate for every read and write path, so the all-or-nothing visibility rule of
@@ -57,7 +60,9 @@ const VISIBLE_WHERE: &str = "
     AND ($6::timestamptz IS NULL OR p.scheduled_at >= $6)
     AND ($7::timestamptz IS NULL OR p.scheduled_at <= $7)
     AND ($8::text[] IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.provider <> ALL($8)))
-    AND ($9::uuid[] IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.profile_id <> ALL($9)))";
+    AND ($9::uuid[] IS NULL OR NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = p.id AND d.profile_id <> ALL($9)))
+    AND ($10::text IS NULL OR p.campaign = $10)
+    AND ($11::text[] IS NULL OR p.review = ANY($11))";
 
 #[derive(QueryableByName)]
 struct Count {
@@ -76,6 +81,8 @@ macro_rules! bind_visible {
             .bind::<Nullable<Timestamptz>, _>($f.scheduled_before)
             .bind::<Nullable<Array<Text>>, _>($scope.providers.clone())
             .bind::<Nullable<Array<SqlUuid>>, _>($scope.profile_ids.clone())
+            .bind::<Nullable<Text>, _>($f.campaign.clone())
+            .bind::<Nullable<Array<Text>>, _>($f.reviews.clone())
     };
 }
 
@@ -88,7 +95,7 @@ pub async fn list(
     offset: i64,
 ) -> StoreResult<(Vec<PostView>, i64)> {
     let sql = format!(
-        "SELECT p.* FROM posts p WHERE {VISIBLE_WHERE} ORDER BY p.created_at DESC, p.id DESC LIMIT $10 OFFSET $11"
+        "SELECT p.* FROM posts p WHERE {VISIBLE_WHERE} ORDER BY p.created_at DESC, p.id DESC LIMIT $12 OFFSET $13"
     );
     let rows: Vec<PostRow> = bind_visible!(diesel::sql_query(sql), scope, f)
         .bind::<BigInt, _>(limit)

@@ -13,6 +13,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         last_used_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        policy -> Text,
     }
 }
 
@@ -79,6 +80,7 @@ diesel::table! {
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
         accepted_at -> Nullable<Timestamptz>,
+        role -> Text,
     }
 }
 
@@ -161,6 +163,9 @@ diesel::table! {
         author -> Text,
         created_at -> Timestamptz,
         picked_up_at -> Nullable<Timestamptz>,
+        anchor -> Nullable<Jsonb>,
+        stale -> Bool,
+        version -> Nullable<Int4>,
     }
 }
 
@@ -175,6 +180,16 @@ diesel::table! {
         error_message -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    post_versions (post_id, version) {
+        post_id -> Uuid,
+        version -> Int4,
+        content -> Jsonb,
+        author -> Text,
+        created_at -> Timestamptz,
     }
 }
 
@@ -206,6 +221,10 @@ diesel::table! {
         rejection_count -> Int4,
         approved_at -> Nullable<Timestamptz>,
         approved_by -> Nullable<Text>,
+        version -> Int4,
+        review_version -> Nullable<Int4>,
+        approved_version -> Nullable<Int4>,
+        created_by -> Nullable<Text>,
     }
 }
 
@@ -258,6 +277,21 @@ diesel::table! {
         search_query -> Text,
         draft_reply -> Text,
         context -> Text,
+    }
+}
+
+diesel::table! {
+    review_links (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        post_id -> Nullable<Uuid>,
+        campaign -> Nullable<Text>,
+        label -> Text,
+        token_hash -> Text,
+        created_by -> Text,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -390,6 +424,7 @@ diesel::joinable!(oauth_states -> workspaces (workspace_id));
 diesel::joinable!(post_comments -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(post_media -> posts (post_id));
+diesel::joinable!(post_versions -> posts (post_id));
 diesel::joinable!(posts -> workspaces (workspace_id));
 diesel::joinable!(profiles -> workspaces (workspace_id));
 diesel::joinable!(publish_log -> deliveries (delivery_id));
@@ -397,6 +432,8 @@ diesel::joinable!(publish_log -> posts (post_id));
 diesel::joinable!(publish_log -> profiles (profile_id));
 diesel::joinable!(publish_log -> workspaces (workspace_id));
 diesel::joinable!(reply_topics -> workspaces (workspace_id));
+diesel::joinable!(review_links -> posts (post_id));
+diesel::joinable!(review_links -> workspaces (workspace_id));
 diesel::joinable!(rewrite_jobs -> posts (post_id));
 diesel::joinable!(rewrite_jobs -> workspaces (workspace_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -420,10 +457,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     post_comments,
     post_media,
+    post_versions,
     posts,
     profiles,
     publish_log,
     reply_topics,
+    review_links,
     rewrite_jobs,
     sessions,
     sweeps,

@@ -110,3 +110,29 @@ pub async fn members(conn: &mut Conn, workspace_id: WorkspaceId) -> StoreResult<
         .load(conn)
         .await?)
 }
+
+/// The user's role in a workspace, if a member.
+pub async fn role(conn: &mut Conn, user_id: Uuid, workspace_id: WorkspaceId) -> StoreResult<Option<String>> {
+    Ok(memberships::table
+        .filter(memberships::user_id.eq(user_id).and(memberships::workspace_id.eq(workspace_id)))
+        .select(memberships::role)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Changes a member's role; an owner's role is not changed here (a workspace keeps its
+/// owner). Returns whether a member changed.
+pub async fn set_role(conn: &mut Conn, workspace_id: WorkspaceId, email: &str, role: &str) -> StoreResult<bool> {
+    let Some(user) = by_email(conn, email).await? else { return Ok(false) };
+    let n = diesel::update(
+        memberships::table
+            .filter(memberships::workspace_id.eq(workspace_id))
+            .filter(memberships::user_id.eq(user.id))
+            .filter(memberships::role.ne("owner")),
+    )
+    .set(memberships::role.eq(role))
+    .execute(conn)
+    .await?;
+    Ok(n == 1)
+}

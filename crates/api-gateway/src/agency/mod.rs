@@ -57,6 +57,8 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/posts/{id}/approve", || web::post().to(review::approve));
     both(cfg, "/posts/{id}/comments", || web::get().to(review::comments));
     both(cfg, "/posts/{id}/comments", || web::post().to(review::add_comment));
+    both(cfg, "/posts/{id}/comments/{comment_id}", || web::patch().to(review::pick_up_comment));
+    both(cfg, "/posts/{id}/comments/{comment_id}", || web::delete().to(review::delete_comment));
     both(cfg, "/posts/{id}/download", || web::get().to(review::download));
     both(cfg, "/vault", || web::get().to(review::vault));
     both(cfg, "/posts/{id}", || web::get().to(posts::get));
@@ -78,6 +80,12 @@ pub fn social(cfg: &mut web::ServiceConfig) {
 }
 
 /// `/api/v1/organizations`.
+/// The client portal's routes under `/api/v1/portal/social`.
+pub fn portal(cfg: &mut web::ServiceConfig) {
+    both(cfg, "/posts/{id}/publish-now", || web::post().to(review::publish_now));
+    both(cfg, "/posts/{id}/reschedule", || web::post().to(review::reschedule));
+}
+
 pub fn organizations(cfg: &mut web::ServiceConfig) {
     both(cfg, "/organizations", || web::get().to(organizations::list));
 }

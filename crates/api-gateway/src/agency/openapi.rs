@@ -108,6 +108,7 @@ fn org_param() -> Value {
 
 fn ops() -> Vec<Op> {
     let id = || vec![path_param("id")];
+    let comment_params = || vec![path_param("id"), path_param("commentId")];
     let op = |method, path, id_: &'static str, summary, params: Vec<Value>, body: Option<Value>, responses| Op {
         method,
         path,
@@ -698,8 +699,65 @@ fn ops() -> Vec<Op> {
             "agency_add_comment",
             "Comment on a post",
             id(),
-            Some(json_body(obj(json!({"orgId": {"type": "string"}, "text": {"type": "string"}}), &["text"]))),
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "text": {"type": "string"}, "anchor": {"type": "object", "description": "{type: text, text, offset} or {type: image, mediaUrl}; strings clamped to 400 / 1000 characters"}}),
+                &["text"],
+            ))),
             vec![ok("201", "The comment", json!({"type": "object"}))],
+        ),
+        op(
+            "patch",
+            "/api/v1/social/posts/{id}/comments/{commentId}",
+            "agency_pick_up_comment",
+            "Mark a comment picked up by an agent (no body)",
+            comment_params(),
+            None,
+            vec![ok("200", "The comment", json!({"type": "object"}))],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/posts/{id}/comments/{commentId}",
+            "agency_delete_comment",
+            "Delete a comment",
+            comment_params(),
+            None,
+            vec![ok(
+                "200",
+                "Deleted",
+                obj(json!({"id": {"type": "string"}, "deleted": {"type": "boolean"}}), &["id", "deleted"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/portal/social/posts/{id}/publish-now",
+            "agency_portal_publish_now",
+            "Publish an approved post now",
+            id(),
+            None,
+            vec![ok(
+                "200",
+                "The post's new status",
+                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/portal/social/posts/{id}/reschedule",
+            "agency_portal_reschedule",
+            "Reschedule an approved, unpublished post",
+            id(),
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "scheduledAt": {"type": "string", "format": "date-time"}}),
+                &["scheduledAt"],
+            ))),
+            vec![ok(
+                "200",
+                "The post's new status and time",
+                obj(
+                    json!({"id": {"type": "string"}, "status": {"type": "string"}, "scheduledAt": {"type": ["string", "null"]}}),
+                    &["id", "status"],
+                ),
+            )],
         ),
         op(
             "get",

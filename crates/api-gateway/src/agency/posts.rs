@@ -93,8 +93,11 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
         "approvedBy": p.approved_by,
         "approvedAt": p.approved_at,
         "rejectionCount": p.rejection_count,
+        "requiresApproval": p.requires_approval,
+        "version": p.version,
+        "approvedVersion": p.approved_version,
         "source": "api",
-        "createdBy": null,
+        "createdBy": p.created_by,
         "createdAt": p.created_at,
         "updatedAt": p.updated_at,
         "deliveries": deliveries,
@@ -438,6 +441,11 @@ async fn create_one(
                 .or_else(|| body.get("campaign"))
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            requires_approval: match body.get("requiresApproval") {
+                None | Some(Value::Null) => None,
+                Some(Value::Bool(b)) => Some(*b),
+                Some(_) => return Err(bad("requiresApproval must be true, false or null")),
+            },
         },
     };
     state.posting.create(&org.caller, input, key, posting::Staged::default()).await.map_err(refused)

@@ -72,17 +72,93 @@ pub async fn approve(
     step(&state, &org, &id, action, None).await
 }
 
+/// A comment in the seed's shape (the anchor as given, with `stale` once its text left
+/// the post).
+fn comment_json(c: &store::review::Comment) -> Value {
+    let role = if c.author.starts_with("review link") {
+        "client"
+    } else if c.author.starts_with("key") {
+        "agent"
+    } else {
+        "member"
+    };
+    json!({"id": c.id, "text": c.text, "kind": c.kind, "userId": c.author, "userName": c.author, "userRole": role,
+           "createdAt": c.created_at, "agentPickedUp": c.picked_up_at.is_some(), "agentPickedUpAt": c.picked_up_at,
+           "anchor": c.anchor, "stale": c.stale, "version": c.version})
+}
+
 pub async fn comments(state: web::Data<AppState>, org: Org, id: web::Path<String>) -> AgencyResult<HttpResponse> {
     let id = post_id(&id)?;
     let list = state.posting.comments(&org.caller, id).await?;
-    let shown: Vec<Value> = list
-        .iter()
-        .map(|c| {
-            json!({"id": c.id, "text": c.text, "kind": c.kind, "userId": c.author, "userName": c.author, "userRole": null,
-                   "createdAt": c.created_at, "agentPickedUp": c.picked_up_at.is_some(), "agentPickedUpAt": c.picked_up_at})
-        })
-        .collect();
-    Ok(ok(StatusCode::OK, shown))
+    Ok(ok(StatusCode::OK, list.iter().map(comment_json).collect::<Vec<_>>()))
+}
+
+fn comment_id(raw: &str) -> AgencyResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| AgencyError::not_found("Comment not found"))
+}
+
+fn comment_refused(e: posting::PostingError) -> AgencyError {
+    match e {
+        posting::PostingError::CommentNotFound => AgencyError::not_found("Comment not found"),
+        other => refused(other),
+    }
+}
+
+/// `PATCH /posts/{id}/comments/{commentId}`: picked up by an agent; no body needed.
+pub async fn pick_up_comment(
+    state: web::Data<AppState>,
+    org: Org,
+    path: web::Path<(String, String)>,
+) -> AgencyResult<HttpResponse> {
+    let id = post_id(&path.0)?;
+    let c = state.posting.pick_up_comment(&org.caller, id, comment_id(&path.1)?).await.map_err(comment_refused)?;
+    Ok(ok(StatusCode::OK, comment_json(&c)))
+}
+
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    org: Org,
+    path: web::Path<(String, String)>,
+) -> AgencyResult<HttpResponse> {
+    let id = post_id(&path.0)?;
+    let comment = comment_id(&path.1)?;
+    state.posting.delete_comment(&org.caller, id, comment).await.map_err(comment_refused)?;
+    Ok(ok(StatusCode::OK, json!({"id": comment, "deleted": true})))
+}
+
+/// The client portal's publish-now: an approved post goes out now.
+pub async fn publish_now(
+    state: web::Data<AppState>,
+    org: Org,
+    id: web::Path<String>,
+    body: Option<Body>,
+) -> AgencyResult<HttpResponse> {
+    if let Some(b) = &body {
+        org.check_body(b)?;
+    }
+    let id = post_id(&id)?;
+    state.posting.release(&org.caller, id, None).await.map_err(refused)?;
+    let v = state.posting.get(&org.caller, id).await?;
+    Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v)})))
+}
+
+/// The client portal's reschedule: `{scheduledAt}` for an approved, unpublished post.
+pub async fn reschedule(
+    state: web::Data<AppState>,
+    org: Org,
+    id: web::Path<String>,
+    body: Body,
+) -> AgencyResult<HttpResponse> {
+    org.check_body(&body)?;
+    let id = post_id(&id)?;
+    let raw = body.get("scheduledAt").or_else(|| body.get("scheduledFor")).and_then(Value::as_str);
+    let at = raw
+        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .ok_or_else(|| AgencyError::bad_request("Validation error: scheduledAt must be an RFC 3339 date-time"))?;
+    state.posting.release(&org.caller, id, Some(at)).await.map_err(refused)?;
+    let v = state.posting.get(&org.caller, id).await?;
+    Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v), "scheduledAt": v.post.scheduled_at})))
 }
 
 pub async fn add_comment(
@@ -94,11 +170,19 @@ pub async fn add_comment(
     org.check_body(&body)?;
     let id = post_id(&id)?;
     let text = body.get("text").and_then(Value::as_str).unwrap_or("");
-    let c = state.posting.comment(&org.caller, id, text).await?;
-    Ok(ok(
-        StatusCode::CREATED,
-        json!({"id": c.id, "text": c.text, "kind": c.kind, "userId": c.author, "createdAt": c.created_at, "agentPickedUp": false}),
-    ))
+    // The seed clamps an anchor's strings rather than refusing them.
+    let anchor = body.get("anchor").filter(|a| !a.is_null()).map(|a| {
+        let mut a = a.clone();
+        for (key, most) in [("text", 400), ("mediaUrl", 1000)] {
+            if let Some(s) = a.get(key).and_then(Value::as_str) {
+                let clamped: String = s.chars().take(most).collect();
+                a[key] = Value::String(clamped);
+            }
+        }
+        a
+    });
+    let c = state.posting.comment_on(&org.caller, id, text, anchor.as_ref()).await.map_err(refused)?;
+    Ok(ok(StatusCode::CREATED, comment_json(&c)))
 }
 
 /// `GET /posts/pending`: posts waiting for a reviewer (pending approval, QA or client

@@ -38,6 +38,8 @@ pub struct KeySpec<'a> {
     pub permission: &'a str,
     pub providers: Option<Vec<String>>,
     pub profile_ids: Option<Vec<domain::ProfileId>>,
+    /// `publish | draft_only | approval_required` (see `posting::Policy`).
+    pub policy: &'a str,
 }
 
 /// Checks a key's scope against the workspace and stores the new key's hash; returns the
@@ -55,6 +57,9 @@ pub async fn create_key(
     }
     if spec.permission != "read" && spec.permission != "write" {
         errors.push(FieldError::new("permission", "must be read or write"));
+    }
+    if !posting::KEY_POLICIES.contains(&spec.policy) {
+        errors.push(FieldError::new("policy", format!("must be one of {}", posting::KEY_POLICIES.join(", "))));
     }
     for (i, p) in spec.providers.iter().flatten().enumerate() {
         if p.parse::<domain::Provider>().is_err() {
@@ -84,6 +89,7 @@ pub async fn create_key(
             permission: spec.permission,
             providers: spec.providers,
             profile_ids: spec.profile_ids,
+            policy: spec.policy,
         },
     )
     .await?;
@@ -115,11 +121,12 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     let mut conn = state.pool.get().await?;
     let row = store::keys::find_active_by_hash(&mut conn, &hash_key(token)).await?.ok_or(ApiError::Unauthorized)?;
     store::keys::touch(&mut conn, row.id).await?;
-    Ok(Caller(posting::Caller {
-        actor: Actor::ApiKey(row.id),
-        can_write: row.permission == "write",
-        scope: KeyScope { workspace_id: row.workspace_id, providers: row.providers, profile_ids: row.profile_ids },
-    }))
+    // An unknown policy (a newer release's) is held to the strictest one.
+    let policy = posting::Policy::of_key(&row.policy).unwrap_or(posting::Policy::DraftOnly);
+    let scope = KeyScope { workspace_id: row.workspace_id, providers: row.providers, profile_ids: row.profile_ids };
+    let mut caller = posting::Caller::new(Actor::ApiKey(row.id), scope, row.permission == "write");
+    caller.policy = policy;
+    Ok(Caller(caller))
 }
 
 impl FromRequest for Caller {

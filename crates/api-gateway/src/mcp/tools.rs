@@ -44,10 +44,26 @@ const EXPOSED: &[(&str, &str)] = &[
     ("list_rewrites", "A post's rewrite jobs and their outcomes."),
     (
         "review_post",
-        "A review step on a draft: submit, qa_approve, qa_reject (reason), client_approve, client_reject (reason), approve, reject, regenerate.",
+        "A review step on a draft: submit, qa_approve, qa_reject (reason), client_approve, client_reject (reason), approve, reject, regenerate. Pass the version you reviewed: a step on an older version is refused (409).",
     ),
-    ("list_comments", "A post's comments and rejection reasons, oldest first."),
-    ("add_comment", "Comment on a post."),
+    (
+        "list_comments",
+        "A post's comments and rejection reasons, oldest first (anchors flagged stale when their text left the post).",
+    ),
+    (
+        "add_comment",
+        "Comment on a post, optionally anchored to a piece of its text ({type: text, text, offset}) or one of its media.",
+    ),
+    ("pick_up_comment", "Mark a comment picked up (you are acting on it)."),
+    ("delete_comment", "Delete a comment."),
+    ("list_versions", "A post's versions, each with what changed from the one before (word runs)."),
+    ("get_workspace", "The workspace's review settings: stages required, delivery mode, time zone."),
+    (
+        "create_review_link",
+        "A link a client reviews a post or a campaign with, no account needed (its URL is shown once).",
+    ),
+    ("list_review_links", "The workspace's review links (no secrets)."),
+    ("revoke_review_link", "Revoke a review link at once."),
 ];
 
 pub struct Tool {

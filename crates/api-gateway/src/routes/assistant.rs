@@ -38,6 +38,25 @@ impl<'a> Fields<'a> {
         Ok(Self { body, errors })
     }
 
+    /// A field as sent (for shapes checked elsewhere).
+    pub fn raw(&self, key: &str) -> Option<&'a Value> {
+        self.body.get(key)
+    }
+
+    /// A whole number within `min..=max`, if sent.
+    pub fn number(&mut self, key: &str, min: i64, max: i64) -> Option<i64> {
+        match self.body.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => match v.as_i64().filter(|n| (min..=max).contains(n)) {
+                Some(n) => Some(n),
+                None => {
+                    self.fail(key, format!("must be a whole number from {min} to {max}"));
+                    None
+                }
+            },
+        }
+    }
+
     fn fail(&mut self, field: &str, message: impl Into<String>) {
         self.errors.push(domain::input::FieldError::new(field, message));
     }

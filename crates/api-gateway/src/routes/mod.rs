@@ -15,6 +15,7 @@ pub mod profiles;
 pub mod reply_topics;
 pub mod request;
 pub mod review;
+pub mod review_links;
 pub mod rewrites;
 pub mod uploads;
 pub mod vault;
@@ -38,6 +39,12 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/review", web::post().to(review::step))
         .route("/posts/{id}/comments", web::get().to(review::comments))
         .route("/posts/{id}/comments", web::post().to(review::comment))
+        .route("/posts/{id}/comments/{comment_id}", web::patch().to(review::pick_up))
+        .route("/posts/{id}/comments/{comment_id}", web::delete().to(review::delete_comment))
+        .route("/posts/{id}/versions", web::get().to(review::versions))
+        .route("/review-links", web::post().to(review_links::create))
+        .route("/review-links", web::get().to(review_links::list))
+        .route("/review-links/{id}", web::delete().to(review_links::revoke))
         .route("/vault", web::get().to(vault::list))
         .route("/posts/{id}/download", web::get().to(vault::download))
         .route("/workspace", web::get().to(review::settings))

@@ -97,6 +97,8 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
         ("providers" = Option<String>, Query, description = "Comma-separated provider ids"),
         ("scheduled_after" = Option<DateTime<Utc>>, Query),
         ("scheduled_before" = Option<DateTime<Utc>>, Query),
+        ("campaign" = Option<String>, Query, description = "Only this campaign's posts"),
+        ("review" = Option<String>, Query, description = "Comma-separated review statuses (the review queue), e.g. qa_review,client_review"),
         ("page" = Option<i64>, Query, description = "Zero-based", minimum = 0),
         ("per_page" = Option<i64>, Query, minimum = 1, maximum = 100),
     ),
@@ -104,7 +106,21 @@ pub async fn get(state: web::Data<AppState>, caller: Caller, id: web::Path<Strin
 )]
 pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let q = QueryPairs::parse(&req)?;
-    q.check_known(&["status", "profile_ids", "providers", "scheduled_after", "scheduled_before", "page", "per_page"])?;
+    q.check_known(&[
+        "status",
+        "profile_ids",
+        "providers",
+        "scheduled_after",
+        "scheduled_before",
+        "campaign",
+        "review",
+        "page",
+        "per_page",
+    ])?;
+    let reviews = q.many("review");
+    if let Some(bad) = reviews.iter().flatten().find(|r| r.parse::<domain::ReviewStatus>().is_err()) {
+        return Err(ApiError::field("review", format!("unknown review status {bad:?}")));
+    }
     let status = q
         .one("status")
         .map(|s| s.parse::<PostStatus>())
@@ -122,6 +138,8 @@ pub async fn list(state: web::Data<AppState>, caller: Caller, req: HttpRequest) 
         providers,
         scheduled_after: q.time("scheduled_after")?,
         scheduled_before: q.time("scheduled_before")?,
+        campaign: q.one("campaign").map(str::to_owned),
+        reviews,
     };
     let page = q.int("page", 0, 0, 1_000_000)?;
     let per_page = q.int("per_page", 20, 1, 100)?;

@@ -34,9 +34,10 @@ pub async fn step(
 ) -> ApiResult<HttpResponse> {
     let id: PostId = path_id(&id, ApiError::post_not_found)?;
     let body = small_json(&req, payload).await?;
-    let mut f = Fields::of(&body, &["action", "reason"])?;
+    let mut f = Fields::of(&body, &["action", "reason", "version"])?;
     let name = f.text("action", 40, true).unwrap_or_default();
     let reason = f.text("reason", posting::MAX_REASON_CHARS, false);
+    let version = f.number("version", 1, i64::from(i32::MAX)).and_then(|v| i32::try_from(v).ok());
     f.done()?;
     let action = action(&name).ok_or_else(|| {
         ApiError::field(
@@ -44,7 +45,7 @@ pub async fn step(
             "one of submit, qa_approve, qa_reject, client_approve, client_reject, approve, reject, regenerate",
         )
     })?;
-    state.posting.review(&caller, id, action, reason).await?;
+    state.posting.review_version(&caller, id, action, reason, version).await?;
     let view = state.posting.get(&caller, id).await?;
     Ok(HttpResponse::Ok().json(Envelope::of(views::post(&view, &state.config.public_url))))
 }
@@ -73,11 +74,71 @@ pub async fn comment(
 ) -> ApiResult<HttpResponse> {
     let id: PostId = path_id(&id, ApiError::post_not_found)?;
     let body = small_json(&req, payload).await?;
-    let mut f = Fields::of(&body, &["text"])?;
+    let mut f = Fields::of(&body, &["text", "anchor"])?;
     let text = f.text("text", posting::MAX_REASON_CHARS, true).unwrap_or_default();
+    let anchor = f.raw("anchor");
     f.done()?;
-    let c = state.posting.comment(&caller, id, &text).await?;
+    let c = state.posting.comment_on(&caller, id, &text, anchor).await?;
     Ok(HttpResponse::Created().json(Envelope::of(c)))
+}
+
+fn comment_id(raw: &str) -> ApiResult<uuid::Uuid> {
+    uuid::Uuid::parse_str(raw).map_err(|_| ApiError::NotFound(crate::error::Missing::Comment))
+}
+
+#[utoipa::path(
+    patch, path = "/api/posts/{id}/comments/{comment_id}", operation_id = "pick_up_comment", tag = "review",
+    params(("id" = Uuid, Path, description = "Post id"), ("comment_id" = Uuid, Path, description = "Comment id")),
+    responses((status = 200, description = "The comment, marked picked up by an agent (no body needed; the first time counts)", body = Envelope<Object>), (status = 404, description = "No such post or comment", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn pick_up(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let id: PostId = path_id(&path.0, ApiError::post_not_found)?;
+    let c = state.posting.pick_up_comment(&caller, id, comment_id(&path.1)?).await?;
+    Ok(HttpResponse::Ok().json(Envelope::of(c)))
+}
+
+#[utoipa::path(
+    delete, path = "/api/posts/{id}/comments/{comment_id}", operation_id = "delete_comment", tag = "review",
+    params(("id" = Uuid, Path, description = "Post id"), ("comment_id" = Uuid, Path, description = "Comment id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such post or comment", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn delete_comment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let id: PostId = path_id(&path.0, ApiError::post_not_found)?;
+    state.posting.delete_comment(&caller, id, comment_id(&path.1)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// A version with what changed from the one before it.
+#[derive(serde::Serialize)]
+struct VersionView {
+    #[serde(flatten)]
+    version: store::versions::Version,
+    changes: Vec<posting::diff::FieldChange>,
+}
+
+#[utoipa::path(
+    get, path = "/api/posts/{id}/versions", operation_id = "list_versions", tag = "review", params(("id" = Uuid, Path, description = "Post id")),
+    responses((status = 200, description = "Every version of the post, oldest first, each with what changed from the one before (word runs for texts)", body = Page<Object, NoMeta>))
+)]
+pub async fn versions(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    let id: PostId = path_id(&id, ApiError::post_not_found)?;
+    let all = state.posting.versions(&caller, id).await?;
+    let mut data = Vec::with_capacity(all.len());
+    let mut before = Value::Null;
+    for v in all {
+        let changes = if before.is_null() { Vec::new() } else { posting::diff::changes(&before, &v.content) };
+        before = v.content.clone();
+        data.push(VersionView { version: v, changes });
+    }
+    Ok(HttpResponse::Ok().json(Page { data, meta: NoMeta {} }))
 }
 
 #[utoipa::path(

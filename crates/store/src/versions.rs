@@ -1,0 +1,79 @@
+//! A post's versions: what each edit of a draft made of it, so a review round and an
+//! approval name the version they were for, and the post page shows what changed.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel_async::RunQueryDsl;
+use domain::PostId;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{
+    Conn, StoreResult,
+    posts::PostView,
+    schema::{post_versions, posts},
+};
+
+#[derive(Debug, Clone, Serialize, Queryable, Selectable)]
+#[diesel(table_name = post_versions)]
+pub struct Version {
+    #[serde(skip)]
+    pub post_id: PostId,
+    pub version: i32,
+    pub content: Value,
+    pub author: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a version says, as stored: the fields a reviewer judges.
+pub fn content_of(v: &PostView) -> Value {
+    let p = &v.post;
+    json!({
+        "body": p.body,
+        "bodies": p.bodies,
+        "hashtags": p.hashtags,
+        "labels": p.labels,
+        "tags": p.tags,
+        "category": p.category,
+        "scheduled_at": p.scheduled_at,
+        "provider_options": p.provider_options,
+        "profiles": v.deliveries.iter().map(|(d, _)| d.profile_id).collect::<Vec<_>>(),
+        "media": v.media.iter().map(|(m, _)| m.asset_id).collect::<Vec<_>>(),
+    })
+}
+
+/// Records the post as it is now: its first version (`bump` false, at creation) or a new
+/// one after an edit. Returns the version number.
+pub async fn record(conn: &mut Conn, id: PostId, author: &str, bump: bool) -> StoreResult<Option<i32>> {
+    let version: i32 = if bump {
+        diesel::update(posts::table.find(id))
+            .set(posts::version.eq(posts::version + 1))
+            .returning(posts::version)
+            .get_result(conn)
+            .await?
+    } else {
+        posts::table.find(id).select(posts::version).first(conn).await?
+    };
+    let Some(view) = crate::posts::view(conn, id).await? else { return Ok(None) };
+    diesel::insert_into(post_versions::table)
+        .values((
+            post_versions::post_id.eq(id),
+            post_versions::version.eq(version),
+            post_versions::content.eq(content_of(&view)),
+            post_versions::author.eq(author),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(Some(version))
+}
+
+/// The post's versions, oldest first.
+pub async fn list(conn: &mut Conn, id: PostId) -> StoreResult<Vec<Version>> {
+    Ok(post_versions::table
+        .filter(post_versions::post_id.eq(id))
+        .order(post_versions::version.asc())
+        .select(Version::as_select())
+        .load(conn)
+        .await?)
+}
