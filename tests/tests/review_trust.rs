@@ -362,6 +362,43 @@ async fn each_key_policy_is_refused_where_it_must_be() {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(s.post_by_id(&id).await["review"], "approved");
     s.wait_post(&id, std::time::Duration::from_secs(20), |p| p["status"] == "scheduled").await;
+
+    // The client portal: an approved post rescheduled, then published now; a draft_only
+    // key does neither.
+    let portal = |key: &str, action: &str, body: Value| {
+        s.http
+            .post(format!("{}/api/v1/portal/social/posts/{id}/{action}", s.gateway))
+            .bearer_auth(key.to_owned())
+            .header("X-Org-Id", ORG)
+            .json(&body)
+            .send()
+    };
+    let later = (chrono::Utc::now() + chrono::Duration::hours(5)).to_rfc3339();
+    let r = portal(&held, "reschedule", json!({"scheduledAt": later})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["data"]["status"], "scheduled", "{v}");
+    let at = chrono::DateTime::parse_from_rfc3339(s.post_by_id(&id).await["scheduled_at"].as_str().unwrap()).unwrap();
+    assert!((at - chrono::DateTime::parse_from_rfc3339(&later).unwrap()).num_seconds().abs() < 1);
+    let r = portal(&drafter, "publish-now", json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    let r = portal(&held, "reschedule", json!({"scheduledAt": "tomorrow"})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    let r = portal(&held, "publish-now", json!({})).await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    s.wait_post(&id, std::time::Duration::from_secs(30), |p| p["outcome"] == "published").await;
+    assert_eq!(s.calls("demo-x").await.len(), 1, "published once");
+    // A post that was never approved is not released this way.
+    let plain = s.create(json!({"post": {"body": "never reviewed", "draft": true}, "profiles": [x]})).await;
+    let r = s
+        .http
+        .post(format!("{}/api/v1/portal/social/posts/{}/publish-now", s.gateway, plain["id"].as_str().unwrap()))
+        .bearer_auth(&s.key)
+        .header("X-Org-Id", ORG)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CONFLICT);
     // The keys page shows each key's policy.
     let d = Dashboard::new(&s.gateway);
     d.sign_in(&s.login.0, &s.login.1).await;
