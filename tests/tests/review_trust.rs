@@ -118,7 +118,10 @@ async fn an_edit_resets_approval_and_the_diff_and_anchors_follow_it() {
     let log = s.sql(&format!(
         "SELECT string_agg(message, ' | ' ORDER BY id) FROM publish_log WHERE post_id = '{id}' AND kind = 'post.review'"
     ));
-    assert!(log.contains("edited into version 3: approved → qa_review"), "{log}");
+    assert!(
+        log.contains("edited into version 3: approved → qa_review; the approval of version 2 is withdrawn"),
+        "{log}"
+    );
 
     // Comments: picked up (no body), deleted; each on the log.
     let cid = friday["data"]["id"].as_str().unwrap();

@@ -96,9 +96,8 @@ pub fn check_anchor(anchor: &serde_json::Value, post: &store::posts::PostView) -
                 })?),
             };
             let body = post.post.body.clone().unwrap_or_default();
-            let stale = !body.contains(text);
             let offset = offset.or_else(|| body.find(text).map(|b| body[..b].chars().count() as u64)).unwrap_or(0);
-            Ok(json!({"type": "text", "text": text, "offset": offset, "found": !stale}))
+            Ok(json!({"type": "text", "text": text, "offset": offset}))
         }
         Some("media") => {
             let Some(asset) = anchor.get("asset_id").and_then(Value::as_str).and_then(|a| a.parse::<uuid::Uuid>().ok())
@@ -271,7 +270,7 @@ impl Posting {
         let who = caller.who();
         let comment = conn
             .transaction::<Comment, PostingError, _>(async |conn| {
-                let c = store::review::insert_comment(
+                let mut c = store::review::insert_comment(
                     conn,
                     store::review::NewComment {
                         post_id: id,
@@ -283,6 +282,11 @@ impl Posting {
                 )
                 .await?;
                 let quoted = anchor.as_ref().and_then(|a| a.get("text")).and_then(|t| t.as_str());
+                // Words that are not in the post (quoted from an older version) are stale now.
+                if quoted.is_some_and(|q| !view.post.body.as_deref().unwrap_or_default().contains(q)) {
+                    store::review::reanchor(conn, c.id, anchor.as_ref(), true).await?;
+                    c.stale = true;
+                }
                 let message = match quoted {
                     Some(q) => format!("{who} on “{}”: {}", preview(q), preview(text)),
                     None => format!("{who}: {}", preview(text)),

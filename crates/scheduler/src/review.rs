@@ -73,16 +73,11 @@ async fn restart_if_edited(conn: &mut store::Conn, post: &PostRow) -> Result<boo
         return Ok(false);
     }
     let to = to.map_or("not in review", |r| r.as_str());
-    log(
-        conn,
-        post,
-        format!(
-            "edited into version {}: {} → {to}; approvals of earlier versions withdrawn",
-            post.version,
-            from.as_str()
-        ),
-    )
-    .await?;
+    let withdrawn = match post.approved_version {
+        Some(v) => format!("; the approval of version {v} is withdrawn"),
+        None => String::new(),
+    };
+    log(conn, post, format!("edited into version {}: {} → {to}{withdrawn}", post.version, from.as_str())).await?;
     Ok(true)
 }
 
