@@ -7,6 +7,7 @@
 //! S3 scaling      provider answering in 100 ms; 1, 2 and 4 delivery workers
 //! S4 end to end   accept -> completed for immediate posts, zero-latency provider
 //! S5 footprint    resident memory of each service, idle and under S1 load
+//! S6 bulk         a 50-post bulk request, one after another
 //!
 //! `BENCH_SCALE=0.1` shrinks S2 (posts and spread) and `BENCH_ONLY=s1,s3` picks scenarios,
 //! for a quick look; only a full run rewrites BENCHMARKS.md.
@@ -429,6 +430,33 @@ async fn s4(rows: &mut Vec<Row>) {
     });
 }
 
+/// A bulk request of 50 posts (JSON, two profiles each, dated an hour ahead), one after
+/// another: how long each takes to answer with its 50 per-post results.
+async fn s6(rows: &mut Vec<Row>) {
+    let s = Stack::start("bench-s6").await;
+    let profiles = vec![s.profile("x").await, s.profile("linkedin").await];
+    let at = Utc::now() + chrono::Duration::hours(1);
+    let mut took = Vec::new();
+    for round in 0..30 {
+        let posts: Vec<Value> = (0..50).map(|i| post_body(round * 50 + i, &profiles, Some(at))).collect();
+        let t = Instant::now();
+        let (status, v) = s.post("/api/posts/bulk", json!({"posts": posts})).await;
+        took.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert!(status.is_success() && v["data"]["succeeded"] == 50, "{v}");
+    }
+    let took = sorted(took);
+    rows.push(Row {
+        scenario: "S6 bulk create, 50 posts × 2 profiles per request",
+        measured: format!(
+            "p50 {:.0} ms, p99 {:.0} ms (30 requests, one after another)",
+            pct(&took, 50.0),
+            pct(&took, 99.0)
+        ),
+        target: "reported".into(),
+        met: None,
+    });
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let release = !cfg!(debug_assertions);
@@ -449,6 +477,11 @@ async fn main() {
     if run("s4") {
         let from = rows.len();
         s4(&mut rows).await;
+        show(&rows, from);
+    }
+    if run("s6") {
+        let from = rows.len();
+        s6(&mut rows).await;
         show(&rows, from);
     }
     if run("s3") {

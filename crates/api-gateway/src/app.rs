@@ -120,6 +120,13 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
                     .default_service(web::to(crate::agency::not_found)),
             )
             .service(
+                web::scope("/api/v1/campaigns")
+                    .app_data(crate::agency::json_config())
+                    .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))
+                    .configure(crate::agency::campaigns)
+                    .default_service(web::to(crate::agency::not_found)),
+            )
+            .service(
                 web::scope("/api/v1/portal/social")
                     .app_data(crate::agency::json_config())
                     .wrap(actix_web::middleware::from_fn(crate::idempotency::middleware))

@@ -39,7 +39,11 @@ pub struct IdempotentCreate(pub String);
 /// The refusal in the surface's own shape: the agency surface's envelope under
 /// `/api/v1/social`, problem+json elsewhere.
 fn problem(req: ServiceRequest, e: ApiError) -> ServiceResponse<BoxBody> {
-    if req.path().starts_with("/api/v1/social") || req.path().starts_with("/api/v1/portal/") {
+    let path = req.path();
+    if path.starts_with("/api/v1/social")
+        || path.starts_with("/api/v1/portal/")
+        || path.starts_with("/api/v1/campaigns")
+    {
         let answer = crate::agency::envelope::AgencyError::from(e).error_response();
         return req.into_response(answer);
     }

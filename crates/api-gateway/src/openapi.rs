@@ -40,6 +40,10 @@ use crate::routes;
         routes::review::step, routes::review::comments, routes::review::comment,
         routes::review::pick_up, routes::review::delete_comment, routes::review::versions,
         routes::review_links::create, routes::review_links::list, routes::review_links::revoke,
+        routes::bulk::create,
+        routes::queues::list, routes::queues::create, routes::queues::get, routes::queues::update, routes::queues::delete,
+        routes::campaigns::list, routes::campaigns::create, routes::campaigns::get, routes::campaigns::update,
+        routes::campaigns::schedule,
         routes::review::settings, routes::review::update_settings,
         routes::vault::list, routes::vault::download,
     ),
@@ -200,7 +204,13 @@ pub struct NewPostFields {
     labels: Option<Vec<String>>,
     tags: Option<Vec<String>>,
     category: Option<String>,
+    /// A campaign's id (`GET /api/campaigns`).
     campaign: Option<String>,
+    /// The post's own say over review (`null`: the workspace's settings).
+    requires_approval: Option<bool>,
+    /// A posting queue of one of the post's profiles: the post takes its next free slot
+    /// (no `scheduled_at`, not a draft).
+    queue: Option<Uuid>,
 }
 
 /// Exactly one of `url`, `asset_id`.
@@ -392,6 +402,64 @@ pub struct CommentBody {
     /// flagged `stale` when its text is gone.
     #[schema(value_type = Option<Object>)]
     anchor: Option<serde_json::Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct BulkBody {
+    /// Up to 50 posts, each the body of `POST /api/posts`. A post without a date is a draft
+    /// only when it says so (`post.draft`), as in a single create.
+    #[schema(value_type = Vec<Object>)]
+    posts: Vec<serde_json::Value>,
+    /// Check every post, store nothing.
+    dry_run: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct QueueBody {
+    /// 1 to 100 characters, one per profile (required on create).
+    name: Option<String>,
+    /// IANA zone the slots are read in (required on create).
+    timezone: Option<String>,
+    /// Weekly slots `[{day_of_week (0 = Sunday), time "HH:MM"}]`, 1 to 100.
+    #[schema(value_type = Option<Vec<Object>>)]
+    slots: Option<serde_json::Value>,
+    /// On an edit: move the posts waiting in the queue, in their order, to the new slots.
+    reshuffle: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct CampaignBody {
+    /// 1 to 200 characters (required on create).
+    name: Option<String>,
+    /// draft, active or archived
+    status: Option<String>,
+    client_type: Option<String>,
+    /// A flat list of day entries `{day, date (YYYY-MM-DD), pillar_id, channel, format, title, week}`.
+    #[schema(value_type = Option<Vec<Object>>)]
+    calendar: Option<serde_json::Value>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ScheduleBody {
+    /// The first instant a slot may take (a slot equal to it counts); now by default.
+    start_date: Option<String>,
+    /// auto (the calendar's dates when it has any, else the cadence), calendar or cadence
+    mode: Option<String>,
+    /// `{posts_per_day (1), hours (["09:00"]), days_of_week ([1, 3, 5]; 0 = Sunday)}`
+    #[schema(value_type = Option<Object>)]
+    cadence: Option<serde_json::Value>,
+    /// Only posts going to one of these providers.
+    platforms: Option<Vec<String>>,
+    /// Also schedule posts awaiting review, approving them.
+    include_pending: Option<bool>,
+    /// IANA zone the slots are read in; the workspace's by default.
+    timezone: Option<String>,
+    /// Work out the schedule, store nothing.
+    dry_run: Option<bool>,
 }
 
 #[derive(ToSchema)]

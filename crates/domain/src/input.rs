@@ -48,6 +48,8 @@ pub struct NewPost {
     pub media: Vec<MediaInput>,
     pub provider_options: Map<String, Value>,
     pub details: PostDetails,
+    /// A posting queue: the post takes its next free slot.
+    pub queue: Option<Uuid>,
 }
 
 pub const MAX_HASHTAGS: usize = 30;
@@ -433,6 +435,7 @@ const POST_FIELDS: &[&str] = &[
     "category",
     "campaign",
     "requires_approval",
+    "queue",
 ];
 
 fn join(prefix: &str, key: &str) -> String {
@@ -503,8 +506,16 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
                     Some(Value::Bool(d)) => post.draft = *d,
                     Some(_) => c.fail("post.draft", "must be a boolean"),
                 }
+                match p.get("queue") {
+                    None | Some(Value::Null) => {}
+                    Some(Value::String(q)) if Uuid::parse_str(q).is_ok() => post.queue = Uuid::parse_str(q).ok(),
+                    Some(_) => c.fail("post.queue", "must be a posting queue's id"),
+                }
             }
         }
+    }
+    if post.queue.is_some() && (post.draft || post.scheduled_at.is_some()) {
+        c.fail("post.queue", "a queued post takes its queue's next free slot: no scheduled_at, not a draft");
     }
     match top.get("profiles") {
         None => c.fail("profiles", "is required: select at least one profile"),
@@ -544,6 +555,9 @@ pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
         }
         if p.contains_key("campaign") {
             c.fail("post.campaign", "is set when the post is created");
+        }
+        if p.contains_key("queue") {
+            c.fail("post.queue", "is set when the post is created");
         }
         patch.body = p.get("body").and_then(|b| c.body(b, "post.body"));
         patch.scheduled_at = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at"));

@@ -168,6 +168,17 @@ pub enum SchedulerCommandV1 {
         post_id: PostId,
         version: i32,
     },
+    /// A campaign's schedule: each draft into the publishing workflow at its slot
+    /// (approved first where `approve`), all or nothing.
+    ScheduleCampaign {
+        slots: Vec<CampaignSlotV1>,
+        actor: String,
+    },
+    /// New times for scheduled, undispatched posts (a posting queue's slots changed), all
+    /// or nothing: each post must still be at `from`.
+    Reschedule {
+        moves: Vec<MoveV1>,
+    },
     /// Edit a scheduled post whose deliveries were not dispatched yet.
     UpdateScheduled {
         post_id: PostId,
@@ -183,6 +194,26 @@ pub enum SchedulerCommandV1 {
         #[serde(default, skip_serializing_if = "DetailsPatchV1::is_empty")]
         details: Box<DetailsPatchV1>,
     },
+}
+
+/// One scheduled post's new time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MoveV1 {
+    pub post_id: PostId,
+    pub from: chrono::DateTime<chrono::Utc>,
+    pub to: chrono::DateTime<chrono::Utc>,
+}
+
+/// One post of a campaign's schedule, as the planner saw it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignSlotV1 {
+    pub post_id: PostId,
+    pub scheduled_at: chrono::DateTime<chrono::Utc>,
+    /// Approve it (it was awaiting review and the caller asked to include those).
+    pub approve: bool,
+    /// Its review status and version when planned: anything else now refuses the whole.
+    pub expected: Option<crate::ReviewStatus>,
+    pub version: i32,
 }
 
 /// Hashtags and per-provider bodies (part of what is delivered), labels, tags and

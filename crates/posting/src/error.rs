@@ -16,6 +16,10 @@ pub enum PostingError {
     DeliveryNotFound,
     #[error("Comment was not found on this post.")]
     CommentNotFound,
+    #[error("Campaign was not found in this workspace.")]
+    CampaignNotFound,
+    #[error("Posting queue was not found in this workspace.")]
+    QueueNotFound,
     #[error("Profile was not found for the authenticated account.")]
     ProfileNotFound,
     #[error("{0}")]

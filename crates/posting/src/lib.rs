@@ -16,7 +16,9 @@
 
 mod acceptance;
 mod accounts;
+pub mod bulk;
 mod caller;
+pub mod campaigns;
 pub mod diff;
 mod dry_run;
 mod error;
@@ -24,6 +26,7 @@ mod links;
 mod media;
 mod posts;
 pub mod provider_request;
+pub mod queues;
 mod review;
 mod rewrites;
 

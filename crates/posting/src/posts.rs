@@ -143,12 +143,28 @@ impl Posting {
             campaign: input.details.campaign,
             requires_approval: input.details.requires_approval,
             created_by: Some(caller.actor.to_string()),
+            queue_id: None,
         };
         // The answer is read inside the transaction: once it commits, nothing is left that
         // could fail and turn an accepted post into a 5xx (which a client would retry).
         let names = &self.names;
+        let queue = input.queue;
+        if let Some(q) = queue {
+            let owner = store::queues::get(&mut conn, caller.scope.workspace_id, q)
+                .await?
+                .ok_or_else(|| PostingError::field("post.queue", "no such posting queue in this workspace"))?;
+            if !profiles.iter().any(|p| p.id == owner.profile_id) {
+                return Err(PostingError::field("post.queue", "the queue is another profile's: include its profile"));
+            }
+        }
         let view = conn
-            .transaction::<PostView, StoreError, _>(async |conn| {
+            .transaction::<PostView, PostingError, _>(async |conn| {
+                // A queued post takes its queue's next free slot, the queue locked meanwhile.
+                let mut row = row.clone();
+                if let Some(q) = queue {
+                    row.scheduled_at = Some(crate::queues::take_slot(conn, caller, q).await?);
+                    row.queue_id = Some(q);
+                }
                 posts::insert(conn, &row, &profiles, &media).await?;
                 store::versions::record(conn, row.id, &caller.who(), false).await?;
                 if !input.draft {
@@ -161,13 +177,13 @@ impl Posting {
                     store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"))
                         .await?;
                 }
-                posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))
+                Ok(posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))?)
             })
             .await;
         let view = match view {
             // An earlier request with this Idempotency-Key committed the post but never
             // stored its answer: that post is the answer.
-            Err(e) if e.is_unique_violation("posts_one_per_idempotency_key") => {
+            Err(PostingError::Store(e)) if e.is_unique_violation("posts_one_per_idempotency_key") => {
                 let key = row.idempotency_key.as_deref().unwrap_or_default();
                 let id = posts::id_by_idempotency_key(&mut conn, caller.scope.workspace_id, key)
                     .await?

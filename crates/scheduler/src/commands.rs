@@ -29,6 +29,8 @@ pub async fn handle(ctx: &Ctx, m: Incoming) -> Handled {
             crate::review::apply(ctx, post_id, step).await
         }
         SchedulerCommandV1::Edited { post_id, version } => crate::review::edited(ctx, post_id, version).await,
+        SchedulerCommandV1::ScheduleCampaign { slots, actor } => crate::campaigns::schedule(ctx, slots, actor).await,
+        SchedulerCommandV1::Reschedule { moves } => crate::campaigns::reschedule(ctx, moves).await,
         SchedulerCommandV1::RetryDelivery { post_id, delivery_id } => {
             transitions::reopen_for_retry(ctx, post_id, delivery_id).await
         }

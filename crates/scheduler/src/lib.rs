@@ -12,6 +12,7 @@
 //! ```
 
 pub mod app;
+mod campaigns;
 mod commands;
 pub mod config;
 mod dispatcher;

@@ -2,6 +2,7 @@
 //! plain functions over `&mut AsyncPgConnection`, so callers compose them inside one
 //! transaction (a state change, its publish-log row and its outbox message commit together).
 
+pub mod campaigns;
 pub mod deliveries;
 pub mod health;
 pub mod idempotency;
@@ -18,6 +19,7 @@ mod pool;
 pub mod posts;
 pub mod profiles;
 pub mod publish_log;
+pub mod queues;
 pub mod reply_topics;
 pub mod review;
 pub mod review_links;

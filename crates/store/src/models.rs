@@ -106,6 +106,8 @@ pub struct PostRow {
     pub approved_version: Option<i32>,
     /// Who made the post (`key …`, `person …`).
     pub created_by: Option<String>,
+    /// The posting queue it took its slot from.
+    pub queue_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -128,6 +130,7 @@ pub struct NewPostRow {
     pub campaign: Option<String>,
     pub requires_approval: Option<bool>,
     pub created_by: Option<String>,
+    pub queue_id: Option<uuid::Uuid>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

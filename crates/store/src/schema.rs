@@ -18,6 +18,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    campaigns (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        name -> Text,
+        status -> Text,
+        client_type -> Nullable<Text>,
+        calendar -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     deliveries (id) {
         id -> Uuid,
         post_id -> Uuid,
@@ -194,6 +207,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    posting_queues (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        profile_id -> Uuid,
+        name -> Text,
+        timezone -> Text,
+        slots -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     posts (id) {
         id -> Uuid,
         workspace_id -> Uuid,
@@ -225,6 +250,7 @@ diesel::table! {
         review_version -> Nullable<Int4>,
         approved_version -> Nullable<Int4>,
         created_by -> Nullable<Text>,
+        queue_id -> Nullable<Uuid>,
     }
 }
 
@@ -410,6 +436,7 @@ diesel::table! {
 }
 
 diesel::joinable!(api_keys -> workspaces (workspace_id));
+diesel::joinable!(campaigns -> workspaces (workspace_id));
 diesel::joinable!(deliveries -> posts (post_id));
 diesel::joinable!(deliveries -> profiles (profile_id));
 diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
@@ -425,6 +452,9 @@ diesel::joinable!(post_comments -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(post_media -> posts (post_id));
 diesel::joinable!(post_versions -> posts (post_id));
+diesel::joinable!(posting_queues -> profiles (profile_id));
+diesel::joinable!(posting_queues -> workspaces (workspace_id));
+diesel::joinable!(posts -> posting_queues (queue_id));
 diesel::joinable!(posts -> workspaces (workspace_id));
 diesel::joinable!(profiles -> workspaces (workspace_id));
 diesel::joinable!(publish_log -> deliveries (delivery_id));
@@ -445,6 +475,7 @@ diesel::joinable!(workspace_settings -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    campaigns,
     deliveries,
     delivery_attempts,
     delivery_leases,
@@ -458,6 +489,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     post_comments,
     post_media,
     post_versions,
+    posting_queues,
     posts,
     profiles,
     publish_log,

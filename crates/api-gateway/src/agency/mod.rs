@@ -6,6 +6,7 @@
 mod accounts;
 mod ai;
 pub mod auth;
+mod campaigns;
 pub mod envelope;
 mod health;
 pub mod limits;
@@ -46,6 +47,7 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/oauth/{platform}/callback", || web::get().to(oauth::callback));
     both(cfg, "/posts", || web::get().to(posts::list));
     both(cfg, "/posts", || web::post().to(posts::create));
+    both(cfg, "/posts/bulk", || web::post().guard(actix_web::guard::fn_guard(posts::is_multipart)).to(posts::bulk_csv));
     both(cfg, "/posts/bulk", || web::post().to(posts::bulk));
     both(cfg, "/posts/pending", || web::get().to(review::pending));
     both(cfg, "/posts/{id}/submit", || web::post().to(review::submit));
@@ -88,6 +90,15 @@ pub fn portal(cfg: &mut web::ServiceConfig) {
 
 pub fn organizations(cfg: &mut web::ServiceConfig) {
     both(cfg, "/organizations", || web::get().to(organizations::list));
+}
+
+/// Seed 002's campaigns, outside `/social`: the routes under `/api/v1/campaigns`.
+pub fn campaigns(cfg: &mut web::ServiceConfig) {
+    both(cfg, "", || web::get().to(campaigns::list));
+    both(cfg, "", || web::post().to(campaigns::create));
+    both(cfg, "/{id}", || web::get().to(campaigns::get));
+    both(cfg, "/{id}", || web::patch().to(campaigns::update));
+    both(cfg, "/{id}/schedule", || web::post().to(campaigns::schedule));
 }
 
 /// Extractor failures (a body that is not JSON, a bad path) in the envelope too.

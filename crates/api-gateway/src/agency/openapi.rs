@@ -155,6 +155,67 @@ fn ops() -> Vec<Op> {
         },
         op(
             "get",
+            "/api/v1/campaigns",
+            "agency_list_campaigns",
+            "The organisation's campaigns, newest first",
+            vec![query("status", json!({"type": "string", "enum": ["draft", "active", "archived"]}), "")],
+            None,
+            vec![ok("200", "Campaigns", json!({"type": "array", "items": {"type": "object"}}))],
+        ),
+        op(
+            "post",
+            "/api/v1/campaigns",
+            "agency_create_campaign",
+            "Create a campaign",
+            vec![],
+            Some(json_body(obj(campaign_fields(), &["name"]))),
+            vec![ok("201", "The campaign", json!({"type": "object"}))],
+        ),
+        op(
+            "get",
+            "/api/v1/campaigns/{id}",
+            "agency_get_campaign",
+            "A campaign with its posts and their statuses",
+            id(),
+            None,
+            vec![ok("200", "The campaign", json!({"type": "object"}))],
+        ),
+        op(
+            "patch",
+            "/api/v1/campaigns/{id}",
+            "agency_update_campaign",
+            "Edit a campaign (status, calendar …)",
+            id(),
+            Some(json_body(obj(campaign_fields(), &[]))),
+            vec![ok("200", "The campaign", json!({"type": "object"}))],
+        ),
+        op(
+            "post",
+            "/api/v1/campaigns/{id}/schedule",
+            "agency_schedule_campaign",
+            "Schedule the campaign's approved posts by its calendar or a cadence",
+            id(),
+            Some(json!({"required": false, "content": {"application/json": {"schema": obj(json!({
+                "orgId": {"type": "string"},
+                "startDate": {"type": "string", "format": "date-time"},
+                "mode": {"type": "string", "enum": ["auto", "calendar", "cadence"]},
+                "cadence": obj(json!({"postsPerDay": {"type": "integer", "minimum": 1, "maximum": 24}, "hours": {"type": "array", "items": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"}}, "daysOfWeek": {"type": "array", "items": {"type": "integer", "minimum": 0, "maximum": 6}}}), &[]),
+                "platforms": {"type": "array", "items": {"type": "string"}},
+                "includePending": {"type": "boolean"},
+                "timezone": {"type": "string"},
+                "dryRun": {"type": "boolean"}
+            }), &[])}}})),
+            vec![ok(
+                "200",
+                "The schedule",
+                obj(
+                    json!({"scheduled": {"type": "array", "items": {"type": "object"}}, "skipped": {"type": "array", "items": {"type": "object"}}, "totals": {"type": "object"}, "startDate": {"type": "string"}, "endDate": {"type": ["string", "null"]}, "mode": {"type": "string"}, "dryRun": {"type": "boolean"}}),
+                    &["scheduled", "skipped", "totals", "startDate", "mode", "dryRun"],
+                ),
+            )],
+        ),
+        op(
+            "get",
             "/api/v1/social/platforms",
             "agency_list_platforms",
             "Every platform with its limits",
@@ -788,6 +849,16 @@ fn ops() -> Vec<Op> {
             )],
         ),
     ]
+}
+
+fn campaign_fields() -> Value {
+    json!({
+        "orgId": {"type": "string"},
+        "name": {"type": "string", "minLength": 1, "maxLength": 200},
+        "status": {"type": "string", "enum": ["draft", "active", "archived"]},
+        "clientType": {"type": ["string", "null"], "maxLength": 100},
+        "calendar": {"type": "array", "items": {"type": "object", "properties": {"day": {}, "date": {"type": "string", "format": "date"}, "pillarId": {}, "channel": {"type": "string"}, "format": {"type": "string"}, "title": {"type": "string"}, "week": {}}}}
+    })
 }
 
 fn schemas() -> Value {

@@ -424,6 +424,7 @@ async fn create_one(
             store::profiles::find_many(&mut conn, &org.scope, &profiles).await?.iter().map(|p| p.provider).collect();
     }
     let input = NewPost {
+        queue: None,
         body: text,
         scheduled_at,
         draft,
@@ -490,6 +491,81 @@ pub async fn bulk(state: web::Data<AppState>, org: Org, body: Body) -> AgencyRes
     Ok(ok(
         StatusCode::OK,
         json!({"total": items.len(), "succeeded": succeeded, "failed": items.len() - succeeded, "results": results}),
+    ))
+}
+
+pub fn is_multipart(ctx: &actix_web::guard::GuardContext<'_>) -> bool {
+    ctx.head()
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/form-data"))
+}
+
+/// `POST /posts/bulk` with a CSV file (multipart `file`): the seed's columns `content,
+/// platforms, scheduled_at, category, hashtags, tags, labels` (and `account_ids`,
+/// `media_urls`, `campaign_id`), each row created as a JSON bulk post would be, each
+/// answered on its own with its row.
+pub async fn bulk_csv(
+    state: web::Data<AppState>,
+    org: Org,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AgencyResult<HttpResponse> {
+    org.require_write()?;
+    let (file, _, campaign) = crate::routes::bulk::read_form(payload, &req).await?;
+    let rows = posting::bulk::read_csv(&file).map_err(|e| {
+        if e.message.starts_with("Maximum") {
+            AgencyError::bad_request(e.message)
+        } else {
+            AgencyError::bad_request(format!("Validation error: {}: {}", e.field, e.message))
+        }
+    })?;
+    let mut results = Vec::with_capacity(rows.len());
+    let mut succeeded = 0;
+    for (index, row) in rows.iter().enumerate() {
+        let made = match &row.error {
+            Some(e) => Err(AgencyError::bad_request(format!("Validation error: row {}: {e}", row.line))),
+            None => {
+                let list = |c: &str| Value::Array(row.list(c).into_iter().map(Value::String).collect());
+                let mut body = json!({
+                    "content": row.cell("content").unwrap_or_default(),
+                    "platforms": list("platforms"),
+                    "accountIds": list("account_ids"),
+                    "hashtags": list("hashtags"),
+                    "tags": list("tags"),
+                    "labels": list("labels"),
+                    "media": row.list("media_urls").into_iter().map(|u| json!({"type": "image", "url": u})).collect::<Vec<_>>(),
+                });
+                for (column, key) in
+                    [("scheduled_at", "scheduledAt"), ("category", "category"), ("campaign_id", "campaignId")]
+                {
+                    if let Some(v) = row.cell(column) {
+                        body[key] = Value::String(v.to_owned());
+                    }
+                }
+                if let (None, Some(c)) = (row.cell("campaign_id"), &campaign) {
+                    body["campaignId"] = Value::String(c.clone());
+                }
+                if row.list("account_ids").is_empty()
+                    && let Some(o) = body.as_object_mut()
+                {
+                    o.remove("accountIds");
+                }
+                create_one(&state, &org, &body, None, true).await
+            }
+        };
+        match made {
+            Ok(v) => {
+                succeeded += 1;
+                results.push(json!({"index": index, "row": row.line, "success": true, "id": v.post.id, "status": names::post_status(&v)}));
+            }
+            Err(e) => results.push(json!({"index": index, "row": row.line, "success": false, "error": e.message, "status": e.status.as_u16()})),
+        }
+    }
+    Ok(ok(
+        StatusCode::OK,
+        json!({"total": rows.len(), "succeeded": succeeded, "failed": rows.len() - succeeded, "results": results}),
     ))
 }
 

@@ -64,6 +64,23 @@ const EXPOSED: &[(&str, &str)] = &[
     ),
     ("list_review_links", "The workspace's review links (no secrets)."),
     ("revoke_review_link", "Revoke a review link at once."),
+    (
+        "bulk_create_posts",
+        "Create up to 50 posts in one call (JSON), each answered on its own; dry_run checks them all and stores nothing.",
+    ),
+    ("list_campaigns", "The workspace's campaigns, newest first."),
+    ("create_campaign", "Create a campaign (name, status, client_type, a flat calendar of day entries)."),
+    ("get_campaign", "A campaign with its posts and their statuses."),
+    ("list_queues", "A profile's posting queues (weekly slots in a zone)."),
+    (
+        "create_queue",
+        "Create a posting queue for a profile: weekly slots {day_of_week, time} in an IANA zone; posts created with post.queue take its next free slot.",
+    ),
+    ("get_queue", "A queue's next free slots and the posts waiting in it."),
+    (
+        "schedule_campaign",
+        "Schedule a campaign's approved posts by its calendar or a cadence in a time zone; run with dry_run first.",
+    ),
 ];
 
 pub struct Tool {

@@ -3,6 +3,8 @@
 use actix_web::web;
 
 pub mod assistant;
+pub mod bulk;
+pub mod campaigns;
 mod dry_run;
 pub mod events;
 pub mod health;
@@ -12,6 +14,7 @@ mod multipart;
 pub mod platforms;
 pub mod posts;
 pub mod profiles;
+pub mod queues;
 pub mod reply_topics;
 pub mod request;
 pub mod review;
@@ -29,8 +32,15 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/profiles", web::get().to(profiles::list))
         .route("/profiles/{id}", web::get().to(profiles::get))
         .route("/profiles/{id}/disconnect", web::post().to(profiles::disconnect))
+        .route("/profiles/{id}/queues", web::get().to(queues::list))
+        .route("/profiles/{id}/queues", web::post().to(queues::create))
+        .route("/queues/{id}", web::get().to(queues::get))
+        .route("/queues/{id}", web::patch().to(queues::update))
+        .route("/queues/{id}", web::delete().to(queues::delete))
         .route("/posts", web::get().to(posts::list))
         .route("/posts", web::post().to(posts::create))
+        // Before `/posts/{id}`, which would take the path.
+        .route("/posts/bulk", web::post().to(bulk::create))
         .route("/posts/{id}", web::get().to(posts::get))
         .route("/posts/{id}", web::patch().to(posts::patch))
         .route("/posts/{id}", web::delete().to(posts::delete))
@@ -42,6 +52,11 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/comments/{comment_id}", web::patch().to(review::pick_up))
         .route("/posts/{id}/comments/{comment_id}", web::delete().to(review::delete_comment))
         .route("/posts/{id}/versions", web::get().to(review::versions))
+        .route("/campaigns", web::get().to(campaigns::list))
+        .route("/campaigns", web::post().to(campaigns::create))
+        .route("/campaigns/{id}", web::get().to(campaigns::get))
+        .route("/campaigns/{id}", web::patch().to(campaigns::update))
+        .route("/campaigns/{id}/schedule", web::post().to(campaigns::schedule))
         .route("/review-links", web::post().to(review_links::create))
         .route("/review-links", web::get().to(review_links::list))
         .route("/review-links/{id}", web::delete().to(review_links::revoke))
