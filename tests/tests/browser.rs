@@ -294,3 +294,69 @@ async fn a_team_and_its_client_review_a_post_in_the_browser() {
     assert_eq!(s.get("/api/workspace").await.1["data"]["delivery_mode"], "both");
     b.close().await;
 }
+
+/// Planning as people do it: the Calendar by month and by week, a campaign's schedule
+/// previewed then applied, and a CSV imported with each row's result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planner_uses_the_calendar_a_campaign_and_a_csv_import() {
+    let s = Stack::start("browser-planning").await;
+    let x = s.profile("x").await;
+    let (_, c) = s.post("/api/campaigns", json!({"name": "Spring launch", "client_type": "b2b-saas"})).await;
+    let campaign = c["data"]["id"].as_str().unwrap().to_owned();
+    for i in 0..3 {
+        s.create(json!({"post": {"body": format!("Campaign post {i}"), "draft": true, "campaign": campaign}, "profiles": [x]})).await;
+    }
+    for h in [3, 30] {
+        let at = (chrono::Utc::now() + chrono::Duration::hours(h)).to_rfc3339();
+        s.create(json!({"post": {"body": format!("Dated post in {h} h"), "scheduled_at": at}, "profiles": [x]})).await;
+    }
+
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("planning");
+    let mut b = Browser::start(&s.gateway, shots.clone()).await;
+    b.goto("/dashboard/login").await;
+    b.fill("input[name=email]", &s.login.0).await;
+    b.fill("input[name=password]", &s.login.1).await;
+    b.click("form.stack button[type=submit]").await;
+
+    b.goto("/dashboard/calendar").await;
+    assert!(b.count("a.cal-post").await >= 1, "this month shows the dated posts");
+    b.shot("calendar-month").await;
+    b.goto("/dashboard/calendar?view=week").await;
+    assert!(b.text("[data-test=calendar-title]").await.starts_with("Week of"));
+    b.shot("calendar-week").await;
+
+    b.goto(&format!("/dashboard/campaigns/{campaign}")).await;
+    assert_eq!(b.count("[data-test=campaign-posts] tbody tr").await, 3);
+    b.click("[data-test=schedule-form] button.secondary").await;
+    assert!(
+        b.text("[data-test=plan-title]").await.starts_with("Preview: 3 of 3 eligible"),
+        "{}",
+        b.text("[data-test=plan-title]").await
+    );
+    b.shot("campaign-preview").await;
+    let (_, v) = s.get(&format!("/api/campaigns/{campaign}")).await;
+    assert!(v["data"]["posts"].as_array().unwrap().iter().all(|p| p["status"] == "draft"), "a preview stores nothing");
+    b.click("[data-test=schedule-form] button:not(.secondary)").await;
+    assert!(b.text("[data-test=plan-title]").await.starts_with("Scheduled: 3 of 3"));
+    b.shot("campaign-scheduled").await;
+    for _ in 0..100 {
+        let (_, v) = s.get(&format!("/api/campaigns/{campaign}")).await;
+        if v["data"]["posts"].as_array().unwrap().iter().all(|p| p["status"] == "scheduled") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (_, v) = s.get(&format!("/api/campaigns/{campaign}")).await;
+    assert!(v["data"]["posts"].as_array().unwrap().iter().all(|p| p["status"] == "scheduled"), "{v}");
+
+    let csv = shots.join("posts.csv");
+    std::fs::write(&csv, "content,platforms,hashtags\n\"Imported, with a comma\",x,#spring\nNowhere,myspace,\n")
+        .unwrap();
+    b.goto("/dashboard/import").await;
+    b.find("input[name=file]").await.send_keys(&csv.display().to_string()).await.unwrap();
+    b.click("[data-test=import-form] button[type=submit]").await;
+    assert_eq!(b.text("[data-test=import-summary]").await, "1 of 2 rows imported");
+    assert!(b.text("[data-test=import-results]").await.contains("column platforms"));
+    b.shot("csv-import").await;
+    b.close().await;
+}

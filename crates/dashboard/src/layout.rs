@@ -41,6 +41,8 @@ const NAV: &[(&str, &str, &str)] = &[
     ("posts", "/dashboard/posts", "Posts"),
     ("compose", "/dashboard/compose", "Compose"),
     ("review", "/dashboard/review", "Review"),
+    ("calendar", "/dashboard/calendar", "Calendar"),
+    ("campaigns", "/dashboard/campaigns", "Campaigns"),
     ("profiles", "/dashboard/profiles", "Profiles"),
     ("keys", "/dashboard/keys", "API keys"),
     ("log", "/dashboard/log", "Publishing Log"),

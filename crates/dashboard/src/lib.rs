@@ -12,6 +12,7 @@ mod flash;
 mod form;
 mod keys;
 mod layout;
+mod planning;
 mod posts;
 mod profiles;
 mod review;
@@ -73,6 +74,13 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/review", web::get().to(review::queue))
             .route("/review-links", web::post().to(review::create_link))
             .route("/review-links/{id}/revoke", web::post().to(review::revoke_link))
+            .route("/calendar", web::get().to(planning::calendar))
+            .route("/campaigns", web::get().to(planning::campaigns))
+            .route("/campaigns", web::post().to(planning::create_campaign))
+            .route("/campaigns/{id}", web::get().to(planning::campaign))
+            .route("/campaigns/{id}/schedule", web::post().to(planning::schedule))
+            .route("/import", web::get().to(planning::import_page))
+            .route("/import", web::post().to(planning::import))
             .route("/settings", web::get().to(review::settings_page))
             .route("/settings", web::post().to(review::save_settings)),
     );

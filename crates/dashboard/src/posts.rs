@@ -165,7 +165,15 @@ pub async fn detail(
             @if let Some(t) = p.canceled_at { " · canceled " (when(Some(t))) }
         }
         div.actions {
-            @if lbl == "Scheduled" { (button_form(&s, &format!("{base}/cancel"), "Cancel post", "danger")) }
+            @if lbl == "Scheduled" {
+                form.inline method="post" action={ (base) "/reschedule" } data-test="reschedule" {
+                    (csrf(&s))
+                    input type="datetime-local" data-utc="scheduled_at" aria-label="New time (your time)";
+                    input type="hidden" name="scheduled_at";
+                    button.secondary type="submit" { "Reschedule" }
+                }
+                (button_form(&s, &format!("{base}/cancel"), "Cancel post", "danger"))
+            }
             @if p.status == PostStatus::Draft {
                 form.inline method="post" action={ (base) "/publish" } {
                     (csrf(&s))
@@ -280,6 +288,21 @@ pub async fn act(
                 Err(e) => Err(e),
             }
         }
+        "reschedule" => {
+            let at = form.scheduled_at.as_deref().filter(|t| !t.is_empty());
+            match at.map(|t| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.with_timezone(&chrono::Utc))) {
+                Some(Ok(t)) => {
+                    let patch = input::PostPatch { scheduled_at: Some(Some(t)), ..Default::default() };
+                    state
+                        .posting
+                        .patch(&caller, id, patch)
+                        .await
+                        .map_err(ApiError::from)
+                        .map(|()| "Rescheduled.".to_owned())
+                }
+                _ => Err(ApiError::field("scheduled_at", "pick the new time")),
+            }
+        }
         "delete" => {
             return match state.posting.delete(&caller, id).await.map_err(ApiError::from) {
                 Ok(()) => after("/dashboard/posts", Ok("Draft deleted.".into())),
@@ -327,6 +350,7 @@ async fn compose_render(
     let profiles = store::profiles::list(&mut conn, &s.caller().scope).await?;
     let body = html! {
         @if let Some(e) = &prefill.error { div.flash.error role="alert" { (e) } }
+        p.muted { "Many posts at once? " a href="/dashboard/import" { "Import a CSV" } " (up to 50 rows)." }
         form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" {
             (csrf(s))
             label { "Text" textarea name="post[body]" maxlength="100000" { (prefill.body) } }

@@ -200,6 +200,13 @@ pub enum ReviewAction {
     Regenerate,
 }
 
+impl ReviewStatus {
+    /// A post in this review status is not published around its review.
+    pub fn holds_publishing(self) -> bool {
+        matches!(self, Self::PendingApproval | Self::QaReview | Self::ClientReview | Self::Regenerating)
+    }
+}
+
 impl ReviewAction {
     pub fn as_str(self) -> &'static str {
         match self {

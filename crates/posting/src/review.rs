@@ -21,15 +21,12 @@ fn stages(post: &store::models::PostRow, s: &Settings) -> domain::Stages {
 
 /// A post in an active review stage is not published around its review.
 pub(crate) fn not_held(post: &store::models::PostRow) -> PostingResult<()> {
-    use ReviewStatus as R;
-    match post.review {
-        Some(r @ (R::PendingApproval | R::QaReview | R::ClientReview | R::Regenerating)) => {
-            Err(PostingError::Conflict(format!(
-                "The post is in review ({}); it is published once review approves it.",
-                r.as_str()
-            )))
-        }
-        _ => Ok(()),
+    match post.review.filter(|r| r.holds_publishing()) {
+        Some(r) => Err(PostingError::Conflict(format!(
+            "The post is in review ({}); it is published once review approves it.",
+            r.as_str()
+        ))),
+        None => Ok(()),
     }
 }
 

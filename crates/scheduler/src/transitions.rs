@@ -47,10 +47,9 @@ pub async fn publish_draft(
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
             // A draft in an active review stage is not published around its review (the
             // gateway checked; this holds against a step that landed meanwhile).
-            if let Some(held) = posts::lock(conn, post_id).await?.and_then(|p| p.review).filter(|r| {
-                use domain::ReviewStatus as R;
-                matches!(r, R::PendingApproval | R::QaReview | R::ClientReview | R::Regenerating)
-            }) {
+            if let Some(held) =
+                posts::lock(conn, post_id).await?.and_then(|p| p.review).filter(|r| r.holds_publishing())
+            {
                 return Ok(CommandReplyV1::Conflict {
                     detail: format!(
                         "The post is in review ({}); it is published once review approves it.",

@@ -73,7 +73,8 @@ fn column_of(field: &str, has_accounts: bool) -> Option<&'static str> {
     })
 }
 
-fn provider_named(name: &str) -> Option<Provider> {
+/// A platform by its id, or by the seed's name for X (`twitter`).
+pub(crate) fn provider_named(name: &str) -> Option<Provider> {
     match name.to_ascii_lowercase().as_str() {
         "twitter" => Some(Provider::X),
         other => other.parse().ok(),
@@ -132,8 +133,22 @@ async fn row_body(
 
 /// The multipart form: the CSV file and its text fields.
 pub(crate) async fn read_form(payload: web::Payload, req: &HttpRequest) -> ApiResult<(Vec<u8>, bool, Option<String>)> {
+    let form = read_import(payload, req, false).await?;
+    Ok((form.file, form.dry_run, form.campaign))
+}
+
+/// A CSV import form: the file, `dry_run`, `campaign_id` (and, from the dashboard, its
+/// CSRF token).
+pub struct ImportForm {
+    pub file: Vec<u8>,
+    pub dry_run: bool,
+    pub campaign: Option<String>,
+    pub csrf_token: Option<String>,
+}
+
+pub async fn read_import(payload: web::Payload, req: &HttpRequest, with_csrf: bool) -> ApiResult<ImportForm> {
     let mut form = actix_multipart::Multipart::new(req.headers(), payload);
-    let (mut file, mut dry_run, mut campaign) = (None, false, None);
+    let (mut file, mut dry_run, mut campaign, mut csrf_token) = (None, false, None, None);
     while let Some(field) = form.next().await {
         let mut field = field.map_err(|e| ApiError::field("file", e.to_string()))?;
         let name = field.name().unwrap_or_default().to_owned();
@@ -150,11 +165,12 @@ pub(crate) async fn read_form(payload: web::Payload, req: &HttpRequest) -> ApiRe
             "file" => file = Some(bytes),
             "dry_run" => dry_run = matches!(text().as_str(), "true" | "1"),
             "campaign_id" => campaign = Some(text()).filter(|c| !c.is_empty()),
+            "csrf_token" if with_csrf => csrf_token = Some(text()),
             other => return Err(ApiError::field(other, "unknown field; allowed: file, dry_run, campaign_id")),
         }
     }
     let file = file.ok_or_else(|| ApiError::field("file", "is required: the CSV file"))?;
-    Ok((file, dry_run, campaign))
+    Ok(ImportForm { file, dry_run, campaign, csrf_token })
 }
 
 #[utoipa::path(
@@ -182,12 +198,8 @@ pub async fn create(
     let dry_run;
     if multipart::is_multipart(&req) {
         let (file, form_dry_run, campaign) = read_form(payload, &req).await?;
-        dry_run = form_dry_run || query_dry_run;
-        let rows = posting::bulk::read_csv(&file).map_err(|e| ApiError::Validation(vec![e]))?;
-        for (i, row) in rows.iter().enumerate() {
-            let has_accounts = !row.list("account_ids").is_empty();
-            items.push((i, Some(row.line), row_body(&state, &caller, row, campaign.as_deref()).await, has_accounts));
-        }
+        let data = from_csv(&state, &caller, &file, form_dry_run || query_dry_run, campaign.as_deref(), key).await?;
+        return Ok(HttpResponse::Ok().json(Envelope::of(data)));
     } else {
         let body = require_json(&req, &read_body(payload, state.config.max_body_bytes).await?)?;
         let obj = body.as_object().ok_or_else(|| ApiError::field("", "must be a JSON object {posts, dry_run}"))?;
@@ -210,17 +222,40 @@ pub async fn create(
         dry_run = obj.get("dry_run").and_then(Value::as_bool).unwrap_or(false) || query_dry_run;
         items.extend(posts.iter().enumerate().map(|(i, p)| (i, None, Ok(p.clone()), false)));
     }
+    Ok(HttpResponse::Ok().json(Envelope::of(run(&state, &caller, items, dry_run, key).await)))
+}
+
+/// A CSV file's posts, each created (or checked) on its own: the answer's `data`. The
+/// dashboard's import page calls this too.
+pub async fn from_csv(
+    state: &AppState,
+    caller: &Caller,
+    file: &[u8],
+    dry_run: bool,
+    campaign: Option<&str>,
+    key: Option<String>,
+) -> ApiResult<Value> {
+    let rows = posting::bulk::read_csv(file).map_err(|e| ApiError::Validation(vec![e]))?;
+    let mut items: Vec<Item> = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let has_accounts = !row.list("account_ids").is_empty();
+        items.push((i, Some(row.line), row_body(state, caller, row, campaign).await, has_accounts));
+    }
+    Ok(run(state, caller, items, dry_run, key).await)
+}
+
+async fn run(state: &AppState, caller: &Caller, items: Vec<Item>, dry_run: bool, key: Option<String>) -> Value {
     let mut results = Vec::with_capacity(items.len());
     for (index, line, body, has_accounts) in items {
         let outcome = match body.and_then(|b| input::parse_new_post(&b)) {
             Err(errors) => Err(errors),
-            Ok(input) if dry_run => match state.posting.dry_run(&caller, input).await {
+            Ok(input) if dry_run => match state.posting.dry_run(caller, input).await {
                 Ok(_) => Ok(None),
                 Err(e) => Err(refusal(e)),
             },
             Ok(input) => {
                 let key = key.as_ref().map(|k| format!("{k}#{index}"));
-                match state.posting.create(&caller, input, key, posting::Staged::default()).await {
+                match state.posting.create(caller, input, key, posting::Staged::default()).await {
                     Ok(v) => Ok(Some(v)),
                     Err(e) => Err(refusal(e)),
                 }
@@ -252,13 +287,13 @@ pub async fn create(
         });
     }
     let succeeded = results.iter().filter(|r| r.success).count();
-    Ok(HttpResponse::Ok().json(Envelope::of(json!({
+    json!({
         "total": results.len(),
         "succeeded": succeeded,
         "failed": results.len() - succeeded,
         "dry_run": dry_run,
         "results": results,
-    }))))
+    })
 }
 
 /// A refusal of one post as field errors (a refusal without a field names the post).

@@ -4,7 +4,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
-use domain::{Provider, planning};
+use domain::planning;
 use serde_json::{Value, json};
 use store::campaigns::Fields;
 
@@ -221,7 +221,7 @@ pub fn schedule_request(
         Some(Value::Array(ps)) => {
             let mut out = Vec::new();
             for (i, p) in ps.iter().enumerate() {
-                match p.as_str().and_then(|s| if s == "twitter" { Some(Provider::X) } else { s.parse().ok() }) {
+                match p.as_str().and_then(crate::routes::bulk::provider_named) {
                     Some(p) => out.push(p),
                     None => errors.push(FieldError::new(format!("{}[{i}]", n.platforms), "a platform id")),
                 }
