@@ -184,6 +184,15 @@ async fn a_campaign_is_scheduled_as_the_seed_says_and_across_a_daylight_saving_s
     let (_, v) = s.get(&format!("/api/campaigns/{campaign}")).await;
     assert_eq!(v["data"]["posts"].as_array().unwrap().len(), 8);
     assert!(v["data"]["posts"].as_array().unwrap().iter().all(|p| p["status"] == "scheduled"), "{v}");
+    // A campaign holding posts is archived, not deleted; an empty one goes.
+    let (status, _) = s.call(Method::DELETE, &format!("/api/campaigns/{campaign}"), None).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, empty) = s.post("/api/campaigns", json!({"name": "Empty"})).await;
+    let empty = empty["data"]["id"].as_str().unwrap().to_owned();
+    let (status, _) = s.call(Method::DELETE, &format!("/api/campaigns/{empty}"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = s.get(&format!("/api/campaigns/{empty}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
     // A draft_only key may preview, not apply.
     let drafter = s.create_key(&["--policy", "draft_only"]).await;
     let (status, _) = s

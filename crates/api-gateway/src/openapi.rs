@@ -43,6 +43,7 @@ use crate::routes;
         routes::bulk::create,
         routes::queues::list, routes::queues::create, routes::queues::get, routes::queues::update, routes::queues::delete,
         routes::campaigns::list, routes::campaigns::create, routes::campaigns::get, routes::campaigns::update,
+        routes::campaigns::delete,
         routes::campaigns::schedule,
         routes::review::settings, routes::review::update_settings,
         routes::vault::list, routes::vault::download,

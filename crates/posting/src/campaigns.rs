@@ -213,6 +213,26 @@ impl Posting {
             .ok_or(PostingError::CampaignNotFound)
     }
 
+    /// Deletes a campaign that holds no posts; one that does is archived instead (its posts
+    /// would lose their campaign without a word).
+    pub async fn delete_campaign(&self, caller: &Caller, id: Uuid) -> PostingResult<()> {
+        caller.require_write()?;
+        let mut conn = self.pool.get().await?;
+        store::campaigns::get(&mut conn, caller.scope.workspace_id, id).await?.ok_or(PostingError::CampaignNotFound)?;
+        // Every post of the workspace counts, not only those this key sees.
+        let filter = PostFilter { campaign: Some(id.to_string()), ..Default::default() };
+        let (_, held) =
+            store::posts::list(&mut conn, &store::KeyScope::workspace(caller.scope.workspace_id), &filter, 1, 0)
+                .await?;
+        if held > 0 {
+            return Err(PostingError::Conflict(format!(
+                "The campaign holds {held} post(s); archive it (status: archived) instead, or delete its posts first."
+            )));
+        }
+        store::campaigns::delete(&mut conn, caller.scope.workspace_id, id).await?;
+        Ok(())
+    }
+
     /// The campaign's posts the caller may see, oldest first.
     pub async fn campaign_posts(&self, caller: &Caller, id: Uuid) -> PostingResult<Vec<PostView>> {
         self.campaign(caller, id).await?;

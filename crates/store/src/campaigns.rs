@@ -83,3 +83,10 @@ pub async fn list(conn: &mut Conn, ws: WorkspaceId, status: Option<&str>) -> Sto
     }
     Ok(q.order(campaigns::created_at.desc()).select(Campaign::as_select()).load(conn).await?)
 }
+
+pub async fn delete(conn: &mut Conn, ws: WorkspaceId, id: Uuid) -> StoreResult<bool> {
+    let n = diesel::delete(campaigns::table.filter(campaigns::workspace_id.eq(ws).and(campaigns::id.eq(id))))
+        .execute(conn)
+        .await?;
+    Ok(n == 1)
+}

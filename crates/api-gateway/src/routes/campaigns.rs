@@ -83,6 +83,16 @@ pub fn post_summary(v: &store::posts::PostView) -> Value {
 }
 
 #[utoipa::path(
+    delete, path = "/api/campaigns/{id}", operation_id = "delete_campaign", tag = "campaigns",
+    params(("id" = Uuid, Path, description = "Campaign id")),
+    responses((status = 204, description = "Deleted"), (status = 404, description = "No such campaign", body = crate::openapi::Problem, content_type = "application/problem+json"), (status = 409, description = "It holds posts: archive it instead", body = crate::openapi::Problem, content_type = "application/problem+json"))
+)]
+pub async fn delete(state: web::Data<AppState>, caller: Caller, id: web::Path<String>) -> ApiResult<HttpResponse> {
+    state.posting.delete_campaign(&caller, campaign_id(&id)?).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
     get, path = "/api/campaigns/{id}", operation_id = "get_campaign", tag = "campaigns",
     params(("id" = Uuid, Path, description = "Campaign id")),
     responses((status = 200, description = "The campaign with its posts (oldest first) and their statuses", body = Envelope<Object>), (status = 404, description = "No such campaign", body = crate::openapi::Problem, content_type = "application/problem+json"))

@@ -56,6 +56,7 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/campaigns", web::post().to(campaigns::create))
         .route("/campaigns/{id}", web::get().to(campaigns::get))
         .route("/campaigns/{id}", web::patch().to(campaigns::update))
+        .route("/campaigns/{id}", web::delete().to(campaigns::delete))
         .route("/campaigns/{id}/schedule", web::post().to(campaigns::schedule))
         .route("/review-links", web::post().to(review_links::create))
         .route("/review-links", web::get().to(review_links::list))
