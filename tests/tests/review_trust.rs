@@ -352,6 +352,22 @@ async fn each_key_policy_is_refused_where_it_must_be() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
     assert!(v.to_string().contains("post.requires_approval"));
+    let (_, q) = s
+        .post(
+            &format!("/api/profiles/{x}/queues"),
+            json!({"name": "q", "timezone": "UTC", "slots": [{"day_of_week": 1, "time": "09:00"}]}),
+        )
+        .await;
+    let (status, v) = s
+        .call_as(
+            &held,
+            Method::POST,
+            "/api/posts",
+            Some(json!({"post": {"body": "queued", "queue": q["data"]["id"]}, "profiles": [x]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("post.queue"), "{v}");
     let (status, _) = s.call_as(&held, Method::POST, &format!("/api/posts/{id}/publish"), Some(json!({}))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, v) = step(&s, &held, &id, json!({"action": "qa_approve"})).await;

@@ -91,18 +91,25 @@ impl Posting {
         caller.require_write()?;
         let mut input = input;
         let meant_to_publish = !input.draft;
-        match caller.policy {
-            crate::caller::Policy::DraftOnly if !input.draft => {
-                return Err(PostingError::Forbidden(
-                    "This key is draft_only: it creates drafts (draft: true) and submits them for review; it never publishes."
-                        .into(),
-                ));
-            }
-            _ => {}
+        if caller.policy == crate::caller::Policy::DraftOnly && !input.draft {
+            return Err(PostingError::Forbidden(
+                "This key is draft_only: it creates drafts (draft: true) and submits them for review; it never publishes."
+                    .into(),
+            ));
         }
         // What such a key makes passes at least one review stage, even in a workspace
         // that requires none: submitting it must never amount to publishing it.
         if matches!(caller.policy, crate::caller::Policy::ApprovalRequired | crate::caller::Policy::DraftOnly) {
+            if input.queue.is_some() {
+                // A queue's slot goes to a post that will go out at it; this one waits for review.
+                return Err(PostingError::field(
+                    "post.queue",
+                    format!(
+                        "this key is {}: its posts pass review first; queue one once it is approved",
+                        caller.policy.name()
+                    ),
+                ));
+            }
             if input.details.requires_approval == Some(false) {
                 return Err(PostingError::field(
                     "post.requires_approval",
