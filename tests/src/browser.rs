@@ -58,7 +58,21 @@ impl Browser {
             }
         });
         let serde_json::Value::Object(caps) = caps else { unreachable!() };
-        let client = ClientBuilder::rustls().unwrap().capabilities(caps).connect(&url).await.unwrap();
+        // With several browser tests at once on a small machine, Chromium can be slow to
+        // answer its first session request (chromedriver then returns an empty error): try
+        // again a few times before calling it broken.
+        let mut attempt = 0;
+        let client = loop {
+            attempt += 1;
+            match ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
+                Ok(c) => break c,
+                Err(e) if attempt < 4 => {
+                    eprintln!("chromium session, attempt {attempt}: {e}; trying again");
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+                Err(e) => panic!("no chromium session after {attempt} attempts: {e}"),
+            }
+        };
         let _ = std::fs::remove_dir_all(&shots);
         std::fs::create_dir_all(&shots).unwrap();
         Browser { client, base: base.to_owned(), shots, taken: 0, _driver: driver, _profile: profile }
