@@ -649,11 +649,7 @@ fn ops() -> Vec<Op> {
             "Submit a draft into review",
             id(),
             None,
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -662,11 +658,7 @@ fn ops() -> Vec<Op> {
             "QA approves",
             id(),
             None,
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -675,11 +667,7 @@ fn ops() -> Vec<Op> {
             "QA rejects with a reason (the assistant rewrites it)",
             id(),
             Some(json_body(obj(json!({"orgId": {"type": "string"}, "reason": {"type": "string"}}), &["reason"]))),
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -688,11 +676,7 @@ fn ops() -> Vec<Op> {
             "The client approves",
             id(),
             None,
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -701,11 +685,7 @@ fn ops() -> Vec<Op> {
             "The client rejects with a reason",
             id(),
             Some(json_body(obj(json!({"orgId": {"type": "string"}, "reason": {"type": "string"}}), &["reason"]))),
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -714,11 +694,7 @@ fn ops() -> Vec<Op> {
             "Have the assistant rewrite it now",
             id(),
             None,
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -730,11 +706,7 @@ fn ops() -> Vec<Op> {
                 json!({"orgId": {"type": "string"}, "action": {"type": "string", "enum": ["approve", "reject"]}}),
                 &["action"],
             ))),
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "get",
@@ -795,11 +767,7 @@ fn ops() -> Vec<Op> {
             "Publish an approved post now",
             id(),
             None,
-            vec![ok(
-                "200",
-                "The post's new status",
-                obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
-            )],
+            new_status(),
         ),
         op(
             "post",
@@ -849,6 +817,15 @@ fn ops() -> Vec<Op> {
             )],
         ),
     ]
+}
+
+/// The answer of a review step or a portal action: the post's id and its new status.
+fn new_status() -> Vec<(String, Value)> {
+    vec![ok(
+        "200",
+        "The post's new status",
+        obj(json!({"id": {"type": "string"}, "status": {"type": "string"}}), &["id", "status"]),
+    )]
 }
 
 fn campaign_fields() -> Value {

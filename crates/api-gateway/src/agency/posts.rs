@@ -230,7 +230,7 @@ fn content(v: Option<&Value>) -> AgencyResult<Option<Content>> {
     Ok(Some((text, bodies)))
 }
 
-fn when(body: &Value) -> AgencyResult<Option<Option<chrono::DateTime<Utc>>>> {
+pub(super) fn when(body: &Value) -> AgencyResult<Option<Option<chrono::DateTime<Utc>>>> {
     let v = body.get("scheduledFor").filter(|v| !v.is_null()).or_else(|| body.get("scheduledAt"));
     match v {
         None => Ok(None),

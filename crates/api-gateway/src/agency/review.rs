@@ -136,10 +136,7 @@ pub async fn publish_now(
     if let Some(b) = &body {
         org.check_body(b)?;
     }
-    let id = post_id(&id)?;
-    state.posting.release(&org.caller, id, None).await.map_err(refused)?;
-    let v = state.posting.get(&org.caller, id).await?;
-    Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v)})))
+    release(&state, &org, &id, None).await
 }
 
 /// The client portal's reschedule: `{scheduledAt}` for an approved, unpublished post.
@@ -150,13 +147,21 @@ pub async fn reschedule(
     body: Body,
 ) -> AgencyResult<HttpResponse> {
     org.check_body(&body)?;
-    let id = post_id(&id)?;
-    let raw = body.get("scheduledAt").or_else(|| body.get("scheduledFor")).and_then(Value::as_str);
-    let at = raw
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&chrono::Utc))
-        .ok_or_else(|| AgencyError::bad_request("Validation error: scheduledAt must be an RFC 3339 date-time"))?;
-    state.posting.release(&org.caller, id, Some(at)).await.map_err(refused)?;
+    let at = super::posts::when(&body)?
+        .flatten()
+        .ok_or_else(|| AgencyError::bad_request("Validation error: scheduledAt is required"))?;
+    release(&state, &org, &id, Some(at)).await
+}
+
+/// An approved post out now or at `at`; the answer is its new status and time.
+async fn release(
+    state: &AppState,
+    org: &Org,
+    id: &str,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+) -> AgencyResult<HttpResponse> {
+    let id = post_id(id)?;
+    state.posting.release(&org.caller, id, at).await.map_err(refused)?;
     let v = state.posting.get(&org.caller, id).await?;
     Ok(ok(StatusCode::OK, json!({"id": id, "status": names::post_status(&v), "scheduledAt": v.post.scheduled_at})))
 }
