@@ -458,9 +458,19 @@ async fn refusals_carry_the_seeds_statuses_and_messages_and_write_nothing() {
             "account not found or inactive",
         ),
         (
-            json!({"content": "hi", "platforms": ["twitter"], "threadParts": ["1", "2"]}),
+            json!({"content": "hi", "platforms": ["linkedin"], "threadParts": ["1", "2"], "status": "scheduled"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "threadParts: LinkedIn",
+        ),
+        (
+            json!({"threadParts": ["fits", "b".repeat(281)], "platforms": ["twitter"], "status": "scheduled"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "threadParts[1]: X",
+        ),
+        (
+            json!({"threadParts": ["fits", ""], "platforms": ["twitter"]}),
             StatusCode::BAD_REQUEST,
-            "threadParts are not supported yet",
+            "threadParts[1] must be a part's text",
         ),
         (json!({"platforms": ["twitter"]}), StatusCode::BAD_REQUEST, "Validation error: content is required"),
         (

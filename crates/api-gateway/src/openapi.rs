@@ -183,7 +183,8 @@ pub struct NewPost {
     /// Profile ids, each visible to the key and connected.
     profiles: Vec<Uuid>,
     media: Option<Vec<MediaInput>>,
-    /// Per provider (`x`, `youtube`, …), its options as in `GET /api/platforms`.
+    /// Per provider (`x`, `youtube`, …), its options as in `GET /api/platforms`; a
+    /// `first_comment` is posted on the post right after it where the platform takes one.
     #[schema(value_type = Option<Object>)]
     provider_options: Option<Value>,
 }
@@ -192,6 +193,12 @@ pub struct NewPost {
 #[allow(dead_code)]
 pub struct NewPostFields {
     body: Option<String>,
+    /// A thread: every part, the first (the post's body) first; each part a string or
+    /// `{"body": …}`. X, Bluesky, Threads and Mastodon (see `capabilities.threads` and
+    /// `max_thread_parts` in `GET /api/platforms`); each part is checked and named
+    /// (`post.thread[1]`).
+    #[schema(value_type = Option<Vec<String>>)]
+    thread: Option<Value>,
     /// Future time to publish at; absent or `null` means now.
     scheduled_at: Option<DateTime<Utc>>,
     /// Store as a draft; publish later.
@@ -238,6 +245,10 @@ pub struct PostPatch {
 #[allow(dead_code)]
 pub struct PatchFields {
     body: Option<String>,
+    /// The whole thread, replacing the post's (its first part is the body); `[]` or `null`
+    /// makes it a single post again.
+    #[schema(value_type = Option<Vec<String>>)]
+    thread: Option<Value>,
     /// Scheduled posts only; `null` means publish now.
     scheduled_at: Option<DateTime<Utc>>,
     /// Hashtags, kept apart from the body and added to it where the platform takes them.

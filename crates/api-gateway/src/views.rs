@@ -72,6 +72,8 @@ pub struct Post {
     /// One body per provider id, in place of `body` there.
     #[schema(value_type = Object)]
     pub bodies: Value,
+    /// A thread, first part (the body) first; empty for a single post.
+    pub thread: Vec<ThreadPart>,
     pub labels: Vec<String>,
     pub tags: Vec<String>,
     pub category: Option<String>,
@@ -101,6 +103,28 @@ pub struct Post {
     pub created_by: Option<String>,
     pub media: Vec<PostMedia>,
     pub deliveries: Vec<Delivery>,
+}
+
+/// One part of a thread.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ThreadPart {
+    pub body: String,
+}
+
+/// One part of a delivery made public: the post (part 1), each next part of a thread, or
+/// the first comment. Recorded as each is confirmed, so a failed delivery still shows
+/// exactly what is out there.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryPart {
+    /// 1 for the post, then in order.
+    pub part: i32,
+    /// `post | reply | comment`
+    pub kind: String,
+    pub provider_post_id: String,
+    pub url: String,
+    pub published_at: DateTime<Utc>,
+    /// Found by a look-up after an attempt's answer was lost.
+    pub recovered: bool,
 }
 
 /// `draft | pending | scheduled | completed | canceled`.
@@ -137,6 +161,8 @@ pub struct Delivery {
     pub provider_post_id: Option<String>,
     pub url: Option<String>,
     pub error_message: Option<String>,
+    /// For a thread or a post with a first comment: the parts public so far, in order.
+    pub parts: Vec<DeliveryPart>,
 }
 
 pub fn post(v: &PostView, media_base: &str) -> Post {
@@ -154,6 +180,7 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         provider_options: p.provider_options.clone(),
         hashtags: p.hashtags.clone(),
         bodies: p.bodies.clone(),
+        thread: thread(p),
         labels: p.labels.clone(),
         tags: p.tags.clone(),
         category: p.category.clone(),
@@ -170,8 +197,16 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         approved_version: p.approved_version,
         created_by: p.created_by.clone(),
         media: v.media.iter().map(|(m, a)| media(m, a, media_base)).collect(),
-        deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p)).collect(),
+        deliveries: v.deliveries.iter().map(|(d, name)| delivery(d, name, p, &v.parts_of(d.id))).collect(),
     }
+}
+
+fn thread(p: &PostRow) -> Vec<ThreadPart> {
+    let rest = domain::input::PostDetails::thread_from(&p.thread);
+    if rest.is_empty() {
+        return Vec::new();
+    }
+    std::iter::once(p.body.clone().unwrap_or_default()).chain(rest).map(|body| ThreadPart { body }).collect()
 }
 
 fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> PostMedia {
@@ -186,7 +221,7 @@ fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> PostMedia {
     }
 }
 
-fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
+fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow, parts: &[&store::parts::PartRow]) -> Delivery {
     Delivery {
         id: d.id,
         profile_id: d.profile_id,
@@ -199,6 +234,17 @@ fn delivery(d: &DeliveryRow, profile_name: &str, p: &PostRow) -> Delivery {
         provider_post_id: d.provider_post_id.clone(),
         url: d.url.clone(),
         error_message: d.error_message.clone(),
+        parts: parts
+            .iter()
+            .map(|x| DeliveryPart {
+                part: i32::from(x.part) + 1,
+                kind: x.kind.clone(),
+                provider_post_id: x.provider_post_id.clone(),
+                url: x.url.clone(),
+                published_at: x.published_at,
+                recovered: x.recovered,
+            })
+            .collect(),
     }
 }
 

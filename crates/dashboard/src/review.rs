@@ -508,7 +508,8 @@ fn link_gone() -> DashError {
 fn previews(v: &PostView, media_base: &str) -> Markup {
     let p = &v.post;
     let bodies = domain::input::PostDetails::bodies_from(&p.bodies);
-    let texts = domain::platforms::Texts { body: p.body.as_deref(), bodies: &bodies, hashtags: &p.hashtags };
+    let texts =
+        domain::platforms::Texts { body: p.body.as_deref(), bodies: &bodies, hashtags: &p.hashtags, thread: &[] };
     let mut providers: Vec<Provider> = v.deliveries.iter().map(|(d, _)| d.provider).collect();
     providers.dedup();
     html! {

@@ -41,6 +41,22 @@ async fn publish_within(ctx: &Ctx, req: &providers::PublishRequest) -> Result<Pu
     }
 }
 
+/// The attempt's calls: the one publish (or, past the budget, the look-up alone), or for a
+/// delivery of several parts, each part not yet recorded.
+async fn attempt(
+    ctx: &Ctx,
+    req: &providers::PublishRequest,
+    t: &DeliveryRequestedV1,
+    later: &[(providers::PartKind, String)],
+    over_budget: bool,
+) -> Result<Published, ProviderError> {
+    match (later.is_empty(), over_budget) {
+        (true, true) => find_only(ctx, req, t).await,
+        (true, false) => publish_within(ctx, req).await,
+        (false, _) => crate::parts::publish_within(ctx, t, req, later, over_budget).await,
+    }
+}
+
 /// Re-enqueues the same attempt for later, without counting it (a cap or a hold).
 async fn defer(ctx: &Ctx, t: &DeliveryRequestedV1, at: DateTime<Utc>) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -54,7 +70,7 @@ fn bound(ctx: &Ctx) -> chrono::Duration {
 }
 
 /// The look-up alone, for an attempt past the budget: found, or failed for good.
-async fn find_only(
+pub(crate) async fn find_only(
     ctx: &Ctx,
     req: &providers::PublishRequest,
     t: &DeliveryRequestedV1,
@@ -109,9 +125,9 @@ async fn prepare(
     }
     let recovery = match after_unknown {
         true => {
-            let taken =
-                deliveries::taken_post_ids(conn, task.profile.id, t.delivery_id, since - chrono::Duration::minutes(1))
-                    .await?;
+            let from = since - chrono::Duration::minutes(1);
+            let mut taken = deliveries::taken_post_ids(conn, task.profile.id, t.delivery_id, from).await?;
+            taken.extend(store::parts::taken_by_others(conn, task.profile.id, t.delivery_id, from).await?);
             Some(Recovery { since, taken: taken.into_iter().collect() })
         }
         false => None,
@@ -199,7 +215,9 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         // Every attempt is one publish call at most: past the budget (the last attempt's
         // run never finished), only a look-up.
         let over_budget = t.round_attempts() > ctx.config.max_attempts;
-        let mut result = if over_budget { find_only(ctx, &req, &t).await } else { publish_within(ctx, &req).await };
+        let thread = domain::input::PostDetails::thread_from(&task.post.thread);
+        let later = posting::provider_request::later_parts(t.provider, &thread, &req.options);
+        let mut result = attempt(ctx, &req, &t, &later, over_budget).await;
         let mut conn = ctx.pool.get().await?;
         // A refused token is refreshed once and the call made again with the new one.
         let mut refresh_failed = None;
@@ -208,8 +226,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 Ok(credentials::Refreshed::Token(fresh)) => {
                     let mut again = req.clone();
                     again.account.access_token = Some(fresh);
-                    result =
-                        if over_budget { find_only(ctx, &again, &t).await } else { publish_within(ctx, &again).await };
+                    result = attempt(ctx, &again, &t, &later, over_budget).await;
                 }
                 Ok(credentials::Refreshed::Dead(why)) => refresh_failed = Some(why),
                 Ok(credentials::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),

@@ -6,6 +6,7 @@ pub mod app;
 pub mod config;
 mod deliver;
 mod limits;
+mod parts;
 mod request;
 mod sweep;
 mod transitions;

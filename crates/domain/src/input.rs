@@ -14,6 +14,8 @@ pub const MAX_BODY_CHARS: usize = 100_000;
 pub const MAX_PROFILES: usize = 50;
 pub const MAX_MEDIA: usize = 20;
 pub const MAX_ALT_CHARS: usize = 1_000;
+/// The most parts any thread may have before each platform's own cap is checked.
+pub const MAX_THREAD_PARTS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -71,12 +73,30 @@ pub struct PostDetails {
     pub campaign: Option<String>,
     /// The post's own say over review (`None`: the workspace's settings).
     pub requires_approval: Option<bool>,
+    /// A thread's parts after the first (the body is the first): each published as a
+    /// reply to the one before it.
+    pub thread: Vec<String>,
 }
 
 impl PostDetails {
     /// `bodies` as stored (a JSON object keyed by provider id).
     pub fn bodies_json(bodies: &std::collections::BTreeMap<Provider, String>) -> Value {
         Value::Object(bodies.iter().map(|(p, b)| (p.as_str().to_owned(), Value::String(b.clone()))).collect())
+    }
+
+    /// `thread` as stored: `[{"body": …}, …]`.
+    pub fn thread_json(parts: &[String]) -> Value {
+        Value::Array(parts.iter().map(|b| serde_json::json!({ "body": b })).collect())
+    }
+
+    /// `thread` read back from storage (entries without a body are skipped; acceptance
+    /// never stores one).
+    pub fn thread_from(v: &Value) -> Vec<String> {
+        v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p.get("body").and_then(Value::as_str).map(str::to_owned))
+            .collect()
     }
 
     /// `bodies` read back from storage; entries that are not a known provider's text are
@@ -112,6 +132,8 @@ pub struct PostPatch {
     pub labels: Option<Vec<String>>,
     pub tags: Option<Vec<String>>,
     pub category: Option<Option<String>>,
+    /// The parts after the first (`Some(vec![])` makes the post a single one again).
+    pub thread: Option<Vec<String>>,
 }
 
 impl PostPatch {
@@ -131,6 +153,7 @@ impl PostPatch {
             || self.labels.is_some()
             || self.tags.is_some()
             || self.category.is_some()
+            || self.thread.is_some()
     }
 }
 
@@ -384,6 +407,59 @@ impl Check {
         Some(out)
     }
 
+    /// `post.thread`: the whole thread, first part included, each part a string or
+    /// `{"body": …}`. `null` or `[]`: no thread.
+    fn thread(&mut self, v: &Value) -> Option<Vec<String>> {
+        let items = match v {
+            Value::Null => return Some(Vec::new()),
+            Value::Array(items) => items,
+            _ => {
+                self.fail("post.thread", "must be an array of parts (strings or {\"body\": …}), the first part first");
+                return None;
+            }
+        };
+        if items.len() > MAX_THREAD_PARTS {
+            self.fail("post.thread", format!("at most {MAX_THREAD_PARTS} parts"));
+            return None;
+        }
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let field = format!("post.thread[{i}]");
+            let body = match item {
+                Value::String(s) => Some(s.as_str()),
+                Value::Object(m) => {
+                    self.unknown_keys(m, &field, &["body"]);
+                    m.get("body").and_then(Value::as_str)
+                }
+                _ => None,
+            };
+            match body {
+                Some(s) if s.chars().count() > MAX_BODY_CHARS => {
+                    self.fail(field, format!("must be at most {MAX_BODY_CHARS} characters"))
+                }
+                Some(s) if !s.trim().is_empty() => out.push(s.to_owned()),
+                _ => self.fail(field, "must be a part's text: a non-empty string or {\"body\": \"…\"}"),
+            }
+        }
+        Some(out)
+    }
+
+    /// Splits a parsed thread into the body (its first part) and the parts after it; a
+    /// `post.body` given too must be that first part.
+    fn thread_body(&mut self, parts: Vec<String>, body: &Option<Option<String>>) -> (Option<String>, Vec<String>) {
+        let mut parts = parts.into_iter();
+        let Some(first) = parts.next() else { return (None, Vec::new()) };
+        if let Some(Some(b)) = body
+            && b != &first
+        {
+            self.fail(
+                "post.body",
+                "differs from post.thread[0]; a thread's first part is the post's body: give one of them",
+            );
+        }
+        (Some(first), parts.collect())
+    }
+
     fn short_text(&mut self, v: &Value, field: &str) -> Option<Option<String>> {
         match v {
             Value::Null => Some(None),
@@ -426,6 +502,7 @@ impl Check {
 
 const POST_FIELDS: &[&str] = &[
     "body",
+    "thread",
     "scheduled_at",
     "draft",
     "hashtags",
@@ -498,6 +575,13 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
                 if let Some(b) = p.get("body").and_then(|b| c.body(b, "post.body")) {
                     post.body = b;
                 }
+                if let Some(parts) = p.get("thread").and_then(|t| c.thread(t)) {
+                    let (first, rest) = c.thread_body(parts, &Some(post.body.clone()));
+                    if first.is_some() {
+                        post.body = first;
+                    }
+                    post.details.thread = rest;
+                }
                 if let Some(t) = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at")) {
                     post.scheduled_at = t;
                 }
@@ -569,12 +653,19 @@ pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
             .get("bodies")
             .and_then(|v| if v.is_null() { Some(Default::default()) } else { c.bodies(v, "post.bodies") });
         patch.category = p.get("category").and_then(|v| c.short_text(v, "post.category"));
+        if let Some(parts) = p.get("thread").and_then(|t| c.thread(t)) {
+            let (first, rest) = c.thread_body(parts, &patch.body);
+            if first.is_some() {
+                patch.body = Some(first);
+            }
+            patch.thread = Some(rest);
+        }
     }
     patch.profiles = top.get("profiles").and_then(|p| c.profiles(p));
     patch.media = top.get("media").and_then(|m| if m.is_null() { Some(Vec::new()) } else { c.media(m) });
     patch.provider_options = top.get("provider_options").and_then(|o| c.provider_options(o));
     if c.errors.is_empty() && patch.is_empty() {
-        c.fail("post", "change at least one of post.body, post.scheduled_at, post.hashtags, post.bodies, post.labels, post.tags, post.category, profiles, media, provider_options");
+        c.fail("post", "change at least one of post.body, post.thread, post.scheduled_at, post.hashtags, post.bodies, post.labels, post.tags, post.category, profiles, media, provider_options");
     }
     c.finish(patch)
 }
@@ -703,6 +794,25 @@ mod tests {
         let p = parse_patch(&json!({"post": {"hashtags": null, "category": null}})).unwrap();
         assert_eq!(p.hashtags, Some(vec![]));
         assert_eq!(p.category, Some(None));
+    }
+
+    #[test]
+    fn a_thread_is_the_whole_thread_with_the_body_first() {
+        let v = json!({"post": {"thread": ["one", {"body": "two"}, "three"]}, "profiles": [P1]});
+        let p = parse_new_post(&v).unwrap();
+        assert_eq!(p.body.as_deref(), Some("one"));
+        assert_eq!(p.details.thread, vec!["two", "three"]);
+        let same = json!({"post": {"body": "one", "thread": ["one", "two"]}, "profiles": [P1]});
+        assert_eq!(parse_new_post(&same).unwrap().details.thread, vec!["two"]);
+        let v = json!({"post": {"body": "zero", "thread": ["one", " ", 3, {"text": "x"}]}, "profiles": [P1]});
+        assert_eq!(
+            fields(&parse_new_post(&v).unwrap_err()),
+            vec!["post.thread[1]", "post.thread[2]", "post.thread[3].text", "post.thread[3]", "post.body"]
+        );
+        let p = parse_patch(&json!({"post": {"thread": ["a", "b"]}})).unwrap();
+        assert_eq!((p.body, p.thread), (Some(Some("a".into())), Some(vec!["b".into()])));
+        let p = parse_patch(&json!({"post": {"thread": null}})).unwrap();
+        assert_eq!((p.body, p.thread), (None, Some(vec![])));
     }
 
     #[test]

@@ -230,6 +230,9 @@ pub struct DetailsPatchV1 {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "present")]
     pub category: Option<Option<String>>,
+    /// A thread's parts after the body (`[]`: no thread any more).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<Vec<String>>,
 }
 
 impl DetailsPatchV1 {
@@ -247,6 +250,7 @@ impl DetailsPatchV1 {
             labels: patch.labels.clone(),
             tags: patch.tags.clone(),
             category: patch.category.clone(),
+            thread: patch.thread.clone(),
         }
     }
 }

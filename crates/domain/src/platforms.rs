@@ -52,6 +52,57 @@ pub struct OptionSpec {
     pub description: &'static str,
 }
 
+/// What PostMantis does on a platform in this build: each `true` is wired end to end
+/// (an adapter implements it and provider-sim serves it), so a request for a `false` one is
+/// refused at acceptance naming it. The same table drives acceptance, the dry run, the
+/// dashboard and `GET /api/platforms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Capabilities {
+    /// A post of several parts, each a reply to the one before (`post.thread`).
+    pub threads: bool,
+    /// A comment posted on the post right after it (`provider_options.<provider>.first_comment`).
+    pub first_comment: bool,
+    /// Several media items shown as one swipeable post.
+    pub carousel: bool,
+    /// Changing a published post in place.
+    pub edit: bool,
+    /// Removing a published post from the platform.
+    pub delete: bool,
+    /// Answering a comment or message from the inbox.
+    pub reply: bool,
+    /// Reading a published post's figures.
+    pub metrics: bool,
+    pub inbox: InboxCapabilities,
+}
+
+/// What the engagement inbox reads from a platform.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InboxCapabilities {
+    pub comments: bool,
+    pub mentions: bool,
+    pub messages: bool,
+}
+
+/// Platforms that take a first comment, and the longest comment each takes.
+const FIRST_COMMENT: &[(Provider, usize)] = &[
+    (Provider::Linkedin, 1250),
+    (Provider::Facebook, 8000),
+    (Provider::Instagram, 2200),
+    (Provider::Youtube, 10_000),
+    (Provider::Reddit, 10_000),
+];
+
+const fn first_comment(max_length: usize) -> OptionSpec {
+    opt(
+        "first_comment",
+        OptionKind::Text { max_length },
+        false,
+        "A comment posted on the post right after it is published",
+    )
+}
+
 /// One platform's limits and `provider_options`, as acceptance enforces them.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -81,6 +132,9 @@ pub struct Platform {
     /// Instagram 30, Threads 1); 0 where hashtags are not used.
     pub max_hashtags: usize,
     pub supports_carousel: bool,
+    /// The most parts a thread may have (first part included); 0 without threads.
+    pub max_thread_parts: usize,
+    pub capabilities: Capabilities,
     /// Wired for publishing in this deployment.
     pub active: bool,
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<OptionSpec>))]
@@ -101,12 +155,15 @@ const X_OPTIONS: &[OptionSpec] = &[opt(
     false,
     "Who may reply; everyone when omitted",
 )];
-const LINKEDIN_OPTIONS: &[OptionSpec] = &[opt(
-    "visibility",
-    OptionKind::Choice { values: &["PUBLIC", "CONNECTIONS"] },
-    false,
-    "Audience of the post; PUBLIC when omitted",
-)];
+const LINKEDIN_OPTIONS: &[OptionSpec] = &[
+    opt(
+        "visibility",
+        OptionKind::Choice { values: &["PUBLIC", "CONNECTIONS"] },
+        false,
+        "Audience of the post; PUBLIC when omitted",
+    ),
+    first_comment(1250),
+];
 const YOUTUBE_OPTIONS: &[OptionSpec] = &[
     opt("title", OptionKind::Text { max_length: 100 }, true, "Video title"),
     opt(
@@ -117,8 +174,10 @@ const YOUTUBE_OPTIONS: &[OptionSpec] = &[
     ),
     opt("made_for_kids", OptionKind::Flag, false, "Self-declared made-for-kids status"),
     opt("cover", OptionKind::Asset, false, "Custom thumbnail (an image asset)"),
+    first_comment(10_000),
 ];
-const INSTAGRAM_OPTIONS: &[OptionSpec] = &[opt("cover", OptionKind::Asset, false, "Cover image for video posts")];
+const INSTAGRAM_OPTIONS: &[OptionSpec] =
+    &[opt("cover", OptionKind::Asset, false, "Cover image for video posts"), first_comment(2200)];
 const TIKTOK_OPTIONS: &[OptionSpec] = &[
     opt("format", OptionKind::Choice { values: &["video"] }, false, "Only video posts are supported"),
     opt(
@@ -131,8 +190,10 @@ const TIKTOK_OPTIONS: &[OptionSpec] = &[
     ),
     opt("disable_comment", OptionKind::Flag, false, "Turn comments off"),
 ];
-const FACEBOOK_OPTIONS: &[OptionSpec] =
-    &[opt("format", OptionKind::Choice { values: &["post"] }, false, "Feed posts only; omit or \"post\"")];
+const FACEBOOK_OPTIONS: &[OptionSpec] = &[
+    opt("format", OptionKind::Choice { values: &["post"] }, false, "Feed posts only; omit or \"post\""),
+    first_comment(8000),
+];
 const THREADS_OPTIONS: &[OptionSpec] = &[opt(
     "reply_control",
     OptionKind::Choice { values: &["everyone", "accounts_you_follow", "mentioned_only"] },
@@ -166,6 +227,7 @@ const REDDIT_OPTIONS: &[OptionSpec] = &[
     opt("flair_id", OptionKind::Text { max_length: 64 }, false, "Link flair template id"),
     opt("nsfw", OptionKind::Flag, false, "Mark NSFW"),
     opt("spoiler", OptionKind::Flag, false, "Mark as spoiler"),
+    first_comment(10_000),
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -198,6 +260,17 @@ const fn platform(
         supports_hashtags: true,
         max_hashtags: 10,
         supports_carousel: false,
+        max_thread_parts: 0,
+        capabilities: Capabilities {
+            threads: false,
+            first_comment: false,
+            carousel: false,
+            edit: false,
+            delete: false,
+            reply: false,
+            metrics: false,
+            inbox: InboxCapabilities { comments: false, mentions: false, messages: false },
+        },
         active: true,
         options,
     }
@@ -205,11 +278,22 @@ const fn platform(
 
 /// The catalogue, one entry per provider in `Provider::ALL` order.
 pub fn catalogue() -> Vec<Platform> {
+    let mut all = entries();
+    for p in &mut all {
+        p.capabilities.threads = p.supports_threads;
+        p.capabilities.carousel = p.supports_carousel;
+        p.capabilities.first_comment = FIRST_COMMENT.iter().any(|(q, _)| *q == p.platform);
+    }
+    all
+}
+
+fn entries() -> Vec<Platform> {
     use Provider::*;
     use TextCounting::*;
     vec![
         Platform {
             supports_threads: true,
+            max_thread_parts: 25,
             max_image_bytes: 5 * MB,
             max_video_bytes: 512 * MB,
             max_video_duration_s: Some(140),
@@ -261,6 +345,8 @@ pub fn catalogue() -> Vec<Platform> {
         // Carousels mix images and videos.
         Platform {
             supports_carousel: true,
+            supports_threads: true,
+            max_thread_parts: 20,
             video_alone: false,
             max_video_duration_s: Some(300),
             max_hashtags: 1,
@@ -276,6 +362,7 @@ pub fn catalogue() -> Vec<Platform> {
             max_video_bytes: 50 * MB,
             max_video_duration_s: Some(180),
             supports_threads: true,
+            max_thread_parts: 25,
             max_hashtags: 5,
             ..platform(Bluesky, "Bluesky", 300, Graphemes, 4, IMAGES_VIDEO, false, false, &[])
         },
@@ -283,6 +370,7 @@ pub fn catalogue() -> Vec<Platform> {
             max_image_bytes: 16 * MB,
             max_video_bytes: 99 * MB,
             supports_threads: true,
+            max_thread_parts: 25,
             ..platform(Mastodon, "Mastodon", 500, Characters, 4, IMAGES_VIDEO, false, false, MASTODON_OPTIONS)
         },
         Platform {
@@ -344,6 +432,8 @@ pub struct Texts<'a> {
     pub body: Option<&'a str>,
     pub bodies: &'a std::collections::BTreeMap<Provider, String>,
     pub hashtags: &'a [String],
+    /// A thread's parts after the body (sent as written: no hashtags, no per-provider text).
+    pub thread: &'a [String],
 }
 
 impl Texts<'_> {
@@ -422,14 +512,9 @@ pub fn check(
     let text = body.unwrap_or("");
     let len = text_length(p.text_counting, text);
     if len > p.max_characters {
-        let unit = match p.text_counting {
-            TextCounting::XWeighted => "weighted characters",
-            TextCounting::Graphemes => "graphemes",
-            TextCounting::Characters => "characters",
-        };
         errors.push(FieldError::new(
             "post.body",
-            format!("{name} ({who}) takes at most {} {unit}; this text has {len}", p.max_characters),
+            format!("{name} ({who}) takes at most {} {}; this text has {len}", p.max_characters, unit(p)),
         ));
     }
     if p.requires_text && text.trim().is_empty() {
@@ -488,6 +573,49 @@ pub fn check(
     errors
 }
 
+/// A thread's parts after the first (`post.thread[1]` onwards) against one profile's
+/// platform: it must have threads, take that many parts, and take each part's text.
+pub fn check_thread(p: &Platform, who: &str, parts: &[String]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if parts.is_empty() {
+        return errors;
+    }
+    let name = p.name;
+    if !p.capabilities.threads {
+        let with: Vec<&str> = catalogue().iter().filter(|q| q.capabilities.threads).map(|q| q.name).collect();
+        errors.push(FieldError::new(
+            "post.thread",
+            format!("{name} ({who}) has no threads (capabilities.threads is false); threads go to {}", with.join(", ")),
+        ));
+        return errors;
+    }
+    let total = parts.len() + 1;
+    if total > p.max_thread_parts {
+        errors.push(FieldError::new(
+            "post.thread",
+            format!("{name} ({who}) takes threads of at most {} parts; this one has {total}", p.max_thread_parts),
+        ));
+    }
+    for (i, part) in parts.iter().enumerate() {
+        let len = text_length(p.text_counting, part);
+        if len > p.max_characters {
+            errors.push(FieldError::new(
+                format!("post.thread[{}]", i + 1),
+                format!("{name} ({who}) takes at most {} {} per part; this part has {len}", p.max_characters, unit(p)),
+            ));
+        }
+    }
+    errors
+}
+
+fn unit(p: &Platform) -> &'static str {
+    match p.text_counting {
+        TextCounting::XWeighted => "weighted characters",
+        TextCounting::Graphemes => "graphemes",
+        TextCounting::Characters => "characters",
+    }
+}
+
 /// Unknown fields, wrong types and enum values, missing required ones.
 pub fn check_options(p: &Platform, given: Option<&Map<String, Value>>) -> Vec<FieldError> {
     let mut errors = Vec::new();
@@ -497,6 +625,19 @@ pub fn check_options(p: &Platform, given: Option<&Map<String, Value>>) -> Vec<Fi
     for (k, v) in given {
         let field = format!("{prefix}.{k}");
         let Some(spec) = p.options.iter().find(|o| o.name == k) else {
+            if k == "first_comment" {
+                let with: Vec<&str> =
+                    catalogue().iter().filter(|q| q.capabilities.first_comment).map(|q| q.name).collect();
+                errors.push(FieldError::new(
+                    field,
+                    format!(
+                        "{} takes no first comment (capabilities.first_comment is false); first comments go to {}",
+                        p.name,
+                        with.join(", ")
+                    ),
+                ));
+                continue;
+            }
             let known: Vec<&str> = p.options.iter().map(|o| o.name).collect();
             let allowed = if known.is_empty() { "none".to_owned() } else { known.join(", ") };
             errors.push(FieldError::new(field, format!("unknown option for {}; allowed: {allowed}", p.name)));
@@ -583,12 +724,12 @@ mod tests {
     fn each_provider_gets_its_own_body_and_the_hashtags_it_takes() {
         let bodies = std::collections::BTreeMap::from([(Provider::Linkedin, "Longer LinkedIn text".to_owned())]);
         let tags = vec!["#ai".to_owned(), "#launch".to_owned()];
-        let t = Texts { body: Some("Short #launch post"), bodies: &bodies, hashtags: &tags };
+        let t = Texts { body: Some("Short #launch post"), bodies: &bodies, hashtags: &tags, thread: &[] };
         assert_eq!(t.for_provider(Provider::X).as_deref(), Some("Short #launch post\n\n#ai"));
         assert_eq!(t.for_provider(Provider::Linkedin).as_deref(), Some("Longer LinkedIn text\n\n#ai #launch"));
         // Pinterest takes no hashtags: the text goes as written.
         assert_eq!(t.for_provider(Provider::Pinterest).as_deref(), Some("Short #launch post"));
-        let none = Texts { body: None, bodies: &Default::default(), hashtags: &[] };
+        let none = Texts { body: None, bodies: &Default::default(), hashtags: &[], thread: &[] };
         assert_eq!(none.for_provider(Provider::X), None);
     }
 
@@ -674,6 +815,43 @@ mod tests {
             fields(&check(&get(Provider::Bluesky), "b", Some("t"), &[facts("image/png", 2 * MB, None)], &no)),
             vec!["media[0]"]
         );
+    }
+
+    #[test]
+    fn the_capability_matrix_says_who_threads_and_who_takes_a_first_comment() {
+        let threads: Vec<Provider> =
+            catalogue().iter().filter(|p| p.capabilities.threads).map(|p| p.platform).collect();
+        assert_eq!(threads, vec![Provider::X, Provider::Threads, Provider::Bluesky, Provider::Mastodon]);
+        let comments: Vec<Provider> =
+            catalogue().iter().filter(|p| p.capabilities.first_comment).map(|p| p.platform).collect();
+        assert_eq!(
+            comments,
+            vec![Provider::Linkedin, Provider::Youtube, Provider::Instagram, Provider::Facebook, Provider::Reddit]
+        );
+        for p in catalogue() {
+            assert_eq!(p.capabilities.threads, p.max_thread_parts > 0, "{}", p.platform);
+            assert_eq!(
+                p.capabilities.first_comment,
+                p.options.iter().any(|o| o.name == "first_comment"),
+                "{}",
+                p.platform
+            );
+        }
+    }
+
+    #[test]
+    fn thread_parts_are_checked_one_by_one_and_named() {
+        let parts = vec!["ok".to_owned(), "a".repeat(281)];
+        assert_eq!(fields(&check_thread(&get(Provider::X), "x", &parts)), vec!["post.thread[2]"]);
+        assert!(check_thread(&get(Provider::X), "x", &parts[..1]).is_empty());
+        let e = check_thread(&get(Provider::Linkedin), "Demo", &parts[..1]);
+        assert_eq!(fields(&e), vec!["post.thread"]);
+        assert!(e[0].message.contains("capabilities.threads"), "{}", e[0].message);
+        let long = vec!["p".to_owned(); 25];
+        assert_eq!(fields(&check_thread(&get(Provider::Bluesky), "b", &long)), vec!["post.thread"]);
+        let fc = json!({"first_comment": "hi"});
+        assert_eq!(fields(&check_options(&get(Provider::X), fc.as_object())), vec!["provider_options.x.first_comment"]);
+        assert!(check_options(&get(Provider::Linkedin), fc.as_object()).is_empty());
     }
 
     #[test]

@@ -83,13 +83,21 @@ pub async fn check_post(
     for Target { provider, name, meta } in profiles {
         let text = texts.for_provider(*provider);
         let options = platforms::with_profile_options(options, *provider, meta);
-        let mut found = platforms::check(&platforms::get(*provider), name, text.as_deref(), &facts, &options);
-        // A provider's own body is checked as that body, and named so.
-        if texts.bodies.contains_key(provider) {
+        let platform = platforms::get(*provider);
+        let mut found = platforms::check(&platform, name, text.as_deref(), &facts, &options);
+        // A provider's own body is checked as that body, and named so; in a thread the
+        // body is its first part.
+        let body_field = match (texts.bodies.contains_key(provider), texts.thread.is_empty()) {
+            (true, _) => Some(format!("post.bodies.{provider}")),
+            (false, false) => Some("post.thread[0]".to_owned()),
+            (false, true) => None,
+        };
+        if let Some(field) = body_field {
             for e in found.iter_mut().filter(|e| e.field == "post.body") {
-                e.field = format!("post.bodies.{provider}");
+                e.field = field.clone();
             }
         }
+        found.extend(platforms::check_thread(&platform, name, texts.thread));
         errors.extend(found);
     }
     for p in texts.bodies.keys().filter(|p| !profiles.iter().any(|t| t.provider == **p)) {
@@ -193,6 +201,8 @@ pub(crate) async fn check_edited(
     let stored_bodies = domain::input::PostDetails::bodies_from(&view.post.bodies);
     let bodies = patch.bodies.as_ref().unwrap_or(&stored_bodies);
     let hashtags = patch.hashtags.as_deref().unwrap_or(&view.post.hashtags);
-    let texts = platforms::Texts { body, bodies, hashtags };
+    let stored_thread = domain::input::PostDetails::thread_from(&view.post.thread);
+    let thread = patch.thread.as_deref().unwrap_or(&stored_thread);
+    let texts = platforms::Texts { body, bodies, hashtags, thread };
     check_post(conn, caller.scope.workspace_id, texts, &media, &options, &targets).await
 }

@@ -47,6 +47,7 @@ pub fn changes(before: &Value, after: &Value) -> Vec<FieldChange> {
     const FIELDS: &[&str] = &[
         "body",
         "bodies",
+        "thread",
         "hashtags",
         "media",
         "profiles",
@@ -60,7 +61,9 @@ pub fn changes(before: &Value, after: &Value) -> Vec<FieldChange> {
     let mut out = Vec::new();
     for field in FIELDS {
         let (a, b) = (before.get(*field).unwrap_or(&null), after.get(*field).unwrap_or(&null));
-        if a == b {
+        // Versions stored before threads existed have no `thread`: the same as none.
+        let no_thread = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
+        if a == b || (*field == "thread" && no_thread(a) && no_thread(b)) {
             continue;
         }
         let runs = (*field == "body").then(|| words(a.as_str().unwrap_or_default(), b.as_str().unwrap_or_default()));

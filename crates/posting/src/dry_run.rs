@@ -36,7 +36,23 @@ pub struct DryRunDelivery {
     pub profile_id: ProfileId,
     pub provider: String,
     pub profile_name: String,
-    /// The HTTP requests the adapter would make, in order.
+    /// The HTTP requests the adapter would make for the post, in order.
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
+    pub requests: Vec<Value>,
+    /// What follows the post on this profile: a thread's next parts, the first comment.
+    pub parts: Vec<DryRunPart>,
+}
+
+/// One part after the post, with the requests that would send it (ids of earlier parts
+/// shown as `dry-run`).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DryRunPart {
+    /// 2 for the part after the post, and so on.
+    pub part: usize,
+    /// `reply | comment`
+    pub kind: String,
+    pub text: String,
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<Object>))]
     pub requests: Vec<Value>,
 }
@@ -90,6 +106,7 @@ impl Posting {
             body: input.body.as_deref(),
             bodies: &input.details.bodies,
             hashtags: &input.details.hashtags,
+            thread: &input.details.thread,
         };
         if known == input.media.len() && !input.draft {
             let targets = targets(&profiles);
@@ -101,6 +118,11 @@ impl Posting {
                 errors.extend(platforms::check_options(
                     &platforms::get(p.provider),
                     options.get(p.provider.as_str()).and_then(Value::as_object),
+                ));
+                errors.extend(platforms::check_thread(
+                    &platforms::get(p.provider),
+                    &quoted(&p.name),
+                    &input.details.thread,
                 ));
             }
             if !errors.is_empty() {
@@ -133,16 +155,30 @@ impl Posting {
                 recovery: None,
             };
             let req = provider_request::build(&mut conn, base, parts).await?;
-            let requests = self
-                .providers
-                .preview(&req)
-                .await
-                .map_err(|e| PostingError::field("provider_options", e.to_string()))?;
+            let preview = async |req: &providers::PublishRequest| {
+                self.providers.preview(req).await.map_err(|e| PostingError::field("provider_options", e.to_string()))
+            };
+            let requests = preview(&req).await?;
+            let placeholder = providers::Published::new("dry-run".into(), "https://dry-run.invalid/post".into());
+            let mut later = Vec::new();
+            for (i, part) in
+                provider_request::later_parts(provider, &input.details.thread, &req.options).iter().enumerate()
+            {
+                let index = u16::try_from(i + 1).unwrap_or(u16::MAX);
+                let part_req = provider_request::part_request(&req, index, part, &placeholder, &placeholder);
+                later.push(DryRunPart {
+                    part: i + 2,
+                    kind: part.0.as_str().to_owned(),
+                    text: part.1.clone(),
+                    requests: preview(&part_req).await?,
+                });
+            }
             deliveries.push(DryRunDelivery {
                 profile_id: p.id,
                 provider: p.provider.as_str().to_owned(),
                 profile_name: p.name.clone(),
                 requests,
+                parts: later,
             });
         }
         Ok(DryRun { dry_run: true, valid: true, deliveries, warnings })

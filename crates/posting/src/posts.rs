@@ -128,6 +128,7 @@ impl Posting {
                 body: input.body.as_deref(),
                 bodies: &input.details.bodies,
                 hashtags: &input.details.hashtags,
+                thread: &input.details.thread,
             };
             check_post(&mut conn, caller.scope.workspace_id, texts, &ids, &input.provider_options, &targets(&profiles))
                 .await?;
@@ -151,6 +152,7 @@ impl Posting {
             requires_approval: input.details.requires_approval,
             created_by: Some(caller.actor.to_string()),
             queue_id: None,
+            thread: domain::input::PostDetails::thread_json(&input.details.thread),
         };
         // The answer is read inside the transaction: once it commits, nothing is left that
         // could fail and turn an accepted post into a 5xx (which a client would retry).
@@ -388,6 +390,7 @@ impl Posting {
         };
         let options = patch.provider_options.clone().map(Value::Object);
         let bodies = patch.bodies.as_ref().map(domain::input::PostDetails::bodies_json);
+        let thread = patch.thread.as_deref().map(domain::input::PostDetails::thread_json);
         conn.transaction::<i32, PostingError, _>(async |conn| {
             // The native API refuses a time on a draft (it is given when publishing); the
             // agency surface keeps the time a draft is meant for, used when it is published.
@@ -400,6 +403,7 @@ impl Posting {
                 labels: patch.labels.as_deref(),
                 tags: patch.tags.as_deref(),
                 category: patch.category.as_ref().map(|c| c.as_deref()),
+                thread: thread.as_ref(),
             };
             posts::find_visible(conn, &caller.scope, id, true).await?.ok_or(PostingError::PostNotFound)?;
             if !posts::edit(conn, id, PostStatus::Draft, edit).await? {

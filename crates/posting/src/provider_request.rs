@@ -3,7 +3,7 @@
 
 use domain::Provider;
 use domain::{DeliveryId, WorkspaceId};
-use providers::{Account, MediaItem, PublishRequest, recover::Recovery};
+use providers::{Account, MediaItem, PartKind, PartOf, PublishRequest, Published, recover::Recovery};
 use serde_json::{Map, Value};
 use store::{StoreResult, models::AssetRow};
 use uuid::Uuid;
@@ -21,7 +21,7 @@ pub fn media_item(media_base_url: &str, asset: &AssetRow, alt: Option<String>) -
 /// The text a stored post sends to `provider`: its own body there, and its hashtags.
 pub fn text(post: &store::models::PostRow, provider: Provider) -> Option<String> {
     let bodies = domain::input::PostDetails::bodies_from(&post.bodies);
-    domain::platforms::Texts { body: post.body.as_deref(), bodies: &bodies, hashtags: &post.hashtags }
+    domain::platforms::Texts { body: post.body.as_deref(), bodies: &bodies, hashtags: &post.hashtags, thread: &[] }
         .for_provider(provider)
 }
 
@@ -61,5 +61,46 @@ pub async fn build(conn: &mut store::Conn, media_base_url: &str, parts: Parts<'_
         options,
         cover,
         recovery: parts.recovery,
+        part: None,
     })
+}
+
+/// What a delivery sends after its post, in order: a thread's next parts (where the
+/// platform has threads) and then its first comment (where it takes one). `options` are
+/// the delivery's own provider options.
+pub fn later_parts(provider: Provider, thread: &[String], options: &Value) -> Vec<(PartKind, String)> {
+    let caps = domain::platforms::get(provider).capabilities;
+    let mut parts: Vec<(PartKind, String)> = Vec::new();
+    if caps.threads {
+        parts.extend(thread.iter().map(|t| (PartKind::Reply, t.clone())));
+    }
+    if caps.first_comment
+        && let Some(c) = options.get("first_comment").and_then(Value::as_str).filter(|c| !c.trim().is_empty())
+    {
+        parts.push((PartKind::Comment, c.to_owned()));
+    }
+    parts
+}
+
+/// The request for part `index` (1 onwards) of a delivery whose post request is `post`:
+/// the part's text alone (no media, no cover), answering `parent`.
+pub fn part_request(
+    post: &PublishRequest,
+    index: u16,
+    (kind, text): &(PartKind, String),
+    root: &Published,
+    parent: &Published,
+) -> PublishRequest {
+    let parent = match kind {
+        PartKind::Comment => root.clone(),
+        PartKind::Reply => parent.clone(),
+    };
+    PublishRequest {
+        text: Some(text.clone()),
+        media: Vec::new(),
+        cover: None,
+        recovery: None,
+        part: Some(PartOf { index, kind: *kind, root: root.clone(), parent }),
+        ..post.clone()
+    }
 }

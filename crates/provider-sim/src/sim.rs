@@ -26,6 +26,10 @@ pub struct Fault {
     pub delay_ms: Option<u64>,
     #[serde(default)]
     pub retry_after_s: Option<u64>,
+    /// This many publish calls pass untouched before the fault applies (a fault on the
+    /// second part of a thread: `after: 1`).
+    #[serde(default)]
+    pub after: Option<u32>,
 }
 
 /// One call to a provider's publish step, as a test inspects it.
@@ -55,6 +59,10 @@ pub struct Publish {
     /// The provider's own idempotency key (Mastodon header, Bluesky rkey).
     pub key: Option<String>,
     pub at: DateTime<Utc>,
+    /// post | reply (a thread's next part) | comment
+    pub kind: String,
+    /// The sim id of the post this one answers (a reply's or comment's parent).
+    pub parent: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -249,6 +257,10 @@ pub struct Step<'a> {
     pub key: Option<String>,
     /// A title, where the platform has one beside the text (YouTube, Reddit).
     pub title: Option<String>,
+    /// post | reply | comment
+    pub kind: &'a str,
+    /// The sim id of what a reply or comment answers: it must be a post of this account.
+    pub parent: Option<String>,
 }
 
 /// The outcome of a publish step: the new (or replayed) post, or the response to send.
@@ -271,6 +283,12 @@ enum Verdict {
 
 fn next_verdict(st: &mut State, account: &str) -> Verdict {
     let Some(f) = st.faults.get_mut(account) else { return Verdict::Publish };
+    if let Some(n) = f.after.as_mut()
+        && *n > 0
+    {
+        *n -= 1;
+        return Verdict::Publish;
+    }
     let v = match f.mode.as_str() {
         "reject" => Verdict::Reject(f.message.clone().unwrap_or_else(|| "The post was rejected.".into())),
         "error" => Verdict::Error,
@@ -294,6 +312,18 @@ impl Sim {
     /// Applies the account's fault, records the call, and creates (or, for a known
     /// idempotency key, replays) the post.
     pub async fn publish_step(&self, s: Step<'_>) -> Result<Stepped, HttpResponse> {
+        // A reply or comment answers a post that exists, on the same platform and account.
+        if let Some(parent) = &s.parent {
+            let known = self
+                .state
+                .lock()
+                .publishes
+                .iter()
+                .any(|p| &p.id == parent && p.provider == s.provider && p.account == s.account);
+            if !known {
+                return Err(bad_request(&format!("the post {parent} this {} answers does not exist", s.kind)));
+            }
+        }
         let _in_flight = InFlight::enter(self, s.account);
         let replay = s.key.as_ref().and_then(|k| {
             self.state.lock().publishes.iter().find(|p| p.key.as_deref() == Some(k) && p.account == s.account).cloned()
@@ -372,6 +402,8 @@ impl Sim {
             title: s.title.clone(),
             key: s.key.clone(),
             at: Utc::now(),
+            kind: s.kind.to_owned(),
+            parent: s.parent.clone(),
         };
         self.state.lock().publishes.push(p.clone());
         p
@@ -379,15 +411,20 @@ impl Sim {
 }
 
 impl Sim {
-    /// The account's latest posts on one provider, newest first.
-    /// The account's latest posts, newest first: one page of `limit`.
+    /// The account's latest posts (not its replies or comments), newest first: one page of
+    /// `limit`.
     pub fn recent(&self, provider: &str, account: &str, limit: usize) -> Vec<Publish> {
+        self.recent_of(provider, account, "post", limit)
+    }
+
+    /// The account's latest publishes of one kind, newest first.
+    pub fn recent_of(&self, provider: &str, account: &str, kind: &str, limit: usize) -> Vec<Publish> {
         self.state
             .lock()
             .publishes
             .iter()
             .rev()
-            .filter(|p| p.provider == provider && p.account == account)
+            .filter(|p| p.provider == provider && p.account == account && p.kind == kind)
             .take(limit)
             .cloned()
             .collect()

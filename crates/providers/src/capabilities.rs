@@ -2,9 +2,10 @@
 //! that says which of them a platform has. An adapter implements exactly what its API
 //! offers; callers ask the registry (`Providers`) and get "not supported" for the rest.
 //!
-//! `Publish` and `Lookup` are implemented by every adapter that has them. `Thread`,
-//! `Reply`, `Metrics` and `Inbox` are the seams the threads, insights and engagement
-//! work plugs into: no adapter implements them yet, so every platform's slot is `None`.
+//! `Publish` and `Lookup` are implemented by every adapter that has them; `Thread` by the
+//! platforms with threads and `Comment` by those that take a first comment. `Reply`,
+//! `Metrics` and `Inbox` are the seams the insights and engagement work plugs into: no
+//! adapter implements them yet, so every platform's slot is `None`.
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
@@ -23,14 +24,17 @@ pub trait Lookup: Send + Sync {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
 }
 
-/// Publishing one part of a thread as the reply to the part before it.
+/// Publishing one part of a thread (`req.part`) as the reply to the part before it, and
+/// finding the one an earlier attempt made when its answer was lost.
 pub trait Thread: Send + Sync {
-    fn publish_part<'a>(
-        &'a self,
-        cx: &'a Cx,
-        req: &'a PublishRequest,
-        after: &'a Published,
-    ) -> BoxFuture<'a, PublishResult>;
+    fn publish_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+    fn find_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
+}
+
+/// Posting the first comment (`req.part`) on the post, and finding it after a lost answer.
+pub trait Comment: Send + Sync {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
 }
 
 /// Answering a post or comment on the platform (a first comment, an inbox reply).
@@ -96,6 +100,7 @@ pub struct Capabilities {
     /// `None`: the platform replays a repeated publish by its own idempotency key.
     pub lookup: Option<Box<dyn Lookup>>,
     pub thread: Option<Box<dyn Thread>>,
+    pub comment: Option<Box<dyn Comment>>,
     pub reply: Option<Box<dyn Reply>>,
     pub metrics: Option<Box<dyn Metrics>>,
     pub inbox: Option<Box<dyn Inbox>>,
@@ -104,11 +109,29 @@ pub struct Capabilities {
 impl Capabilities {
     /// A platform that can publish and nothing else yet.
     pub fn publishing(publish: impl Publish + 'static) -> Self {
-        Self { publish: Box::new(publish), lookup: None, thread: None, reply: None, metrics: None, inbox: None }
+        Self {
+            publish: Box::new(publish),
+            lookup: None,
+            thread: None,
+            comment: None,
+            reply: None,
+            metrics: None,
+            inbox: None,
+        }
     }
 
     pub fn with_lookup(mut self, lookup: impl Lookup + 'static) -> Self {
         self.lookup = Some(Box::new(lookup));
+        self
+    }
+
+    pub fn with_threads(mut self, thread: impl Thread + 'static) -> Self {
+        self.thread = Some(Box::new(thread));
+        self
+    }
+
+    pub fn with_comments(mut self, comment: impl Comment + 'static) -> Self {
+        self.comment = Some(Box::new(comment));
         self
     }
 }

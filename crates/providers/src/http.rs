@@ -187,13 +187,15 @@ fn placeholder_answer(base: &str) -> Value {
     let id = "dry-run";
     let upload = format!("{base}/dry-run/upload");
     serde_json::json!({
-        "id": id, "post_id": id, "uri": "at://dry-run", "url": "https://dry-run.invalid/post",
+        "id": id, "post_id": id, "uri": "at://dry-run", "cid": id, "$URN": "urn:li:comment:dry-run",
+        "url": "https://dry-run.invalid/post",
         "permalink": "https://dry-run.invalid/post", "media_id": id, "upload_url": upload,
         "data": {"id": id, "publish_id": id, "status": "PUBLISH_COMPLETE", "publicaly_available_post_id": [id]},
         "value": {"uploadUrl": upload, "image": "urn:li:image:dry-run", "video": "urn:li:video:dry-run",
                   "uploadInstructions": [{"uploadUrl": upload}], "uploadToken": ""},
         "blob": {"$type": "blob", "ref": {"$link": "dry-run"}, "mimeType": "application/octet-stream", "size": 0},
-        "json": {"errors": [], "data": {"name": "t3_dry-run", "url": "https://dry-run.invalid/post"}},
+        "json": {"errors": [], "data": {"name": "t3_dry-run", "url": "https://dry-run.invalid/post",
+                 "things": [{"data": {"name": "t1_dry-run", "permalink": "/dry-run"}}]}},
     })
 }
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use capabilities::{
-    Capabilities, Inbox, InboxItem, InboxKind, Lookup, Metrics, PostMetrics, Publish, Reply, Thread,
+    Capabilities, Comment, Inbox, InboxItem, InboxKind, Lookup, Metrics, PostMetrics, Publish, Reply, Thread,
 };
 pub use http::readable_error;
 
@@ -59,6 +59,37 @@ pub struct PublishRequest {
     /// Set when an earlier attempt may have published already (it timed out after
     /// sending, or the worker died mid-call): the post is looked up before publishing.
     pub recovery: Option<recover::Recovery>,
+    /// Set for a part after the post itself: a thread's next part, or the first comment.
+    pub part: Option<PartOf>,
+}
+
+/// What a later part of a delivery answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartOf {
+    /// 1 for the part after the post, and so on.
+    pub index: u16,
+    pub kind: PartKind,
+    /// The delivery's post (part 0).
+    pub root: Published,
+    /// The part just before this one (the post itself for a comment).
+    pub parent: Published,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PartKind {
+    /// A thread's next post, replying to the one before.
+    Reply,
+    /// A comment on the post.
+    Comment,
+}
+
+impl PartKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartKind::Reply => "reply",
+            PartKind::Comment => "comment",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,31 +191,65 @@ impl Providers {
     pub async fn preview(&self, req: &PublishRequest) -> Result<Vec<Value>, ProviderError> {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::recording(self.http.clone(), self.base(req.provider), req);
-        adapter.publish.publish(&cx, req).await?;
+        self.make(adapter, &cx, req).await?;
         Ok(cx.recorded())
     }
 
-    /// Publishes, after looking for the post an earlier attempt made when one may have.
+    /// Publishes the post or part, after looking for the one an earlier attempt made when
+    /// one may have.
     pub async fn publish(&self, req: &PublishRequest) -> PublishResult {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
         if req.recovery.is_some()
-            && let Some(lookup) = &adapter.lookup
-            && let Some(found) = lookup.find(&cx, req).await?
+            && let Some(found) = self.look(adapter, &cx, req).await?
         {
             return Ok(found);
         }
-        adapter.publish.publish(&cx, req).await
+        self.make(adapter, &cx, req).await
     }
 
     /// Only the look-up: for an attempt that may not publish again (its budget is spent).
     pub async fn find(&self, req: &PublishRequest) -> FindResult {
         let adapter = self.adapter(req)?;
         let cx = http::Cx::new(self.http.clone(), self.base(req.provider), req);
-        match &adapter.lookup {
-            Some(lookup) => lookup.find(&cx, req).await,
-            None => Ok(None),
+        self.look(adapter, &cx, req).await
+    }
+
+    async fn make(&self, adapter: &Capabilities, cx: &http::Cx, req: &PublishRequest) -> PublishResult {
+        match req.part.as_ref().map(|p| p.kind) {
+            None => adapter.publish.publish(cx, req).await,
+            Some(PartKind::Reply) => self.threads(adapter, req)?.publish_part(cx, req).await,
+            Some(PartKind::Comment) => self.comments(adapter, req)?.comment(cx, req).await,
         }
+    }
+
+    async fn look(&self, adapter: &Capabilities, cx: &http::Cx, req: &PublishRequest) -> FindResult {
+        match req.part.as_ref().map(|p| p.kind) {
+            None => match &adapter.lookup {
+                Some(lookup) => lookup.find(cx, req).await,
+                None => Ok(None),
+            },
+            Some(PartKind::Reply) => self.threads(adapter, req)?.find_part(cx, req).await,
+            Some(PartKind::Comment) => self.comments(adapter, req)?.find_comment(cx, req).await,
+        }
+    }
+
+    fn threads<'a>(&self, adapter: &'a Capabilities, req: &PublishRequest) -> Result<&'a dyn Thread, ProviderError> {
+        adapter.thread.as_deref().ok_or_else(|| {
+            ProviderError::Rejected(format!("{} has no threads in PostMantis", req.provider.display_name()))
+        })
+    }
+
+    fn comments<'a>(&self, adapter: &'a Capabilities, req: &PublishRequest) -> Result<&'a dyn Comment, ProviderError> {
+        adapter.comment.as_deref().ok_or_else(|| {
+            ProviderError::Rejected(format!("{} takes no first comment in PostMantis", req.provider.display_name()))
+        })
+    }
+
+    /// Whether the registry implements a platform's threads and first comments: what the
+    /// capability matrix (`domain::platforms`) may claim.
+    pub fn implements(&self, p: Provider) -> (bool, bool) {
+        self.adapters.get(&p).map_or((false, false), |c| (c.thread.is_some(), c.comment.is_some()))
     }
 
     fn adapter(&self, req: &PublishRequest) -> Result<&Capabilities, ProviderError> {

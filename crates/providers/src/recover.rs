@@ -112,6 +112,7 @@ mod tests {
             options: Value::Null,
             cover: None,
             recovery: Some(Recovery { since, taken: taken.iter().map(|s| s.to_string()).collect() }),
+            part: None,
         }
     }
 

@@ -57,6 +57,7 @@ async fn update(
     let mut conn = ctx.pool.get().await?;
     let options = provider_options.map(Value::Object);
     let bodies = details.bodies.map(Value::Object);
+    let thread = details.thread.as_deref().map(domain::input::PostDetails::thread_json);
     let answer = conn
         .transaction::<CommandReplyV1, StoreError, _>(async |conn| {
             let edit = posts::Edit {
@@ -68,6 +69,7 @@ async fn update(
                 labels: details.labels.as_deref(),
                 tags: details.tags.as_deref(),
                 category: details.category.as_ref().map(|c| c.as_deref()),
+                thread: thread.as_ref(),
             };
             if !posts::edit(conn, post_id, PostStatus::Scheduled, edit).await? {
                 return transitions::refusal(conn, post_id, "edited").await;

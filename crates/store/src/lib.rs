@@ -15,6 +15,7 @@ pub mod migrate;
 pub mod models;
 pub mod oauth;
 pub mod outbox;
+pub mod parts;
 mod pool;
 pub mod posts;
 pub mod profiles;

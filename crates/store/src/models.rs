@@ -108,6 +108,8 @@ pub struct PostRow {
     pub created_by: Option<String>,
     /// The posting queue it took its slot from.
     pub queue_id: Option<uuid::Uuid>,
+    /// The parts after the body, each `{"body": …}` (empty: not a thread).
+    pub thread: Value,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -131,6 +133,8 @@ pub struct NewPostRow {
     pub requires_approval: Option<bool>,
     pub created_by: Option<String>,
     pub queue_id: Option<uuid::Uuid>,
+    /// The parts after the body, each `{"body": …}` (empty: not a thread).
+    pub thread: Value,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -21,6 +21,22 @@ pub struct PostView {
     pub post: PostRow,
     pub deliveries: Vec<(DeliveryRow, String)>,
     pub media: Vec<(PostMediaRow, AssetRow)>,
+    /// What a thread's or first comment's deliveries have made public, part by part.
+    pub parts: Vec<crate::parts::PartRow>,
+}
+
+impl PostView {
+    /// One delivery's recorded parts, in order (empty for a single post).
+    pub fn parts_of(&self, delivery: DeliveryId) -> Vec<&crate::parts::PartRow> {
+        self.parts.iter().filter(|p| p.delivery_id == delivery).collect()
+    }
+}
+
+/// Whether a post is sent in several parts (a thread, or a first comment), so that its
+/// deliveries' parts are worth reading.
+fn has_parts(p: &PostRow) -> bool {
+    p.thread.as_array().is_some_and(|t| !t.is_empty())
+        || p.provider_options.as_object().is_some_and(|o| o.values().any(|v| v.get("first_comment").is_some()))
 }
 
 impl PostView {
@@ -148,12 +164,24 @@ async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostVie
         .select((PostMediaRow::as_select(), AssetRow::as_select()))
         .load(conn)
         .await?;
+    let multi: Vec<DeliveryId> =
+        ds.iter().filter(|(d, _)| rows.iter().any(|r| r.id == d.post_id && has_parts(r))).map(|(d, _)| d.id).collect();
+    let parts = crate::parts::of_many(conn, &multi).await?;
     Ok(rows
         .into_iter()
-        .map(|post| PostView {
-            deliveries: ds.iter().filter(|(d, _)| d.post_id == post.id).cloned().collect(),
-            media: ms.iter().filter(|(m, _)| m.post_id == post.id).cloned().collect(),
-            post,
+        .map(|post| {
+            let deliveries: Vec<(DeliveryRow, String)> =
+                ds.iter().filter(|(d, _)| d.post_id == post.id).cloned().collect();
+            PostView {
+                parts: parts
+                    .iter()
+                    .filter(|p| deliveries.iter().any(|(d, _)| d.id == p.delivery_id))
+                    .cloned()
+                    .collect(),
+                media: ms.iter().filter(|(m, _)| m.post_id == post.id).cloned().collect(),
+                deliveries,
+                post,
+            }
         })
         .collect())
 }
@@ -211,6 +239,8 @@ pub struct Edit<'a> {
     pub labels: Option<&'a [String]>,
     pub tags: Option<&'a [String]>,
     pub category: Option<Option<&'a str>>,
+    /// A thread's parts after the body, as stored (`[{"body": …}]`).
+    pub thread: Option<&'a Value>,
 }
 
 pub async fn edit(conn: &mut Conn, id: PostId, only_status: domain::PostStatus, e: Edit<'_>) -> StoreResult<bool> {
@@ -228,6 +258,7 @@ pub async fn edit(conn: &mut Conn, id: PostId, only_status: domain::PostStatus, 
             e.labels.map(|l| posts::labels.eq(l.to_vec())),
             e.tags.map(|t| posts::tags.eq(t.to_vec())),
             e.category.map(|c| posts::category.eq(c.map(str::to_owned))),
+            e.thread.map(|t| posts::thread.eq(t.clone())),
             posts::updated_at.eq(Utc::now()),
         ))
         .execute(conn)

@@ -72,6 +72,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    delivery_parts (delivery_id, part) {
+        delivery_id -> Uuid,
+        part -> Int2,
+        kind -> Text,
+        provider -> Text,
+        provider_post_id -> Text,
+        url -> Text,
+        attempt -> Int4,
+        recovered -> Bool,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     idempotency_keys (workspace_id, key) {
         workspace_id -> Uuid,
         key -> Text,
@@ -251,6 +265,7 @@ diesel::table! {
         approved_version -> Nullable<Int4>,
         created_by -> Nullable<Text>,
         queue_id -> Nullable<Uuid>,
+        thread -> Jsonb,
     }
 }
 
@@ -440,6 +455,7 @@ diesel::joinable!(campaigns -> workspaces (workspace_id));
 diesel::joinable!(deliveries -> posts (post_id));
 diesel::joinable!(deliveries -> profiles (profile_id));
 diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
+diesel::joinable!(delivery_parts -> deliveries (delivery_id));
 diesel::joinable!(idempotency_keys -> workspaces (workspace_id));
 diesel::joinable!(invitations -> users (invited_by));
 diesel::joinable!(invitations -> workspaces (workspace_id));
@@ -479,6 +495,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     deliveries,
     delivery_attempts,
     delivery_leases,
+    delivery_parts,
     idempotency_keys,
     invitations,
     media_assets,

@@ -31,6 +31,7 @@ pub fn content_of(v: &PostView) -> Value {
     json!({
         "body": p.body,
         "bodies": p.bodies,
+        "thread": p.thread,
         "hashtags": p.hashtags,
         "labels": p.labels,
         "tags": p.tags,

@@ -64,6 +64,7 @@ async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status:
         requires_approval: None,
         created_by: None,
         queue_id: None,
+        thread: serde_json::json!([]),
     };
     store::posts::insert(conn, &row, profiles, &[]).await.unwrap();
     row.id
@@ -480,6 +481,7 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
         requires_approval: None,
         created_by: None,
         queue_id: None,
+        thread: serde_json::json!([]),
     };
     store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap();
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(row.id));

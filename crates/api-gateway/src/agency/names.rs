@@ -80,6 +80,7 @@ pub fn account_status(p: &store::models::ProfileRow) -> &'static str {
 pub fn field(native: &str) -> String {
     let mapped = [
         ("post.bodies.", "content.platformOverrides."),
+        ("post.thread", "threadParts"),
         ("post.body", "content.text"),
         ("post.scheduled_at", "scheduledFor"),
         ("post.hashtags", "hashtags"),

@@ -11,6 +11,7 @@ use super::{
 };
 
 pub fn view(p: &Platform) -> Value {
+    let c = p.capabilities;
     json!({
         "platform": names::platform_name(p.platform),
         "name": p.name,
@@ -20,8 +21,20 @@ pub fn view(p: &Platform) -> Value {
         "supportsThreads": p.supports_threads,
         "supportsHashtags": p.supports_hashtags,
         "supportsCarousel": p.supports_carousel,
+        "supportsFirstComment": p.capabilities.first_comment,
+        "maxThreadParts": p.max_thread_parts,
         "requiresMedia": p.requires_media,
         "active": p.active,
+        "capabilities": {
+            "threads": c.threads,
+            "firstComment": c.first_comment,
+            "carousel": c.carousel,
+            "edit": c.edit,
+            "delete": c.delete,
+            "reply": c.reply,
+            "metrics": c.metrics,
+            "inbox": {"comments": c.inbox.comments, "mentions": c.inbox.mentions, "messages": c.inbox.messages},
+        },
     })
 }
 

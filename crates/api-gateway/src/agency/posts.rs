@@ -66,6 +66,9 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
                 "externalId": d.provider_post_id,
                 "url": d.url,
                 "error": d.error_message,
+                "parts": v.parts_of(d.id).iter().map(|x| json!({
+                    "part": i32::from(x.part) + 1, "kind": x.kind, "externalId": x.provider_post_id, "url": x.url,
+                })).collect::<Vec<_>>(),
                 "publishedAt": d.published_at,
             })
         })
@@ -85,7 +88,7 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
         "campaign": p.campaign,
         "campaignId": p.campaign,
         "category": p.category.clone().unwrap_or_else(|| "other".into()),
-        "threadParts": [],
+        "threadParts": thread_view(p),
         "status": names::post_status(v),
         "scheduledAt": p.scheduled_at,
         "scheduledFor": p.scheduled_at,
@@ -102,6 +105,15 @@ pub fn view(v: &PostView, public_url: &str) -> Value {
         "updatedAt": p.updated_at,
         "deliveries": deliveries,
     })
+}
+
+/// The whole thread as the seed shows it (first part first), or `[]` for a single post.
+fn thread_view(p: &store::models::PostRow) -> Vec<String> {
+    let rest = domain::input::PostDetails::thread_from(&p.thread);
+    if rest.is_empty() {
+        return rest;
+    }
+    std::iter::once(p.body.clone().unwrap_or_default()).chain(rest).collect()
 }
 
 pub(super) fn post_id(raw: &str) -> AgencyResult<PostId> {
@@ -140,6 +152,9 @@ pub(super) fn refused(e: posting::PostingError) -> AgencyError {
                 "takes files up to",
                 "takes videos up to",
                 "takes a video only",
+                "has no threads",
+                "takes no first comment",
+                "takes threads of at most",
             ],
         )
     }) {
@@ -349,14 +364,27 @@ fn options(body: &Value, to: &[Provider]) -> AgencyResult<Map<String, Value>> {
     Ok(out)
 }
 
-fn refuse_threads(body: &Value) -> AgencyResult<()> {
-    match body.get("threadParts") {
-        None | Some(Value::Null) => Ok(()),
-        Some(Value::Array(a)) if a.is_empty() => Ok(()),
-        Some(_) => Err(AgencyError::bad_request(
-            "threadParts are not supported yet: threads are delivered part by part once that work lands; send the first part as content",
-        )),
+/// `threadParts`: the whole thread, first part included (it is the post's text; `content`
+/// is not published separately). `None` when absent; `Some([])` for `[]` or `null`.
+fn thread_parts(v: Option<&Value>) -> AgencyResult<Option<Vec<String>>> {
+    let items = match v {
+        None => return Ok(None),
+        Some(Value::Null) => return Ok(Some(Vec::new())),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(bad("threadParts must be an array of strings, the first part first")),
+    };
+    if items.len() > domain::input::MAX_THREAD_PARTS {
+        return Err(bad(format!("threadParts: at most {} parts", domain::input::MAX_THREAD_PARTS)));
     }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, p)| match p.as_str() {
+            Some(s) if !s.trim().is_empty() && !s.contains('\0') => Ok(s.to_owned()),
+            _ => Err(bad(format!("threadParts[{i}] must be a part's text: a non-empty string"))),
+        })
+        .collect::<AgencyResult<Vec<String>>>()
+        .map(Some)
 }
 
 /// A post just accepted is `pending` for a moment, until the scheduler takes it; edits
@@ -397,8 +425,17 @@ async fn create_one(
     if !body.is_object() {
         return Err(bad("the body must be a JSON object"));
     }
-    refuse_threads(body)?;
-    let (text, bodies) = content(body.get("content"))?.ok_or_else(|| bad("content is required"))?;
+    let parts = thread_parts(body.get("threadParts"))?.unwrap_or_default();
+    let (text, bodies, thread) = match parts.split_first() {
+        Some((first, rest)) => {
+            let bodies = content(body.get("content"))?.map(|(_, b)| b).unwrap_or_default();
+            (Some(first.clone()), bodies, rest.to_vec())
+        }
+        None => {
+            let (text, bodies) = content(body.get("content"))?.ok_or_else(|| bad("content is required"))?;
+            (text, bodies, Vec::new())
+        }
+    };
     let to = platforms(body)?;
     let ids = account_ids(body.get("accountIds"))?.unwrap_or_default();
     let scheduled_at = when(body)?.flatten();
@@ -447,6 +484,7 @@ async fn create_one(
                 Some(Value::Bool(b)) => Some(*b),
                 Some(_) => return Err(bad("requiresApproval must be true, false or null")),
             },
+            thread,
         },
     };
     state.posting.create(&org.caller, input, key, posting::Staged::default()).await.map_err(refused)
@@ -615,7 +653,7 @@ pub async fn update(
     if !body.is_object() {
         return Err(bad("the body must be a JSON object"));
     }
-    refuse_threads(&body)?;
+    let parts = thread_parts(body.get("threadParts"))?;
     let current = taken_by_scheduler(&state, &org, id).await?;
     let outcome = current.outcome();
     let mut patch = PostPatch::default();
@@ -623,6 +661,15 @@ pub async fn update(
         patch.body = Some(text);
         if body.pointer("/content/platformOverrides").is_some() {
             patch.bodies = Some(bodies);
+        }
+    }
+    // The whole thread: its first part is the text, whatever `content` says.
+    if let Some(parts) = parts {
+        if let Some((first, rest)) = parts.split_first() {
+            patch.body = Some(Some(first.clone()));
+            patch.thread = Some(rest.to_vec());
+        } else {
+            patch.thread = Some(Vec::new());
         }
     }
     let at = when(&body)?;

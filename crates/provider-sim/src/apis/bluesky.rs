@@ -35,7 +35,25 @@ pub(super) async fn bsky_record(sim: SimData, req: HttpRequest, body: web::Json<
             .collect();
         let media = blobs.iter().map(|b| sim.upload_facts(b)).collect();
         let text = body.pointer("/record/text").and_then(Value::as_str).map(str::to_owned);
-        let step = Step { provider: "bluesky", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: rkey.clone(), title: None };
+        // A reply names its root and parent by strong reference (URI and CID); both must be
+        // records of this repository.
+        let by_ref = |which: &str| -> Result<Option<String>, HttpResponse> {
+            let Some(r) = body.pointer(&format!("/record/reply/{which}")) else { return Ok(None) };
+            let (Some(uri), Some(cid)) = (r["uri"].as_str(), r["cid"].as_str()) else {
+                return Err(bad_request(&format!("reply.{which} needs uri and cid")));
+            };
+            let key = uri.rsplit('/').next().unwrap_or("");
+            let st = sim.state.lock();
+            let found = st.publishes.iter().find(|p| p.provider == "bluesky" && p.account == account && p.key.as_deref() == Some(key));
+            match found {
+                Some(p) if cid == format!("bafyrei{}", p.id) => Ok(Some(p.id.clone())),
+                _ => Err(bad_request(&format!("reply.{which} {uri} is not a record here (or its cid is wrong)"))),
+            }
+        };
+        by_ref("root")?;
+        let parent = by_ref("parent")?;
+        let kind = if parent.is_some() { "reply" } else { "post" };
+        let step = Step { kind, parent,  provider: "bluesky", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: rkey.clone(), title: None };
         let post = sim.publish_step(step).await?.post();
         let repo = body["repo"].as_str().unwrap_or("");
         Ok(HttpResponse::Ok().json(json!({"uri": format!("at://{repo}/app.bsky.feed.post/{}", rkey.unwrap_or(post.id.clone())), "cid": format!("bafyrei{}", post.id)})))

@@ -17,7 +17,7 @@ pub(super) async fn shots(sim: SimData, req: HttpRequest, form: Multipart) -> Ht
             let upload = sim.store_upload(&account, &ct, &bytes, json!({}));
             let text = texts.get("description").and_then(Value::as_str).map(str::to_owned);
             let record = json!({"method": "POST", "path": req.uri().to_string(), "form": texts, "image": {"content_type": ct, "size": bytes.len()}});
-            let step = Step {
+            let step = Step { kind: "post", parent: None, 
                 provider: "dribbble",
                 account: &account,
                 req: &req,

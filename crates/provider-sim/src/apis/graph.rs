@@ -61,7 +61,10 @@ pub(super) async fn graph_publish(sim: SimData, req: HttpRequest, body: Value, p
         .and_then(Value::as_str)
         .map(str::to_owned);
     let media = c.meta["media"].as_array().cloned().unwrap_or_default();
-    let step = Step { provider, account: &account, req: &req, request, text, media, key: None, title: None };
+    let parent = request.pointer("/body/reply_to_id").and_then(Value::as_str).map(str::to_owned);
+    let kind = if parent.is_some() { "reply" } else { "post" };
+    let step =
+        Step { kind, parent, provider, account: &account, req: &req, request, text, media, key: None, title: None };
     let post = sim.publish_step(step).await?.post();
     Ok(HttpResponse::Ok().json(json!({"id": post.id})))
 }
@@ -103,6 +106,8 @@ pub(super) async fn fb_post(sim: SimData, req: HttpRequest, page: String, body: 
     };
     let text = body["message"].as_str().or_else(|| body["caption"].as_str()).map(str::to_owned);
     let step = Step {
+        kind: "post",
+        parent: None,
         provider: "facebook",
         account: &account,
         req: &req,
@@ -183,4 +188,90 @@ pub(super) async fn th_list(sim: SimData, req: HttpRequest) -> HttpResponse {
 
 pub(super) async fn fb_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(graph_list(&sim, &req, "facebook", "message"))
+}
+
+/// Threads `GET /{user}/replies`: the account's replies, newest first.
+pub(super) async fn th_replies(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let data: Vec<Value> = sim
+            .recent_of("threads", &account, "reply", page_size(&req))
+            .iter()
+            .map(|p| {
+                json!({"id": p.id, "text": p.text, "permalink": format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
+                    "timestamp": graph_time(&p.at), "replied_to": {"id": p.parent}})
+            })
+            .collect();
+        Ok(HttpResponse::Ok().json(json!({"data": data})))
+    })())
+}
+
+/// The Graph API object a comment is made on (`{page}_{n}` for a Facebook post).
+fn commented(sim: &SimData, account: &str, object: &str) -> Result<crate::sim::Publish, HttpResponse> {
+    let id = object.rsplit('_').next().unwrap_or(object);
+    sim.state
+        .lock()
+        .publishes
+        .iter()
+        .find(|p| p.id == id && p.account == account && (p.provider == "facebook" || p.provider == "instagram"))
+        .cloned()
+        .ok_or_else(|| {
+            HttpResponse::NotFound().json(
+                json!({"error": {"message": format!("Unsupported post request: object {object} does not exist")}}),
+            )
+        })
+}
+
+/// `POST /{object}/comments` (Facebook page posts, Instagram media): `message`.
+pub(super) async fn graph_comment(
+    sim: SimData,
+    req: HttpRequest,
+    object: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(
+        async {
+            let account = authorized(&req)?;
+            let on = commented(&sim, &account, &object)?;
+            let text = body["message"].as_str().map(str::to_owned).ok_or_else(|| bad_request("message is required"))?;
+            let provider = on.provider.clone();
+            let step = Step {
+                kind: "comment",
+                parent: Some(on.id.clone()),
+                provider: &provider,
+                account: &account,
+                req: &req,
+                request: request_record(&req, body.0.clone()),
+                text: Some(text),
+                media: vec![],
+                key: None,
+                title: None,
+            };
+            let made = sim.publish_step(step).await?.post();
+            let id = if provider == "facebook" { format!("{}_{}", on.id, made.id) } else { made.id };
+            Ok(HttpResponse::Ok().json(json!({"id": id})))
+        }
+        .await,
+    )
+}
+
+/// `GET /{object}/comments`: the comments on a post, newest first.
+pub(super) async fn graph_comments(sim: SimData, req: HttpRequest, object: web::Path<String>) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let on = commented(&sim, &account, &object)?;
+        let data: Vec<Value> = sim
+            .recent_of(&on.provider, &account, "comment", 100)
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(on.id.as_str()))
+            .take(page_size(&req))
+            .map(|c| match on.provider.as_str() {
+                "facebook" => {
+                    json!({"id": format!("{}_{}", on.id, c.id), "message": c.text, "created_time": graph_time(&c.at)})
+                }
+                _ => json!({"id": c.id, "text": c.text, "timestamp": graph_time(&c.at)}),
+            })
+            .collect();
+        Ok(HttpResponse::Ok().json(json!({"data": data})))
+    })())
 }

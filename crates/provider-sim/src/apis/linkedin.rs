@@ -89,6 +89,8 @@ pub(super) async fn li_posts(sim: SimData, req: HttpRequest, body: web::Json<Val
             let media = urns.iter().map(|u| sim.upload_facts(u.rsplit(':').next().unwrap_or(""))).collect();
             let text = body["commentary"].as_str().map(str::to_owned);
             let step = Step {
+                kind: "post",
+                parent: None,
                 provider: "linkedin",
                 account: &account,
                 req: &req,
@@ -111,4 +113,84 @@ pub(super) async fn li_list(sim: SimData, req: HttpRequest) -> HttpResponse {
             ps.iter().map(|p| json!({"id": format!("urn:li:share:{}", p.id), "commentary": p.text, "createdAt": p.at.timestamp_millis()})).collect();
         HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": elements.len()}}))
     }))
+}
+
+/// The share a `socialActions` path names (`urn:li:share:{n}`), if it is this account's.
+fn li_share(sim: &SimData, account: &str, urn: &str) -> Result<String, HttpResponse> {
+    let id = urn.strip_prefix("urn:li:share:").unwrap_or("");
+    let known = sim
+        .state
+        .lock()
+        .publishes
+        .iter()
+        .any(|p| p.id == id && p.provider == "linkedin" && p.account == account && p.kind == "post");
+    if known {
+        Ok(id.to_owned())
+    } else {
+        Err(HttpResponse::NotFound().json(json!({"message": format!("{urn} does not exist"), "status": 404})))
+    }
+}
+
+fn li_comment_urn(share: &str, id: &str) -> String {
+    format!("urn:li:comment:(urn:li:share:{share},{id})")
+}
+
+/// `POST /rest/socialActions/{urn}/comments`: `actor`, `object`, `message.text`.
+pub(super) async fn li_comment(
+    sim: SimData,
+    req: HttpRequest,
+    urn: web::Path<String>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    done(
+        async {
+            let account = authorized(&req)?;
+            li_headers(&req)?;
+            let share = li_share(&sim, &account, &urn)?;
+            if body["object"].as_str() != Some(urn.as_str()) || body["actor"].as_str().is_none() {
+                return Err(bad_request("actor and object (the post's URN) are required"));
+            }
+            let text = body
+                .pointer("/message/text")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| bad_request("message.text is required"))?;
+            let step = Step {
+                kind: "comment",
+                parent: Some(share.clone()),
+                provider: "linkedin",
+                account: &account,
+                req: &req,
+                request: request_record(&req, body.0.clone()),
+                text: Some(text.clone()),
+                media: vec![],
+                key: None,
+                title: None,
+            };
+            let made = sim.publish_step(step).await?.post();
+            let c = li_comment_urn(&share, &made.id);
+            Ok(HttpResponse::Created().insert_header(("x-restli-id", c.clone())).json(json!({
+                "id": made.id, "$URN": c, "object": urn.as_str(), "actor": body["actor"], "message": {"text": text},
+                "created": {"time": made.at.timestamp_millis()},
+            })))
+        }
+        .await,
+    )
+}
+
+/// `GET /rest/socialActions/{urn}/comments`.
+pub(super) async fn li_comments(sim: SimData, req: HttpRequest, urn: web::Path<String>) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        li_headers(&req)?;
+        let share = li_share(&sim, &account, &urn)?;
+        let elements: Vec<Value> = sim
+            .recent_of("linkedin", &account, "comment", 100)
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(share.as_str()))
+            .take(page_size(&req))
+            .map(|c| json!({"id": c.id, "$URN": li_comment_urn(&share, &c.id), "message": {"text": c.text}, "created": {"time": c.at.timestamp_millis()}}))
+            .collect();
+        Ok(HttpResponse::Ok().json(json!({"elements": elements, "paging": {"count": elements.len()}})))
+    })())
 }

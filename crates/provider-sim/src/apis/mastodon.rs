@@ -35,7 +35,11 @@ pub(super) async fn masto_status(sim: SimData, req: HttpRequest, body: web::Json
             let media = ids.iter().map(|i| sim.upload_facts(i)).collect();
             let text = body["status"].as_str().map(str::to_owned);
             let key = header(&req, "idempotency-key");
+            let parent = body["in_reply_to_id"].as_str().map(str::to_owned);
+            let kind = if parent.is_some() { "reply" } else { "post" };
             let step = Step {
+                kind,
+                parent,
                 provider: "mastodon",
                 account: &account,
                 req: &req,
@@ -51,6 +55,7 @@ pub(super) async fn masto_status(sim: SimData, req: HttpRequest, body: web::Json
                 "url": format!("https://mastodon.example/@{account}/{}", post.id),
                 "content": text,
                 "visibility": body["visibility"],
+                "in_reply_to_id": post.parent,
             })))
         }
         .await,

@@ -42,6 +42,16 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/user/{username}/submitted", web::get().to(reddit::reddit_list))
         .route("/{user}/media", web::get().to(graph::ig_list))
         .route("/{user}/threads", web::get().to(graph::th_list))
+        .route("/{user}/replies", web::get().to(graph::th_replies))
+        // Comments: LinkedIn social actions, Graph API objects, YouTube comment threads, Reddit
+        .route("/rest/socialActions/{urn}/comments", web::post().to(linkedin::li_comment))
+        .route("/rest/socialActions/{urn}/comments", web::get().to(linkedin::li_comments))
+        .route("/youtube/v3/commentThreads", web::post().to(youtube::yt_comment))
+        .route("/youtube/v3/commentThreads", web::get().to(youtube::yt_comments))
+        .route("/api/comment", web::post().to(reddit::reddit_comment))
+        .route("/user/{username}/comments", web::get().to(reddit::reddit_comments))
+        .route("/{object}/comments", web::post().to(graph::graph_comment))
+        .route("/{object}/comments", web::get().to(graph::graph_comments))
         .route("/{page}/feed", web::get().to(graph::fb_list))
         // LinkedIn
         .route("/rest/images", web::post().to(linkedin::li_images))

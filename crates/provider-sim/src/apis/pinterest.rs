@@ -26,7 +26,7 @@ pub(super) async fn pin_pins(sim: SimData, req: HttpRequest, body: web::Json<Val
             _ => return Err(bad_request("media_source is required")),
         };
         let text = body["description"].as_str().map(str::to_owned);
-        let step = Step { provider: "pinterest", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
+        let step = Step { kind: "post", parent: None,  provider: "pinterest", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
         let post = sim.publish_step(step).await?.post();
         Ok(HttpResponse::Created().json(json!({"id": post.id, "board_id": body["board_id"], "title": body["title"], "description": body["description"]})))
     }

@@ -21,6 +21,8 @@ pub(super) async fn reddit_submit(sim: SimData, req: HttpRequest, body: web::Byt
             let record: serde_json::Map<String, Value> =
                 form.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             let step = Step {
+                kind: "post",
+                parent: None,
                 provider: "reddit",
                 account: &account,
                 req: &req,
@@ -59,4 +61,55 @@ pub(super) async fn reddit_list(sim: SimData, req: HttpRequest) -> HttpResponse 
             .collect();
         HttpResponse::Ok().json(json!({"kind": "Listing", "data": {"children": children}}))
     }))
+}
+
+/// `POST /api/comment` (form: `api_type=json`, `thing_id`, `text`).
+pub(super) async fn reddit_comment(sim: SimData, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    done(
+        async {
+            let account = authorized(&req)?;
+            let form: Vec<(String, String)> =
+                serde_urlencoded::from_bytes(&body).map_err(|_| bad_request("expected a form body"))?;
+            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let (Some(thing), Some(text)) = (get("thing_id"), get("text")) else {
+                return Ok(HttpResponse::Ok()
+                    .json(json!({"json": {"errors": [["BAD_REQUEST", "thing_id and text are required", "text"]]}})));
+            };
+            let parent = thing.strip_prefix("t3_").unwrap_or(&thing).to_owned();
+            let record: serde_json::Map<String, Value> =
+                form.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
+            let step = Step {
+                kind: "comment",
+                parent: Some(parent.clone()),
+                provider: "reddit",
+                account: &account,
+                req: &req,
+                request: request_record(&req, Value::Object(record)),
+                text: Some(text),
+                media: vec![],
+                key: None,
+                title: None,
+            };
+            let made = sim.publish_step(step).await?.post();
+            Ok(HttpResponse::Ok()
+                .json(json!({"json": {"errors": [], "data": {"things": [reddit_comment_thing(&made)]}}})))
+        }
+        .await,
+    )
+}
+
+fn reddit_comment_thing(c: &crate::sim::Publish) -> Value {
+    let post = c.parent.clone().unwrap_or_default();
+    json!({"kind": "t1", "data": {"id": c.id, "name": format!("t1_{}", c.id), "link_id": format!("t3_{post}"), "parent_id": format!("t3_{post}"),
+        "body": c.text, "created_utc": c.at.timestamp() as f64, "permalink": format!("/comments/{post}/comment/{}/", c.id)}})
+}
+
+/// `GET /user/{username}/comments`: the account's comments, newest first.
+pub(super) async fn reddit_comments(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let children: Vec<Value> =
+            sim.recent_of("reddit", &account, "comment", page_size(&req)).iter().map(reddit_comment_thing).collect();
+        Ok(HttpResponse::Ok().json(json!({"kind": "Listing", "data": {"children": children}})))
+    })())
 }

@@ -11,7 +11,7 @@ pub(super) async fn tt_init(sim: SimData, req: HttpRequest, body: web::Json<Valu
         let url = body.pointer("/source_info/video_url").and_then(Value::as_str).unwrap_or("").to_owned();
         let media = sim.fetch_all(&[url]).await?;
         let text = body.pointer("/post_info/title").and_then(Value::as_str).map(str::to_owned);
-        let step = Step { provider: "tiktok", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
+        let step = Step { kind: "post", parent: None,  provider: "tiktok", account: &account, req: &req, request: request_record(&req, body.0.clone()), text, media, key: None, title: None };
         let post = sim.publish_step(step).await?.post();
         Ok(HttpResponse::Ok().json(json!({"data": {"publish_id": format!("v_pub_url~{}", post.id)}, "error": {"code": "ok", "message": "", "log_id": "sim"}})))
     }

@@ -47,7 +47,11 @@ pub(super) async fn x_tweets(sim: SimData, req: HttpRequest, body: web::Json<Val
                 .filter_map(|v| v.as_str().map(str::to_owned))
                 .collect();
             let media = ids.iter().map(|i| sim.upload_facts(i)).collect();
+            let parent = body.pointer("/reply/in_reply_to_tweet_id").and_then(Value::as_str).map(str::to_owned);
+            let kind = if parent.is_some() { "reply" } else { "post" };
             let step = Step {
+                kind,
+                parent,
                 provider: "x",
                 account: &account,
                 req: &req,
@@ -76,7 +80,11 @@ pub(super) async fn x_user_tweets(sim: SimData, req: HttpRequest, id: web::Path<
                 .filter(|p| p.provider == "x" && p.account == *id)
                 .take(page_size(&req))
                 .map(|p| {
-                    json!({"id": p.id, "text": p.text.as_deref().map(x_stored_text), "created_at": p.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)})
+                    let mut t = json!({"id": p.id, "text": p.text.as_deref().map(x_stored_text), "created_at": p.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
+                    if let Some(parent) = &p.parent {
+                        t["referenced_tweets"] = json!([{"type": "replied_to", "id": parent}]);
+                    }
+                    t
                 })
                 .collect();
             Ok(HttpResponse::Ok().json(json!({"data": mine, "meta": {"result_count": mine.len()}})))

@@ -3,13 +3,15 @@
 //! offsets) and an images embed. The record key is a hash of the whole delivery id, so a
 //! repeated attempt cannot create a second post: the PDS refuses the existing key. That
 //! refusal counts as our earlier post only once the record is read back with our text.
+//! A thread's next part is a record with `reply {root, parent}` (strong refs: URI and CID,
+//! read back from the PDS) under a key of the delivery id and the part's number.
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{is_video, text};
+use super::{is_video, part, text};
 use crate::http::{Cx, field};
-use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published, Thread};
 
 #[derive(Clone, Copy)]
 pub struct Bluesky;
@@ -34,10 +36,16 @@ pub fn link_facets(text: &str) -> Vec<Value> {
 /// A record key (TID-shaped base32) from a SHA-256 of the whole delivery id: the same
 /// delivery, the same key; two deliveries (even made in the same millisecond, whose
 /// UUIDv7 share their first 64 bits) never share one.
-fn rkey(delivery_id: &domain::DeliveryId) -> String {
+/// Part 0 (the post) has the key of the delivery alone; each later part its own.
+fn part_rkey(delivery_id: &domain::DeliveryId, part: u16) -> String {
     use sha2::Digest;
     const ALPHABET: &[u8] = b"234567abcdefghijklmnopqrstuvwxyz";
-    let digest = sha2::Sha256::digest(delivery_id.0.as_bytes());
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(delivery_id.0.as_bytes());
+    if part > 0 {
+        hasher.update(part.to_be_bytes());
+    }
+    let digest = hasher.finalize();
     let mut first = [0u8; 8];
     first.copy_from_slice(&digest[..8]);
     // A TID's top bit is zero: 63 bits, 13 characters.
@@ -71,53 +79,88 @@ async fn read_back(cx: &Cx, req: &PublishRequest, did: &str, key: &str) -> FindR
     )))
 }
 
+/// The key this request's record goes under.
+fn key_of(req: &PublishRequest) -> String {
+    part_rkey(&req.delivery_id, req.part.as_ref().map_or(0, |p| p.index))
+}
+
+/// A strong reference (URI and CID) to a record of ours, read back from the PDS.
+async fn strong_ref(cx: &Cx, uri: &str) -> Result<Value, ProviderError> {
+    let rest = uri.strip_prefix("at://").unwrap_or(uri);
+    let mut it = rest.splitn(3, '/');
+    let (repo, collection, key) = (it.next().unwrap_or(""), it.next().unwrap_or(""), it.next().unwrap_or(""));
+    let path = format!("/xrpc/com.atproto.repo.getRecord?repo={repo}&collection={collection}&rkey={key}");
+    let found = cx.send(cx.get(&path)).await?;
+    let cid = field(cx, &found.body, "/cid")?;
+    Ok(json!({"uri": uri, "cid": cid}))
+}
+
+impl Thread for Bluesky {
+    fn publish_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let p = part(req)?;
+            let root = strong_ref(cx, &p.root.provider_post_id).await?;
+            let parent =
+                if p.parent == p.root { root.clone() } else { strong_ref(cx, &p.parent.provider_post_id).await? };
+            create(cx, req, Some(json!({"root": root, "parent": parent}))).await
+        })
+    }
+
+    fn find_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        self.find(cx, req)
+    }
+}
+
 impl Publish for Bluesky {
     fn publish<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
-        Box::pin(async move {
-            let did = format!("did:plc:{}", req.account.external_id);
-            let handle = req.account.username.clone().unwrap_or_else(|| did.clone());
-            let key = rkey(&req.delivery_id);
-            let url = format!("https://bsky.app/profile/{handle}/post/{key}");
-            let mut images = Vec::new();
-            for m in req.media.iter().filter(|m| !is_video(m)) {
-                let blob = cx
-                    .send(
-                        cx.post("/xrpc/com.atproto.repo.uploadBlob")
-                            .header("Content-Type", &m.content_type)
-                            .body(cx.media_body(m).await?),
-                    )
-                    .await?;
-                let blob = blob.body.get("blob").cloned().ok_or_else(|| cx.unexpected("blob"))?;
-                images.push(json!({"alt": m.alt.clone().unwrap_or_default(), "image": blob}));
-            }
-            let mut record = json!({
-                "$type": "app.bsky.feed.post",
-                "text": text(req),
-                "createdAt": chrono_now(),
-            });
-            let facets = link_facets(text(req));
-            if !facets.is_empty() {
-                record["facets"] = json!(facets);
-            }
-            if !images.is_empty() {
-                record["embed"] = json!({"$type": "app.bsky.embed.images", "images": images});
-            }
-            let body = json!({"repo": did, "collection": "app.bsky.feed.post", "rkey": key, "record": record});
-            match cx.send(cx.post("/xrpc/com.atproto.repo.createRecord").json(&body)).await {
-                Ok(made) => {
-                    let uri = field(cx, &made.body, "/uri")?;
-                    Ok(Published::new(uri, url))
-                }
-                // The key exists: an earlier attempt of this delivery posted, if the record
-                // holds our text.
-                Err(ProviderError::Rejected(m)) if m.contains("already exists") => {
-                    read_back(cx, req, &did, &key).await?.ok_or_else(|| {
-                        ProviderError::Retryable("Bluesky said the record exists but could not show it".into())
-                    })
-                }
-                Err(e) => Err(e),
-            }
-        })
+        Box::pin(create(cx, req, None))
+    }
+}
+
+async fn create(cx: &Cx, req: &PublishRequest, reply: Option<Value>) -> PublishResult {
+    let did = format!("did:plc:{}", req.account.external_id);
+    let handle = req.account.username.clone().unwrap_or_else(|| did.clone());
+    let key = key_of(req);
+    let url = format!("https://bsky.app/profile/{handle}/post/{key}");
+    let mut images = Vec::new();
+    for m in req.media.iter().filter(|m| !is_video(m)) {
+        let blob = cx
+            .send(
+                cx.post("/xrpc/com.atproto.repo.uploadBlob")
+                    .header("Content-Type", &m.content_type)
+                    .body(cx.media_body(m).await?),
+            )
+            .await?;
+        let blob = blob.body.get("blob").cloned().ok_or_else(|| cx.unexpected("blob"))?;
+        images.push(json!({"alt": m.alt.clone().unwrap_or_default(), "image": blob}));
+    }
+    let mut record = json!({
+        "$type": "app.bsky.feed.post",
+        "text": text(req),
+        "createdAt": chrono_now(),
+    });
+    let facets = link_facets(text(req));
+    if !facets.is_empty() {
+        record["facets"] = json!(facets);
+    }
+    if !images.is_empty() {
+        record["embed"] = json!({"$type": "app.bsky.embed.images", "images": images});
+    }
+    if let Some(reply) = reply {
+        record["reply"] = reply;
+    }
+    let body = json!({"repo": did, "collection": "app.bsky.feed.post", "rkey": key, "record": record});
+    match cx.send(cx.post("/xrpc/com.atproto.repo.createRecord").json(&body)).await {
+        Ok(made) => {
+            let uri = field(cx, &made.body, "/uri")?;
+            Ok(Published::new(uri, url))
+        }
+        // The key exists: an earlier attempt of this delivery posted, if the record
+        // holds our text.
+        Err(ProviderError::Rejected(m)) if m.contains("already exists") => read_back(cx, req, &did, &key)
+            .await?
+            .ok_or_else(|| ProviderError::Retryable("Bluesky said the record exists but could not show it".into())),
+        Err(e) => Err(e),
     }
 }
 
@@ -125,7 +168,7 @@ impl Lookup for Bluesky {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let did = format!("did:plc:{}", req.account.external_id);
-            read_back(cx, req, &did, &rkey(&req.delivery_id)).await
+            read_back(cx, req, &did, &key_of(req)).await
         })
     }
 }
@@ -152,12 +195,15 @@ mod tests {
     #[test]
     fn record_keys_differ_for_ids_made_in_the_same_millisecond() {
         let ts = uuid::Timestamp::from_unix(uuid::NoContext, 1_764_590_400, 0);
-        let keys: std::collections::HashSet<String> = (0..2000).map(|_| rkey(&uuid::Uuid::new_v7(ts).into())).collect();
+        let keys: std::collections::HashSet<String> =
+            (0..2000).map(|_| part_rkey(&uuid::Uuid::new_v7(ts).into(), 0)).collect();
         assert_eq!(keys.len(), 2000);
         let id = domain::DeliveryId::new();
-        assert_eq!(rkey(&id), rkey(&id));
-        let k = rkey(&id);
+        assert_eq!(part_rkey(&id, 0), part_rkey(&id, 0));
+        let k = part_rkey(&id, 0);
         assert_eq!(k.len(), 13);
+        let parts: std::collections::HashSet<String> = (0..30).map(|i| part_rkey(&id, i)).collect();
+        assert_eq!(parts.len(), 30, "every part of a thread has its own key");
         assert!(matches!(k.as_bytes()[0], b'2'..=b'9' | b'a'..=b'j'), "{k}");
     }
 

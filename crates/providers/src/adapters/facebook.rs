@@ -1,12 +1,13 @@
 //! Facebook Pages (Graph API): text to `POST /{page-id}/feed` (`message`), one image to
-//! `POST /{page-id}/photos` (`url`, `caption`).
+//! `POST /{page-id}/photos` (`url`, `caption`); the first comment through
+//! `POST /{post-id}/comments` (`message`).
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{graph_find, text};
+use super::{graph_comment, graph_find, graph_find_comment, text};
 use crate::http::{Cx, field};
-use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
+use crate::{Comment, FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
 
 #[derive(Clone, Copy)]
 pub struct Facebook;
@@ -38,5 +39,19 @@ impl Lookup for Facebook {
             })
             .await
         })
+    }
+}
+
+fn comment_link(post: &Published, id: &str) -> String {
+    format!("https://www.facebook.com/{}?comment_id={id}", post.provider_post_id)
+}
+
+impl Comment for Facebook {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(graph_comment(cx, req, comment_link))
+    }
+
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(graph_find_comment(cx, req, "message", "created_time", comment_link))
     }
 }

@@ -1,12 +1,14 @@
 //! Instagram Graph API: a media container (`POST /{ig-user-id}/media` with `image_url`,
-//! `caption`, `alt_text`), `POST /{ig-user-id}/media_publish`, then the permalink.
+//! `caption`, `alt_text`), `POST /{ig-user-id}/media_publish`, then the permalink. The
+//! first comment through `POST /{ig-media-id}/comments` (`message`); Instagram gives a
+//! comment no address of its own, so its link is the post's.
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{graph_find, text};
+use super::{graph_comment, graph_find, graph_find_comment, text};
 use crate::http::{Cx, field};
-use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
+use crate::{Comment, FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
 #[derive(Clone, Copy)]
 pub struct Instagram;
@@ -37,5 +39,19 @@ impl Lookup for Instagram {
             let path = format!("/{}/media?fields=id,caption,permalink,timestamp&limit=100", req.account.external_id);
             graph_find(cx, req, &path, "caption", "timestamp", |m| m["permalink"].as_str().map(str::to_owned)).await
         })
+    }
+}
+
+fn comment_link(post: &Published, _id: &str) -> String {
+    post.url.clone()
+}
+
+impl Comment for Instagram {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(graph_comment(cx, req, comment_link))
+    }
+
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(graph_find_comment(cx, req, "text", "timestamp", comment_link))
     }
 }

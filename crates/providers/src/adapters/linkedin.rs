@@ -1,15 +1,16 @@
 //! LinkedIn Posts API (versioned `/rest`): images through
 //! `POST /rest/images?action=initializeUpload` + PUT, videos through
 //! `POST /rest/videos?action=initializeUpload` + PUT + finalize, then `POST /rest/posts`;
-//! the new post's URN comes back in `x-restli-id`.
+//! the new post's URN comes back in `x-restli-id`. The first comment through
+//! `POST /rest/socialActions/{post-urn}/comments` (`actor`, `object`, `message.text`).
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{candidates, is_video, opt, s, text};
+use super::{candidates, find_in, is_video, opt, part, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
+use crate::{Comment, FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
 #[derive(Clone, Copy)]
 pub struct LinkedIn;
@@ -112,4 +113,48 @@ fn url_escape(s: &str) -> String {
 fn author(req: &PublishRequest) -> String {
     let id = &req.account.external_id;
     if id.starts_with("urn:li:") { id.clone() } else { format!("urn:li:person:{id}") }
+}
+
+fn comment_link(post_urn: &str, comment_urn: &str) -> String {
+    format!("https://www.linkedin.com/feed/update/{post_urn}?commentUrn={}", url_escape(comment_urn))
+}
+
+impl Comment for LinkedIn {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let post = &part(req)?.root.provider_post_id;
+            let body = json!({"actor": author(req), "object": post, "message": {"text": text(req)}});
+            let path = format!("/rest/socialActions/{}/comments", url_escape(post));
+            let made = cx.send(rest(cx, &path).json(&body)).await?;
+            let urn = field(cx, &made.body, "/$URN").or_else(|_| {
+                made.headers
+                    .get("x-restli-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_owned)
+                    .ok_or_else(|| cx.unexpected("the comment's URN"))
+            })?;
+            let link = comment_link(post, &urn);
+            Ok(Published::new(urn, link))
+        })
+    }
+
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let post = &part(req)?.root.provider_post_id;
+            let path = format!("/rest/socialActions/{}/comments?count=100", url_escape(post));
+            let listed = cx
+                .send(cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"))
+                .await?;
+            find_in(req, &listed.body, "/elements", |c| {
+                let urn = s(c, "/$URN")?;
+                Some(Candidate {
+                    url: comment_link(post, &urn),
+                    id: urn,
+                    text: s(c, "/message/text"),
+                    title: None,
+                    created_at: timestamp(&c["created"]["time"]),
+                })
+            })
+        })
+    }
 }

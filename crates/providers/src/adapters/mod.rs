@@ -29,19 +29,37 @@ pub fn all() -> HashMap<Provider, Capabilities> {
         Capabilities::publishing(a).with_lookup(a)
     }
     HashMap::from([
-        (Provider::X, both(x::X)),
-        (Provider::Linkedin, both(linkedin::LinkedIn)),
-        (Provider::Youtube, both(youtube::YouTube)),
-        (Provider::Instagram, both(instagram::Instagram)),
+        (Provider::X, both(x::X).with_threads(x::X)),
+        (Provider::Linkedin, both(linkedin::LinkedIn).with_comments(linkedin::LinkedIn)),
+        (Provider::Youtube, both(youtube::YouTube).with_comments(youtube::YouTube)),
+        (Provider::Instagram, both(instagram::Instagram).with_comments(instagram::Instagram)),
         (Provider::Tiktok, both(tiktok::TikTok)),
-        (Provider::Facebook, both(facebook::Facebook)),
-        (Provider::Threads, both(threads::Threads)),
+        (Provider::Facebook, both(facebook::Facebook).with_comments(facebook::Facebook)),
+        (Provider::Threads, both(threads::Threads).with_threads(threads::Threads)),
         (Provider::Pinterest, both(pinterest::Pinterest)),
-        (Provider::Bluesky, both(bluesky::Bluesky)),
-        (Provider::Mastodon, Capabilities::publishing(mastodon::Mastodon)),
-        (Provider::Reddit, both(reddit::Reddit)),
+        (Provider::Bluesky, both(bluesky::Bluesky).with_threads(bluesky::Bluesky)),
+        (Provider::Mastodon, Capabilities::publishing(mastodon::Mastodon).with_threads(mastodon::Mastodon)),
+        (Provider::Reddit, both(reddit::Reddit).with_comments(reddit::Reddit)),
         (Provider::Dribbble, both(dribbble::Dribbble)),
     ])
+}
+
+/// The part a thread or comment request is for (set by whoever builds a part's request).
+fn part(req: &PublishRequest) -> Result<&crate::PartOf, crate::ProviderError> {
+    req.part
+        .as_ref()
+        .ok_or_else(|| crate::ProviderError::Rejected("a part was sent without the post it follows".into()))
+}
+
+/// A look-up of a comment or reply: the entries of `list` whose text is ours, made since
+/// the first attempt, not another delivery's.
+fn find_in(
+    req: &PublishRequest,
+    body: &Value,
+    list: &str,
+    each: impl Fn(&Value) -> Option<Candidate>,
+) -> crate::FindResult {
+    Ok(crate::recover::pick(req, Some(text(req)), None, candidates(body, list, each)))
 }
 
 /// A string option, if given.
@@ -87,6 +105,45 @@ async fn graph_find(
     Ok(crate::recover::pick(req, Some(text(req)), None, found))
 }
 
+/// A Graph API comment (Facebook, Instagram): `POST /{post}/comments` with `message`.
+/// `link` makes the comment's public URL from the post's and the comment's id.
+async fn graph_comment(
+    cx: &crate::http::Cx,
+    req: &PublishRequest,
+    link: fn(&crate::Published, &str) -> String,
+) -> crate::PublishResult {
+    let post = &part(req)?.root;
+    let path = format!("/{}/comments", post.provider_post_id);
+    let made = cx.send(cx.post(&path).json(&serde_json::json!({"message": text(req)}))).await?;
+    let id = crate::http::field(cx, &made.body, "/id")?;
+    let url = link(post, &id);
+    Ok(crate::Published::new(id, url))
+}
+
+/// The post's comments (Graph API), for the one an earlier attempt made: `text_key` and
+/// `at_key` are where the platform puts a comment's text and time.
+async fn graph_find_comment(
+    cx: &crate::http::Cx,
+    req: &PublishRequest,
+    text_key: &str,
+    at_key: &str,
+    link: fn(&crate::Published, &str) -> String,
+) -> crate::FindResult {
+    let post = &part(req)?.root;
+    let path = format!("/{}/comments?fields=id,{text_key},{at_key}&limit=100", post.provider_post_id);
+    let listed = cx.send(cx.get(&path)).await?;
+    find_in(req, &listed.body, "/data", |c| {
+        let id = s(c, "/id")?;
+        Some(Candidate {
+            url: link(post, &id),
+            id,
+            text: s(c, &format!("/{text_key}")),
+            title: None,
+            created_at: crate::recover::timestamp(&c[at_key]),
+        })
+    })
+}
+
 /// A string field of a listing entry.
 fn s(v: &Value, ptr: &str) -> Option<String> {
     match v.pointer(ptr)? {
@@ -115,7 +172,23 @@ mod registry_tests {
             let c = all.get(p).unwrap_or_else(|| panic!("{p} has no adapter"));
             assert_eq!(c.lookup.is_some(), *p != Provider::Mastodon, "{p}: look-up");
             // Not built yet: no platform may claim these until an adapter implements them.
-            assert!(c.thread.is_none() && c.reply.is_none() && c.metrics.is_none() && c.inbox.is_none(), "{p}");
+            assert!(c.reply.is_none() && c.metrics.is_none() && c.inbox.is_none(), "{p}");
+        }
+    }
+
+    /// The capability matrix acceptance and `GET /api/platforms` show is what the
+    /// adapters implement: no platform claims a thread or comment no adapter can send.
+    #[test]
+    fn the_capability_matrix_is_what_the_adapters_implement() {
+        let all = super::all();
+        for p in domain::platforms::catalogue() {
+            let c = &all[&p.platform];
+            assert_eq!(p.capabilities.threads, c.thread.is_some(), "{}: threads", p.platform);
+            assert_eq!(p.capabilities.first_comment, c.comment.is_some(), "{}: first comment", p.platform);
+            assert_eq!(p.capabilities.reply, c.reply.is_some(), "{}: reply", p.platform);
+            assert_eq!(p.capabilities.metrics, c.metrics.is_some(), "{}: metrics", p.platform);
+            let inbox = p.capabilities.inbox;
+            assert_eq!(inbox.comments || inbox.mentions || inbox.messages, c.inbox.is_some(), "{}", p.platform);
         }
     }
 }

@@ -1,13 +1,14 @@
 //! Reddit: `POST /api/submit` (form: `sr`, `kind`, `title`, `text` or `url`,
-//! `api_type=json`). A post with media links to the owned file.
+//! `api_type=json`). A post with media links to the owned file. The first comment through
+//! `POST /api/comment` (`thing_id` of the submission, `text`).
 
 use futures_util::future::BoxFuture;
 use serde_json::Value;
 
-use super::{candidates, flag, opt, s, text};
+use super::{candidates, find_in, flag, opt, part, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
+use crate::{Comment, FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
 #[derive(Clone, Copy)]
 pub struct Reddit;
@@ -64,6 +65,44 @@ impl Lookup for Reddit {
             // A link post (the media) carries no text: only its title can match.
             let body = req.media.is_empty().then(|| text(req));
             Ok(pick(req, body, Some(opt(req, "title").unwrap_or_default()), found))
+        })
+    }
+}
+
+impl Comment for Reddit {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let thing = &part(req)?.root.provider_post_id;
+            let form = [("api_type", "json"), ("thing_id", thing.as_str()), ("text", text(req))];
+            let made = cx.send(cx.post("/api/comment").form(&form)).await?;
+            if let Some(err) = made.body.pointer("/json/errors/0").and_then(Value::as_array) {
+                let msg = err.get(1).and_then(Value::as_str).unwrap_or("the comment was refused");
+                return Err(ProviderError::Rejected(format!("Reddit rejected the comment: {msg}")));
+            }
+            let made = made.body.pointer("/json/data/things/0/data").cloned().unwrap_or_default();
+            let link = format!("https://www.reddit.com{}", field(cx, &made, "/permalink")?);
+            Ok(Published::new(field(cx, &made, "/name")?, link))
+        })
+    }
+
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let thing = &part(req)?.root.provider_post_id;
+            let user = req.account.username.as_deref().unwrap_or(&req.account.external_id);
+            let listing = cx.send(cx.get(&format!("/user/{user}/comments?limit=100"))).await?;
+            find_in(req, &listing.body, "/data/children", |c| {
+                // Only a comment on this delivery's submission can be its first comment.
+                if s(c, "/data/link_id")? != *thing {
+                    return None;
+                }
+                Some(Candidate {
+                    id: s(c, "/data/name")?,
+                    url: format!("https://www.reddit.com{}", s(c, "/data/permalink")?),
+                    text: s(c, "/data/body"),
+                    title: None,
+                    created_at: timestamp(&c["data"]["created_utc"]),
+                })
+            })
         })
     }
 }

@@ -1,13 +1,14 @@
 //! Threads API: a container per item (`POST /{user}/threads` with `media_type` TEXT,
 //! IMAGE or VIDEO; carousel items then a CAROUSEL container), `POST /{user}/threads_publish`,
-//! then the permalink.
+//! then the permalink. A thread's next part is a container with `reply_to_id` of the part
+//! before; an earlier attempt's part is looked for among the account's replies.
 
 use futures_util::future::BoxFuture;
 use serde_json::{Value, json};
 
-use super::{graph_find, is_video, opt, text};
+use super::{graph_find, is_video, opt, part, text};
 use crate::http::{Cx, field};
-use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published};
+use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published, Thread};
 
 #[derive(Clone, Copy)]
 pub struct Threads;
@@ -50,6 +51,9 @@ impl Publish for Threads {
             if let Some(rc) = opt(req, "reply_control") {
                 container["reply_control"] = json!(rc);
             }
+            if let Some(p) = &req.part {
+                container["reply_to_id"] = json!(p.parent.provider_post_id);
+            }
             let made = cx.send(cx.post(&path).json(&container)).await?;
             let creation_id = field(cx, &made.body, "/id")?;
             let published = cx
@@ -66,6 +70,22 @@ impl Lookup for Threads {
     fn find<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
         Box::pin(async move {
             let path = format!("/{}/threads?fields=id,text,permalink,timestamp&limit=100", req.account.external_id);
+            graph_find(cx, req, &path, "text", "timestamp", |m| m["permalink"].as_str().map(str::to_owned)).await
+        })
+    }
+}
+
+impl Thread for Threads {
+    fn publish_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            part(req)?;
+            self.publish(cx, req).await
+        })
+    }
+
+    fn find_part<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let path = format!("/{}/replies?fields=id,text,permalink,timestamp&limit=100", req.account.external_id);
             graph_find(cx, req, &path, "text", "timestamp", |m| m["permalink"].as_str().map(str::to_owned)).await
         })
     }

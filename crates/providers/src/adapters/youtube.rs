@@ -1,14 +1,15 @@
 //! YouTube Data API v3: a resumable upload session
 //! (`POST /upload/youtube/v3/videos?uploadType=resumable&part=snippet,status`), the bytes
-//! PUT to the session URL, then the custom thumbnail if a cover was given.
+//! PUT to the session URL, then the custom thumbnail if a cover was given. The first
+//! comment is a comment thread: `POST /youtube/v3/commentThreads?part=snippet`.
 
 use futures_util::future::BoxFuture;
 use serde_json::json;
 
-use super::{candidates, flag, opt, s, text};
+use super::{candidates, find_in, flag, opt, part, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
-use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
+use crate::{Comment, FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published};
 
 #[derive(Clone, Copy)]
 pub struct YouTube;
@@ -75,6 +76,43 @@ impl Lookup for YouTube {
                 })
             });
             Ok(pick(req, Some(text(req)), Some(opt(req, "title").unwrap_or("Untitled")), found))
+        })
+    }
+}
+
+fn comment_link(video: &str, id: &str) -> String {
+    format!("https://www.youtube.com/watch?v={video}&lc={id}")
+}
+
+impl Comment for YouTube {
+    fn comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let video = &part(req)?.root.provider_post_id;
+            let body =
+                json!({"snippet": {"videoId": video, "topLevelComment": {"snippet": {"textOriginal": text(req)}}}});
+            let made = cx.send(cx.post("/youtube/v3/commentThreads?part=snippet").json(&body)).await?;
+            let id = field(cx, &made.body, "/id")?;
+            let link = comment_link(video, &id);
+            Ok(Published::new(id, link))
+        })
+    }
+
+    fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let video = &part(req)?.root.provider_post_id;
+            let path = format!("/youtube/v3/commentThreads?part=snippet&videoId={video}&maxResults=100");
+            let listed = cx.send(cx.get(&path)).await?;
+            find_in(req, &listed.body, "/items", |t| {
+                let id = s(t, "/id")?;
+                let c = t.pointer("/snippet/topLevelComment/snippet")?;
+                Some(Candidate {
+                    url: comment_link(video, &id),
+                    id,
+                    text: s(c, "/textOriginal"),
+                    title: None,
+                    created_at: timestamp(&c["publishedAt"]),
+                })
+            })
         })
     }
 }

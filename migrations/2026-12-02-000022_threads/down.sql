@@ -1,0 +1,2 @@
+DROP TABLE delivery_parts;
+ALTER TABLE posts DROP COLUMN thread;
