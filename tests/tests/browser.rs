@@ -179,6 +179,42 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
     assert!(b.text("#assist .suggestion strong").await.starts_with("X: cut to fit, or a thread of"));
     b.shot("compose-fit").await;
 
+    // A thread from the thread editor: two parts added, each with its counter against X's
+    // limit; on the post page, the thread and each delivered part with its link.
+    b.goto("/dashboard/compose").await;
+    b.fill("textarea[name='post[body]']", "Thread from the browser, part one").await;
+    b.tick(&format!("input[name='profiles[]'][value='{profile}']")).await;
+    b.tick("button[data-add-part]").await;
+    b.tick("button[data-add-part]").await;
+    assert_eq!(b.count("#parts textarea[name='post[thread][]']").await, 2);
+    b.fill("#parts label:nth-child(1) textarea", "Part two of the thread").await;
+    b.fill("#parts label:nth-child(2) textarea", "Part three of the thread").await;
+    b.wait_script_text("#parts label:nth-child(1) .counter", "22 / 280 (x)", WAIT).await;
+    assert_eq!(b.text("#parts label:nth-child(2) .part-number").await, "3");
+    b.shot("compose-thread").await;
+    b.click("button[name='post[draft]'][value=false]").await;
+    let threaded = b.path().await.strip_prefix("/dashboard/posts/").unwrap().to_owned();
+    b.wait_text("[data-test=post-status]", "Completed", WAIT).await;
+    assert_eq!(b.text("[data-test=delivery-status]").await, "published");
+    assert_eq!(b.count("[data-test=thread] li").await, 2);
+    assert_eq!(b.count("[data-test=delivery-parts] li a").await, 3);
+    let delivered = s.post_by_id(&threaded).await;
+    let last = delivered["deliveries"][0]["parts"][2]["url"].as_str().unwrap().to_owned();
+    let shown = b.find("[data-test=delivery-parts] li:nth-child(3) a").await.attr("href").await.unwrap();
+    assert_eq!(shown.as_deref(), Some(last.as_str()));
+    b.shot("post-thread").await;
+    // A first comment where the ticked platform takes none is refused, saying who does.
+    b.goto("/dashboard/compose").await;
+    b.fill("textarea[name='post[body]']", "No comments on X").await;
+    b.fill("textarea[name=first_comment]", "a first comment").await;
+    b.tick(&format!("input[name='profiles[]'][value='{profile}']")).await;
+    b.click("button[name='post[draft]'][value=false]").await;
+    let refused = b.text(".flash.error").await;
+    assert!(
+        refused.starts_with("first_comment: none of the ticked profiles") && refused.contains("LinkedIn"),
+        "{refused}"
+    );
+
     b.click(".who button").await;
     assert_eq!(b.text(".flash.notice").await, "Signed out.");
     b.goto("/dashboard/posts").await;
@@ -186,7 +222,7 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
     b.shot("signed-out").await;
     b.close().await;
     let taken = std::fs::read_dir(&shots).unwrap().count();
-    assert!(taken >= 15, "{taken} screenshots in {}", shots.display());
+    assert!(taken >= 17, "{taken} screenshots in {}", shots.display());
 }
 
 /// Fills Compose for one profile and publishes, now or `minutes` ahead in the browser's

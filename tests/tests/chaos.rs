@@ -2,11 +2,13 @@
 //! created (some scheduled, some canceled) while a delivery worker is SIGKILLed every 4 s,
 //! RabbitMQ disappears for 3 s, PostgreSQL disappears for 3 s, and the scheduler is
 //! SIGKILLed just as a burst of posts falls due, and copies of finished attempts are sent
-//! again. Posts go to X, LinkedIn, Threads, Mastodon and Bluesky, and every eleventh one has
-//! the same text as the one before (look-ups must tell them apart). Then: every accepted
-//! post ends completed or canceled; provider-sim saw exactly one publish per published
-//! delivery, its own, and none for the rest; no delivery made more publish calls than its
-//! attempts; nothing answered 201 that was not stored; the outage answered 503.
+//! again. Posts go to X, LinkedIn, Threads, Mastodon and Bluesky, some as three-part
+//! threads, and every eleventh one has the same text as the one before (look-ups must tell
+//! them apart). Then: every accepted post ends completed or canceled; provider-sim saw
+//! exactly one publish per published delivery (per part, for a thread), its own, and none
+//! for the rest; a thread's parts reply to each other in order; no delivery made more
+//! publish calls than its attempts (plus one per later part); nothing answered 201 that
+//! was not stored; the outage answered 503.
 //!
 //! The outages cut this stack's connections at the in-test proxy (all connections drop,
 //! new ones are refused), which is what a broker or database restart looks like to the
@@ -62,6 +64,12 @@ async fn under_faults_every_accepted_post_settles_once() {
                 // Every eleventh post repeats the text of the one before it.
                 let text = if n.is_multiple_of(11) { format!("chaos {}", n - 1) } else { format!("chaos {n}") };
                 let mut post = json!({"body": text});
+                // Some posts are three-part threads, on one profile whose platform has them
+                // (all but LinkedIn, the second profile).
+                let thread = n % 3 == 1 && n % 5 != 1;
+                if thread {
+                    post["thread"] = json!([text.clone(), format!("{text} · 2/3"), format!("{text} · 3/3")]);
+                }
                 // A mix: now, a little later, and later-then-canceled.
                 let cancel = n.is_multiple_of(7);
                 if cancel {
@@ -71,7 +79,7 @@ async fn under_faults_every_accepted_post_settles_once() {
                         (chrono::Utc::now() + chrono::Duration::milliseconds(500 + (n % 5) as i64 * 400)).to_rfc3339()
                     );
                 }
-                let targets = if n.is_multiple_of(4) { vec![a, b] } else { vec![a] };
+                let targets = if n.is_multiple_of(4) && !thread { vec![a, b] } else { vec![a] };
                 let r = http
                     .post(format!("{gateway}/api/posts"))
                     .bearer_auth(&key)
@@ -241,29 +249,63 @@ async fn under_faults_every_accepted_post_settles_once() {
     for c in &calls {
         *calls_per_delivery.entry(c["idempotency_key"].as_str().unwrap_or("").to_owned()).or_default() += 1;
     }
-    let over: Vec<(&String, &usize)> = calls_per_delivery.iter().filter(|(_, n)| **n > max_attempts).collect();
+    // A thread's delivery sends each later part once more at most per attempt after the
+    // first (only the part in doubt can be sent again).
+    let parts_of: HashMap<String, usize> = posts
+        .values()
+        .flat_map(|p| {
+            let n = p["thread"].as_array().map_or(1, |t| t.len().max(1));
+            p["deliveries"].as_array().unwrap().iter().map(move |d| (d["id"].as_str().unwrap().to_owned(), n))
+        })
+        .collect();
+    let over: Vec<(&String, &usize)> = calls_per_delivery
+        .iter()
+        .filter(|(d, n)| **n > max_attempts + parts_of.get(*d).copied().unwrap_or(1) - 1)
+        .collect();
     assert!(over.is_empty(), "deliveries with more publish calls than attempts: {over:?}");
     let shared: usize = s
         .sql("SELECT count(*) - count(DISTINCT provider || ':' || provider_post_id) FROM deliveries WHERE status = 'published'")
         .parse()
         .unwrap();
     assert_eq!(shared, 0, "two deliveries name the same provider post");
-    let (mut published, mut failed, mut canceled_deliveries) = (0, 0, 0);
+    let (mut published, mut failed, mut canceled_deliveries, mut public_parts, mut threads) = (0, 0, 0, 0, 0);
     for p in posts.values() {
+        let texts: Vec<&str> = match p["thread"].as_array().filter(|t| !t.is_empty()) {
+            Some(t) => t.iter().map(|x| x["body"].as_str().unwrap()).collect(),
+            None => vec![p["body"].as_str().unwrap_or("")],
+        };
         for d in p["deliveries"].as_array().unwrap() {
             let did = d["id"].as_str().unwrap();
+            // What the delivery says is public: each recorded part, or its one post.
+            let parts: Vec<String> = match d["parts"].as_array().filter(|x| !x.is_empty()) {
+                Some(x) => x.iter().map(|x| x["provider_post_id"].as_str().unwrap().to_owned()).collect(),
+                None => d["provider_post_id"].as_str().map(str::to_owned).into_iter().collect(),
+            };
+            let mut previous: Option<String> = None;
+            for (i, id) in parts.iter().enumerate() {
+                let pid = bare(id);
+                // Each public part carries this delivery's own text for that part, exactly
+                // once, and answers the part before it.
+                let found = publishes.iter().find(|x| sim_post_id(x) == pid);
+                let text = found.and_then(|x| x["text"].as_str());
+                assert_eq!(text, texts.get(i).copied(), "delivery {did} part {} names another post's {pid}", i + 1);
+                assert_eq!(published_count.get(pid), Some(&1), "delivery {did}: provider post {pid} not exactly once");
+                let parent = found.and_then(|x| x["parent"].as_str()).map(str::to_owned);
+                let previous_sim = previous
+                    .as_ref()
+                    .and_then(|q| publishes.iter().find(|x| sim_post_id(x) == bare(q)))
+                    .map(|x| x["id"].as_str().unwrap_or("").to_owned());
+                assert_eq!(parent, previous_sim, "delivery {did} part {} does not answer the part before", i + 1);
+                previous = Some(id.clone());
+            }
+            public_parts += parts.len();
             match (p["status"].as_str().unwrap(), d["status"].as_str().unwrap()) {
                 ("completed", "published") => {
                     published += 1;
-                    let pid = bare(d["provider_post_id"].as_str().unwrap());
-                    // The public post carries this delivery's own text.
-                    let text = publishes.iter().find(|x| sim_post_id(x) == pid).and_then(|x| x["text"].as_str());
-                    assert_eq!(text, p["body"].as_str(), "delivery {did} names another post's {pid}");
-                    assert_eq!(
-                        published_count.get(pid),
-                        Some(&1),
-                        "delivery {did}: provider post {pid} not exactly once"
-                    );
+                    assert_eq!(parts.len(), texts.len(), "delivery {did} published without every part");
+                    if texts.len() > 1 {
+                        threads += 1;
+                    }
                 }
                 ("completed", "failed") => failed += 1,
                 ("canceled", _) => {
@@ -277,11 +319,17 @@ async fn under_faults_every_accepted_post_settles_once() {
             }
         }
     }
-    if publishes.len() != published {
+    if publishes.len() != public_parts {
         let recorded: std::collections::HashSet<String> = posts
             .values()
             .flat_map(|p| p["deliveries"].as_array().unwrap().iter())
-            .filter_map(|d| d["provider_post_id"].as_str().map(|x| bare(x).to_owned()))
+            .flat_map(|d| {
+                let parts = d["parts"].as_array().cloned().unwrap_or_default();
+                let ids: Vec<String> =
+                    parts.iter().filter_map(|x| x["provider_post_id"].as_str().map(str::to_owned)).collect();
+                d["provider_post_id"].as_str().map(str::to_owned).into_iter().chain(ids)
+            })
+            .map(|x| bare(&x).to_owned())
             .collect();
         let bodies: HashMap<String, String> =
             posts.iter().map(|(id, p)| (p["body"].as_str().unwrap_or("").to_owned(), id.clone())).collect();
@@ -314,7 +362,8 @@ async fn under_faults_every_accepted_post_settles_once() {
             }
         }
     }
-    assert_eq!(publishes.len(), published, "provider-sim saw publishes no delivery accounts for");
+    assert_eq!(publishes.len(), public_parts, "provider-sim saw publishes no delivery accounts for");
+    assert!(threads > 0, "no thread was published under the faults");
     assert_eq!(canceled.len(), posts.values().filter(|p| p["status"] == "canceled").count());
 
     let mut md = format!(
@@ -334,11 +383,11 @@ async fn under_faults_every_accepted_post_settles_once() {
         unavailable
     ));
     md.push_str(&format!(
-        "- Every accepted post ended completed or canceled. Deliveries: {published} published, each exactly one public post at provider-sim carrying its own text, no provider post id named by two deliveries; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",
+        "- Every accepted post ended completed or canceled. Deliveries: {published} published ({threads} of them three-part threads, every part once, each replying to the one before), each exactly one public post per part at provider-sim carrying its own text, no provider post id named by two deliveries; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",
         publishes.len()
     ));
     md.push_str(&format!(
-        "- No delivery made more publish calls than its {max_attempts} attempts (most: {}), copies of finished attempts included.\n",
+        "- No delivery made more publish calls than its {max_attempts} attempts plus one per later part of a thread (most: {}), copies of finished attempts included.\n",
         calls_per_delivery.values().max().copied().unwrap_or(0)
     ));
     println!("{md}");

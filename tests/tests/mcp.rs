@@ -99,6 +99,16 @@ async fn an_mcp_session_lists_tools_and_creates_reads_and_cancels_a_post() {
     let read = tool(&s, &s.key, "postmantis.get_post", json!({"id": id})).await;
     assert_eq!(read["structuredContent"]["data"]["id"], http_view["data"]["id"]);
     assert_eq!(read["structuredContent"]["data"]["body"], "via MCP");
+    // A thread through the same tool: the whole thread, first part first, read back so.
+    let thread = tool(
+        &s,
+        &s.key,
+        "postmantis.create_post",
+        json!({"post": {"thread": ["MCP 1/2", "MCP 2/2"], "scheduled_at": when}, "profiles": [x]}),
+    )
+    .await;
+    assert_eq!(thread["isError"], false, "{thread}");
+    assert_eq!(thread["structuredContent"]["data"]["thread"][1]["body"], "MCP 2/2");
     let canceled = tool(&s, &s.key, "postmantis.cancel_post", json!({"id": id})).await;
     assert_eq!(canceled["isError"], false, "{canceled}");
     assert_eq!(canceled["structuredContent"]["data"]["status"], "canceled");

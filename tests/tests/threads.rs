@@ -328,6 +328,33 @@ async fn the_capability_matrix_decides_what_is_accepted_and_the_dry_run_shows_ea
     assert!(status_req["headers"]["idempotency-key"].as_str().unwrap().ends_with("-2"), "{status_req}");
     assert_eq!(s.sql("SELECT count(*) FROM posts"), before, "a dry run stores nothing");
 
+    // The agency surface: threadParts is the whole thread; it reads back so, with each
+    // delivered part.
+    let agency = |m: Method, path: &str| {
+        s.http
+            .request(m, format!("{}/api/v1/social{path}", s.gateway))
+            .bearer_auth(&s.key)
+            .header("X-Org-Id", "00000000-0000-4000-8000-00000000d3e0")
+    };
+    let parts = ["Agency 1/3", "Agency 2/3", "Agency 3/3"];
+    let made: Value = agency(Method::POST, "/posts/")
+        .json(&json!({"content": "ignored", "threadParts": parts, "platforms": ["bluesky"], "status": "scheduled"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let aid = made["data"]["id"].as_str().unwrap_or_else(|| panic!("{made}")).to_owned();
+    s.wait_post(&aid, Duration::from_secs(20), |p| p["status"] == "completed").await;
+    let read: Value = agency(Method::GET, &format!("/posts/{aid}")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(read["data"]["threadParts"], json!(parts), "{read}");
+    assert_eq!(read["data"]["content"]["text"], "Agency 1/3", "the first part is the text");
+    assert_eq!(read["data"]["status"], "published");
+    assert_eq!(read["data"]["deliveries"][0]["parts"].as_array().unwrap().len(), 3, "{read}");
+    let on_sim = chain(&publishes(&s, "bluesky").await, "Agency 1/3");
+    assert_eq!(on_sim.len(), 3, "{on_sim:?}");
+
     // A thread is edited as a whole; the read-back shows it first part first.
     let (_, draft) =
         s.post("/api/posts", json!({"post": {"thread": ["a", "b"], "draft": true}, "profiles": [x]})).await;

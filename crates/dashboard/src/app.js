@@ -73,3 +73,47 @@ document.addEventListener("click", function (e) {
     })
     .catch(function () { out.textContent = "The assistant could not be reached."; });
 });
+// Compose's thread editor: "Add part" adds a part from the template; every text box with
+// data-count shows its length against the tightest limit of the ticked profiles' platforms.
+function composeLimit(form) {
+  var limits = JSON.parse(form.dataset.limits || "{}");
+  var tightest = null;
+  form.querySelectorAll("input[name='profiles[]']:checked").forEach(function (c) {
+    var l = limits[c.dataset.provider];
+    if (l && (tightest === null || l < tightest.max)) tightest = { max: l, provider: c.dataset.provider };
+  });
+  return tightest;
+}
+function countPart(box) {
+  var form = box.closest("form");
+  var counter = box.nextElementSibling;
+  if (!form || !counter || !counter.classList.contains("counter")) return;
+  var n = Array.from(box.value).length;
+  var limit = composeLimit(form);
+  counter.textContent = limit ? n + " / " + limit.max + " (" + limit.provider + ")" : n + " characters";
+  counter.classList.toggle("error-text", !!limit && n > limit.max);
+}
+function countAll(form) {
+  form.querySelectorAll("textarea[data-count]").forEach(countPart);
+}
+document.addEventListener("input", function (e) {
+  if (e.target.matches("textarea[data-count]")) countPart(e.target);
+});
+document.addEventListener("change", function (e) {
+  if (e.target.matches("input[name='profiles[]']")) countAll(e.target.closest("form"));
+});
+document.addEventListener("click", function (e) {
+  var add = e.target.closest("button[data-add-part]");
+  if (!add) return;
+  var form = add.closest("form");
+  var parts = form.querySelector("#parts");
+  var part = form.querySelector("#part-template").content.firstElementChild.cloneNode(true);
+  part.querySelector(".part-number").textContent = String(parts.children.length + 2);
+  parts.appendChild(part);
+  var box = part.querySelector("textarea");
+  countPart(box);
+  box.focus();
+});
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("form[data-limits]").forEach(countAll);
+});

@@ -159,6 +159,12 @@ pub async fn detail(
         }
         (super::review::review_section(&s, &v))
         (super::review::marked_body(p.body.as_deref().unwrap_or(""), &comments))
+        @let thread = domain::input::PostDetails::thread_from(&p.thread);
+        @if !thread.is_empty() {
+            ol.thread start="2" data-test="thread" {
+                @for part in &thread { li { (part) } }
+            }
+        }
         p.muted {
             "Scheduled for " (when(p.scheduled_at)) " · dispatched " (when(p.dispatched_at))
             @if let Some(t) = p.completed_at { " · completed " (when(Some(t))) }
@@ -195,7 +201,16 @@ pub async fn detail(
                         td data-test="delivery-status" { (badge(d.status.as_str())) }
                         td { (n) }
                         td {
-                            @if let Some(u) = &d.url { a href=(u) rel="noopener noreferrer" target="_blank" { "View on " (d.provider) } }
+                            @let parts = v.parts_of(d.id);
+                            @if parts.len() > 1 || (d.url.is_none() && !parts.is_empty()) {
+                                ol.parts data-test="delivery-parts" {
+                                    @for x in &parts {
+                                        li { a href=(x.url) rel="noopener noreferrer" target="_blank" { (part_label(&x.kind, x.part)) } }
+                                    }
+                                }
+                            } @else if let Some(u) = &d.url {
+                                a href=(u) rel="noopener noreferrer" target="_blank" { "View on " (d.provider) }
+                            }
                             @if let Some(e) = &d.error_message { span.error-text { (e) } }
                         }
                         td { @if d.status == DeliveryStatus::Failed { (button_form(&s, &format!("{base}/deliveries/{}/retry", d.id), "Retry", "secondary")) } }
@@ -334,8 +349,21 @@ pub async fn retry(
     after(&format!("/dashboard/posts/{id}"), outcome)
 }
 
+/// How a delivery's recorded part reads in the post page.
+fn part_label(kind: &str, part: i16) -> String {
+    match kind {
+        "comment" => "First comment".to_owned(),
+        "post" => "Post".to_owned(),
+        _ => format!("Part {}", part + 1),
+    }
+}
+
+#[derive(Default)]
 struct Prefill {
     body: String,
+    /// A thread's parts after the body.
+    thread: Vec<String>,
+    first_comment: String,
     profiles: Vec<String>,
     error: Option<String>,
 }
@@ -348,12 +376,39 @@ async fn compose_render(
 ) -> DashResult<HttpResponse> {
     let mut conn = state.pool.get().await?;
     let profiles = store::profiles::list(&mut conn, &s.caller().scope).await?;
+    // The tightest limit of the ticked platforms is what each part's counter measures
+    // against; which platforms thread or take a first comment comes from the same table
+    // acceptance uses.
+    let catalogue = domain::platforms::catalogue();
+    let limits: serde_json::Map<String, Value> =
+        catalogue.iter().map(|p| (p.platform.as_str().to_owned(), serde_json::json!(p.max_characters))).collect();
+    let named = |f: fn(&domain::platforms::Platform) -> bool| {
+        catalogue.iter().filter(|p| f(p)).map(|p| p.name).collect::<Vec<_>>().join(", ")
+    };
+    let (threading, commenting) = (named(|p| p.capabilities.threads), named(|p| p.capabilities.first_comment));
     let body = html! {
         @if let Some(e) = &prefill.error { div.flash.error role="alert" { (e) } }
         p.muted { "Many posts at once? " a href="/dashboard/import" { "Import a CSV" } " (up to 50 rows)." }
-        form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" {
+        form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" data-limits=(Value::Object(limits)) {
             (csrf(s))
-            label { "Text" textarea name="post[body]" maxlength="100000" { (prefill.body) } }
+            label { "Text" textarea name="post[body]" maxlength="100000" data-count { (prefill.body) } span.counter.muted aria-live="polite" {} }
+            fieldset.thread-editor {
+                legend { "Thread" }
+                p.muted { "More parts make a thread, each a reply to the one before (" (threading) "). The text above is part 1." }
+                div #parts {
+                    @for (i, part) in prefill.thread.iter().enumerate() {
+                        label.part { "Part " (i + 2) textarea name="post[thread][]" maxlength="100000" data-count { (part) } span.counter.muted {} }
+                    }
+                }
+                template #part-template {
+                    label.part { "Part " span.part-number {} textarea name="post[thread][]" maxlength="100000" data-count {} span.counter.muted {} }
+                }
+                button.secondary type="button" data-add-part { "Add part" }
+            }
+            label {
+                "First comment (optional; posted right after the post on " (commenting) ")"
+                textarea name="first_comment" maxlength="10000" { (prefill.first_comment) }
+            }
             div.row.assist-actions {
                 button.secondary type="button" data-assist="captions" { "Suggest captions" }
                 button.secondary type="button" data-assist="hashtags" { "Hashtags" }
@@ -384,7 +439,7 @@ async fn compose_render(
 }
 
 pub async fn compose_page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> DashResult<HttpResponse> {
-    compose_render(&state, &req, &s, Prefill { body: String::new(), profiles: Vec::new(), error: None }).await
+    compose_render(&state, &req, &s, Prefill::default()).await
 }
 
 /// The compose form is the API's multipart shape plus the CSRF token; the post goes
@@ -401,18 +456,12 @@ pub async fn compose(
     let caller = s.caller();
     let mut staged = posting::Staged::default();
     let form = actix_multipart::Multipart::new(req.headers(), payload);
-    let read = routes::read_multipart(&state, &caller, form, &mut staged, &["csrf_token"]).await;
+    let read = routes::read_multipart(&state, &caller, form, &mut staged, &["csrf_token", "first_comment"]).await;
     let (mut body, extras) = match read {
         Ok(r) => r,
         Err(e) => {
             state.posting.discard(staged).await;
-            return compose_error(
-                &state,
-                &req,
-                &s,
-                Prefill { body: String::new(), profiles: Vec::new(), error: Some(e.detail()) },
-            )
-            .await;
+            return compose_error(&state, &req, &s, Prefill { error: Some(e.detail()), ..Prefill::default() }).await;
         }
     };
     if let Err(e) = s.check_csrf(extras.get("csrf_token").map(String::as_str).unwrap_or("")) {
@@ -425,14 +474,26 @@ pub async fn compose(
     {
         post.remove("scheduled_at");
     }
+    let thread = thread_of(&mut body);
+    let first_comment = extras.get("first_comment").map(|c| c.trim().to_owned()).unwrap_or_default();
+    let comment_refused = match first_comment.is_empty() {
+        true => None,
+        false => with_first_comment(&state, &s, &mut body, &first_comment).await?,
+    };
     let prefill = || Prefill {
         body: body["post"]["body"].as_str().unwrap_or("").to_owned(),
+        thread: thread.clone(),
+        first_comment: first_comment.clone(),
         profiles: body["profiles"]
             .as_array()
             .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
             .unwrap_or_default(),
         error: None,
     };
+    if let Some(why) = comment_refused {
+        state.posting.discard(staged).await;
+        return compose_error(&state, &req, &s, Prefill { error: Some(why), ..prefill() }).await;
+    }
     let outcome = match input::parse_new_post(&body) {
         Ok(parsed) => {
             let draft = parsed.draft;
@@ -456,6 +517,62 @@ pub async fn compose(
         Err(e @ (ApiError::Internal(_) | ApiError::Unavailable(_))) => Err(e.into()),
         Err(e) => compose_error(&state, &req, &s, Prefill { error: Some(e.detail()), ..prefill() }).await,
     }
+}
+
+/// The thread editor's parts after the body (blank ones dropped); when there are any, the
+/// post's `thread` becomes the whole thread, the body first.
+fn thread_of(body: &mut Value) -> Vec<String> {
+    let Some(post) = body.get_mut("post").and_then(Value::as_object_mut) else { return Vec::new() };
+    let parts: Vec<String> = match post.remove("thread") {
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(Value::as_str).filter(|p| !p.trim().is_empty()).map(str::to_owned).collect()
+        }
+        _ => Vec::new(),
+    };
+    if !parts.is_empty() {
+        let first = post.get("body").cloned().unwrap_or(Value::String(String::new()));
+        let whole: Vec<Value> = std::iter::once(first).chain(parts.iter().cloned().map(Value::String)).collect();
+        post.insert("thread".into(), Value::Array(whole));
+    }
+    parts
+}
+
+/// The first comment goes to every ticked profile whose platform takes one; `Some(why)`
+/// when none does (the person asked for something nothing here can do).
+async fn with_first_comment(
+    state: &AppState,
+    s: &Session,
+    body: &mut Value,
+    comment: &str,
+) -> DashResult<Option<String>> {
+    let ids: Vec<domain::ProfileId> = body["profiles"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().and_then(|s| s.parse().ok()))
+        .collect();
+    let mut conn = state.pool.get().await?;
+    let profiles = store::profiles::find_many(&mut conn, &s.caller().scope, &ids).await?;
+    let taking: Vec<domain::Provider> =
+        profiles.iter().map(|p| p.provider).filter(|p| domain::platforms::get(*p).capabilities.first_comment).collect();
+    if taking.is_empty() {
+        let with: Vec<&str> =
+            domain::platforms::catalogue().iter().filter(|p| p.capabilities.first_comment).map(|p| p.name).collect();
+        return Ok(Some(format!(
+            "first_comment: none of the ticked profiles takes a first comment; {} do",
+            with.join(", ")
+        )));
+    }
+    let options =
+        body.as_object_mut().map(|b| b.entry("provider_options").or_insert_with(|| Value::Object(Default::default())));
+    if let Some(Value::Object(options)) = options {
+        for p in taking {
+            if let Value::Object(own) = options.entry(p.as_str()).or_insert_with(|| Value::Object(Default::default())) {
+                own.insert("first_comment".into(), Value::String(comment.to_owned()));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The form again, as it was sent, with what to fix; answered 400 so scripts notice.

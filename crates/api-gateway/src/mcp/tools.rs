@@ -17,7 +17,7 @@ const EXPOSED: &[(&str, &str)] = &[
     ("get_post", "One post with its per-delivery results. completed does not mean published: read deliveries[]."),
     (
         "create_post",
-        "Create a post: a draft (post.draft), now, or at post.scheduled_at. Accepted into pending; read it back later for outcomes. dry_run=true checks it and shows each provider request without storing anything.",
+        "Create a post: a draft (post.draft), now, or at post.scheduled_at. post.thread (the whole thread, first part first) makes a thread on X, Bluesky, Threads and Mastodon; provider_options.<provider>.first_comment a first comment on LinkedIn, Facebook, Instagram, YouTube and Reddit. Accepted into pending; read it back later for outcomes (deliveries[].parts for each public part). dry_run=true checks it and shows each provider request, part by part, without storing anything.",
     ),
     ("update_post", "Edit a draft, or a scheduled post whose deliveries have not started (PATCH semantics)."),
     ("publish_draft", "Publish a draft now, or at scheduled_at."),
@@ -26,8 +26,11 @@ const EXPOSED: &[(&str, &str)] = &[
     ("create_media_asset", "Start an upload session; PUT the bytes to upload_url, then complete_media_asset."),
     ("complete_media_asset", "Verify an upload session's bytes; its asset_id can then be attached to posts."),
     ("list_publish_logs", "The Publishing Log: queued/scheduled, published, failed, canceled events, newest first."),
-    ("list_platforms", "Each platform's limits and provider_options."),
-    ("get_platform", "One platform's limits and provider_options."),
+    (
+        "list_platforms",
+        "Each platform's limits, provider_options and capabilities (threads, first_comment, carousel, …).",
+    ),
+    ("get_platform", "One platform's limits, provider_options and capabilities."),
     (
         "suggest_captions",
         "Captions for a platform from the operator's model, each within the platform's limits, with hashtags.",

@@ -70,6 +70,13 @@ impl Form {
             ["post", key @ ("body" | "scheduled_at")] => {
                 self.post.insert((*key).to_owned(), Value::String(value));
             }
+            // The whole thread, first part first (as `post.thread` in JSON).
+            ["post", "thread", _] => {
+                let parts = self.post.entry("thread").or_insert_with(|| Value::Array(Vec::new()));
+                if let Value::Array(parts) = parts {
+                    parts.push(Value::String(value));
+                }
+            }
             ["post", "draft"] => {
                 let v = match value.as_str() {
                     "true" | "1" | "on" => Value::Bool(true),
