@@ -203,11 +203,25 @@ async fn a_person_runs_the_whole_publishing_workflow_from_the_dashboard() {
     let shown = b.find("[data-test=delivery-parts] li:nth-child(3) a").await.attr("href").await.unwrap();
     assert_eq!(shown.as_deref(), Some(last.as_str()));
     b.shot("post-thread").await;
-    // A first comment where the ticked platform takes none is refused, saying who does.
+    // The first-comment field shows while a ticked profile's platform takes one (not X,
+    // LinkedIn yes); one sent anyway where none does is refused, saying who takes them.
+    let linkedin = s.profile("linkedin").await;
+    let hidden = |css: &'static str| {
+        let client = b.client.clone();
+        async move {
+            let script = format!("return document.querySelector('{css}').hidden;");
+            client.execute(&script, vec![]).await.unwrap().as_bool().unwrap()
+        }
+    };
     b.goto("/dashboard/compose").await;
     b.fill("textarea[name='post[body]']", "No comments on X").await;
-    b.fill("textarea[name=first_comment]", "a first comment").await;
     b.tick(&format!("input[name='profiles[]'][value='{profile}']")).await;
+    assert!(hidden("label.first-comment").await, "X takes no first comment");
+    assert!(!hidden("fieldset.thread-editor").await, "X threads");
+    b.tick(&format!("input[name='profiles[]'][value='{linkedin}']")).await;
+    assert!(!hidden("label.first-comment").await, "LinkedIn takes one");
+    b.fill("textarea[name=first_comment]", "a first comment").await;
+    b.tick(&format!("input[name='profiles[]'][value='{linkedin}']")).await;
     b.click("button[name='post[draft]'][value=false]").await;
     let refused = b.text(".flash.error").await;
     assert!(

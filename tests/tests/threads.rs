@@ -370,3 +370,68 @@ async fn the_capability_matrix_decides_what_is_accepted_and_the_dry_run_shows_ea
     assert_eq!(v["data"]["thread"], json!([]), "{v}");
     assert_eq!(v["data"]["body"], "A", "dropping the thread keeps the body");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_part_carries_its_own_media() {
+    let s = Stack::start_with("thread-media", opts()).await;
+    let f = FileServer::start().await;
+    let x = s.profile("x").await;
+    let body = json!({
+        "post": {"thread": [
+            {"body": "media 1/3", "media": [{"url": f.url("/card.png")}]},
+            {"body": "media 2/3", "media": [{"url": f.url("/photo.jpg"), "alt": "the second picture"}]},
+            "media 3/3",
+        ]},
+        "profiles": [x],
+    });
+    let p = s.create(body).await;
+    assert_eq!(p["media"][0]["content_type"], "image/png", "the first part's media are the post's: {p}");
+    assert_eq!(p["thread"][1]["media"][0]["content_type"], "image/jpeg", "{p}");
+    assert_eq!(p["thread"][1]["media"][0]["alt"], "the second picture");
+    assert_eq!(p["thread"][2]["media"], json!([]));
+    s.wait_post(p["id"].as_str().unwrap(), Duration::from_secs(30), |p| p["status"] == "completed").await;
+    let calls = s.calls("demo-x").await;
+    let sent = |text: &str| calls.iter().find(|c| c["text"] == text).unwrap()["media"].clone();
+    assert_eq!(sent("media 1/3")[0]["content_type"], "image/png");
+    assert_eq!(sent("media 2/3").as_array().unwrap().len(), 1);
+    assert_eq!(sent("media 2/3")[0]["content_type"], "image/jpeg");
+    assert_eq!(sent("media 2/3")[0]["alt"], "the second picture");
+    assert_eq!(sent("media 3/3"), json!([]));
+
+    // A part's media are checked against the platform and named by part; nothing of the
+    // refused post stays, its fetched files included.
+    let (posts, files) = (s.sql("SELECT count(*) FROM posts"), s.stored_files().len());
+    let refused = json!({
+        "post": {"thread": ["one", {"body": "two", "media": [{"url": f.url("/clip.mp4")}, {"url": f.url("/card.png")}]}]},
+        "profiles": [x],
+    });
+    let (status, v) = s.post("/api/posts", refused).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(v["errors"][0]["field"], "post.thread[1].media", "{v}");
+    assert!(v["errors"][0]["message"].as_str().unwrap().contains("video only on its own"), "{v}");
+    assert_eq!(s.sql("SELECT count(*) FROM posts"), posts);
+    assert_eq!(s.stored_files().len(), files, "the refused post's fetched media were discarded");
+
+    // A draft's parts get new media by PATCH; the thread is replaced whole.
+    let draft = s.create(json!({"post": {"thread": ["d1", "d2"], "draft": true}, "profiles": [x]})).await;
+    let id = draft["id"].as_str().unwrap();
+    let patch = json!({"post": {"thread": ["d1", {"body": "d2", "media": [{"url": f.url("/photo.jpg")}]}]}});
+    let (status, v) = s.call(Method::PATCH, &format!("/api/posts/{id}"), Some(patch)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    assert_eq!(v["data"]["thread"][1]["media"][0]["content_type"], "image/jpeg", "{v}");
+    let (_, v) =
+        s.call(Method::PATCH, &format!("/api/posts/{id}"), Some(json!({"post": {"thread": ["d1", "d2"]}}))).await;
+    assert_eq!(v["data"]["thread"][1]["media"], json!([]), "{v}");
+
+    // A scheduled thread's parts are edited through the scheduler, media included.
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339();
+    let p = s.create(json!({"post": {"thread": ["s1", "s2"], "scheduled_at": later}, "profiles": [x]})).await;
+    let id = p["id"].as_str().unwrap();
+    s.wait_status(id, "scheduled").await;
+    let patch = json!({"post": {"thread": ["s1", {"body": "s2 again", "media": [{"url": f.url("/card.png")}]}]}});
+    let (status, v) = s.call(Method::PATCH, &format!("/api/posts/{id}"), Some(patch)).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let read = s.post_by_id(id).await;
+    assert_eq!(read["thread"][1]["body"], "s2 again", "{read}");
+    assert_eq!(read["thread"][1]["media"][0]["content_type"], "image/png", "{read}");
+}

@@ -105,10 +105,11 @@ pub struct Post {
     pub deliveries: Vec<Delivery>,
 }
 
-/// One part of a thread.
+/// One part of a thread: its text and its own media (the first part's are the post's).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ThreadPart {
     pub body: String,
+    pub media: Vec<PostMedia>,
 }
 
 /// One part of a delivery made public: the post (part 1), each next part of a thread, or
@@ -180,7 +181,7 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
         provider_options: p.provider_options.clone(),
         hashtags: p.hashtags.clone(),
         bodies: p.bodies.clone(),
-        thread: thread(p),
+        thread: thread(v, media_base),
         labels: p.labels.clone(),
         tags: p.tags.clone(),
         category: p.category.clone(),
@@ -201,12 +202,20 @@ pub fn post(v: &PostView, media_base: &str) -> Post {
     }
 }
 
-fn thread(p: &PostRow) -> Vec<ThreadPart> {
-    let rest = domain::input::PostDetails::thread_from(&p.thread);
+fn thread(v: &PostView, media_base: &str) -> Vec<ThreadPart> {
+    let rest = domain::input::PostDetails::thread_from(&v.post.thread);
     if rest.is_empty() {
         return Vec::new();
     }
-    std::iter::once(p.body.clone().unwrap_or_default()).chain(rest).map(|body| ThreadPart { body }).collect()
+    let listed = |ms: &[&(PostMediaRow, AssetRow)]| ms.iter().map(|(m, a)| media(m, a, media_base)).collect();
+    let first = ThreadPart {
+        body: v.post.body.clone().unwrap_or_default(),
+        media: listed(&v.media.iter().collect::<Vec<_>>()),
+    };
+    let parts = v.media_of_parts(rest.len());
+    std::iter::once(first)
+        .chain(rest.into_iter().zip(parts).map(|(body, ms)| ThreadPart { body, media: listed(&ms) }))
+        .collect()
 }
 
 fn media(m: &PostMediaRow, a: &AssetRow, media_base: &str) -> PostMedia {

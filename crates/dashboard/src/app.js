@@ -99,8 +99,22 @@ function countAll(form) {
 document.addEventListener("input", function (e) {
   if (e.target.matches("textarea[data-count]")) countPart(e.target);
 });
+// What only some platforms take (a thread, a first comment) shows while a ticked profile's
+// platform takes it; with no profile ticked yet, everything shows.
+function showSupported(form) {
+  var ticked = [];
+  form.querySelectorAll("input[name='profiles[]']:checked").forEach(function (c) { ticked.push(c.dataset.provider); });
+  form.querySelectorAll("[data-for]").forEach(function (el) {
+    var takes = JSON.parse(el.dataset.for);
+    el.hidden = ticked.length > 0 && !ticked.some(function (p) { return takes.indexOf(p) >= 0; });
+  });
+}
 document.addEventListener("change", function (e) {
-  if (e.target.matches("input[name='profiles[]']")) countAll(e.target.closest("form"));
+  if (e.target.matches("input[name='profiles[]']")) {
+    var form = e.target.closest("form");
+    countAll(form);
+    showSupported(form);
+  }
 });
 document.addEventListener("click", function (e) {
   var add = e.target.closest("button[data-add-part]");
@@ -115,5 +129,8 @@ document.addEventListener("click", function (e) {
   box.focus();
 });
 document.addEventListener("DOMContentLoaded", function () {
-  document.querySelectorAll("form[data-limits]").forEach(countAll);
+  document.querySelectorAll("form[data-limits]").forEach(function (form) {
+    countAll(form);
+    showSupported(form);
+  });
 });

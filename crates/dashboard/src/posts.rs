@@ -386,13 +386,18 @@ async fn compose_render(
         catalogue.iter().filter(|p| f(p)).map(|p| p.name).collect::<Vec<_>>().join(", ")
     };
     let (threading, commenting) = (named(|p| p.capabilities.threads), named(|p| p.capabilities.first_comment));
+    let providers = |f: fn(&domain::platforms::Platform) -> bool| {
+        Value::Array(catalogue.iter().filter(|p| f(p)).map(|p| Value::String(p.platform.as_str().to_owned())).collect())
+    };
+    let (thread_providers, comment_providers) =
+        (providers(|p| p.capabilities.threads), providers(|p| p.capabilities.first_comment));
     let body = html! {
         @if let Some(e) = &prefill.error { div.flash.error role="alert" { (e) } }
         p.muted { "Many posts at once? " a href="/dashboard/import" { "Import a CSV" } " (up to 50 rows)." }
         form.stack method="post" action="/dashboard/compose" enctype="multipart/form-data" data-limits=(Value::Object(limits)) {
             (csrf(s))
             label { "Text" textarea name="post[body]" maxlength="100000" data-count { (prefill.body) } span.counter.muted aria-live="polite" {} }
-            fieldset.thread-editor {
+            fieldset.thread-editor data-for=(thread_providers) {
                 legend { "Thread" }
                 p.muted { "More parts make a thread, each a reply to the one before (" (threading) "). The text above is part 1." }
                 div #parts {
@@ -405,7 +410,7 @@ async fn compose_render(
                 }
                 button.secondary type="button" data-add-part { "Add part" }
             }
-            label {
+            label.first-comment data-for=(comment_providers) {
                 "First comment (optional; posted right after the post on " (commenting) ")"
                 textarea name="first_comment" maxlength="10000" { (prefill.first_comment) }
             }

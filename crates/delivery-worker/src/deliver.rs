@@ -47,7 +47,7 @@ async fn attempt(
     ctx: &Ctx,
     req: &providers::PublishRequest,
     t: &DeliveryRequestedV1,
-    later: &[(providers::PartKind, String)],
+    later: &[posting::provider_request::LaterPart],
     over_budget: bool,
 ) -> Result<Published, ProviderError> {
     match (later.is_empty(), over_budget) {
@@ -107,7 +107,7 @@ async fn prepare(
     conn: &mut store::Conn,
     t: &mut DeliveryRequestedV1,
     task: &deliveries::Task,
-) -> Result<Result<providers::PublishRequest, NoCall>, StoreError> {
+) -> Result<Result<(providers::PublishRequest, Vec<posting::provider_request::LaterPart>), NoCall>, StoreError> {
     let (number, since, after_unknown) = match deliveries::claim_attempt(conn, t.delivery_id, t.attempt, bound(ctx))
         .await?
     {
@@ -195,8 +195,8 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         };
         // Everything between taking the cap and the call: the slot is given back in one
         // place whatever comes of it.
-        let req = match prepare(ctx, &mut conn, &mut t, &task).await {
-            Ok(Ok(req)) => req,
+        let (req, later) = match prepare(ctx, &mut conn, &mut t, &task).await {
+            Ok(Ok(built)) => built,
             no_call => {
                 limits::release(&mut conn, held).await?;
                 return match no_call {
@@ -215,8 +215,6 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         // Every attempt is one publish call at most: past the budget (the last attempt's
         // run never finished), only a look-up.
         let over_budget = t.round_attempts() > ctx.config.max_attempts;
-        let thread = domain::input::PostDetails::thread_from(&task.post.thread);
-        let later = posting::provider_request::later_parts(t.provider, &thread, &req.options);
         let mut result = attempt(ctx, &req, &t, &later, over_budget).await;
         let mut conn = ctx.pool.get().await?;
         // A refused token is refreshed once and the call made again with the new one.

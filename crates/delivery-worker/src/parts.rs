@@ -7,7 +7,7 @@
 
 use chrono::Utc;
 use domain::messages::DeliveryRequestedV1;
-use posting::provider_request::part_request;
+use posting::provider_request::{LaterPart, part_request};
 use providers::{PartKind, ProviderError, PublishRequest, Published};
 use store::parts::PartRow;
 
@@ -19,7 +19,7 @@ pub async fn publish_within(
     ctx: &Ctx,
     t: &DeliveryRequestedV1,
     post: &PublishRequest,
-    later: &[(PartKind, String)],
+    later: &[LaterPart],
     over_budget: bool,
 ) -> Result<Published, ProviderError> {
     match tokio::time::timeout(ctx.publish_deadline(), publish(ctx, t, post, later, over_budget)).await {
@@ -41,7 +41,7 @@ async fn publish(
     ctx: &Ctx,
     t: &DeliveryRequestedV1,
     post: &PublishRequest,
-    later: &[(PartKind, String)],
+    later: &[LaterPart],
     over_budget: bool,
 ) -> Result<Published, ProviderError> {
     let total = later.len() + 1;
@@ -80,7 +80,7 @@ async fn publish(
             part: i16::try_from(index).unwrap_or(i16::MAX),
             kind: match index {
                 0 => "post".to_owned(),
-                _ => later[index - 1].0.as_str().to_owned(),
+                _ => later[index - 1].kind.as_str().to_owned(),
             },
             provider: t.provider,
             provider_post_id: made.provider_post_id.clone(),
@@ -118,12 +118,12 @@ fn published(p: &PartRow) -> Published {
 
 /// The failure of one part, saying which parts are public (with their links) so the user
 /// sees exactly what is out there.
-fn progress(e: ProviderError, done: &[PartRow], total: usize, later: &[(PartKind, String)]) -> ProviderError {
+fn progress(e: ProviderError, done: &[PartRow], total: usize, later: &[LaterPart]) -> ProviderError {
     if done.is_empty() {
         return e;
     }
     let next = done.len() + 1;
-    let what = match later.get(done.len() - 1).map(|(k, _)| *k) {
+    let what = match later.get(done.len() - 1).map(|p| p.kind) {
         Some(PartKind::Comment) => format!("part {next} (the first comment)"),
         _ => format!("part {next}"),
     };

@@ -2,7 +2,7 @@
 //! previews with (`posting::provider_request`).
 
 use domain::messages::DeliveryRequestedV1;
-use posting::provider_request::{self, Parts};
+use posting::provider_request::{self, LaterPart, Parts};
 use providers::{Account, PublishRequest};
 use store::{StoreError, deliveries::Task, posts};
 
@@ -14,9 +14,19 @@ pub async fn build(
     t: &DeliveryRequestedV1,
     task: &Task,
     recovery: Option<providers::recover::Recovery>,
-) -> Result<PublishRequest, StoreError> {
+) -> Result<(PublishRequest, Vec<LaterPart>), StoreError> {
     let base = &ctx.config.media_base_url;
-    let media = posts::view(conn, task.post.id).await?.map(|v| v.media).unwrap_or_default();
+    let view = posts::view(conn, task.post.id).await?;
+    let media = view.as_ref().map(|v| v.media.clone()).unwrap_or_default();
+    let thread = domain::input::PostDetails::thread_from(&task.post.thread);
+    let thread_media: Vec<Vec<providers::MediaItem>> = match &view {
+        Some(v) => v
+            .media_of_parts(thread.len())
+            .iter()
+            .map(|part| part.iter().map(|(m, a)| provider_request::media_item(base, a, m.alt.clone())).collect())
+            .collect(),
+        None => Vec::new(),
+    };
     let no_options = serde_json::Map::new();
     let parts = Parts {
         delivery_id: t.delivery_id,
@@ -33,5 +43,7 @@ pub async fn build(
         profile_meta: &task.profile.platform_meta,
         recovery,
     };
-    provider_request::build(conn, base, parts).await
+    let req = provider_request::build(conn, base, parts).await?;
+    let later = provider_request::later_parts(t.provider, &thread, &thread_media, &req.options);
+    Ok((req, later))
 }

@@ -76,6 +76,8 @@ pub struct PostDetails {
     /// A thread's parts after the first (the body is the first): each published as a
     /// reply to the one before it.
     pub thread: Vec<String>,
+    /// Each of those parts' own media (as long as `thread`; empty where a part has none).
+    pub thread_media: Vec<Vec<MediaInput>>,
 }
 
 impl PostDetails {
@@ -110,6 +112,13 @@ impl PostDetails {
     }
 }
 
+/// One part of a thread as given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Part {
+    body: String,
+    media: Vec<MediaInput>,
+}
+
 /// A hashtag as stored: `#` and at least one letter, digit or `_`. A tag given without
 /// its `#` gets one.
 pub fn normalize_hashtag(raw: &str) -> Option<String> {
@@ -134,6 +143,8 @@ pub struct PostPatch {
     pub category: Option<Option<String>>,
     /// The parts after the first (`Some(vec![])` makes the post a single one again).
     pub thread: Option<Vec<String>>,
+    /// Their media, replacing theirs (set with `thread`, as long).
+    pub thread_media: Option<Vec<Vec<MediaInput>>>,
 }
 
 impl PostPatch {
@@ -246,17 +257,22 @@ impl Check {
     }
 
     fn media(&mut self, v: &Value) -> Option<Vec<MediaInput>> {
+        self.media_at(v, "media")
+    }
+
+    /// A media list at `at` (`media`, `post.thread[2].media`).
+    fn media_at(&mut self, v: &Value, at: &str) -> Option<Vec<MediaInput>> {
         let Value::Array(items) = v else {
-            self.fail("media", "must be an array");
+            self.fail(at, "must be an array");
             return None;
         };
         if items.len() > MAX_MEDIA {
-            self.fail("media", format!("at most {MAX_MEDIA} media items per post"));
+            self.fail(at, format!("at most {MAX_MEDIA} media items per post"));
             return None;
         }
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
-            let field = format!("media[{i}]");
+            let field = format!("{at}[{i}]");
             let Some(m) = self.object(item, &field) else { continue };
             self.unknown_keys(m, &field, &["url", "asset_id", "alt"]);
             let source = match (m.get("url"), m.get("asset_id")) {
@@ -408,8 +424,8 @@ impl Check {
     }
 
     /// `post.thread`: the whole thread, first part included, each part a string or
-    /// `{"body": …}`. `null` or `[]`: no thread.
-    fn thread(&mut self, v: &Value) -> Option<Vec<String>> {
+    /// `{"body": …, "media": […]}`. `null` or `[]`: no thread.
+    fn thread(&mut self, v: &Value) -> Option<Vec<Part>> {
         let items = match v {
             Value::Null => return Some(Vec::new()),
             Value::Array(items) => items,
@@ -425,32 +441,36 @@ impl Check {
         let mut out = Vec::with_capacity(items.len());
         for (i, item) in items.iter().enumerate() {
             let field = format!("post.thread[{i}]");
-            let body = match item {
-                Value::String(s) => Some(s.as_str()),
+            let (body, media) = match item {
+                Value::String(s) => (Some(s.as_str()), Vec::new()),
                 Value::Object(m) => {
-                    self.unknown_keys(m, &field, &["body"]);
-                    m.get("body").and_then(Value::as_str)
+                    self.unknown_keys(m, &field, &["body", "media"]);
+                    let media = match m.get("media").filter(|v| !v.is_null()) {
+                        Some(v) => self.media_at(v, &format!("{field}.media")).unwrap_or_default(),
+                        None => Vec::new(),
+                    };
+                    (m.get("body").and_then(Value::as_str), media)
                 }
-                _ => None,
+                _ => (None, Vec::new()),
             };
             match body {
                 Some(s) if s.chars().count() > MAX_BODY_CHARS => {
                     self.fail(field, format!("must be at most {MAX_BODY_CHARS} characters"))
                 }
-                Some(s) if !s.trim().is_empty() => out.push(s.to_owned()),
+                Some(s) if !s.trim().is_empty() => out.push(Part { body: s.to_owned(), media }),
                 _ => self.fail(field, "must be a part's text: a non-empty string or {\"body\": \"…\"}"),
             }
         }
         Some(out)
     }
 
-    /// Splits a parsed thread into the body (its first part) and the parts after it; a
-    /// `post.body` given too must be that first part.
-    fn thread_body(&mut self, parts: Vec<String>, body: &Option<Option<String>>) -> (Option<String>, Vec<String>) {
+    /// Splits a parsed thread into its first part (the body, with the post's media) and the
+    /// parts after it; a `post.body` given too must be that first part's text.
+    fn thread_body(&mut self, parts: Vec<Part>, body: &Option<Option<String>>) -> (Option<Part>, Vec<Part>) {
         let mut parts = parts.into_iter();
         let Some(first) = parts.next() else { return (None, Vec::new()) };
         if let Some(Some(b)) = body
-            && b != &first
+            && b != &first.body
         {
             self.fail(
                 "post.body",
@@ -458,6 +478,18 @@ impl Check {
             );
         }
         (Some(first), parts.collect())
+    }
+
+    /// The first part's media are the post's `media`: given in one place only.
+    fn first_part_media(&mut self, first: &Part, top: Option<&Value>) -> Option<Vec<MediaInput>> {
+        if first.media.is_empty() {
+            return None;
+        }
+        if top.is_some_and(|m| !m.is_null()) {
+            self.fail("post.thread[0].media", "the first part's media are the post's `media`: give them in one place");
+            return None;
+        }
+        Some(first.media.clone())
     }
 
     fn short_text(&mut self, v: &Value, field: &str) -> Option<Option<String>> {
@@ -577,10 +609,14 @@ pub fn parse_new_post(v: &Value) -> Result<NewPost, Vec<FieldError>> {
                 }
                 if let Some(parts) = p.get("thread").and_then(|t| c.thread(t)) {
                     let (first, rest) = c.thread_body(parts, &Some(post.body.clone()));
-                    if first.is_some() {
-                        post.body = first;
+                    if let Some(first) = first {
+                        if let Some(m) = c.first_part_media(&first, top.get("media")) {
+                            post.media = m;
+                        }
+                        post.body = Some(first.body);
                     }
-                    post.details.thread = rest;
+                    post.details.thread_media = rest.iter().map(|p| p.media.clone()).collect();
+                    post.details.thread = rest.into_iter().map(|p| p.body).collect();
                 }
                 if let Some(t) = p.get("scheduled_at").and_then(|t| c.timestamp(t, "post.scheduled_at")) {
                     post.scheduled_at = t;
@@ -655,14 +691,20 @@ pub fn parse_patch(v: &Value) -> Result<PostPatch, Vec<FieldError>> {
         patch.category = p.get("category").and_then(|v| c.short_text(v, "post.category"));
         if let Some(parts) = p.get("thread").and_then(|t| c.thread(t)) {
             let (first, rest) = c.thread_body(parts, &patch.body);
-            if first.is_some() {
-                patch.body = Some(first);
+            if let Some(first) = first {
+                if let Some(m) = c.first_part_media(&first, top.get("media")) {
+                    patch.media = Some(m);
+                }
+                patch.body = Some(Some(first.body));
             }
-            patch.thread = Some(rest);
+            patch.thread_media = Some(rest.iter().map(|p| p.media.clone()).collect());
+            patch.thread = Some(rest.into_iter().map(|p| p.body).collect());
         }
     }
     patch.profiles = top.get("profiles").and_then(|p| c.profiles(p));
-    patch.media = top.get("media").and_then(|m| if m.is_null() { Some(Vec::new()) } else { c.media(m) });
+    if let Some(m) = top.get("media") {
+        patch.media = if m.is_null() { Some(Vec::new()) } else { c.media(m) };
+    }
     patch.provider_options = top.get("provider_options").and_then(|o| c.provider_options(o));
     if c.errors.is_empty() && patch.is_empty() {
         c.fail("post", "change at least one of post.body, post.thread, post.scheduled_at, post.hashtags, post.bodies, post.labels, post.tags, post.category, profiles, media, provider_options");
@@ -813,6 +855,18 @@ mod tests {
         assert_eq!((p.body, p.thread), (Some(Some("a".into())), Some(vec!["b".into()])));
         let p = parse_patch(&json!({"post": {"thread": null}})).unwrap();
         assert_eq!((p.body, p.thread), (None, Some(vec![])));
+        // Media per part: the first part's are the post's own.
+        let v = json!({"post": {"thread": [{"body": "one", "media": [{"asset_id": P1}]}, {"body": "two", "media": [{"url": "https://a/b.png", "alt": "b"}]}, "three"]}, "profiles": [P1]});
+        let p = parse_new_post(&v).unwrap();
+        assert_eq!(p.media[0].source, MediaSource::Asset(Uuid::parse_str(P1).unwrap()));
+        assert_eq!(p.details.thread_media.len(), 2);
+        assert_eq!(p.details.thread_media[0][0].alt.as_deref(), Some("b"));
+        assert!(p.details.thread_media[1].is_empty());
+        let both = json!({"post": {"thread": [{"body": "one", "media": [{"asset_id": P1}]}, "two"]}, "profiles": [P1], "media": [{"asset_id": P1}]});
+        assert_eq!(fields(&parse_new_post(&both).unwrap_err()), vec!["post.thread[0].media"]);
+        let bad =
+            json!({"post": {"thread": ["one", {"body": "two", "media": [{"url": "ftp://x"}]}]}, "profiles": [P1]});
+        assert_eq!(fields(&parse_new_post(&bad).unwrap_err()), vec!["post.thread[1].media[0].url"]);
     }
 
     #[test]

@@ -233,6 +233,9 @@ pub struct DetailsPatchV1 {
     /// A thread's parts after the body (`[]`: no thread any more).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread: Option<Vec<String>>,
+    /// Those parts' media, owned assets (set with `thread`, as long).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread_media: Option<Vec<Vec<MediaRefV1>>>,
 }
 
 impl DetailsPatchV1 {
@@ -251,6 +254,8 @@ impl DetailsPatchV1 {
             tags: patch.tags.clone(),
             category: patch.category.clone(),
             thread: patch.thread.clone(),
+            // Owned assets only: the caller sets them once the media are the workspace's.
+            thread_media: None,
         }
     }
 }

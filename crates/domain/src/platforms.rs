@@ -524,18 +524,29 @@ pub fn check(
         let what = if p.requires_video { "a video" } else { "an image or video" };
         errors.push(FieldError::new("media", format!("{name} ({who}) needs {what}")));
     }
+    errors.extend(check_media(p, who, media, "media"));
+    let own = options.get(p.platform.as_str()).and_then(Value::as_object);
+    errors.extend(check_options(p, own));
+    errors
+}
+
+/// A list of media at `at` (`media`, `post.thread[2].media`) against one platform: how
+/// many, which kinds together, each one's type, size and length.
+pub fn check_media(p: &Platform, who: &str, media: &[MediaFacts], at: &str) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let name = p.name;
     if media.len() > p.max_media_items {
         errors.push(FieldError::new(
-            "media",
+            at,
             format!("{name} ({who}) takes at most {} media items; this post has {}", p.max_media_items, media.len()),
         ));
     }
     let videos = media.iter().filter(|m| MediaKind::of(&m.content_type) == Some(MediaKind::Video)).count();
     if p.video_alone && videos > 0 && media.len() > 1 && !p.requires_video {
-        errors.push(FieldError::new("media", format!("{name} ({who}) takes a video only on its own")));
+        errors.push(FieldError::new(at, format!("{name} ({who}) takes a video only on its own")));
     }
     for (i, m) in media.iter().enumerate() {
-        let field = format!("media[{i}]");
+        let field = format!("{at}[{i}]");
         if !p.supported_media_types.contains(&m.content_type.as_str()) {
             errors.push(FieldError::new(
                 &field,
@@ -568,14 +579,12 @@ pub fn check(
             ));
         }
     }
-    let own = options.get(p.platform.as_str()).and_then(Value::as_object);
-    errors.extend(check_options(p, own));
     errors
 }
 
 /// A thread's parts after the first (`post.thread[1]` onwards) against one profile's
 /// platform: it must have threads, take that many parts, and take each part's text.
-pub fn check_thread(p: &Platform, who: &str, parts: &[String]) -> Vec<FieldError> {
+pub fn check_thread(p: &Platform, who: &str, parts: &[String], media: &[Vec<MediaFacts>]) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if parts.is_empty() {
         return errors;
@@ -597,6 +606,9 @@ pub fn check_thread(p: &Platform, who: &str, parts: &[String]) -> Vec<FieldError
         ));
     }
     for (i, part) in parts.iter().enumerate() {
+        if let Some(m) = media.get(i).filter(|m| !m.is_empty()) {
+            errors.extend(check_media(p, who, m, &format!("post.thread[{}].media", i + 1)));
+        }
         let len = text_length(p.text_counting, part);
         if len > p.max_characters {
             errors.push(FieldError::new(
@@ -842,16 +854,20 @@ mod tests {
     #[test]
     fn thread_parts_are_checked_one_by_one_and_named() {
         let parts = vec!["ok".to_owned(), "a".repeat(281)];
-        assert_eq!(fields(&check_thread(&get(Provider::X), "x", &parts)), vec!["post.thread[2]"]);
-        assert!(check_thread(&get(Provider::X), "x", &parts[..1]).is_empty());
-        let e = check_thread(&get(Provider::Linkedin), "Demo", &parts[..1]);
+        assert_eq!(fields(&check_thread(&get(Provider::X), "x", &parts, &[])), vec!["post.thread[2]"]);
+        assert!(check_thread(&get(Provider::X), "x", &parts[..1], &[]).is_empty());
+        let e = check_thread(&get(Provider::Linkedin), "Demo", &parts[..1], &[]);
         assert_eq!(fields(&e), vec!["post.thread"]);
         assert!(e[0].message.contains("capabilities.threads"), "{}", e[0].message);
         let long = vec!["p".to_owned(); 25];
-        assert_eq!(fields(&check_thread(&get(Provider::Bluesky), "b", &long)), vec!["post.thread"]);
+        assert_eq!(fields(&check_thread(&get(Provider::Bluesky), "b", &long, &[])), vec!["post.thread"]);
         let fc = json!({"first_comment": "hi"});
         assert_eq!(fields(&check_options(&get(Provider::X), fc.as_object())), vec!["provider_options.x.first_comment"]);
         assert!(check_options(&get(Provider::Linkedin), fc.as_object()).is_empty());
+        // A part's own media, named by part.
+        let big = MediaFacts { content_type: "image/png".into(), size_bytes: 2 * MB, duration_ms: None };
+        let e = check_thread(&get(Provider::Bluesky), "b", &parts[..1], &[vec![big.clone(), big]]);
+        assert_eq!(fields(&e), vec!["post.thread[1].media[0]", "post.thread[1].media[1]"]);
     }
 
     #[test]

@@ -61,24 +61,30 @@ pub(crate) fn targets(profiles: &[ProfileRow]) -> Vec<Target> {
 
 /// A post checked against the platform of every profile it goes to. Profiles are
 /// (provider, display name); media are asset ids in post order.
+#[allow(clippy::too_many_arguments)]
 pub async fn check_post(
     conn: &mut store::Conn,
     workspace_id: WorkspaceId,
     texts: platforms::Texts<'_>,
     media: &[Uuid],
+    thread_media: &[Vec<Uuid>],
     options: &Map<String, Value>,
     profiles: &[Target],
 ) -> PostingResult<()> {
-    let assets = store::media::assets_in_workspace(conn, workspace_id, media).await?;
-    let facts: Vec<MediaFacts> = media
-        .iter()
-        .filter_map(|id| assets.iter().find(|a| a.id == *id))
-        .map(|a| MediaFacts {
-            content_type: a.content_type.clone(),
-            size_bytes: u64::try_from(a.size_bytes).unwrap_or_default(),
-            duration_ms: a.duration_ms.and_then(|d| u64::try_from(d).ok()),
-        })
-        .collect();
+    let all: Vec<Uuid> = media.iter().chain(thread_media.iter().flatten()).copied().collect();
+    let assets = store::media::assets_in_workspace(conn, workspace_id, &all).await?;
+    let facts_of = |ids: &[Uuid]| -> Vec<MediaFacts> {
+        ids.iter()
+            .filter_map(|id| assets.iter().find(|a| a.id == *id))
+            .map(|a| MediaFacts {
+                content_type: a.content_type.clone(),
+                size_bytes: u64::try_from(a.size_bytes).unwrap_or_default(),
+                duration_ms: a.duration_ms.and_then(|d| u64::try_from(d).ok()),
+            })
+            .collect()
+    };
+    let facts = facts_of(media);
+    let part_facts: Vec<Vec<MediaFacts>> = thread_media.iter().map(|ids| facts_of(ids)).collect();
     let mut errors: Vec<FieldError> = Vec::new();
     for Target { provider, name, meta } in profiles {
         let text = texts.for_provider(*provider);
@@ -97,7 +103,7 @@ pub async fn check_post(
                 e.field = field.clone();
             }
         }
-        found.extend(platforms::check_thread(&platform, name, texts.thread));
+        found.extend(platforms::check_thread(&platform, name, texts.thread, &part_facts));
         errors.extend(found);
     }
     for p in texts.bodies.keys().filter(|p| !profiles.iter().any(|t| t.provider == **p)) {
@@ -174,6 +180,7 @@ pub(crate) async fn check_edited(
     view: &PostView,
     patch: &PostPatch,
     media: Option<&[Uuid]>,
+    thread_media: Option<&[Vec<Uuid>]>,
 ) -> PostingResult<()> {
     let media: Vec<Uuid> = match media {
         Some(ids) => ids.to_vec(),
@@ -204,5 +211,13 @@ pub(crate) async fn check_edited(
     let stored_thread = domain::input::PostDetails::thread_from(&view.post.thread);
     let thread = patch.thread.as_deref().unwrap_or(&stored_thread);
     let texts = platforms::Texts { body, bodies, hashtags, thread };
-    check_post(conn, caller.scope.workspace_id, texts, &media, &options, &targets).await
+    let thread_media: Vec<Vec<Uuid>> = match thread_media {
+        Some(parts) => parts.to_vec(),
+        None => view
+            .media_of_parts(thread.len())
+            .iter()
+            .map(|part| part.iter().map(|(m, _)| m.asset_id).collect())
+            .collect(),
+    };
+    check_post(conn, caller.scope.workspace_id, texts, &media, &thread_media, &options, &targets).await
 }

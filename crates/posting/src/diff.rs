@@ -50,6 +50,7 @@ pub fn changes(before: &Value, after: &Value) -> Vec<FieldChange> {
         "thread",
         "hashtags",
         "media",
+        "thread_media",
         "profiles",
         "scheduled_at",
         "provider_options",
@@ -63,7 +64,8 @@ pub fn changes(before: &Value, after: &Value) -> Vec<FieldChange> {
         let (a, b) = (before.get(*field).unwrap_or(&null), after.get(*field).unwrap_or(&null));
         // Versions stored before threads existed have no `thread`: the same as none.
         let no_thread = |v: &Value| v.is_null() || v.as_array().is_some_and(Vec::is_empty);
-        if a == b || (*field == "thread" && no_thread(a) && no_thread(b)) {
+        let optional = *field == "thread" || *field == "thread_media";
+        if a == b || (optional && no_thread(a) && no_thread(b)) {
             continue;
         }
         let runs = (*field == "body").then(|| words(a.as_str().unwrap_or_default(), b.as_str().unwrap_or_default()));

@@ -61,42 +61,55 @@ impl Posting {
     pub async fn dry_run(&self, caller: &Caller, input: NewPost) -> PostingResult<DryRun> {
         let mut conn = self.pool.get().await?;
         let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
-        let asset_ids: Vec<Uuid> = input
-            .media
-            .iter()
-            .filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None })
-            .collect();
-        let assets = store::media::assets_in_workspace(&mut conn, caller.scope.workspace_id, &asset_ids).await?;
+        let asset_of =
+            |m: &domain::input::MediaInput| if let MediaSource::Asset(id) = m.source { Some(id) } else { None };
+        let asset_ids: Vec<Uuid> = input.media.iter().filter_map(asset_of).collect();
+        let part_ids: Vec<Vec<Uuid>> =
+            input.details.thread_media.iter().map(|p| p.iter().filter_map(asset_of).collect()).collect();
+        let every: Vec<Uuid> = asset_ids.iter().chain(part_ids.iter().flatten()).copied().collect();
+        let assets = store::media::assets_in_workspace(&mut conn, caller.scope.workspace_id, &every).await?;
         let base = &self.settings.public_url;
         let mut errors = Vec::new();
         let mut warnings: Vec<String> = Vec::new();
-        let mut items = Vec::new();
         let mut known = 0;
-        for (i, m) in input.media.iter().enumerate() {
-            match &m.source {
-                MediaSource::Asset(id) => match assets.iter().find(|a| a.id == *id) {
-                    Some(a) => {
-                        known += 1;
-                        items.push(provider_request::media_item(base, a, m.alt.clone()));
+        let mut preview_items = |media: &[domain::input::MediaInput], at: &str| -> Vec<MediaItem> {
+            let mut items = Vec::new();
+            for (i, m) in media.iter().enumerate() {
+                match &m.source {
+                    MediaSource::Asset(id) => match assets.iter().find(|a| a.id == *id) {
+                        Some(a) => {
+                            known += 1;
+                            items.push(provider_request::media_item(base, a, m.alt.clone()));
+                        }
+                        None => errors.push(FieldError::new(
+                            format!("{at}[{i}].asset_id"),
+                            "no completed upload with this asset id",
+                        )),
+                    },
+                    MediaSource::Url(url) => {
+                        warnings.push(format!(
+                            "{at}[{i}].url is fetched and checked only when the post is created; the preview shows its place with the remote URL"
+                        ));
+                        items.push(MediaItem {
+                            url: url.clone(),
+                            content_type: "application/octet-stream".into(),
+                            alt: m.alt.clone(),
+                            size_bytes: 0,
+                        });
                     }
-                    None => errors.push(FieldError::new(
-                        format!("media[{i}].asset_id"),
-                        "no completed upload with this asset id",
-                    )),
-                },
-                MediaSource::Url(url) => {
-                    warnings.push(format!(
-                        "media[{i}].url is fetched and checked only when the post is created; the preview shows its place with the remote URL"
-                    ));
-                    items.push(MediaItem {
-                        url: url.clone(),
-                        content_type: "application/octet-stream".into(),
-                        alt: m.alt.clone(),
-                        size_bytes: 0,
-                    });
                 }
             }
-        }
+            items
+        };
+        let items = preview_items(&input.media, "media");
+        let part_items: Vec<Vec<MediaItem>> = input
+            .details
+            .thread_media
+            .iter()
+            .enumerate()
+            .map(|(i, m)| preview_items(m, &format!("post.thread[{}].media", i + 1)))
+            .collect();
+        let given = input.media.len() + input.details.thread_media.iter().map(Vec::len).sum::<usize>();
         if !errors.is_empty() {
             return Err(PostingError::Validation(errors));
         }
@@ -108,10 +121,10 @@ impl Posting {
             hashtags: &input.details.hashtags,
             thread: &input.details.thread,
         };
-        if known == input.media.len() && !input.draft {
+        if known == given && !input.draft {
             let targets = targets(&profiles);
-            check_post(&mut conn, caller.scope.workspace_id, texts, &asset_ids, &input.provider_options, &targets)
-                .await?;
+            let options = &input.provider_options;
+            check_post(&mut conn, caller.scope.workspace_id, texts, &asset_ids, &part_ids, options, &targets).await?;
         } else {
             for p in &profiles {
                 let options = platforms::with_profile_options(&input.provider_options, p.provider, &p.platform_meta);
@@ -123,6 +136,7 @@ impl Posting {
                     &platforms::get(p.provider),
                     &quoted(&p.name),
                     &input.details.thread,
+                    &[],
                 ));
             }
             if !errors.is_empty() {
@@ -161,15 +175,14 @@ impl Posting {
             let requests = preview(&req).await?;
             let placeholder = providers::Published::new("dry-run".into(), "https://dry-run.invalid/post".into());
             let mut later = Vec::new();
-            for (i, part) in
-                provider_request::later_parts(provider, &input.details.thread, &req.options).iter().enumerate()
-            {
+            let later_parts = provider_request::later_parts(provider, &input.details.thread, &part_items, &req.options);
+            for (i, part) in later_parts.iter().enumerate() {
                 let index = u16::try_from(i + 1).unwrap_or(u16::MAX);
                 let part_req = provider_request::part_request(&req, index, part, &placeholder, &placeholder);
                 later.push(DryRunPart {
                     part: i + 2,
-                    kind: part.0.as_str().to_owned(),
-                    text: part.1.clone(),
+                    kind: part.kind.as_str().to_owned(),
+                    text: part.text.clone(),
                     requests: preview(&part_req).await?,
                 });
             }

@@ -34,6 +34,39 @@ impl Posting {
         media: &[MediaInput],
         staged: &mut Staged,
     ) -> PostingResult<Vec<(Uuid, Option<String>)>> {
+        self.own_media_at(conn, caller, media, staged, "media").await
+    }
+
+    /// Each thread part's media (after the body) owned the same way; problems named by
+    /// part (`post.thread[2].media[0].url`) and reported together.
+    pub(crate) async fn own_thread_media(
+        &self,
+        conn: &mut store::Conn,
+        caller: &Caller,
+        parts: &[Vec<MediaInput>],
+        staged: &mut Staged,
+    ) -> PostingResult<Vec<Vec<(Uuid, Option<String>)>>> {
+        let mut owned = Vec::with_capacity(parts.len());
+        let mut errors = Vec::new();
+        for (i, media) in parts.iter().enumerate() {
+            let at = format!("post.thread[{}].media", i + 1);
+            match self.own_media_at(conn, caller, media, staged, &at).await {
+                Ok(m) => owned.push(m),
+                Err(PostingError::Validation(e)) => errors.extend(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if errors.is_empty() { Ok(owned) } else { Err(PostingError::Validation(errors)) }
+    }
+
+    async fn own_media_at(
+        &self,
+        conn: &mut store::Conn,
+        caller: &Caller,
+        media: &[MediaInput],
+        staged: &mut Staged,
+        at: &str,
+    ) -> PostingResult<Vec<(Uuid, Option<String>)>> {
         let asset_ids: Vec<Uuid> =
             media.iter().filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None }).collect();
         let known = store::media::assets_in_workspace(conn, caller.scope.workspace_id, &asset_ids).await?;
@@ -44,7 +77,7 @@ impl Posting {
                 match &m.source {
                     MediaSource::Asset(id) if known.iter().any(|a| a.id == *id) => Ok(Ok((*id, false))),
                     MediaSource::Asset(_) => Ok(Err(FieldError::new(
-                        format!("media[{i}].asset_id"),
+                        format!("{at}[{i}].asset_id"),
                         "no completed upload with this asset id",
                     ))),
                     MediaSource::Url(url) => {
@@ -54,10 +87,10 @@ impl Posting {
                         Ok(match reply {
                             MediaReplyV1::Ingested { asset_id, .. } => Ok((asset_id, true)),
                             MediaReplyV1::Refused { message } | MediaReplyV1::NotReady { detail: message } => Err(
-                                FieldError::new(format!("media[{i}].url"), format!("could not be ingested: {message}")),
+                                FieldError::new(format!("{at}[{i}].url"), format!("could not be ingested: {message}")),
                             ),
                             MediaReplyV1::Done => {
-                                Err(FieldError::new(format!("media[{i}].url"), "could not be ingested"))
+                                Err(FieldError::new(format!("{at}[{i}].url"), "could not be ingested"))
                             }
                         })
                     }

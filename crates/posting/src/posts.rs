@@ -122,15 +122,18 @@ impl Posting {
         let mut conn = self.pool.get().await?;
         let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
         let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
+        let thread_media = self.own_thread_media(&mut conn, caller, &input.details.thread_media, staged).await?;
         if meant_to_publish {
             let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
+            let part_ids: Vec<Vec<Uuid>> = thread_media.iter().map(|p| p.iter().map(|(id, _)| *id).collect()).collect();
             let texts = domain::platforms::Texts {
                 body: input.body.as_deref(),
                 bodies: &input.details.bodies,
                 hashtags: &input.details.hashtags,
                 thread: &input.details.thread,
             };
-            check_post(&mut conn, caller.scope.workspace_id, texts, &ids, &input.provider_options, &targets(&profiles))
+            let targets = targets(&profiles);
+            check_post(&mut conn, caller.scope.workspace_id, texts, &ids, &part_ids, &input.provider_options, &targets)
                 .await?;
         }
         let row = NewPostRow {
@@ -175,6 +178,7 @@ impl Posting {
                     row.queue_id = Some(q);
                 }
                 posts::insert(conn, &row, &profiles, &media).await?;
+                posts::replace_thread_media(conn, row.id, &thread_media).await?;
                 store::versions::record(conn, row.id, &caller.who(), false).await?;
                 if !input.draft {
                     bus::relay::enqueue_event(
@@ -233,7 +237,7 @@ impl Posting {
         }
         crate::review::not_held(&view.post)?;
         if view.post.status == PostStatus::Draft {
-            check_edited(&mut conn, caller, &view, &PostPatch::default(), None).await?;
+            check_edited(&mut conn, caller, &view, &PostPatch::default(), None, None).await?;
         }
         drop(conn);
         self.command(SchedulerCommandV1::PublishDraft { post_id: id, scheduled_at }).await
@@ -388,6 +392,10 @@ impl Posting {
             Some(m) => Some(self.own_media(conn, caller, m, staged).await?),
             None => None,
         };
+        let thread_media = match &patch.thread_media {
+            Some(parts) => Some(self.own_thread_media(conn, caller, parts, staged).await?),
+            None => None,
+        };
         let options = patch.provider_options.clone().map(Value::Object);
         let bodies = patch.bodies.as_ref().map(domain::input::PostDetails::bodies_json);
         let thread = patch.thread.as_deref().map(domain::input::PostDetails::thread_json);
@@ -415,6 +423,9 @@ impl Posting {
             if let Some(m) = &media {
                 posts::replace_media(conn, id, m).await?;
             }
+            if let Some(parts) = &thread_media {
+                posts::replace_thread_media(conn, id, parts).await?;
+            }
             let version =
                 store::versions::record(conn, id, &caller.who(), true).await?.ok_or(PostingError::PostNotFound)?;
             crate::review::reanchor(conn, id).await?;
@@ -440,10 +451,22 @@ impl Posting {
             Some(m) => Some(self.own_media(conn, caller, m, staged).await?),
             None => None,
         };
+        let thread_media = match &patch.thread_media {
+            Some(parts) => Some(self.own_thread_media(conn, caller, parts, staged).await?),
+            None => None,
+        };
         let view = posts::get(conn, &caller.scope, id).await?.ok_or(PostingError::PostNotFound)?;
         let ids: Option<Vec<Uuid>> = media.as_ref().map(|m| m.iter().map(|(id, _)| *id).collect());
-        check_edited(conn, caller, &view, &patch, ids.as_deref()).await?;
-        let details = Box::new(domain::messages::DetailsPatchV1::of(&patch));
+        let part_ids: Option<Vec<Vec<Uuid>>> =
+            thread_media.as_ref().map(|parts| parts.iter().map(|p| p.iter().map(|(id, _)| *id).collect()).collect());
+        check_edited(conn, caller, &view, &patch, ids.as_deref(), part_ids.as_deref()).await?;
+        let mut details = Box::new(domain::messages::DetailsPatchV1::of(&patch));
+        details.thread_media = thread_media.map(|parts| {
+            parts
+                .into_iter()
+                .map(|p| p.into_iter().map(|(asset_id, alt)| MediaRefV1 { asset_id, alt }).collect())
+                .collect()
+        });
         self.command(SchedulerCommandV1::UpdateScheduled {
             post_id: id,
             details,

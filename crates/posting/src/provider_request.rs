@@ -65,42 +65,55 @@ pub async fn build(conn: &mut store::Conn, media_base_url: &str, parts: Parts<'_
     })
 }
 
-/// What a delivery sends after its post, in order: a thread's next parts (where the
-/// platform has threads) and then its first comment (where it takes one). `options` are
-/// the delivery's own provider options.
-pub fn later_parts(provider: Provider, thread: &[String], options: &Value) -> Vec<(PartKind, String)> {
+/// One part a delivery sends after its post.
+#[derive(Debug, Clone)]
+pub struct LaterPart {
+    pub kind: PartKind,
+    pub text: String,
+    /// The part's own media (a thread's part; a comment has none).
+    pub media: Vec<MediaItem>,
+}
+
+/// What a delivery sends after its post, in order: a thread's next parts with their media
+/// (where the platform has threads) and then its first comment (where it takes one).
+/// `options` are the delivery's own provider options.
+pub fn later_parts(provider: Provider, thread: &[String], media: &[Vec<MediaItem>], options: &Value) -> Vec<LaterPart> {
     let caps = domain::platforms::get(provider).capabilities;
-    let mut parts: Vec<(PartKind, String)> = Vec::new();
+    let mut parts: Vec<LaterPart> = Vec::new();
     if caps.threads {
-        parts.extend(thread.iter().map(|t| (PartKind::Reply, t.clone())));
+        parts.extend(thread.iter().enumerate().map(|(i, t)| LaterPart {
+            kind: PartKind::Reply,
+            text: t.clone(),
+            media: media.get(i).cloned().unwrap_or_default(),
+        }));
     }
     if caps.first_comment
         && let Some(c) = options.get("first_comment").and_then(Value::as_str).filter(|c| !c.trim().is_empty())
     {
-        parts.push((PartKind::Comment, c.to_owned()));
+        parts.push(LaterPart { kind: PartKind::Comment, text: c.to_owned(), media: Vec::new() });
     }
     parts
 }
 
 /// The request for part `index` (1 onwards) of a delivery whose post request is `post`:
-/// the part's text alone (no media, no cover), answering `parent`.
+/// the part's own text and media (no cover), answering `parent` (a comment: the post).
 pub fn part_request(
     post: &PublishRequest,
     index: u16,
-    (kind, text): &(PartKind, String),
+    part: &LaterPart,
     root: &Published,
     parent: &Published,
 ) -> PublishRequest {
-    let parent = match kind {
+    let parent = match part.kind {
         PartKind::Comment => root.clone(),
         PartKind::Reply => parent.clone(),
     };
     PublishRequest {
-        text: Some(text.clone()),
-        media: Vec::new(),
+        text: Some(part.text.clone()),
+        media: part.media.clone(),
         cover: None,
         recovery: None,
-        part: Some(PartOf { index, kind: *kind, root: root.clone(), parent }),
+        part: Some(PartOf { index, kind: part.kind, root: root.clone(), parent }),
         ..post.clone()
     }
 }

@@ -435,8 +435,15 @@ impl Posting {
         Self::approved_now(post)?;
         match post.status {
             PostStatus::Draft => {
-                crate::acceptance::check_edited(&mut conn, caller, &view, &domain::input::PostPatch::default(), None)
-                    .await?;
+                crate::acceptance::check_edited(
+                    &mut conn,
+                    caller,
+                    &view,
+                    &domain::input::PostPatch::default(),
+                    None,
+                    None,
+                )
+                .await?;
                 drop(conn);
                 self.command(SchedulerCommandV1::PublishDraft { post_id: id, scheduled_at: at }).await
             }

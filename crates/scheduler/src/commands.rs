@@ -74,9 +74,16 @@ async fn update(
             if !posts::edit(conn, post_id, PostStatus::Scheduled, edit).await? {
                 return transitions::refusal(conn, post_id, "edited").await;
             }
-            if let Some(media) = &media {
-                let refs: Vec<_> = media.iter().map(|m| (m.asset_id, m.alt.clone())).collect();
-                posts::replace_media(conn, post_id, &refs).await?;
+            if let Some(parts) = &details.thread_media {
+                let refs: Vec<Vec<_>> =
+                    parts.iter().map(|p| p.iter().map(|m| (m.asset_id, m.alt.clone())).collect()).collect();
+                posts::replace_thread_media(conn, post_id, &refs).await?;
+            }
+            if media.is_some() || details.thread_media.as_ref().is_some_and(|p| p.iter().any(|m| !m.is_empty())) {
+                if let Some(media) = &media {
+                    let refs: Vec<_> = media.iter().map(|m| (m.asset_id, m.alt.clone())).collect();
+                    posts::replace_media(conn, post_id, &refs).await?;
+                }
                 // The post is scheduled, so its new media are ready: media-ingest (their
                 // owner) prepares them on this event, as it did for the first ones.
                 let scheduled_at = posts::view(conn, post_id).await?.and_then(|v| v.post.scheduled_at);

@@ -213,6 +213,8 @@ pub struct PostMediaRow {
     pub error_message: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// 0: the post's own media; n: the n-th part of a thread after the body.
+    pub part: i16,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -223,6 +225,7 @@ pub struct NewPostMedia {
     pub asset_id: Uuid,
     pub position: i32,
     pub alt: Option<String>,
+    pub part: i16,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -21,11 +21,20 @@ pub struct PostView {
     pub post: PostRow,
     pub deliveries: Vec<(DeliveryRow, String)>,
     pub media: Vec<(PostMediaRow, AssetRow)>,
+    /// The media of a thread's later parts (`part` 1 onwards), in part then position order.
+    pub thread_media: Vec<(PostMediaRow, AssetRow)>,
     /// What a thread's or first comment's deliveries have made public, part by part.
     pub parts: Vec<crate::parts::PartRow>,
 }
 
 impl PostView {
+    /// The media of each part after the body, `parts` long (a part without media: empty).
+    pub fn media_of_parts(&self, parts: usize) -> Vec<Vec<&(PostMediaRow, AssetRow)>> {
+        (1..=parts)
+            .map(|n| self.thread_media.iter().filter(|(m, _)| usize::try_from(m.part) == Ok(n)).collect())
+            .collect()
+    }
+
     /// One delivery's recorded parts, in order (empty for a single post).
     pub fn parts_of(&self, delivery: DeliveryId) -> Vec<&crate::parts::PartRow> {
         self.parts.iter().filter(|p| p.delivery_id == delivery).collect()
@@ -160,7 +169,7 @@ async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostVie
     let ms: Vec<(PostMediaRow, AssetRow)> = post_media::table
         .inner_join(media_assets::table)
         .filter(post_media::post_id.eq_any(&ids))
-        .order(post_media::position.asc())
+        .order((post_media::part.asc(), post_media::position.asc()))
         .select((PostMediaRow::as_select(), AssetRow::as_select()))
         .load(conn)
         .await?;
@@ -178,7 +187,8 @@ async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostVie
                     .filter(|p| deliveries.iter().any(|(d, _)| d.id == p.delivery_id))
                     .cloned()
                     .collect(),
-                media: ms.iter().filter(|(m, _)| m.post_id == post.id).cloned().collect(),
+                media: ms.iter().filter(|(m, _)| m.post_id == post.id && m.part == 0).cloned().collect(),
+                thread_media: ms.iter().filter(|(m, _)| m.post_id == post.id && m.part > 0).cloned().collect(),
                 deliveries,
                 post,
             }
@@ -198,6 +208,21 @@ pub async fn insert(
     replace_media(conn, post.id, media).await
 }
 
+/// The media of a thread's parts after the body (index 0 is part 1), replacing theirs.
+pub async fn replace_thread_media(
+    conn: &mut Conn,
+    post_id: PostId,
+    parts: &[Vec<(Uuid, Option<String>)>],
+) -> StoreResult<()> {
+    diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id)).filter(post_media::part.gt(0)))
+        .execute(conn)
+        .await?;
+    for (n, media) in parts.iter().enumerate() {
+        insert_media(conn, post_id, i16::try_from(n + 1).unwrap_or(i16::MAX), media).await?;
+    }
+    Ok(())
+}
+
 pub async fn replace_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
     diesel::delete(deliveries::table.filter(deliveries::post_id.eq(post_id))).execute(conn).await?;
     let rows: Vec<NewDelivery> = profile_rows
@@ -208,8 +233,20 @@ pub async fn replace_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: 
     Ok(())
 }
 
+/// The post's own media (part 0), replacing what it had; a thread's parts keep theirs.
 pub async fn replace_media(conn: &mut Conn, post_id: PostId, media: &[(Uuid, Option<String>)]) -> StoreResult<()> {
-    diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id))).execute(conn).await?;
+    diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id)).filter(post_media::part.eq(0)))
+        .execute(conn)
+        .await?;
+    insert_media(conn, post_id, 0, media).await
+}
+
+async fn insert_media(
+    conn: &mut Conn,
+    post_id: PostId,
+    part: i16,
+    media: &[(Uuid, Option<String>)],
+) -> StoreResult<()> {
     let rows: Vec<NewPostMedia> = media
         .iter()
         .enumerate()
@@ -219,6 +256,7 @@ pub async fn replace_media(conn: &mut Conn, post_id: PostId, media: &[(Uuid, Opt
             asset_id: *asset_id,
             position: i as i32,
             alt: alt.clone(),
+            part,
         })
         .collect();
     if !rows.is_empty() {

@@ -207,6 +207,7 @@ diesel::table! {
         error_message -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        part -> Int2,
     }
 }
 

@@ -40,6 +40,7 @@ pub fn content_of(v: &PostView) -> Value {
         "provider_options": p.provider_options,
         "profiles": v.deliveries.iter().map(|(d, _)| d.profile_id).collect::<Vec<_>>(),
         "media": v.media.iter().map(|(m, _)| m.asset_id).collect::<Vec<_>>(),
+        "thread_media": v.thread_media.iter().map(|(m, _)| json!([m.part, m.asset_id])).collect::<Vec<_>>(),
     })
 }
 

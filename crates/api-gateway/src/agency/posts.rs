@@ -485,6 +485,7 @@ async fn create_one(
                 Some(_) => return Err(bad("requiresApproval must be true, false or null")),
             },
             thread,
+            thread_media: Vec::new(),
         },
     };
     state.posting.create(&org.caller, input, key, posting::Staged::default()).await.map_err(refused)
@@ -671,6 +672,8 @@ pub async fn update(
         } else {
             patch.thread = Some(Vec::new());
         }
+        // The seed's parts are text: media go with the first part only.
+        patch.thread_media = Some(Vec::new());
     }
     let at = when(&body)?;
     patch.scheduled_at = at;
