@@ -8,6 +8,15 @@ const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../../migrations");
 
 /// Runs pending migrations. diesel's harness is synchronous, so it runs on a blocking
 /// thread over the async connection wrapper (no libpq needed).
+/// The names of the migrations built into this binary, oldest first: what `run` applies,
+/// which may lag the files on disk until the crate is built again.
+pub fn embedded() -> Vec<String> {
+    use diesel::migration::MigrationSource;
+    MigrationSource::<diesel::pg::Pg>::migrations(&MIGRATIONS)
+        .map(|all| all.iter().map(|m| m.name().to_string()).collect())
+        .unwrap_or_default()
+}
+
 pub async fn run(database_url: &str) -> Result<Vec<String>, StoreError> {
     let url = database_url.to_owned();
     tokio::task::spawn_blocking(move || {

@@ -10,8 +10,10 @@ pub const SERVER: &str = "postgres://postgres@127.0.0.1:5432";
 
 static TEMPLATE: OnceCell<String> = OnceCell::const_new();
 
-/// The migrated template for this set of migrations: named by their content, made once
-/// (under an advisory lock, as test processes run in parallel) and kept for later runs.
+/// The migrated template for this set of migrations: named by their content and by the
+/// migrations this binary embeds (a binary built before a migration was added must not
+/// make the template a newer build will use), made once (under an advisory lock, as test
+/// processes run in parallel) and kept for later runs.
 async fn template() -> String {
     use sha2::Digest;
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../migrations");
@@ -22,6 +24,7 @@ async fn template() -> String {
         h.update(f.to_string_lossy().as_bytes());
         h.update(std::fs::read(f).unwrap());
     }
+    h.update(store::migrate::embedded().join(",").as_bytes());
     let name = format!("pm_store_tmpl_{}", &hex::encode(h.finalize())[..12]);
     let mut admin = admin().await;
     diesel::sql_query("SELECT pg_advisory_lock(7042)").execute(&mut admin).await.unwrap();
