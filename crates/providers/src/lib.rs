@@ -246,12 +246,6 @@ impl Providers {
         })
     }
 
-    /// Whether the registry implements a platform's threads and first comments: what the
-    /// capability matrix (`domain::platforms`) may claim.
-    pub fn implements(&self, p: Provider) -> (bool, bool) {
-        self.adapters.get(&p).map_or((false, false), |c| (c.thread.is_some(), c.comment.is_some()))
-    }
-
     fn adapter(&self, req: &PublishRequest) -> Result<&Capabilities, ProviderError> {
         self.adapters.get(&req.provider).ok_or_else(|| {
             ProviderError::Rejected(format!("{} is not wired for publishing", req.provider.display_name()))
