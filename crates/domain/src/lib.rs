@@ -8,6 +8,7 @@ pub mod ids;
 pub mod input;
 pub mod media;
 pub mod messages;
+pub mod metrics;
 pub mod planning;
 pub mod platforms;
 pub mod provider;

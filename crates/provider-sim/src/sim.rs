@@ -91,6 +91,8 @@ pub struct State {
     pub max_in_flight: HashMap<String, u32>,
     /// Requests to the OpenAI-compatible double, as received (for tests).
     pub assistant_requests: Vec<Value>,
+    /// Per account, the platform metric fields its answers leave out (a retired metric).
+    pub retired: HashMap<String, Vec<String>>,
 }
 
 /// Counts a publish call in flight for as long as it lives.
@@ -154,6 +156,8 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
             .route("/_sim/publishes", web::get().to(publishes))
             .route("/_sim/requests", web::get().to(requests))
             .route("/_sim/concurrency", web::get().to(concurrency))
+            .route("/_sim/metrics/{account}", web::put().to(set_retired))
+            .route("/_sim/metrics/{account}", web::delete().to(clear_retired))
             .route("/_sim/media/{name}", web::get().to(media))
             .configure(crate::oauth::routes)
             .configure(crate::apis::routes)
@@ -436,6 +440,69 @@ impl Stepped {
         match self {
             Stepped::Created(p) | Stepped::Replayed(p) => p,
         }
+    }
+}
+
+#[derive(Deserialize)]
+struct Retired {
+    /// The platform's own field names to leave out of this account's metric answers.
+    retired: Vec<String>,
+}
+
+async fn set_retired(sim: SimData, account: web::Path<String>, body: web::Json<Retired>) -> HttpResponse {
+    sim.state.lock().retired.insert(account.into_inner(), body.into_inner().retired);
+    HttpResponse::NoContent().finish()
+}
+
+async fn clear_retired(sim: SimData, account: web::Path<String>) -> HttpResponse {
+    sim.state.lock().retired.remove(&account.into_inner());
+    HttpResponse::NoContent().finish()
+}
+
+/// How fast a metric grows, by the kind of thing it counts (the platforms' own names).
+fn weight(field: &str) -> f64 {
+    let f = field.to_ascii_lowercase();
+    if f.contains("unique") || f.contains("reach") {
+        30.0
+    } else if f.contains("impression") || f.contains("view") {
+        40.0
+    } else if f.contains("click") {
+        2.0
+    } else if f.contains("like") || f.contains("favourite") || f.contains("score") || f.contains("reaction") {
+        3.0
+    } else {
+        1.0
+    }
+}
+
+impl Sim {
+    /// A post's figure now: grows with the square root of the minutes since it was
+    /// published, the same for the same age (tests compute it back).
+    pub fn figure(p: &Publish, field: &str, now: DateTime<Utc>) -> u64 {
+        let minutes = ((now - p.at).num_milliseconds().max(0) as f64) / 60_000.0;
+        (weight(field) * minutes.sqrt()).floor() as u64
+    }
+
+    /// The figures an answer about `p` carries: each of `fields` the account's platform
+    /// has not retired, by its own name.
+    pub fn figures(&self, p: &Publish, fields: &[&str]) -> serde_json::Map<String, Value> {
+        let retired = self.state.lock().retired.get(&p.account).cloned().unwrap_or_default();
+        let now = Utc::now();
+        fields
+            .iter()
+            .filter(|f| !retired.iter().any(|r| r == *f))
+            .map(|f| ((*f).to_owned(), Value::from(Self::figure(p, f, now))))
+            .collect()
+    }
+
+    /// A publish of this account by its id (a post, reply or comment).
+    pub fn publish_of(&self, provider: &str, account: &str, id: &str) -> Option<Publish> {
+        self.state
+            .lock()
+            .publishes
+            .iter()
+            .find(|p| p.provider == provider && p.account == account && p.id == id)
+            .cloned()
     }
 }
 

@@ -3,15 +3,16 @@
 //! offers; callers ask the registry (`Providers`) and get "not supported" for the rest.
 //!
 //! `Publish` and `Lookup` are implemented by every adapter that has them; `Thread` by the
-//! platforms with threads and `Comment` by those that take a first comment. `Reply`,
-//! `Metrics` and `Inbox` are the seams the insights and engagement work plugs into: no
-//! adapter implements them yet, so every platform's slot is `None`.
+//! platforms with threads and `Comment` by those that take a first comment; `Metrics` by
+//! every platform (mapped to `domain::metrics`). `Reply` and `Inbox` are the seams the
+//! engagement work plugs into: no adapter implements them yet, so every slot is `None`.
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::{Account, FindResult, ProviderError, PublishRequest, PublishResult, Published, http::Cx};
+use domain::metrics::Snapshot;
 
 /// Publishing a post: every platform has it.
 pub trait Publish: Send + Sync {
@@ -43,14 +44,16 @@ pub trait Reply: Send + Sync {
     fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest, to: &'a str) -> BoxFuture<'a, PublishResult>;
 }
 
-/// A published post's public figures, as the platform counts them now.
+/// A published post's figures, as the platform counts them now, in the catalogue's terms
+/// (`domain::metrics`): what the platform does not give is empty; what it stopped giving
+/// is empty with a warning.
 pub trait Metrics: Send + Sync {
     fn metrics<'a>(
         &'a self,
         cx: &'a Cx,
         account: &'a Account,
         post: &'a Published,
-    ) -> BoxFuture<'a, Result<PostMetrics, ProviderError>>;
+    ) -> BoxFuture<'a, Result<Snapshot, ProviderError>>;
 }
 
 /// Comments, mentions and messages addressed to an account since a point in time.
@@ -61,16 +64,6 @@ pub trait Inbox: Send + Sync {
         account: &'a Account,
         since: Option<DateTime<Utc>>,
     ) -> BoxFuture<'a, Result<Vec<InboxItem>, ProviderError>>;
-}
-
-/// The figures a platform reports for a post; `None` where it reports none.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PostMetrics {
-    pub impressions: Option<u64>,
-    pub likes: Option<u64>,
-    pub comments: Option<u64>,
-    pub shares: Option<u64>,
-    pub clicks: Option<u64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -132,6 +125,11 @@ impl Capabilities {
 
     pub fn with_comments(mut self, comment: impl Comment + 'static) -> Self {
         self.comment = Some(Box::new(comment));
+        self
+    }
+
+    pub fn with_metrics(mut self, metrics: impl Metrics + 'static) -> Self {
+        self.metrics = Some(Box::new(metrics));
         self
     }
 }

@@ -51,6 +51,12 @@ impl Cx {
         }
     }
 
+    /// A context for reading on an account's behalf (its post's figures), outside any
+    /// delivery.
+    pub fn reading(http: reqwest::Client, base: String, provider: Provider, account: &crate::Account) -> Self {
+        Self { http, base, provider, delivery_id: String::new(), token: account.access_token.clone(), recorded: None }
+    }
+
     /// A context that records every request and answers with placeholders.
     pub fn recording(http: reqwest::Client, base: String, req: &PublishRequest) -> Self {
         Self { recorded: Some(std::sync::Mutex::new(Vec::new())), ..Self::new(http, base, req) }

@@ -22,9 +22,7 @@ use domain::Provider;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use capabilities::{
-    Capabilities, Comment, Inbox, InboxItem, InboxKind, Lookup, Metrics, PostMetrics, Publish, Reply, Thread,
-};
+pub use capabilities::{Capabilities, Comment, Inbox, InboxItem, InboxKind, Lookup, Metrics, Publish, Reply, Thread};
 pub use http::readable_error;
 
 #[derive(Debug, Clone, Serialize)]
@@ -232,6 +230,20 @@ impl Providers {
             Some(PartKind::Reply) => self.threads(adapter, req)?.find_part(cx, req).await,
             Some(PartKind::Comment) => self.comments(adapter, req)?.find_comment(cx, req).await,
         }
+    }
+
+    /// A published post's figures now (`post` as its delivery recorded it).
+    pub async fn metrics(
+        &self,
+        provider: Provider,
+        account: &Account,
+        post: &Published,
+    ) -> Result<domain::metrics::Snapshot, ProviderError> {
+        let adapter = self.adapters.get(&provider).and_then(|a| a.metrics.as_deref()).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} gives no figures to PostMantis", provider.display_name()))
+        })?;
+        let cx = http::Cx::reading(self.http.clone(), self.base(provider), provider, account);
+        adapter.metrics(&cx, account, post).await
     }
 
     fn threads<'a>(&self, adapter: &'a Capabilities, req: &PublishRequest) -> Result<&'a dyn Thread, ProviderError> {

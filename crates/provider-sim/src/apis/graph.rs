@@ -144,7 +144,21 @@ pub(super) async fn fb_photos(
 pub(super) async fn graph_object(sim: SimData, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
     done(
         async {
-            authorized(&req)?;
+            let account = authorized(&req)?;
+            // A Facebook page post (`{page}_{n}`): its shares and comments summary.
+            if let Some((_, n)) = id.split_once('_')
+                && let Some(p) = sim.publish_of("facebook", &account, n)
+            {
+                let m = sim.figures(&p, &["shares", "comments"]);
+                let mut v = json!({"id": id.as_str()});
+                if let Some(s) = m.get("shares") {
+                    v["shares"] = json!({"count": s});
+                }
+                if let Some(c) = m.get("comments") {
+                    v["comments"] = json!({"data": [], "summary": {"total_count": c}});
+                }
+                return Ok(HttpResponse::Ok().json(v));
+            }
             let st = sim.state.lock();
             let p = st.publishes.iter().find(|p| p.id == *id).ok_or_else(|| {
                 HttpResponse::NotFound().json(json!({"error": {"message": "Unsupported get request"}}))

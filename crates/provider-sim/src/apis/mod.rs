@@ -15,6 +15,7 @@ mod dribbble;
 mod graph;
 mod linkedin;
 mod mastodon;
+mod metrics;
 mod openai;
 mod pinterest;
 mod reddit;
@@ -34,6 +35,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/2/media/metadata", web::post().to(x::x_media_metadata))
         .route("/2/tweets", web::post().to(x::x_tweets))
         .route("/2/users/{id}/tweets", web::get().to(x::x_user_tweets))
+        // Metrics, in each platform's shape
+        .route("/2/tweets/{id}", web::get().to(metrics::x_tweet))
+        .route("/rest/socialActions/{urn}", web::get().to(metrics::li_social_actions))
+        .route("/youtube/v3/videos", web::get().to(metrics::yt_videos))
+        .route("/v2/video/query/", web::post().to(metrics::tt_query))
+        .route("/v5/pins/{id}/analytics", web::get().to(metrics::pin_analytics))
+        .route("/xrpc/app.bsky.feed.getPosts", web::get().to(metrics::bsky_get_posts))
+        .route("/api/v1/statuses/{id}", web::get().to(metrics::masto_status_get))
+        .route("/api/info", web::get().to(metrics::reddit_info))
+        .route("/v2/shots/{id}", web::get().to(metrics::dribbble_shot))
+        .route("/{id}/insights", web::get().to(metrics::graph_insights))
         // Listings the adapters read before retrying after a lost answer
         .route("/rest/posts", web::get().to(linkedin::li_list))
         .route("/youtube/v3/search", web::get().to(youtube::yt_search))

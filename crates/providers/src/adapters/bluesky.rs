@@ -177,6 +177,25 @@ fn chrono_now() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
+/// `app.bsky.feed.getPosts`: likes, reposts and quotes, replies.
+pub(super) const BLUESKY_FIGURES: &[(&str, &str)] =
+    &[("likes", "likeCount"), ("shares", "repostCount"), ("shares", "quoteCount"), ("comments", "replyCount")];
+
+impl crate::Metrics for Bluesky {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
+        Box::pin(async move {
+            let uri: String = url::form_urlencoded::byte_serialize(post.provider_post_id.as_bytes()).collect();
+            let got = cx.send(cx.get(&format!("/xrpc/app.bsky.feed.getPosts?uris={uri}"))).await?;
+            Ok(super::figures("Bluesky", &got.body, "/posts/0", BLUESKY_FIGURES))
+        })
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

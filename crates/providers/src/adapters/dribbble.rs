@@ -68,3 +68,20 @@ impl Lookup for Dribbble {
         })
     }
 }
+
+/// `GET /v2/shots/{id}`: likes and views.
+pub(super) const DRIBBBLE_FIGURES: &[(&str, &str)] = &[("likes", "likes_count"), ("impressions", "views_count")];
+
+impl crate::Metrics for Dribbble {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let got = cx.send(cx.get(&format!("/v2/shots/{}", post.provider_post_id))).await?;
+            Ok(super::figures("Dribbble", &got.body, "", DRIBBBLE_FIGURES))
+        })
+    }
+}

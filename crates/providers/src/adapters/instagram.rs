@@ -55,3 +55,30 @@ impl Comment for Instagram {
         Box::pin(graph_find_comment(cx, req, "text", "timestamp", comment_link))
     }
 }
+
+/// `GET /{media-id}/insights`: Instagram counts views (it retired impressions), reach,
+/// likes, comments, shares and saves.
+pub(super) const INSTAGRAM_FIGURES: &[(&str, &str)] = &[
+    ("impressions", "views"),
+    ("reach", "reach"),
+    ("likes", "likes"),
+    ("comments", "comments"),
+    ("shares", "shares"),
+    ("saves", "saved"),
+];
+
+impl crate::Metrics for Instagram {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
+        Box::pin(async move {
+            let names: Vec<&str> = INSTAGRAM_FIGURES.iter().map(|(_, f)| *f).collect();
+            let path = format!("/{}/insights?metric={}", post.provider_post_id, names.join(","));
+            let got = super::insights(&cx.send(cx.get(&path)).await?.body);
+            Ok(domain::metrics::Snapshot::map("Instagram", INSTAGRAM_FIGURES, |f| got.get(f).cloned()))
+        })
+    }
+}

@@ -158,3 +158,29 @@ impl Comment for LinkedIn {
         })
     }
 }
+
+/// `GET /rest/socialActions/{urn}`: a member's post gets its likes and comments counted
+/// (impressions are for organisation pages' share statistics).
+pub(super) const LINKEDIN_FIGURES: &[(&str, &str)] =
+    &[("likes", "totalLikes"), ("comments", "aggregatedTotalComments")];
+
+impl crate::Metrics for LinkedIn {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/rest/socialActions/{}", url_escape(&post.provider_post_id));
+            let got = cx
+                .send(cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"))
+                .await?;
+            let summary = serde_json::json!({
+                "totalLikes": got.body.pointer("/likesSummary/totalLikes"),
+                "aggregatedTotalComments": got.body.pointer("/commentsSummary/aggregatedTotalComments"),
+            });
+            Ok(super::figures("LinkedIn", &summary, "", LINKEDIN_FIGURES))
+        })
+    }
+}

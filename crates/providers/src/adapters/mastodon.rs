@@ -63,3 +63,21 @@ async fn status(cx: &Cx, req: &PublishRequest, reply_to: Option<&str>) -> Publis
     let made = cx.send(cx.post("/api/v1/statuses").header("Idempotency-Key", key).json(&status)).await?;
     Ok(Published::new(field(cx, &made.body, "/id")?, field(cx, &made.body, "/url")?))
 }
+
+/// `GET /api/v1/statuses/{id}`: favourites, reblogs, replies.
+pub(super) const MASTODON_FIGURES: &[(&str, &str)] =
+    &[("likes", "favourites_count"), ("shares", "reblogs_count"), ("comments", "replies_count")];
+
+impl crate::Metrics for Mastodon {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let got = cx.send(cx.get(&format!("/api/v1/statuses/{}", post.provider_post_id))).await?;
+            Ok(super::figures("Mastodon", &got.body, "", MASTODON_FIGURES))
+        })
+    }
+}

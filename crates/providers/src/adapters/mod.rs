@@ -29,18 +29,32 @@ pub fn all() -> HashMap<Provider, Capabilities> {
         Capabilities::publishing(a).with_lookup(a)
     }
     HashMap::from([
-        (Provider::X, both(x::X).with_threads(x::X)),
-        (Provider::Linkedin, both(linkedin::LinkedIn).with_comments(linkedin::LinkedIn)),
-        (Provider::Youtube, both(youtube::YouTube).with_comments(youtube::YouTube)),
-        (Provider::Instagram, both(instagram::Instagram).with_comments(instagram::Instagram)),
-        (Provider::Tiktok, both(tiktok::TikTok)),
-        (Provider::Facebook, both(facebook::Facebook).with_comments(facebook::Facebook)),
-        (Provider::Threads, both(threads::Threads).with_threads(threads::Threads)),
-        (Provider::Pinterest, both(pinterest::Pinterest)),
-        (Provider::Bluesky, both(bluesky::Bluesky).with_threads(bluesky::Bluesky)),
-        (Provider::Mastodon, Capabilities::publishing(mastodon::Mastodon).with_threads(mastodon::Mastodon)),
-        (Provider::Reddit, both(reddit::Reddit).with_comments(reddit::Reddit)),
-        (Provider::Dribbble, both(dribbble::Dribbble)),
+        (Provider::X, both(x::X).with_threads(x::X).with_metrics(x::X)),
+        (
+            Provider::Linkedin,
+            both(linkedin::LinkedIn).with_comments(linkedin::LinkedIn).with_metrics(linkedin::LinkedIn),
+        ),
+        (Provider::Youtube, both(youtube::YouTube).with_comments(youtube::YouTube).with_metrics(youtube::YouTube)),
+        (
+            Provider::Instagram,
+            both(instagram::Instagram).with_comments(instagram::Instagram).with_metrics(instagram::Instagram),
+        ),
+        (Provider::Tiktok, both(tiktok::TikTok).with_metrics(tiktok::TikTok)),
+        (
+            Provider::Facebook,
+            both(facebook::Facebook).with_comments(facebook::Facebook).with_metrics(facebook::Facebook),
+        ),
+        (Provider::Threads, both(threads::Threads).with_threads(threads::Threads).with_metrics(threads::Threads)),
+        (Provider::Pinterest, both(pinterest::Pinterest).with_metrics(pinterest::Pinterest)),
+        (Provider::Bluesky, both(bluesky::Bluesky).with_threads(bluesky::Bluesky).with_metrics(bluesky::Bluesky)),
+        (
+            Provider::Mastodon,
+            Capabilities::publishing(mastodon::Mastodon)
+                .with_threads(mastodon::Mastodon)
+                .with_metrics(mastodon::Mastodon),
+        ),
+        (Provider::Reddit, both(reddit::Reddit).with_comments(reddit::Reddit).with_metrics(reddit::Reddit)),
+        (Provider::Dribbble, both(dribbble::Dribbble).with_metrics(dribbble::Dribbble)),
     ])
 }
 
@@ -144,6 +158,32 @@ async fn graph_find_comment(
     })
 }
 
+/// A Graph API insights answer (`data[{name, values[{value}]}]`) as name → value; a value
+/// broken down by type (reactions) counts as its sum.
+fn insights(body: &Value) -> std::collections::HashMap<String, Value> {
+    body.pointer("/data")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|m| {
+            let name = m.get("name")?.as_str()?.to_owned();
+            let value = m.pointer("/values/0/value").or_else(|| m.pointer("/total_value/value"))?;
+            let value = match value {
+                Value::Object(by_type) => Value::from(by_type.values().filter_map(Value::as_u64).sum::<u64>()),
+                v => v.clone(),
+            };
+            Some((name, value))
+        })
+        .collect()
+}
+
+/// The figures of one object of an answer: `expected` fields (catalogue name, platform
+/// field) read from `at` (a JSON pointer).
+fn figures(platform: &str, body: &Value, at: &str, expected: &[(&str, &str)]) -> domain::metrics::Snapshot {
+    let object = body.pointer(at).cloned().unwrap_or(Value::Null);
+    domain::metrics::Snapshot::map(platform, expected, |f| object.get(f).cloned())
+}
+
 /// A string field of a listing entry.
 fn s(v: &Value, ptr: &str) -> Option<String> {
     match v.pointer(ptr)? {
@@ -172,7 +212,8 @@ mod registry_tests {
             let c = all.get(p).unwrap_or_else(|| panic!("{p} has no adapter"));
             assert_eq!(c.lookup.is_some(), *p != Provider::Mastodon, "{p}: look-up");
             // Not built yet: no platform may claim these until an adapter implements them.
-            assert!(c.reply.is_none() && c.metrics.is_none() && c.inbox.is_none(), "{p}");
+            assert!(c.reply.is_none() && c.inbox.is_none(), "{p}");
+            assert!(c.metrics.is_some(), "{p}: every platform's figures are read");
         }
     }
 
@@ -186,9 +227,164 @@ mod registry_tests {
             assert_eq!(p.capabilities.threads, c.thread.is_some(), "{}: threads", p.platform);
             assert_eq!(p.capabilities.first_comment, c.comment.is_some(), "{}: first comment", p.platform);
             assert_eq!(p.capabilities.reply, c.reply.is_some(), "{}: reply", p.platform);
-            assert_eq!(p.capabilities.metrics, c.metrics.is_some(), "{}: metrics", p.platform);
+            // Figures are read by every adapter, but the matrix claims `metrics` only once
+            // the collector keeps them (the insights work): never a claim without an adapter.
+            assert!(!p.capabilities.metrics || c.metrics.is_some(), "{}: metrics", p.platform);
             let inbox = p.capabilities.inbox;
             assert_eq!(inbox.comments || inbox.mentions || inbox.messages, c.inbox.is_some(), "{}", p.platform);
         }
+    }
+}
+
+/// Each platform's answer, in its own shape, mapped to the catalogue; a figure it leaves
+/// out is empty with a warning (never 0).
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod metrics_tests {
+    use domain::metrics::{Figures, Snapshot};
+    use serde_json::json;
+
+    fn graph(pairs: &[(&str, serde_json::Value)]) -> serde_json::Value {
+        json!({"data": pairs.iter().map(|(n, v)| json!({"name": n, "period": "lifetime", "values": [{"value": v}]})).collect::<Vec<_>>()})
+    }
+
+    fn via_insights(platform: &str, body: &serde_json::Value, expected: &[(&str, &str)]) -> Snapshot {
+        let got = super::insights(body);
+        Snapshot::map(platform, expected, |f| got.get(f).cloned())
+    }
+
+    #[test]
+    fn every_platform_maps_to_the_catalogue() {
+        let x = json!({"data": {"id": "1", "public_metrics": {"retweet_count": 2, "reply_count": 3, "like_count": 10, "quote_count": 1, "bookmark_count": 4, "impression_count": 500}}});
+        let f = super::figures("X", &x, "/data/public_metrics", super::x::X_FIGURES).figures;
+        assert_eq!(
+            f,
+            Figures {
+                impressions: Some(500),
+                likes: Some(10),
+                comments: Some(3),
+                shares: Some(3),
+                saves: Some(4),
+                ..Default::default()
+            }
+        );
+
+        let li = json!({"totalLikes": 7, "aggregatedTotalComments": 2});
+        let f = super::figures("LinkedIn", &li, "", super::linkedin::LINKEDIN_FIGURES).figures;
+        assert_eq!((f.likes, f.comments, f.impressions), (Some(7), Some(2), None));
+
+        let yt = json!({"items": [{"id": "v", "statistics": {"viewCount": "1234", "likeCount": "56", "favoriteCount": "0", "commentCount": "7"}}]});
+        let f = super::figures("YouTube", &yt, "/items/0/statistics", super::youtube::YOUTUBE_FIGURES).figures;
+        assert_eq!(
+            (f.video_views, f.likes, f.comments),
+            (Some(1234), Some(56), Some(7)),
+            "YouTube's counts are strings"
+        );
+
+        let ig = graph(&[
+            ("views", json!(900)),
+            ("reach", json!(700)),
+            ("likes", json!(40)),
+            ("comments", json!(5)),
+            ("shares", json!(3)),
+            ("saved", json!(9)),
+        ]);
+        let s = via_insights("Instagram", &ig, super::instagram::INSTAGRAM_FIGURES);
+        assert_eq!(
+            s.figures,
+            Figures {
+                impressions: Some(900),
+                reach: Some(700),
+                likes: Some(40),
+                comments: Some(5),
+                shares: Some(3),
+                saves: Some(9),
+                ..Default::default()
+            }
+        );
+        assert!(!s.is_partial());
+
+        let th = graph(&[
+            ("views", json!(300)),
+            ("likes", json!(20)),
+            ("replies", json!(4)),
+            ("reposts", json!(2)),
+            ("quotes", json!(1)),
+        ]);
+        let f = via_insights("Threads", &th, super::threads::THREADS_FIGURES).figures;
+        assert_eq!((f.impressions, f.likes, f.comments, f.shares), (Some(300), Some(20), Some(4), Some(3)));
+
+        let mut fb = super::insights(&graph(&[
+            ("post_impressions", json!(800)),
+            ("post_impressions_unique", json!(600)),
+            ("post_clicks", json!(12)),
+            ("post_reactions_by_type_total", json!({"like": 30, "love": 5})),
+        ]));
+        fb.insert("comments".into(), json!(6));
+        fb.insert("shares".into(), json!(2));
+        let f = Snapshot::map("Facebook", super::facebook::FACEBOOK_FIGURES, |k| fb.get(k).cloned()).figures;
+        assert_eq!(
+            f,
+            Figures {
+                impressions: Some(800),
+                reach: Some(600),
+                clicks: Some(12),
+                likes: Some(35),
+                comments: Some(6),
+                shares: Some(2),
+                ..Default::default()
+            }
+        );
+
+        let tt = json!({"data": {"videos": [{"id": "v", "view_count": 5000, "like_count": 300, "comment_count": 20, "share_count": 11}]}, "error": {"code": "ok"}});
+        let f = super::figures("TikTok", &tt, "/data/videos/0", super::tiktok::TIKTOK_FIGURES).figures;
+        assert_eq!((f.video_views, f.likes, f.comments, f.shares), (Some(5000), Some(300), Some(20), Some(11)));
+
+        let pin = json!({"all": {"lifetime_metrics": {"IMPRESSION": 1000, "SAVE": 15, "PIN_CLICK": 30, "OUTBOUND_CLICK": 12}}});
+        let f = super::figures("Pinterest", &pin, "/all/lifetime_metrics", super::pinterest::PINTEREST_FIGURES).figures;
+        assert_eq!((f.impressions, f.saves, f.clicks), (Some(1000), Some(15), Some(42)));
+
+        let bs =
+            json!({"posts": [{"uri": "at://x", "likeCount": 9, "repostCount": 2, "quoteCount": 1, "replyCount": 3}]});
+        let f = super::figures("Bluesky", &bs, "/posts/0", super::bluesky::BLUESKY_FIGURES).figures;
+        assert_eq!((f.likes, f.shares, f.comments, f.impressions), (Some(9), Some(3), Some(3), None));
+
+        let ma = json!({"id": "1", "favourites_count": 8, "reblogs_count": 2, "replies_count": 1});
+        let f = super::figures("Mastodon", &ma, "", super::mastodon::MASTODON_FIGURES).figures;
+        assert_eq!((f.likes, f.shares, f.comments), (Some(8), Some(2), Some(1)));
+
+        let rd = json!({"kind": "Listing", "data": {"children": [{"kind": "t3", "data": {"name": "t3_a", "score": 42, "num_comments": 7}}]}});
+        let f = super::figures("Reddit", &rd, "/data/children/0/data", super::reddit::REDDIT_FIGURES).figures;
+        assert_eq!((f.likes, f.comments), (Some(42), Some(7)));
+
+        let dr = json!({"id": 1, "likes_count": 12, "views_count": 340});
+        let f = super::figures("Dribbble", &dr, "", super::dribbble::DRIBBBLE_FIGURES).figures;
+        assert_eq!((f.likes, f.impressions), (Some(12), Some(340)));
+    }
+
+    #[test]
+    fn a_retired_metric_leaves_a_partial_snapshot_with_a_warning() {
+        // Instagram stopped answering `views` for this media: the rest stands, views empty.
+        let ig = graph(&[
+            ("reach", json!(700)),
+            ("likes", json!(40)),
+            ("comments", json!(5)),
+            ("shares", json!(3)),
+            ("saved", json!(9)),
+        ]);
+        let s = via_insights("Instagram", &ig, super::instagram::INSTAGRAM_FIGURES);
+        assert_eq!(s.figures.impressions, None);
+        assert_eq!(s.figures.likes, Some(40));
+        assert!(s.is_partial());
+        assert_eq!(s.warnings, vec!["Instagram no longer reports `views` (impressions); left empty"]);
+        // X without impressions (not the account's own post, or a tier without them).
+        let x = json!({"data": {"public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0, "bookmark_count": 0}}});
+        let s = super::figures("X", &x, "/data/public_metrics", super::x::X_FIGURES);
+        assert_eq!(
+            (s.figures.likes, s.figures.impressions),
+            (Some(0), None),
+            "a real 0 stays 0; a missing one is empty"
+        );
+        assert_eq!(s.warnings.len(), 1);
     }
 }

@@ -69,3 +69,29 @@ impl Lookup for Pinterest {
         })
     }
 }
+
+/// `GET /v5/pins/{id}/analytics`: impressions, saves, pin and outbound clicks (lifetime).
+pub(super) const PINTEREST_FIGURES: &[(&str, &str)] =
+    &[("impressions", "IMPRESSION"), ("saves", "SAVE"), ("clicks", "PIN_CLICK"), ("clicks", "OUTBOUND_CLICK")];
+
+impl crate::Metrics for Pinterest {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let types: Vec<&str> = PINTEREST_FIGURES.iter().map(|(_, f)| *f).collect();
+            let today = chrono::Utc::now().date_naive();
+            let from = today - chrono::Duration::days(89);
+            let path = format!(
+                "/v5/pins/{}/analytics?start_date={from}&end_date={today}&metric_types={}",
+                post.provider_post_id,
+                types.join(",")
+            );
+            let got = cx.send(cx.get(&path)).await?;
+            Ok(super::figures("Pinterest", &got.body, "/all/lifetime_metrics", PINTEREST_FIGURES))
+        })
+    }
+}

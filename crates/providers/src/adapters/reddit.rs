@@ -106,3 +106,20 @@ impl Comment for Reddit {
         })
     }
 }
+
+/// `GET /api/info?id={fullname}`: the score (as likes) and the number of comments.
+pub(super) const REDDIT_FIGURES: &[(&str, &str)] = &[("likes", "score"), ("comments", "num_comments")];
+
+impl crate::Metrics for Reddit {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
+        Box::pin(async move {
+            let got = cx.send(cx.get(&format!("/api/info?id={}", post.provider_post_id))).await?;
+            Ok(super::figures("Reddit", &got.body, "/data/children/0/data", REDDIT_FIGURES))
+        })
+    }
+}

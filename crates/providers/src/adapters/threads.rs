@@ -90,3 +90,28 @@ impl Thread for Threads {
         })
     }
 }
+
+/// `GET /{media-id}/insights`: views, likes, replies, reposts and quotes.
+pub(super) const THREADS_FIGURES: &[(&str, &str)] = &[
+    ("impressions", "views"),
+    ("likes", "likes"),
+    ("comments", "replies"),
+    ("shares", "reposts"),
+    ("shares", "quotes"),
+];
+
+impl crate::Metrics for Threads {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let names: Vec<&str> = THREADS_FIGURES.iter().map(|(_, f)| *f).collect();
+            let path = format!("/{}/insights?metric={}", post.provider_post_id, names.join(","));
+            let got = super::insights(&cx.send(cx.get(&path)).await?.body);
+            Ok(domain::metrics::Snapshot::map("Threads", THREADS_FIGURES, |f| got.get(f).cloned()))
+        })
+    }
+}

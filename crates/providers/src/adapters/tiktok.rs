@@ -76,3 +76,24 @@ impl Lookup for TikTok {
         })
     }
 }
+
+/// `POST /v2/video/query/`: views, likes, comments, shares.
+pub(super) const TIKTOK_FIGURES: &[(&str, &str)] =
+    &[("video_views", "view_count"), ("likes", "like_count"), ("comments", "comment_count"), ("shares", "share_count")];
+
+impl crate::Metrics for TikTok {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let fields: Vec<&str> = TIKTOK_FIGURES.iter().map(|(_, f)| *f).collect();
+            let path = format!("/v2/video/query/?fields=id,{}", fields.join(","));
+            let body = serde_json::json!({"filters": {"video_ids": [post.provider_post_id]}});
+            let got = cx.send(cx.post(&path).json(&body)).await?;
+            Ok(super::figures("TikTok", &got.body, "/data/videos/0", TIKTOK_FIGURES))
+        })
+    }
+}

@@ -93,3 +93,29 @@ impl Lookup for X {
         })
     }
 }
+
+/// `GET /2/tweets/{id}?tweet.fields=public_metrics`: likes, replies, retweets and quotes,
+/// bookmarks, impressions.
+pub(super) const X_FIGURES: &[(&str, &str)] = &[
+    ("likes", "like_count"),
+    ("comments", "reply_count"),
+    ("shares", "retweet_count"),
+    ("shares", "quote_count"),
+    ("saves", "bookmark_count"),
+    ("impressions", "impression_count"),
+];
+
+impl crate::Metrics for X {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/2/tweets/{}?tweet.fields=public_metrics", post.provider_post_id);
+            let got = cx.send(cx.get(&path)).await?;
+            Ok(super::figures("X", &got.body, "/data/public_metrics", X_FIGURES))
+        })
+    }
+}

@@ -116,3 +116,22 @@ impl Comment for YouTube {
         })
     }
 }
+
+/// `GET /youtube/v3/videos?part=statistics`: views, likes, comments (as strings).
+pub(super) const YOUTUBE_FIGURES: &[(&str, &str)] =
+    &[("video_views", "viewCount"), ("likes", "likeCount"), ("comments", "commentCount")];
+
+impl crate::Metrics for YouTube {
+    fn metrics<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        post: &'a Published,
+    ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/youtube/v3/videos?part=statistics&id={}", post.provider_post_id);
+            let got = cx.send(cx.get(&path)).await?;
+            Ok(super::figures("YouTube", &got.body, "/items/0/statistics", YOUTUBE_FIGURES))
+        })
+    }
+}
