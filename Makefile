@@ -36,7 +36,7 @@ endif
 # The doc-tests show the same write failing in posting and building in the scheduler, and
 # two typed ids swapped in a call failing to build.
 owners:
-	for p in api-gateway dashboard gateway-server posting credentials bus scheduler delivery-worker media-ingest; do cargo check -q -p $$p || exit 1; done
+	for p in api-gateway dashboard gateway-server posting credentials bus scheduler delivery-worker media-ingest collector; do cargo check -q -p $$p || exit 1; done
 	cargo test -q --doc -p posting
 	cargo test -q --doc -p scheduler
 	cargo test -q --doc -p domain

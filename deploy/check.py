@@ -14,7 +14,7 @@ import sys
 import yaml
 
 HERE = pathlib.Path(__file__).resolve().parent
-SERVICES = ["api-gateway", "scheduler", "delivery-worker", "media-ingest"]
+SERVICES = ["api-gateway", "scheduler", "delivery-worker", "media-ingest", "collector"]
 BINARIES = SERVICES + ["provider-sim"]
 K8S_VERSION = "1.30.0"
 problems = []

@@ -21,7 +21,7 @@ GATEWAY_ADDR="${GATEWAY_ADDR:-127.0.0.1:8080}"
 SIM_ADDR="${SIM_ADDR:-127.0.0.1:8090}"
 
 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true
-cargo build --quiet "${BUILD_FLAGS[@]}" --bin api-gateway --bin scheduler --bin delivery-worker --bin media-ingest --bin provider-sim
+cargo build --quiet "${BUILD_FLAGS[@]}" --bin api-gateway --bin scheduler --bin delivery-worker --bin media-ingest --bin collector --bin provider-sim
 
 "$BIN/api-gateway" migrate
 
@@ -46,6 +46,7 @@ start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_MEDIA_BA
 # The demo imports media from provider-sim on loopback, so that one host is allow-listed.
 start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE__DIR="$RUN/media" \
   POSTMANTIS_REMOTE_ALLOW_HOSTS=127.0.0.1 "$BIN/media-ingest"
+start collector env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/collector"
 
 for _ in $(seq 1 100); do
   curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null 2>&1 && break

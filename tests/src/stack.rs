@@ -38,6 +38,9 @@ pub struct Options {
     pub gateway_env: Vec<(&'static str, String)>,
     /// More settings for every service.
     pub common_env: Vec<(&'static str, String)>,
+    /// Start the collector with these settings (its schedule in seconds, say); `None`
+    /// leaves it out, as most tests read no figures.
+    pub collector_env: Option<Vec<(&'static str, String)>>,
 }
 
 impl Default for Options {
@@ -56,6 +59,7 @@ impl Default for Options {
             webhook_allow_hosts: "127.0.0.1",
             gateway_env: Vec::new(),
             common_env: Vec::new(),
+            collector_env: None,
         }
     }
 }
@@ -198,6 +202,13 @@ impl Stack {
         }
         for (name, url) in ["scheduler", "delivery-worker", "media-ingest"].iter().zip(health) {
             stack.health.insert((*name).to_owned(), url);
+        }
+        if let Some(more) = &opts.collector_env {
+            let mut extra: Vec<(&str, &str)> = vec![("POSTMANTIS_POLL_INTERVAL_MS", "200")];
+            extra.extend(more.iter().map(|(k, v)| (*k, v.as_str())));
+            let url = stack.spawn("collector", &[], &env, &extra).await;
+            stack.wait_ready(&url).await;
+            stack.health.insert("collector".into(), url);
         }
         stack
     }

@@ -14,5 +14,5 @@ fn deploy_manifests_validate_and_fit_together() {
         out.status.success(),
         "deploy/check.py failed (pip install kubernetes-validate pyyaml; .ci/run does):\n{text}"
     );
-    assert!(text.contains("18 Kubernetes objects"), "{text}");
+    assert!(text.contains("21 Kubernetes objects"), "{text}");
 }

@@ -123,3 +123,80 @@ async fn every_platforms_figures_map_to_the_catalogue_and_a_retired_metric_leave
     assert_eq!(snap.warnings, vec!["Instagram no longer reports `views` (impressions); left empty"]);
     assert_ne!(snap.figures, Figures::default());
 }
+
+/// The collector keeps every published delivery's figures on its schedule (here in
+/// seconds, set by configuration), appends each snapshot, stops when the schedule ends,
+/// and takes a refresh at once, at most once a minute per post.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_collector_keeps_each_published_posts_figures_on_its_schedule() {
+    let schedule = vec![
+        ("POSTMANTIS_SCHEDULE__OFFSETS_S", "[1, 2]".to_owned()),
+        ("POSTMANTIS_SCHEDULE__EVERY_S", "2".to_owned()),
+        ("POSTMANTIS_SCHEDULE__UNTIL_S", "7".to_owned()),
+    ];
+    let s = Stack::start_with("collector", e2e::Options { collector_env: Some(schedule), ..Default::default() }).await;
+    let (x, masto) = (s.profile("x").await, s.profile("mastodon").await);
+    // X stops giving impressions for this account: its snapshots are partial, not failed.
+    s.http
+        .put(format!("{}/_sim/metrics/demo-x", s.sim))
+        .json(&json!({"retired": ["impression_count"]}))
+        .send()
+        .await
+        .unwrap();
+    let p = s.create(json!({"post": {"body": "figures over time"}, "profiles": [x, masto]})).await;
+    let id = p["id"].as_str().unwrap().to_owned();
+    s.wait_post(&id, Duration::from_secs(20), |p| p["status"] == "completed").await;
+    // Snapshots at 1 s, 2 s, then every 2 s up to 7 s after publishing: four each.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let m = loop {
+        let (_, m) = s.get(&format!("/api/posts/{id}/metrics")).await;
+        let counts: Vec<usize> = m["data"]["deliveries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|d| d["history"].as_array().unwrap().len())
+            .collect();
+        if counts.len() == 2 && counts.iter().all(|n| *n >= 4) {
+            break m;
+        }
+        assert!(std::time::Instant::now() < deadline, "snapshots so far: {m}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    };
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let (_, after) = s.get(&format!("/api/posts/{id}/metrics")).await;
+    let by = |m: &Value, provider: &str| {
+        m["data"]["deliveries"].as_array().unwrap().iter().find(|d| d["provider"] == provider).unwrap().clone()
+    };
+    for provider in ["x", "mastodon"] {
+        let d = by(&after, provider);
+        let history = d["history"].as_array().unwrap();
+        assert_eq!(history.len(), 4, "{provider}: the schedule ended after four: {d}");
+        assert_eq!(history.len(), by(&m, provider)["history"].as_array().unwrap().len());
+        assert!(history.iter().all(|h| h["trigger"] == "scheduled"));
+        let likes: Vec<u64> = history.iter().map(|h| h["likes"].as_u64().unwrap()).collect();
+        assert!(likes.windows(2).all(|w| w[0] <= w[1]), "{provider}: figures never shrink: {likes:?}");
+        assert_eq!(d["latest"], history[3]);
+    }
+    let xd = by(&after, "x");
+    assert!(xd["latest"]["impressions"].is_null(), "a retired figure is null, never 0: {xd}");
+    assert_eq!(xd["latest"]["warnings"][0], "X no longer reports `impression_count` (impressions); left empty");
+    let md = by(&after, "mastodon");
+    assert!(md["latest"]["impressions"].is_null() && md["latest"]["warnings"] == json!([]), "{md}");
+    assert_eq!(s.sql("SELECT count(*) FROM metric_jobs WHERE due_at IS NULL"), "2", "both schedules ended");
+
+    // A refresh reads every published delivery now; a second within the minute is refused.
+    let (status, r) = s.post(&format!("/api/posts/{id}/metrics/refresh"), json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::OK, "{r}");
+    for d in r["data"]["deliveries"].as_array().unwrap() {
+        assert_eq!(d["latest"]["trigger"], "on_demand", "{d}");
+        assert_eq!(d["history"].as_array().unwrap().len(), 5);
+    }
+    let again =
+        s.http.post(format!("{}/api/posts/{id}/metrics/refresh", s.gateway)).bearer_auth(&s.key).send().await.unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::TOO_MANY_REQUESTS);
+    assert!(again.headers().get("retry-after").is_some());
+    // A post with nothing published has no figures to read.
+    let draft = s.create(json!({"post": {"body": "not yet", "draft": true}, "profiles": [x]})).await;
+    let (status, _) = s.post(&format!("/api/posts/{}/metrics/refresh", draft["id"].as_str().unwrap()), json!({})).await;
+    assert_eq!(status, reqwest::StatusCode::CONFLICT);
+}

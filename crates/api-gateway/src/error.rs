@@ -201,6 +201,7 @@ impl From<posting::PostingError> for ApiError {
             P::QueueNotFound => ApiError::NotFound(Missing::Queue),
             P::ProfileNotFound => ApiError::profile_not_found(),
             P::Conflict(detail) => ApiError::Conflict(detail),
+            P::TooSoon(retry_after_s) => ApiError::RateLimited { limit: 1, retry_after_s },
             P::Store(e) => e.into(),
             P::Bus(e) => e.into(),
         }

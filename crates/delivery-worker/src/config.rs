@@ -17,7 +17,7 @@ pub struct Config {
     /// Attempts per delivery before it settles failed (the seed's policy is 3).
     pub max_attempts: i32,
     /// Concurrency caps per profile and per provider, across all workers.
-    pub limits: crate::limits::LimitsConfig,
+    pub limits: store::limits::LimitsConfig,
     /// How often tokens near expiry are refreshed, and how far ahead.
     pub token_refresh_interval_ms: u64,
     pub token_refresh_ahead_s: i64,
@@ -40,7 +40,7 @@ impl Default for Config {
             providers: ProvidersConfig::default(),
             media_base_url: "http://127.0.0.1:8080".into(),
             max_attempts: domain::MAX_DELIVERY_ATTEMPTS,
-            limits: crate::limits::LimitsConfig::default(),
+            limits: store::limits::LimitsConfig::default(),
             token_refresh_interval_ms: 30_000,
             token_refresh_ahead_s: 300,
             webhook_timeout_ms: 10_000,

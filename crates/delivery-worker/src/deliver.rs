@@ -9,11 +9,11 @@ use providers::{ProviderError, Published};
 use store::{
     StoreError,
     deliveries::{self, Claim},
+    limits,
 };
 
 use crate::{
     app::Ctx,
-    limits,
     transitions::{self, Outcome},
 };
 

@@ -5,7 +5,6 @@
 pub mod app;
 pub mod config;
 mod deliver;
-mod limits;
 mod parts;
 mod request;
 mod sweep;

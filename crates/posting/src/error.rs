@@ -24,6 +24,9 @@ pub enum PostingError {
     ProfileNotFound,
     #[error("{0}")]
     Conflict(String),
+    /// Asked again too soon: try after this many seconds.
+    #[error("asked too soon; try again in {0} s")]
+    TooSoon(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A service the change needs (scheduler, media-ingest) did not take it.

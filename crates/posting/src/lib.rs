@@ -24,6 +24,7 @@ mod dry_run;
 mod error;
 mod links;
 mod media;
+pub mod metrics;
 mod posts;
 pub mod provider_request;
 pub mod queues;

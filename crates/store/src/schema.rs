@@ -141,6 +141,38 @@ diesel::table! {
 }
 
 diesel::table! {
+    metric_jobs (delivery_id) {
+        delivery_id -> Uuid,
+        due_at -> Nullable<Timestamptz>,
+        claimed_until -> Nullable<Timestamptz>,
+        requested_at -> Nullable<Timestamptz>,
+        failures -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    metric_snapshots (id) {
+        id -> Int8,
+        delivery_id -> Uuid,
+        post_id -> Uuid,
+        workspace_id -> Uuid,
+        provider -> Text,
+        collected_at -> Timestamptz,
+        trigger -> Text,
+        impressions -> Nullable<Int8>,
+        reach -> Nullable<Int8>,
+        likes -> Nullable<Int8>,
+        comments -> Nullable<Int8>,
+        shares -> Nullable<Int8>,
+        saves -> Nullable<Int8>,
+        clicks -> Nullable<Int8>,
+        video_views -> Nullable<Int8>,
+        warnings -> Array<Text>,
+    }
+}
+
+diesel::table! {
     oauth_pending (nonce) {
         nonce -> Text,
         workspace_id -> Uuid,
@@ -463,6 +495,10 @@ diesel::joinable!(invitations -> workspaces (workspace_id));
 diesel::joinable!(media_assets -> workspaces (workspace_id));
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> workspaces (workspace_id));
+diesel::joinable!(metric_jobs -> deliveries (delivery_id));
+diesel::joinable!(metric_snapshots -> deliveries (delivery_id));
+diesel::joinable!(metric_snapshots -> posts (post_id));
+diesel::joinable!(metric_snapshots -> workspaces (workspace_id));
 diesel::joinable!(oauth_pending -> workspaces (workspace_id));
 diesel::joinable!(oauth_states -> workspaces (workspace_id));
 diesel::joinable!(post_comments -> posts (post_id));
@@ -501,6 +537,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     media_assets,
     memberships,
+    metric_jobs,
+    metric_snapshots,
     oauth_pending,
     oauth_states,
     outbox,

@@ -10,6 +10,7 @@ pub mod events;
 pub mod health;
 pub mod logs;
 pub mod media;
+pub mod metrics;
 mod multipart;
 pub mod platforms;
 pub mod posts;
@@ -52,6 +53,8 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/comments/{comment_id}", web::patch().to(review::pick_up))
         .route("/posts/{id}/comments/{comment_id}", web::delete().to(review::delete_comment))
         .route("/posts/{id}/versions", web::get().to(review::versions))
+        .route("/posts/{id}/metrics", web::get().to(metrics::get))
+        .route("/posts/{id}/metrics/refresh", web::post().to(metrics::refresh))
         .route("/campaigns", web::get().to(campaigns::list))
         .route("/campaigns", web::post().to(campaigns::create))
         .route("/campaigns/{id}", web::get().to(campaigns::get))

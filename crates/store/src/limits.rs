@@ -1,5 +1,6 @@
-//! Caps that hold across every worker replica: concurrent calls per profile and per
-//! provider (leases in PostgreSQL), and a profile's hold after a 429.
+//! Caps that hold across every replica of every service that calls a provider (delivery
+//! workers, collectors): concurrent calls per profile and per provider, as leases in
+//! PostgreSQL.
 
 use std::collections::HashMap;
 
@@ -44,28 +45,28 @@ pub struct Held {
 
 /// Takes a slot for the profile and one for the provider, or none at all.
 pub async fn acquire(
-    conn: &mut store::Conn,
+    conn: &mut crate::Conn,
     caps: Caps,
     provider: &str,
     profile: domain::ProfileId,
     ttl_ms: i64,
-) -> Result<Option<Held>, store::StoreError> {
+) -> Result<Option<Held>, crate::StoreError> {
     let holder = Uuid::now_v7();
     let profile_key = format!("profile:{profile}");
-    let Some(a) = store::leases::acquire(conn, &profile_key, caps.profile_concurrency, holder, ttl_ms).await? else {
+    let Some(a) = crate::leases::acquire(conn, &profile_key, caps.profile_concurrency, holder, ttl_ms).await? else {
         return Ok(None);
     };
     let provider_key = format!("provider:{provider}");
-    let Some(b) = store::leases::acquire(conn, &provider_key, caps.provider_concurrency, holder, ttl_ms).await? else {
-        store::leases::release(conn, &profile_key, a, holder).await?;
+    let Some(b) = crate::leases::acquire(conn, &provider_key, caps.provider_concurrency, holder, ttl_ms).await? else {
+        crate::leases::release(conn, &profile_key, a, holder).await?;
         return Ok(None);
     };
     Ok(Some(Held { slots: vec![(profile_key, a), (provider_key, b)], holder }))
 }
 
-pub async fn release(conn: &mut store::Conn, held: Held) -> Result<(), store::StoreError> {
+pub async fn release(conn: &mut crate::Conn, held: Held) -> Result<(), crate::StoreError> {
     for (key, slot) in &held.slots {
-        store::leases::release(conn, key, *slot, held.holder).await?;
+        crate::leases::release(conn, key, *slot, held.holder).await?;
     }
     Ok(())
 }

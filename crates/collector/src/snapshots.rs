@@ -1,0 +1,120 @@
+//! Metrics snapshots: every published delivery gets a job (enrolled here), due on the
+//! schedule (`domain::metrics::SnapshotSchedule`) or at once when a refresh asks. A job is
+//! claimed, the platform read under the shared caps, and the snapshot appended with the
+//! next due time in one transaction; a failed read is tried again later, doubling.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use diesel_async::AsyncConnection;
+use futures_util::StreamExt;
+use store::{StoreError, metrics::Claimed};
+use tokio::sync::Notify;
+
+use crate::app::Ctx;
+
+pub async fn run(ctx: Arc<Ctx>, stop: Arc<Notify>) {
+    let poll = Duration::from_millis(ctx.config.poll_interval_ms);
+    loop {
+        let stopping = stop.notified();
+        let found = match round(&ctx).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "metrics round");
+                0
+            }
+        };
+        // A full batch means more is due: go again at once.
+        if found < usize::try_from(ctx.config.batch).unwrap_or(usize::MAX) {
+            tokio::select! {
+                _ = tokio::time::sleep(poll) => {}
+                _ = stopping => return,
+            }
+        }
+    }
+}
+
+/// One claim and its reads; how many jobs it took.
+async fn round(ctx: &Ctx) -> Result<usize, StoreError> {
+    let first = ctx.config.schedule.offsets_s.iter().min().copied().unwrap_or(ctx.config.schedule.every_s);
+    let lease = chrono::Duration::milliseconds(ctx.config.lease_ms);
+    let jobs = {
+        let mut conn = ctx.pool.get().await?;
+        let enrolled = store::metrics::enroll(&mut conn, chrono::Duration::seconds(first)).await?;
+        if enrolled > 0 {
+            tracing::debug!(enrolled, "published deliveries given a metrics schedule");
+        }
+        store::metrics::claim(&mut conn, ctx.config.batch, lease).await?
+    };
+    let n = jobs.len();
+    futures_util::stream::iter(jobs)
+        .for_each_concurrent(ctx.config.concurrency.max(1), |job| async move {
+            if let Err(e) = read(ctx, &job).await {
+                tracing::warn!(delivery_id = %job.delivery_id, error = %e, "metrics read");
+            }
+        })
+        .await;
+    Ok(n)
+}
+
+/// Reads one delivery's figures and records them (or the failure).
+async fn read(ctx: &Ctx, job: &Claimed) -> Result<(), StoreError> {
+    let id = domain::DeliveryId::from(job.delivery_id);
+    let mut conn = ctx.pool.get().await?;
+    // A deleted post took its deliveries and jobs with it.
+    let Some(task) = store::deliveries::load_task(&mut conn, id).await? else { return Ok(()) };
+    let d = &task.delivery;
+    let (Some(post_id), Some(url), Some(published_at)) = (d.provider_post_id.clone(), d.url.clone(), d.published_at)
+    else {
+        return store::metrics::stop(&mut conn, id, "the delivery is not published").await;
+    };
+    let provider = d.provider;
+    let caps = ctx.config.limits.caps(provider.as_str());
+    let ttl = ctx.config.providers.timeout_ms as i64 + 30_000;
+    let Some(held) = store::limits::acquire(&mut conn, caps, provider.as_str(), task.profile.id, ttl).await? else {
+        // The profile or provider is at its cap (deliveries go first): next round.
+        return store::metrics::unclaim(&mut conn, id).await;
+    };
+    drop(conn);
+    let account = providers::Account {
+        external_id: task.profile.external_id.clone(),
+        username: task.profile.username.clone(),
+        access_token: credentials::access_token(&ctx.secrets, &task.profile),
+    };
+    let started = std::time::Instant::now();
+    let result = ctx.providers.metrics(provider, &account, &providers::Published::new(post_id, url)).await;
+    metrics::histogram!("postmantis_metrics_read_seconds", "provider" => provider.as_str())
+        .record(started.elapsed().as_secs_f64());
+    let mut conn = ctx.pool.get().await?;
+    store::limits::release(&mut conn, held).await?;
+    match result {
+        Ok(snap) => {
+            let now = Utc::now();
+            let next = ctx.config.schedule.next_due(published_at, now);
+            let of = store::metrics::Of {
+                delivery_id: id,
+                post_id: task.post.id,
+                workspace_id: task.post.workspace_id,
+                provider,
+            };
+            let on_demand = job.requested_at.is_some();
+            conn.transaction::<(), StoreError, _>(async |conn| {
+                store::metrics::record(conn, &of, &snap, on_demand, next).await
+            })
+            .await?;
+            let kind = if snap.is_partial() { "partial" } else { "complete" };
+            metrics::counter!("postmantis_metrics_snapshots_total", "provider" => provider.as_str(), "kind" => kind)
+                .increment(1);
+            Ok(())
+        }
+        Err(e) => {
+            let failures = store::metrics::failures(&mut conn, id).await?;
+            let wait = ctx.config.retry_after_ms.saturating_mul(1 << failures.clamp(0, 6)).min(3_600_000);
+            let at = Utc::now() + chrono::Duration::milliseconds(wait);
+            store::metrics::failed(&mut conn, id, &e.to_string(), at).await?;
+            metrics::counter!("postmantis_metrics_read_failures_total", "provider" => provider.as_str()).increment(1);
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,2 @@
+DROP TABLE metric_jobs;
+DROP TABLE metric_snapshots;
