@@ -200,3 +200,116 @@ async fn the_collector_keeps_each_published_posts_figures_on_its_schedule() {
     let (status, _) = s.post(&format!("/api/posts/{}/metrics/refresh", draft["id"].as_str().unwrap()), json!({})).await;
     assert_eq!(status, reqwest::StatusCode::CONFLICT);
 }
+
+/// Stats, figures per day and per profile, and best times, natively and in seed 002's
+/// shapes, from what the collector kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stats_analytics_and_best_times_read_what_the_collector_kept() {
+    let schedule =
+        vec![("POSTMANTIS_SCHEDULE__OFFSETS_S", "[1]".to_owned()), ("POSTMANTIS_SCHEDULE__EVERY_S", "0".to_owned())];
+    let s = Stack::start_with("insights", e2e::Options { collector_env: Some(schedule), ..Default::default() }).await;
+    let x = s.profile("x").await;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(
+            s.create(json!({"post": {"body": format!("insight {i}")}, "profiles": [x]})).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    s.create(json!({"post": {"body": "a draft", "draft": true}, "profiles": [x]})).await;
+    for id in &ids {
+        s.wait_post(id, Duration::from_secs(20), |p| p["status"] == "completed").await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut impressions = 0;
+    for id in &ids {
+        loop {
+            let (_, m) = s.get(&format!("/api/posts/{id}/metrics")).await;
+            if let Some(n) = m["data"]["deliveries"][0]["latest"]["impressions"].as_u64() {
+                impressions += n;
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "no snapshot: {m}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    let (_, st) = s.get("/api/stats").await;
+    let st = &st["data"];
+    assert_eq!(st["total"], 4, "{st}");
+    assert_eq!(st["by_status"]["published"], 3);
+    assert_eq!(st["by_status"]["draft"], 1);
+    assert_eq!(st["by_provider"]["x"], 4);
+    assert_eq!(st["last_30_days"], 4);
+    assert_eq!(st["weekly"], json!([0, 0, 0, 0, 0, 0, 4]));
+    assert!(st["approval_rate"].is_null(), "nothing was reviewed: {st}");
+
+    let (_, days) = s.get("/api/analytics?provider=x").await;
+    let days = days["data"].as_array().unwrap().clone();
+    assert_eq!(days.len(), 1, "{days:?}");
+    assert_eq!(days[0]["posts"], 3);
+    assert_eq!(days[0]["with_figures"], 3);
+    assert_eq!(days[0]["impressions"], impressions, "the day sums each post's newest snapshot");
+    let (_, none) = s.get("/api/analytics?provider=linkedin").await;
+    assert_eq!(none["data"], json!([]));
+    let (_, profiles) = s.get("/api/analytics/profiles").await;
+    assert_eq!(profiles["data"][0]["profile_name"], "Demo X");
+    assert_eq!(profiles["data"][0]["posts"], 3);
+    assert!(profiles["data"][0]["followers"].is_null());
+    let (_, best) = s.get("/api/analytics/best-times?provider=x").await;
+    let best = &best["data"];
+    assert_eq!(best["basis"], "priors", "three posts are too few: {best}");
+    assert_eq!(best["posts_considered"], 3);
+    assert!(best["note"].as_str().unwrap().starts_with("Only 3 published post(s)"), "{best}");
+    assert_eq!(best["grid"].as_array().unwrap().len(), 7);
+    // Bad filters are named.
+    for (q, field) in [
+        ("provider=myspace", "provider"),
+        ("from=2026-12-02T00:00:00Z&to=2026-12-01T00:00:00Z", "to"),
+        ("colour=red", "colour"),
+    ] {
+        let (status, v) = s.get(&format!("/api/analytics?{q}")).await;
+        assert_eq!(status, reqwest::StatusCode::BAD_REQUEST, "{q}: {v}");
+        assert_eq!(v["errors"][0]["field"], field, "{q}: {v}");
+    }
+
+    // Seed 002's shapes.
+    let agency = |path: &str| {
+        let r = s
+            .http
+            .get(format!("{}/api/v1/social{path}", s.gateway))
+            .bearer_auth(&s.key)
+            .header("X-Org-Id", "00000000-0000-4000-8000-00000000d3e0");
+        async move { r.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let st = agency("/stats/").await;
+    assert_eq!(st["success"], true, "{st}");
+    assert_eq!(st["data"]["total"], 4);
+    assert_eq!(st["data"]["byPlatform"]["twitter"], 4);
+    assert_eq!(st["data"]["last30DaysSeries"][6], json!({"label": "W7", "value": 4}));
+    let bt = agency("/analytics/?platform=twitter&view=best-times").await;
+    assert_eq!(bt["data"][0]["timezone"], "UTC", "{bt}");
+    assert!(bt["data"][0]["day"].is_string() && bt["data"][0]["hour"].is_u64());
+    let ai = agency("/ai/best-time?platform=twitter").await;
+    assert!(ai["data"]["recommendation"].as_str().unwrap().starts_with("Not enough history yet (3)"), "{ai}");
+    assert_eq!(ai["data"]["slots"][0]["label"], "Wednesday 9:00 AM");
+    assert_eq!(ai["data"]["slots"][0]["dayOfWeek"], 3, "the seed counts from Sunday");
+    let one = agency(&format!("/analytics/{}", ids[0])).await;
+    assert_eq!(one["data"]["latest"][0]["platform"], "twitter", "{one}");
+    assert!(one["data"]["latest"][0]["engagements"].is_u64());
+    let all = agency("/analytics/?platform=twitter").await;
+    assert!(all["data"].as_array().unwrap().len() >= 3, "{all}");
+    let r = s
+        .http
+        .post(format!("{}/api/v1/social/analytics/{}", s.gateway, ids[1]))
+        .bearer_auth(&s.key)
+        .header("X-Org-Id", "00000000-0000-4000-8000-00000000d3e0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let refreshed: Value = r.json().await.unwrap();
+    assert_eq!(refreshed["data"]["metrics"]["twitter"]["trigger"], "on_demand", "{refreshed}");
+}

@@ -39,6 +39,7 @@ use crate::routes;
         routes::reply_topics::list, routes::reply_topics::replace,
         routes::review::step, routes::review::comments, routes::review::comment,
         routes::review::pick_up, routes::review::delete_comment, routes::review::versions, routes::metrics::get, routes::metrics::refresh,
+        routes::analytics::stats, routes::analytics::by_day, routes::analytics::by_profile, routes::analytics::best_times,
         routes::review_links::create, routes::review_links::list, routes::review_links::revoke,
         routes::bulk::create,
         routes::queues::list, routes::queues::create, routes::queues::get, routes::queues::update, routes::queues::delete,

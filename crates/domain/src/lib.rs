@@ -6,6 +6,7 @@ pub mod contract;
 pub mod events;
 pub mod ids;
 pub mod input;
+pub mod insights;
 pub mod media;
 pub mod messages;
 pub mod metrics;

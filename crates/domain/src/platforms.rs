@@ -283,6 +283,8 @@ pub fn catalogue() -> Vec<Platform> {
         p.capabilities.threads = p.supports_threads;
         p.capabilities.carousel = p.supports_carousel;
         p.capabilities.first_comment = FIRST_COMMENT.iter().any(|(q, _)| *q == p.platform);
+        // Every platform's figures are read and kept by the collector.
+        p.capabilities.metrics = true;
     }
     all
 }

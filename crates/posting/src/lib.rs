@@ -22,6 +22,7 @@ pub mod campaigns;
 pub mod diff;
 mod dry_run;
 mod error;
+pub mod insights;
 mod links;
 mod media;
 pub mod metrics;

@@ -239,3 +239,142 @@ pub async fn stop(conn: &mut Conn, delivery_id: DeliveryId, why: &str) -> StoreR
 pub async fn failures(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<i32> {
     Ok(metric_jobs::table.find(delivery_id).select(metric_jobs::failures).first(conn).await.optional()?.unwrap_or(0))
 }
+
+/// A published delivery of the workspace and its newest snapshot, if it has one.
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub delivery_id: DeliveryId,
+    pub post_id: PostId,
+    pub provider: Provider,
+    pub profile_id: domain::ProfileId,
+    pub profile_name: String,
+    pub published_at: DateTime<Utc>,
+    pub latest: Option<SnapshotRow>,
+}
+
+/// Every published delivery the scope sees (optionally of one provider or profile,
+/// published within `[from, to)`), with its newest snapshot.
+pub async fn published(
+    conn: &mut Conn,
+    scope: &crate::KeyScope,
+    provider: Option<Provider>,
+    profile: Option<domain::ProfileId>,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> StoreResult<Vec<Published>> {
+    use crate::schema::{deliveries, posts, profiles};
+    let mut q = deliveries::table
+        .inner_join(posts::table)
+        .inner_join(profiles::table)
+        .filter(posts::workspace_id.eq(scope.workspace_id))
+        .filter(deliveries::status.eq(domain::DeliveryStatus::Published))
+        .filter(deliveries::published_at.is_not_null())
+        .select((
+            deliveries::id,
+            deliveries::post_id,
+            deliveries::provider,
+            deliveries::profile_id,
+            profiles::name,
+            deliveries::published_at.assume_not_null(),
+        ))
+        .into_boxed();
+    if let Some(p) = provider {
+        q = q.filter(deliveries::provider.eq(p));
+    }
+    if let Some(p) = profile {
+        q = q.filter(deliveries::profile_id.eq(p));
+    }
+    if let Some(t) = from {
+        q = q.filter(deliveries::published_at.ge(t));
+    }
+    if let Some(t) = to {
+        q = q.filter(deliveries::published_at.lt(t));
+    }
+    let rows: Vec<(DeliveryId, PostId, Provider, domain::ProfileId, String, DateTime<Utc>)> = q.load(conn).await?;
+    let rows: Vec<_> = rows.into_iter().filter(|r| scope.allows(r.2.as_str(), r.3)).collect();
+    let ids: Vec<DeliveryId> = rows.iter().map(|r| r.0).collect();
+    let snaps: Vec<SnapshotRow> = if ids.is_empty() {
+        Vec::new()
+    } else {
+        metric_snapshots::table
+            .filter(metric_snapshots::delivery_id.eq_any(&ids))
+            .distinct_on(metric_snapshots::delivery_id)
+            .order((metric_snapshots::delivery_id, metric_snapshots::collected_at.desc(), metric_snapshots::id.desc()))
+            .select(SnapshotRow::as_select())
+            .load(conn)
+            .await?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(delivery_id, post_id, provider, profile_id, profile_name, published_at)| Published {
+            latest: snaps.iter().find(|s| s.delivery_id == delivery_id).cloned(),
+            delivery_id,
+            post_id,
+            provider,
+            profile_id,
+            profile_name,
+            published_at,
+        })
+        .collect())
+}
+
+/// The posts of the workspace the scope sees, for the stats: each one's status, whether
+/// it was dispatched, its review layer, when it was made, whether it was ever approved,
+/// and its deliveries' (provider, status).
+pub struct PostFacts {
+    pub status: domain::PostStatus,
+    pub dispatched: bool,
+    pub review: Option<domain::ReviewStatus>,
+    pub created_at: DateTime<Utc>,
+    pub approved: bool,
+    pub rejected: bool,
+    pub deliveries: Vec<(Provider, domain::DeliveryStatus, domain::ProfileId)>,
+}
+
+/// id, status, dispatched_at, review, created_at, approved_at, rejection_count
+type PostFactRow = (
+    PostId,
+    domain::PostStatus,
+    Option<DateTime<Utc>>,
+    Option<domain::ReviewStatus>,
+    DateTime<Utc>,
+    Option<DateTime<Utc>>,
+    i32,
+);
+
+pub async fn post_facts(conn: &mut Conn, scope: &crate::KeyScope) -> StoreResult<Vec<PostFacts>> {
+    use crate::schema::{deliveries, posts};
+    let ps: Vec<PostFactRow> = posts::table
+        .filter(posts::workspace_id.eq(scope.workspace_id))
+        .filter(posts::archived_at.is_null())
+        .select((
+            posts::id,
+            posts::status,
+            posts::dispatched_at,
+            posts::review,
+            posts::created_at,
+            posts::approved_at,
+            posts::rejection_count,
+        ))
+        .load(conn)
+        .await?;
+    let ids: Vec<PostId> = ps.iter().map(|p| p.0).collect();
+    let ds: Vec<(PostId, Provider, domain::DeliveryStatus, domain::ProfileId)> = deliveries::table
+        .filter(deliveries::post_id.eq_any(&ids))
+        .select((deliveries::post_id, deliveries::provider, deliveries::status, deliveries::profile_id))
+        .load(conn)
+        .await?;
+    Ok(ps
+        .into_iter()
+        .map(|(id, status, dispatched_at, review, created_at, approved_at, rejections)| PostFacts {
+            status,
+            dispatched: dispatched_at.is_some(),
+            review,
+            created_at,
+            approved: approved_at.is_some(),
+            rejected: rejections > 0,
+            deliveries: ds.iter().filter(|d| d.0 == id).map(|d| (d.1, d.2, d.3)).collect(),
+        })
+        .filter(|p| p.deliveries.iter().all(|(prov, _, prof)| scope.allows(prov.as_str(), *prof)))
+        .collect())
+}

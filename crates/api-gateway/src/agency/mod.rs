@@ -5,6 +5,7 @@
 
 mod accounts;
 mod ai;
+mod analytics;
 pub mod auth;
 mod campaigns;
 pub mod envelope;
@@ -72,6 +73,11 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/media", || web::post().to(media::register));
     both(cfg, "/media/{id}", || web::get().to(media::get));
     both(cfg, "/media/{id}", || web::delete().to(media::delete));
+    both(cfg, "/analytics", || web::get().to(analytics::list));
+    both(cfg, "/analytics/{id}", || web::get().to(analytics::get));
+    both(cfg, "/analytics/{id}", || web::post().to(analytics::refresh));
+    both(cfg, "/stats", || web::get().to(analytics::stats));
+    both(cfg, "/ai/best-time", || web::get().to(analytics::best_time));
     both(cfg, "/ai/generate", || web::post().to(ai::generate));
     both(cfg, "/ai/hashtags", || web::post().to(ai::hashtags));
     both(cfg, "/ai/repurpose", || web::post().to(ai::repurpose));

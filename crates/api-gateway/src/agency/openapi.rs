@@ -234,6 +234,61 @@ fn ops() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/social/stats",
+            "agency_stats",
+            "Posts by status and platform, the approval rate, the last 30 days and seven weekly buckets (W1 oldest)",
+            vec![org_param()],
+            None,
+            vec![ok(
+                "200",
+                "Stats",
+                obj(
+                    json!({"total": json!({"type": "integer"}), "byStatus": json!({"type": "object"}), "byPlatform": json!({"type": "object"}), "approvalRate": {"type": ["integer", "null"]},
+                        "last30Days": json!({"type": "integer"}), "last30DaysSeries": {"type": "array", "items": obj(json!({"label": json!({"type": "string"}), "value": json!({"type": "integer"})}), &["label", "value"])}}),
+                    &["total", "byStatus", "byPlatform", "approvalRate", "last30Days", "last30DaysSeries"],
+                ),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/analytics",
+            "agency_analytics",
+            "Every post's snapshots (platform, postId filters), or view=best-times / view=accounts",
+            vec![
+                org_param(),
+                query("platform", json!({"type": "string"}), "Only this platform"),
+                query("postId", json!({"type": "string"}), "Only this post's snapshots"),
+                query(
+                    "view",
+                    json!({"type": "string", "enum": ["best-times", "accounts"]}),
+                    "Best posting times, or per account",
+                ),
+            ],
+            None,
+            vec![ok(
+                "200",
+                "Snapshots, best-time slots or accounts",
+                json!({"type": "array", "items": {"type": "object"}}),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/ai/best-time",
+            "agency_best_time",
+            "The best posting slots from the organisation's own history (or the platform's stated priors, said so)",
+            vec![org_param(), query("platform", json!({"type": "string"}), "twitter by default")],
+            None,
+            vec![ok(
+                "200",
+                "Slots and a recommendation",
+                obj(
+                    json!({"slots": {"type": "array", "items": {"type": "object"}}, "recommendation": json!({"type": "string"}), "basis": json!({"type": "string"}), "timezone": json!({"type": "string"})}),
+                    &["slots", "recommendation"],
+                ),
+            )],
+        ),
+        op(
+            "get",
             "/api/v1/social/health",
             "agency_health",
             "Deliveries and accounts by status",

@@ -81,6 +81,20 @@ const EXPOSED: &[(&str, &str)] = &[
     ),
     ("get_queue", "A queue's next free slots and the posts waiting in it."),
     (
+        "get_post_metrics",
+        "A post's figures per published delivery: the latest snapshot and its history (null where a platform gives none).",
+    ),
+    ("refresh_post_metrics", "Read a published post's figures now (at most once a minute per post)."),
+    (
+        "get_stats",
+        "The workspace's posts by status and provider, approval rate, last 30 days and seven weekly buckets.",
+    ),
+    ("get_analytics", "Figures per day of publishing, filtered by provider, profile and dates."),
+    (
+        "get_best_times",
+        "Best posting times (weekday × hour, the workspace's zone) from its own history, or stated priors when there is too little.",
+    ),
+    (
         "schedule_campaign",
         "Schedule a campaign's approved posts by its calendar or a cadence in a time zone; run with dry_run first.",
     ),

@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+pub mod analytics;
 pub mod assistant;
 pub mod bulk;
 pub mod campaigns;
@@ -54,6 +55,10 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/posts/{id}/comments/{comment_id}", web::delete().to(review::delete_comment))
         .route("/posts/{id}/versions", web::get().to(review::versions))
         .route("/posts/{id}/metrics", web::get().to(metrics::get))
+        .route("/stats", web::get().to(analytics::stats))
+        .route("/analytics", web::get().to(analytics::by_day))
+        .route("/analytics/profiles", web::get().to(analytics::by_profile))
+        .route("/analytics/best-times", web::get().to(analytics::best_times))
         .route("/posts/{id}/metrics/refresh", web::post().to(metrics::refresh))
         .route("/campaigns", web::get().to(campaigns::list))
         .route("/campaigns", web::post().to(campaigns::create))

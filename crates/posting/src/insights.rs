@@ -1,0 +1,183 @@
+//! "How did it do?" across the workspace: the stats summary, figures per day and per
+//! profile (each published delivery counted by its newest snapshot), and best posting
+//! times from the workspace's own history (`domain::insights`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use domain::{Outcome, ProfileId, Provider, insights, metrics::Figures};
+use serde::Serialize;
+
+use crate::{Caller, Posting, PostingError, PostingResult};
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Stats {
+    pub total: usize,
+    /// Posts per outcome (`draft`, a review state while in review, `scheduled`,
+    /// `publishing`, `published`, `partially_published`, `failed`, `canceled`).
+    pub by_status: BTreeMap<String, usize>,
+    /// Posts per provider they go to.
+    pub by_provider: BTreeMap<String, usize>,
+    /// Percent of reviewed posts approved without a rejection; null when none was reviewed.
+    pub approval_rate: Option<u32>,
+    pub last_30_days: usize,
+    /// Posts made in each of the last seven weeks, oldest first.
+    pub weekly: [usize; 7],
+}
+
+/// Figures summed over published deliveries (each by its newest snapshot).
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Totals {
+    /// Published deliveries counted.
+    pub posts: usize,
+    /// Of those, how many have figures yet.
+    pub with_figures: usize,
+    #[serde(flatten)]
+    pub figures: Figures,
+    pub engagements: Option<u64>,
+}
+
+impl Totals {
+    fn add(&mut self, f: Option<&Figures>) {
+        self.posts += 1;
+        let Some(f) = f else { return };
+        self.with_figures += 1;
+        let add = |a: &mut Option<u64>, b: Option<u64>| {
+            if let Some(b) = b {
+                *a = Some(a.unwrap_or(0) + b);
+            }
+        };
+        let t = &mut self.figures;
+        add(&mut t.impressions, f.impressions);
+        add(&mut t.reach, f.reach);
+        add(&mut t.likes, f.likes);
+        add(&mut t.comments, f.comments);
+        add(&mut t.shares, f.shares);
+        add(&mut t.saves, f.saves);
+        add(&mut t.clicks, f.clicks);
+        add(&mut t.video_views, f.video_views);
+        self.engagements = self.figures.engagements();
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Day {
+    /// The day of publishing, in the workspace's zone.
+    pub date: NaiveDate,
+    #[serde(flatten)]
+    pub totals: Totals,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ProfileFigures {
+    pub profile_id: ProfileId,
+    pub profile_name: String,
+    pub provider: String,
+    #[serde(flatten)]
+    pub totals: Totals,
+    /// Account-level figures (followers) are not read yet: null.
+    pub followers: Option<u64>,
+}
+
+/// Which published deliveries an analytics question is about.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub provider: Option<Provider>,
+    pub profile: Option<ProfileId>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+impl Posting {
+    pub async fn stats(&self, caller: &Caller) -> PostingResult<Stats> {
+        let mut conn = self.pool.get().await?;
+        let posts = store::metrics::post_facts(&mut conn, &caller.scope).await?;
+        let now = Utc::now();
+        let mut by_status = BTreeMap::new();
+        let mut by_provider = BTreeMap::new();
+        let (mut reviewed, mut approved) = (0u32, 0u32);
+        for p in &posts {
+            let settled: Vec<domain::DeliveryStatus> = p.deliveries.iter().map(|d| d.1).collect();
+            let outcome = Outcome::of(p.status, p.dispatched, &settled, false);
+            let name = match (outcome, p.review) {
+                (Outcome::Draft, Some(r)) => r.as_str().to_owned(),
+                (o, _) => o.as_str().to_owned(),
+            };
+            *by_status.entry(name).or_insert(0) += 1;
+            let mut seen: Vec<Provider> = p.deliveries.iter().map(|d| d.0).collect();
+            seen.dedup();
+            for pr in seen {
+                *by_provider.entry(pr.as_str().to_owned()).or_insert(0) += 1;
+            }
+            if p.approved || p.rejected {
+                reviewed += 1;
+                approved += u32::from(p.approved && !p.rejected);
+            }
+        }
+        let created: Vec<DateTime<Utc>> = posts.iter().map(|p| p.created_at).collect();
+        Ok(Stats {
+            total: posts.len(),
+            by_status,
+            by_provider,
+            approval_rate: (reviewed > 0).then(|| (approved * 100 + reviewed / 2) / reviewed),
+            last_30_days: created.iter().filter(|t| now - **t < Duration::days(30)).count(),
+            weekly: insights::weekly(&created, now),
+        })
+    }
+
+    /// Figures per day of publishing (in the workspace's zone), oldest first.
+    pub async fn analytics_by_day(&self, caller: &Caller, f: &Filter) -> PostingResult<Vec<Day>> {
+        let tz = self.zone(caller).await?;
+        let mut conn = self.pool.get().await?;
+        let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
+        let mut days: BTreeMap<NaiveDate, Totals> = BTreeMap::new();
+        for d in &all {
+            let day = d.published_at.with_timezone(&tz).date_naive();
+            days.entry(day).or_default().add(d.latest.as_ref().map(|s| s.figures()).as_ref());
+        }
+        Ok(days.into_iter().map(|(date, totals)| Day { date, totals }).collect())
+    }
+
+    /// Figures per profile.
+    pub async fn analytics_by_profile(&self, caller: &Caller, f: &Filter) -> PostingResult<Vec<ProfileFigures>> {
+        let mut conn = self.pool.get().await?;
+        let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
+        let mut by: BTreeMap<(String, ProfileId), ProfileFigures> = BTreeMap::new();
+        for d in &all {
+            let entry = by.entry((d.profile_name.clone(), d.profile_id)).or_insert_with(|| ProfileFigures {
+                profile_id: d.profile_id,
+                profile_name: d.profile_name.clone(),
+                provider: d.provider.as_str().to_owned(),
+                totals: Totals::default(),
+                followers: None,
+            });
+            entry.totals.add(d.latest.as_ref().map(|s| s.figures()).as_ref());
+        }
+        Ok(by.into_values().collect())
+    }
+
+    /// Best posting times from the posts' engagement rates (their newest figures).
+    pub async fn best_times(&self, caller: &Caller, f: &Filter) -> PostingResult<insights::BestTimes> {
+        let tz = self.zone(caller).await?;
+        let mut conn = self.pool.get().await?;
+        let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
+        let samples: Vec<insights::Sample> = all
+            .iter()
+            .filter_map(|d| {
+                let rate = insights::rate(&d.latest.as_ref()?.figures())?;
+                Some(insights::Sample { published_at: d.published_at, rate })
+            })
+            .collect();
+        let provider = f.provider.or_else(|| all.first().map(|d| d.provider));
+        Ok(insights::best_times(&samples, tz, provider, insights::Settings::default()))
+    }
+
+    async fn zone(&self, caller: &Caller) -> PostingResult<chrono_tz::Tz> {
+        let settings = self.settings(caller).await?;
+        domain::planning::zone(&settings.timezone, "timezone").map_err(|e| PostingError::Validation(vec![e]))
+    }
+}
