@@ -410,3 +410,79 @@ async fn a_planner_uses_the_calendar_a_campaign_and_a_csv_import() {
     b.shot("csv-import").await;
     b.close().await;
 }
+
+/// Analytics as pictures: engagement over time, by provider, the best-times heat map and a
+/// post's sparkline, drawn as SVG by the server (no script from anywhere), checked and
+/// screenshotted in Chromium.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analytics_are_pictures_people_read_at_a_glance() {
+    let schedule = vec![
+        ("POSTMANTIS_SCHEDULE__OFFSETS_S", "[1]".to_owned()),
+        ("POSTMANTIS_SCHEDULE__EVERY_S", "1".to_owned()),
+        ("POSTMANTIS_SCHEDULE__UNTIL_S", "5".to_owned()),
+    ];
+    let s =
+        Stack::start_with("browser-analytics", e2e::Options { collector_env: Some(schedule), ..Default::default() })
+            .await;
+    let (x, li) = (s.profile("x").await, s.profile("linkedin").await);
+    let mut ids = Vec::new();
+    // Twelve on X (which counts impressions, so engagement rates), two on LinkedIn.
+    for i in 0..14 {
+        let p = s
+            .create(json!({"post": {"body": format!("analytics {i}")}, "profiles": [if i >= 12 { &li } else { &x }]}))
+            .await;
+        ids.push(p["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        s.wait_post(id, WAIT, |p| p["status"] == "completed").await;
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, days) = s.get("/api/analytics").await;
+        let with: u64 = days["data"].as_array().unwrap().iter().map(|d| d["with_figures"].as_u64().unwrap()).sum();
+        let (_, m) = s.get(&format!("/api/posts/{}/metrics", ids[1])).await;
+        let snaps = m["data"]["deliveries"][0]["history"].as_array().map_or(0, Vec::len);
+        if with == 14 && snaps >= 3 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "figures not kept: {days} {m}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("analytics");
+    let mut b = Browser::start(&s.gateway, shots.clone()).await;
+    b.goto("/dashboard/login").await;
+    b.fill("input[name=email]", &s.login.0).await;
+    b.fill("input[name=password]", &s.login.1).await;
+    b.click("form.stack button[type=submit]").await;
+    b.goto("/dashboard/analytics").await;
+    assert_eq!(b.text("h1").await, "Analytics");
+    assert_eq!(b.text("[data-test=published]").await, "14");
+    assert!(b.count("svg[data-test=chart-over-time] rect").await >= 1);
+    assert_eq!(b.count("svg[data-test=chart-by-provider] rect").await, 2, "X and LinkedIn");
+    assert_eq!(b.count("svg[data-test=chart-heat-map] rect").await, 7 * 24);
+    // Twelve posts published this hour: the history's best slot is now, in the zone (UTC).
+    let now = chrono::Utc::now();
+    let want = format!("{} {:02}:00", domain_day(now), chrono::Timelike::hour(&now));
+    let slot = b.text("[data-test=best-slot]").await;
+    let earlier = now - chrono::Duration::minutes(2);
+    let also = format!("{} {:02}:00", domain_day(earlier), chrono::Timelike::hour(&earlier));
+    assert!(slot == want || slot == also, "best slot {slot}, expected {want}");
+    assert!(b.text("[data-test=best-note]").await.starts_with("From 12 published posts"));
+    // No script from anywhere draws them: the page holds only its own.
+    let scripts: Vec<String> = serde_json::from_value(
+        b.client.execute("return Array.from(document.scripts).map(s => s.src);", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    assert!(scripts.iter().all(|src| src.is_empty() || src.starts_with(&s.gateway)), "{scripts:?}");
+    b.shot("analytics").await;
+    b.goto(&format!("/dashboard/posts/{}", ids[1])).await;
+    assert_eq!(b.count("svg[data-test=sparkline] polyline").await, 1);
+    b.shot("post-sparkline").await;
+    b.close().await;
+    assert_eq!(std::fs::read_dir(&shots).unwrap().count(), 2);
+}
+
+fn domain_day(t: chrono::DateTime<chrono::Utc>) -> &'static str {
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        [chrono::Datelike::weekday(&t).num_days_from_monday() as usize]
+}

@@ -43,6 +43,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("review", "/dashboard/review", "Review"),
     ("calendar", "/dashboard/calendar", "Calendar"),
     ("campaigns", "/dashboard/campaigns", "Campaigns"),
+    ("analytics", "/dashboard/analytics", "Analytics"),
     ("profiles", "/dashboard/profiles", "Profiles"),
     ("keys", "/dashboard/keys", "API keys"),
     ("log", "/dashboard/log", "Publishing Log"),

@@ -7,6 +7,7 @@
 
 mod access;
 mod activity;
+mod analytics;
 mod assets;
 mod flash;
 mod form;
@@ -75,6 +76,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/review-links", web::post().to(review::create_link))
             .route("/review-links/{id}/revoke", web::post().to(review::revoke_link))
             .route("/calendar", web::get().to(planning::calendar))
+            .route("/analytics", web::get().to(analytics::page))
             .route("/campaigns", web::get().to(planning::campaigns))
             .route("/campaigns", web::post().to(planning::create_campaign))
             .route("/campaigns/{id}", web::get().to(planning::campaign))

@@ -146,6 +146,7 @@ pub async fn detail(
     let caller = s.caller();
     let comments = state.posting.comments(&caller, id).await.map_err(ApiError::from)?;
     let versions = state.posting.versions(&caller, id).await.map_err(ApiError::from)?;
+    let figures = state.posting.metrics(&caller, id).await.map_err(ApiError::from)?;
     let p = &v.post;
     let lbl = label(p);
     // Watch work in flight; a post waiting for a later time does not need it.
@@ -192,7 +193,7 @@ pub async fn detail(
         }
         h2 { "Deliveries" }
         table {
-            thead { tr { th { "Profile" } th { "Platform" } th { "Status" } th { "Attempts" } th { "Result" } th {} } }
+            thead { tr { th { "Profile" } th { "Platform" } th { "Status" } th { "Attempts" } th { "Result" } th { "Figures" } th {} } }
             tbody {
                 @for ((d, name), n) in v.deliveries.iter().zip(&attempts) {
                     tr data-delivery=(d.id) {
@@ -212,6 +213,11 @@ pub async fn detail(
                                 a href=(u) rel="noopener noreferrer" target="_blank" { "View on " (d.provider) }
                             }
                             @if let Some(e) = &d.error_message { span.error-text { (e) } }
+                        }
+                        td {
+                            @if let Some(m) = figures.deliveries.iter().find(|m| m.delivery_id == d.id) {
+                                (super::analytics::sparkline(&m.history))
+                            }
                         }
                         td { @if d.status == DeliveryStatus::Failed { (button_form(&s, &format!("{base}/deliveries/{}/retry", d.id), "Retry", "secondary")) } }
                     }

@@ -476,11 +476,12 @@ fn weight(field: &str) -> f64 {
 }
 
 impl Sim {
-    /// A post's figure now: grows with the square root of the minutes since it was
-    /// published, the same for the same age (tests compute it back).
+    /// A post's figure now: grows with the square root of the seconds since it was
+    /// published (a demo shows figures at once; a month in, impressions are in the tens of
+    /// thousands), the same for the same age (tests compute it back).
     pub fn figure(p: &Publish, field: &str, now: DateTime<Utc>) -> u64 {
-        let minutes = ((now - p.at).num_milliseconds().max(0) as f64) / 60_000.0;
-        (weight(field) * minutes.sqrt()).floor() as u64
+        let seconds = ((now - p.at).num_milliseconds().max(0) as f64) / 1_000.0;
+        (weight(field) * seconds.sqrt()).floor() as u64
     }
 
     /// The figures an answer about `p` carries: each of `fields` the account's platform

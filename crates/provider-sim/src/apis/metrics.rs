@@ -216,7 +216,7 @@ mod tests {
         };
         let later = at + chrono::Duration::hours(4);
         let now = at + chrono::Duration::hours(1);
-        assert_eq!(Sim::figure(&p, "impression_count", now), 309, "⌊40 · √60⌋");
+        assert_eq!(Sim::figure(&p, "impression_count", now), 2400, "40 · √3600 s");
         assert!(Sim::figure(&p, "impression_count", later) > Sim::figure(&p, "impression_count", now));
         assert!(Sim::figure(&p, "like_count", now) < Sim::figure(&p, "impression_count", now));
         assert_eq!(Sim::figure(&p, "like_count", at), 0, "nothing at the moment of publishing");
