@@ -108,6 +108,12 @@ async fn read(ctx: &Ctx, job: &Claimed) -> Result<(), StoreError> {
                 .increment(1);
             Ok(())
         }
+        // Past the end of its schedule, a read that keeps failing is given up, saying why.
+        Err(e) if ctx.config.schedule.next_due(published_at, Utc::now()).is_none() => {
+            store::metrics::stop(&mut conn, id, &e.to_string()).await?;
+            metrics::counter!("postmantis_metrics_read_failures_total", "provider" => provider.as_str()).increment(1);
+            Ok(())
+        }
         Err(e) => {
             let failures = store::metrics::failures(&mut conn, id).await?;
             let wait = ctx.config.retry_after_ms.saturating_mul(1 << failures.clamp(0, 6)).min(3_600_000);

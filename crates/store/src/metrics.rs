@@ -193,26 +193,6 @@ pub async fn last_on_demand(conn: &mut Conn, post_id: PostId) -> StoreResult<Opt
         .await?)
 }
 
-/// The jobs waiting, for the operator and the bench: (due now, scheduled later, failing).
-pub async fn backlog(conn: &mut Conn) -> StoreResult<(i64, i64, i64)> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = BigInt)]
-        due: i64,
-        #[diesel(sql_type = BigInt)]
-        later: i64,
-        #[diesel(sql_type = BigInt)]
-        failing: i64,
-    }
-    let r: Row = diesel::sql_query(
-        "SELECT count(*) FILTER (WHERE due_at <= now()) AS due, count(*) FILTER (WHERE due_at > now()) AS later, \
-         count(*) FILTER (WHERE failures > 0) AS failing FROM metric_jobs",
-    )
-    .get_result(conn)
-    .await?;
-    Ok((r.due, r.later, r.failing))
-}
-
 /// Gives a claimed job back untouched (the caps were full): another round takes it.
 pub async fn unclaim(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<()> {
     diesel::update(metric_jobs::table.find(delivery_id))
