@@ -299,6 +299,7 @@ async fn stats_analytics_and_best_times_read_what_the_collector_kept() {
     let one = agency(&format!("/analytics/{}", ids[0])).await;
     assert_eq!(one["data"]["latest"][0]["platform"], "twitter", "{one}");
     assert!(one["data"]["latest"][0]["engagements"].is_u64());
+    assert!(one["data"]["latest"][0]["videoViews"].is_null(), "the seed's camelCase names: {one}");
     let all = agency("/analytics/?platform=twitter").await;
     assert!(all["data"].as_array().unwrap().len() >= 3, "{all}");
     let r = s

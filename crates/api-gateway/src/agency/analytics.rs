@@ -19,9 +19,17 @@ fn platform(q: &Query) -> AgencyResult<Option<domain::Provider>> {
     q.one("platform").map(names::platform).transpose()
 }
 
+/// The catalogue's figures under the seed's camelCase names.
+fn figures(f: &domain::metrics::Figures) -> Value {
+    json!({
+        "impressions": f.impressions, "reach": f.reach, "likes": f.likes, "comments": f.comments,
+        "shares": f.shares, "saves": f.saves, "clicks": f.clicks, "videoViews": f.video_views,
+    })
+}
+
 /// One snapshot in the seed's terms: engagements beside the catalogue's figures.
 fn snapshot(provider: &str, s: &posting::metrics::SnapshotView, post_id: Option<&str>) -> Value {
-    let mut v = serde_json::to_value(&s.figures).unwrap_or_default();
+    let mut v = figures(&s.figures);
     v["platform"] = json!(names::platform_name(provider.parse().unwrap_or(domain::Provider::X)));
     v["engagements"] = json!(s.figures.engagements());
     v["collectedAt"] = json!(s.collected_at);
@@ -54,7 +62,7 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
             let data: Vec<Value> = all
                 .iter()
                 .map(|p| {
-                    let mut v = serde_json::to_value(&p.totals.figures).unwrap_or_default();
+                    let mut v = figures(&p.totals.figures);
                     v["accountId"] = json!(p.profile_id);
                     v["accountName"] = json!(p.profile_name);
                     v["platform"] = json!(names::platform_name(p.provider.parse().unwrap_or(domain::Provider::X)));
