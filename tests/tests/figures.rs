@@ -300,8 +300,12 @@ async fn stats_analytics_and_best_times_read_what_the_collector_kept() {
     assert_eq!(one["data"]["latest"][0]["platform"], "twitter", "{one}");
     assert!(one["data"]["latest"][0]["engagements"].is_u64());
     assert!(one["data"]["latest"][0]["videoViews"].is_null(), "the seed's camelCase names: {one}");
+    // One scheduled snapshot per post (the schedule ends after its first offset).
     let all = agency("/analytics/?platform=twitter").await;
-    assert!(all["data"].as_array().unwrap().len() >= 3, "{all}");
+    assert_eq!(all["data"].as_array().unwrap().len(), 3, "{all}");
+    let only = agency(&format!("/analytics/?postId={}", ids[2])).await;
+    assert_eq!(only["data"].as_array().unwrap().len(), 1, "{only}");
+    assert_eq!(only["data"][0]["postId"], ids[2].as_str());
     let r = s
         .http
         .post(format!("{}/api/v1/social/analytics/{}", s.gateway, ids[1]))

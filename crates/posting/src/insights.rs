@@ -160,6 +160,29 @@ impl Posting {
         Ok(by.into_values().collect())
     }
 
+    /// Every snapshot of the published deliveries `f` selects (of one post, if given),
+    /// oldest first, each with its post and provider.
+    pub async fn snapshots(
+        &self,
+        caller: &Caller,
+        f: &Filter,
+        post: Option<domain::PostId>,
+    ) -> PostingResult<Vec<(domain::PostId, Provider, crate::metrics::SnapshotView)>> {
+        let mut conn = self.pool.get().await?;
+        let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
+        let chosen: Vec<&store::metrics::Published> =
+            all.iter().filter(|d| post.is_none_or(|p| d.post_id == p)).collect();
+        let ids: Vec<domain::DeliveryId> = chosen.iter().map(|d| d.delivery_id).collect();
+        let rows = store::metrics::of_deliveries(&mut conn, &ids).await?;
+        Ok(rows
+            .iter()
+            .filter_map(|r| {
+                let d = chosen.iter().find(|d| d.delivery_id == r.delivery_id)?;
+                Some((d.post_id, d.provider, crate::metrics::SnapshotView::of(r)))
+            })
+            .collect())
+    }
+
     /// Best posting times from the posts' engagement rates (their newest figures).
     pub async fn best_times(&self, caller: &Caller, f: &Filter) -> PostingResult<insights::BestTimes> {
         let tz = self.zone(caller).await?;

@@ -25,6 +25,17 @@ pub struct SnapshotView {
     pub warnings: Vec<String>,
 }
 
+impl SnapshotView {
+    pub fn of(r: &store::metrics::SnapshotRow) -> Self {
+        SnapshotView {
+            collected_at: r.collected_at,
+            trigger: r.trigger.clone(),
+            figures: r.figures(),
+            warnings: r.warnings.clone(),
+        }
+    }
+}
+
 /// One delivery's figures: the latest and every snapshot before it.
 #[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -56,16 +67,8 @@ impl Posting {
             .iter()
             .filter(|(d, _)| d.status == domain::DeliveryStatus::Published)
             .map(|(d, name)| {
-                let history: Vec<SnapshotView> = rows
-                    .iter()
-                    .filter(|r| r.delivery_id == d.id)
-                    .map(|r| SnapshotView {
-                        collected_at: r.collected_at,
-                        trigger: r.trigger.clone(),
-                        figures: r.figures(),
-                        warnings: r.warnings.clone(),
-                    })
-                    .collect();
+                let history: Vec<SnapshotView> =
+                    rows.iter().filter(|r| r.delivery_id == d.id).map(SnapshotView::of).collect();
                 DeliveryMetrics {
                     delivery_id: d.id,
                     provider: d.provider.as_str().to_owned(),

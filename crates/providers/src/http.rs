@@ -121,7 +121,8 @@ impl Cx {
         self.call(reqwest::Method::GET, &self.url(path))
     }
 
-    fn name(&self) -> &'static str {
+    /// The platform's name, for messages (and a snapshot's warnings).
+    pub fn name(&self) -> &'static str {
         self.provider.display_name()
     }
 

@@ -184,6 +184,19 @@ pub async fn history(conn: &mut Conn, post_id: PostId) -> StoreResult<Vec<Snapsh
         .await?)
 }
 
+/// Every snapshot of these deliveries, oldest first.
+pub async fn of_deliveries(conn: &mut Conn, ids: &[DeliveryId]) -> StoreResult<Vec<SnapshotRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(metric_snapshots::table
+        .filter(metric_snapshots::delivery_id.eq_any(ids))
+        .order((metric_snapshots::collected_at.asc(), metric_snapshots::id.asc()))
+        .select(SnapshotRow::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// When the post's newest on-demand snapshot was taken, if one was.
 pub async fn last_on_demand(conn: &mut Conn, post_id: PostId) -> StoreResult<Option<DateTime<Utc>>> {
     Ok(metric_snapshots::table

@@ -78,19 +78,16 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
             "Validation error: view must be best-times or accounts, or left out (got `{other}`)"
         ))),
         None => {
-            let mut conn = state.pool.get().await?;
-            let published = store::metrics::published(&mut conn, &org.caller.scope, provider, None, None, None).await?;
-            drop(conn);
-            let only = q.one("postId");
-            let mut posts: Vec<domain::PostId> = published.iter().map(|d| d.post_id).collect();
-            posts.dedup();
-            let mut data = Vec::new();
-            for id in posts.into_iter().filter(|id| only.is_none_or(|o| o == id.to_string())) {
-                let m = state.posting.metrics(&org.caller, id).await?;
-                for d in m.deliveries.iter().filter(|d| provider.is_none_or(|p| p.as_str() == d.provider)) {
-                    data.extend(d.history.iter().map(|s| snapshot(&d.provider, s, Some(&id.to_string()))));
-                }
-            }
+            // An unknown post id simply has no snapshots (the seed filters, it does not look up).
+            let only = q.one("postId").map(|p| uuid::Uuid::parse_str(p).map(domain::PostId::from));
+            let post = match only {
+                Some(Ok(id)) => Some(id),
+                Some(Err(_)) => return Ok(ok(StatusCode::OK, Vec::<Value>::new())),
+                None => None,
+            };
+            let all = state.posting.snapshots(&org.caller, &filter, post).await?;
+            let data: Vec<Value> =
+                all.iter().map(|(post, provider, s)| snapshot(provider.as_str(), s, Some(&post.to_string()))).collect();
             Ok(ok(StatusCode::OK, data))
         }
     }

@@ -2,13 +2,29 @@
 
 use super::*;
 
+/// A form body (Reddit's API takes forms): its fields, and the call record of it.
+struct Form(Vec<(String, String)>);
+
+impl Form {
+    fn read(body: &[u8]) -> Result<Self, HttpResponse> {
+        serde_urlencoded::from_bytes(body).map(Form).map_err(|_| bad_request("expected a form body"))
+    }
+
+    fn get(&self, key: &str) -> Option<String> {
+        self.0.iter().find(|(n, _)| n == key).map(|(_, v)| v.clone())
+    }
+
+    fn record(&self) -> Value {
+        Value::Object(self.0.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect())
+    }
+}
+
 pub(super) async fn reddit_submit(sim: SimData, req: HttpRequest, body: web::Bytes) -> HttpResponse {
     done(
         async {
             let account = authorized(&req)?;
-            let form: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&body).map_err(|_| bad_request("expected a form body"))?;
-            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let form = Form::read(&body)?;
+            let get = |k: &str| form.get(k);
             if get("api_type").as_deref() != Some("json") || get("sr").is_none() || get("title").is_none() {
                 return Ok(HttpResponse::Ok().json(
                     json!({"json": {"errors": [["BAD_REQUEST", "api_type=json, sr and title are required", "sr"]]}}),
@@ -18,15 +34,13 @@ pub(super) async fn reddit_submit(sim: SimData, req: HttpRequest, body: web::Byt
                 Some("link") => sim.fetch_all(&[get("url").unwrap_or_default()]).await?,
                 _ => vec![],
             };
-            let record: serde_json::Map<String, Value> =
-                form.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             let step = Step {
                 kind: "post",
                 parent: None,
                 provider: "reddit",
                 account: &account,
                 req: &req,
-                request: request_record(&req, Value::Object(record)),
+                request: request_record(&req, form.record()),
                 text: get("text"),
                 media,
                 key: None,
@@ -68,23 +82,20 @@ pub(super) async fn reddit_comment(sim: SimData, req: HttpRequest, body: web::By
     done(
         async {
             let account = authorized(&req)?;
-            let form: Vec<(String, String)> =
-                serde_urlencoded::from_bytes(&body).map_err(|_| bad_request("expected a form body"))?;
-            let get = |k: &str| form.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+            let form = Form::read(&body)?;
+            let get = |k: &str| form.get(k);
             let (Some(thing), Some(text)) = (get("thing_id"), get("text")) else {
                 return Ok(HttpResponse::Ok()
                     .json(json!({"json": {"errors": [["BAD_REQUEST", "thing_id and text are required", "text"]]}})));
             };
             let parent = thing.strip_prefix("t3_").unwrap_or(&thing).to_owned();
-            let record: serde_json::Map<String, Value> =
-                form.iter().map(|(k, v)| (k.clone(), Value::String(v.clone()))).collect();
             let step = Step {
                 kind: "comment",
                 parent: Some(parent.clone()),
                 provider: "reddit",
                 account: &account,
                 req: &req,
-                request: request_record(&req, Value::Object(record)),
+                request: request_record(&req, form.record()),
                 text: Some(text),
                 media: vec![],
                 key: None,

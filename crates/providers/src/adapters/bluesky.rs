@@ -190,8 +190,8 @@ impl crate::Metrics for Bluesky {
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
         Box::pin(async move {
             let uri: String = url::form_urlencoded::byte_serialize(post.provider_post_id.as_bytes()).collect();
-            let got = cx.send(cx.get(&format!("/xrpc/app.bsky.feed.getPosts?uris={uri}"))).await?;
-            Ok(super::figures("Bluesky", &got.body, "/posts/0", BLUESKY_FIGURES))
+            super::get_figures(cx, &format!("/xrpc/app.bsky.feed.getPosts?uris={uri}"), "/posts/0", BLUESKY_FIGURES)
+                .await
         })
     }
 }

@@ -80,8 +80,7 @@ impl crate::Metrics for Dribbble {
         post: &'a Published,
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
         Box::pin(async move {
-            let got = cx.send(cx.get(&format!("/v2/shots/{}", post.provider_post_id))).await?;
-            Ok(super::figures("Dribbble", &got.body, "", DRIBBBLE_FIGURES))
+            super::get_figures(cx, &format!("/v2/shots/{}", post.provider_post_id), "", DRIBBBLE_FIGURES).await
         })
     }
 }

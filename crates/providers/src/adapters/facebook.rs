@@ -76,16 +76,15 @@ impl crate::Metrics for Facebook {
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
         Box::pin(async move {
             let id = &post.provider_post_id;
-            let names: Vec<&str> = FACEBOOK_FIGURES[..4].iter().map(|(_, f)| *f).collect();
-            let mut got =
-                super::insights(&cx.send(cx.get(&format!("/{id}/insights?metric={}", names.join(",")))).await?.body);
+            // The first four are insights; comments and shares are the post's own fields.
+            let mut got = super::graph_insights(cx, id, &FACEBOOK_FIGURES[..4]).await?;
             let object = cx.send(cx.get(&format!("/{id}?fields=shares,comments.summary(true)"))).await?.body;
             if let Some(n) = object.pointer("/comments/summary/total_count") {
                 got.insert("comments".into(), n.clone());
             }
             // A post nobody shared has no `shares` at all: that is none, not a retired figure.
             got.insert("shares".into(), object.pointer("/shares/count").cloned().unwrap_or(json!(0)));
-            Ok(domain::metrics::Snapshot::map("Facebook", FACEBOOK_FIGURES, |f| got.get(f).cloned()))
+            Ok(domain::metrics::Snapshot::map(cx.name(), FACEBOOK_FIGURES, |f| got.get(f).cloned()))
         })
     }
 }

@@ -75,10 +75,8 @@ impl crate::Metrics for Instagram {
         post: &'a Published,
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
         Box::pin(async move {
-            let names: Vec<&str> = INSTAGRAM_FIGURES.iter().map(|(_, f)| *f).collect();
-            let path = format!("/{}/insights?metric={}", post.provider_post_id, names.join(","));
-            let got = super::insights(&cx.send(cx.get(&path)).await?.body);
-            Ok(domain::metrics::Snapshot::map("Instagram", INSTAGRAM_FIGURES, |f| got.get(f).cloned()))
+            let got = super::graph_insights(cx, &post.provider_post_id, INSTAGRAM_FIGURES).await?;
+            Ok(domain::metrics::Snapshot::map(cx.name(), INSTAGRAM_FIGURES, |f| got.get(f).cloned()))
         })
     }
 }

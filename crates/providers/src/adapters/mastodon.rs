@@ -76,8 +76,7 @@ impl crate::Metrics for Mastodon {
         post: &'a Published,
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
         Box::pin(async move {
-            let got = cx.send(cx.get(&format!("/api/v1/statuses/{}", post.provider_post_id))).await?;
-            Ok(super::figures("Mastodon", &got.body, "", MASTODON_FIGURES))
+            super::get_figures(cx, &format!("/api/v1/statuses/{}", post.provider_post_id), "", MASTODON_FIGURES).await
         })
     }
 }

@@ -177,6 +177,29 @@ fn insights(body: &Value) -> std::collections::HashMap<String, Value> {
         .collect()
 }
 
+/// A post's figures from one GET: `expected` read from the object at `at` of the answer.
+async fn get_figures(
+    cx: &crate::http::Cx,
+    path: &str,
+    at: &str,
+    expected: &[(&str, &str)],
+) -> Result<domain::metrics::Snapshot, crate::ProviderError> {
+    let got = cx.send(cx.get(path)).await?;
+    Ok(figures(cx.name(), &got.body, at, expected))
+}
+
+/// A Graph API object's insights (`GET /{object}/insights?metric=…`) as name → value, for
+/// the named metrics.
+async fn graph_insights(
+    cx: &crate::http::Cx,
+    object: &str,
+    metrics: &[(&str, &str)],
+) -> Result<std::collections::HashMap<String, Value>, crate::ProviderError> {
+    let names: Vec<&str> = metrics.iter().map(|(_, f)| *f).collect();
+    let got = cx.send(cx.get(&format!("/{object}/insights?metric={}", names.join(",")))).await?;
+    Ok(insights(&got.body))
+}
+
 /// The figures of one object of an answer: `expected` fields (catalogue name, platform
 /// field) read from `at` (a JSON pointer).
 fn figures(platform: &str, body: &Value, at: &str, expected: &[(&str, &str)]) -> domain::metrics::Snapshot {

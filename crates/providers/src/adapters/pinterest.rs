@@ -90,8 +90,7 @@ impl crate::Metrics for Pinterest {
                 post.provider_post_id,
                 types.join(",")
             );
-            let got = cx.send(cx.get(&path)).await?;
-            Ok(super::figures("Pinterest", &got.body, "/all/lifetime_metrics", PINTEREST_FIGURES))
+            super::get_figures(cx, &path, "/all/lifetime_metrics", PINTEREST_FIGURES).await
         })
     }
 }

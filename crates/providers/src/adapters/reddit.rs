@@ -118,8 +118,8 @@ impl crate::Metrics for Reddit {
         post: &'a Published,
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
         Box::pin(async move {
-            let got = cx.send(cx.get(&format!("/api/info?id={}", post.provider_post_id))).await?;
-            Ok(super::figures("Reddit", &got.body, "/data/children/0/data", REDDIT_FIGURES))
+            let path = format!("/api/info?id={}", post.provider_post_id);
+            super::get_figures(cx, &path, "/data/children/0/data", REDDIT_FIGURES).await
         })
     }
 }

@@ -108,10 +108,8 @@ impl crate::Metrics for Threads {
         post: &'a Published,
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
         Box::pin(async move {
-            let names: Vec<&str> = THREADS_FIGURES.iter().map(|(_, f)| *f).collect();
-            let path = format!("/{}/insights?metric={}", post.provider_post_id, names.join(","));
-            let got = super::insights(&cx.send(cx.get(&path)).await?.body);
-            Ok(domain::metrics::Snapshot::map("Threads", THREADS_FIGURES, |f| got.get(f).cloned()))
+            let got = super::graph_insights(cx, &post.provider_post_id, THREADS_FIGURES).await?;
+            Ok(domain::metrics::Snapshot::map(cx.name(), THREADS_FIGURES, |f| got.get(f).cloned()))
         })
     }
 }

@@ -114,8 +114,7 @@ impl crate::Metrics for X {
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, crate::ProviderError>> {
         Box::pin(async move {
             let path = format!("/2/tweets/{}?tweet.fields=public_metrics", post.provider_post_id);
-            let got = cx.send(cx.get(&path)).await?;
-            Ok(super::figures("X", &got.body, "/data/public_metrics", X_FIGURES))
+            super::get_figures(cx, &path, "/data/public_metrics", X_FIGURES).await
         })
     }
 }

@@ -130,8 +130,7 @@ impl crate::Metrics for YouTube {
     ) -> BoxFuture<'a, Result<domain::metrics::Snapshot, ProviderError>> {
         Box::pin(async move {
             let path = format!("/youtube/v3/videos?part=statistics&id={}", post.provider_post_id);
-            let got = cx.send(cx.get(&path)).await?;
-            Ok(super::figures("YouTube", &got.body, "/items/0/statistics", YOUTUBE_FIGURES))
+            super::get_figures(cx, &path, "/items/0/statistics", YOUTUBE_FIGURES).await
         })
     }
 }
