@@ -46,7 +46,8 @@ start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_MEDIA_BA
 # The demo imports media from provider-sim on loopback, so that one host is allow-listed.
 start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE__DIR="$RUN/media" \
   POSTMANTIS_REMOTE_ALLOW_HOSTS=127.0.0.1 "$BIN/media-ingest"
-start collector env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 "$BIN/collector"
+# Feeds on loopback (a local blog, provider-sim) are allowed in the demo.
+start collector env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_FEED_ALLOW_HOSTS=127.0.0.1 "$BIN/collector"
 
 for _ in $(seq 1 100); do
   curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null 2>&1 && break

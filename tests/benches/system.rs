@@ -8,6 +8,7 @@
 //! S4 end to end   accept -> completed for immediate posts, zero-latency provider
 //! S5 footprint    resident memory of each service, idle and under S1 load
 //! S6 bulk         a 50-post bulk request, one after another
+//! S7 collector    one collector working through 10 000 due snapshots at provider-sim
 //!
 //! `BENCH_SCALE=0.1` shrinks S2 (posts and spread) and `BENCH_ONLY=s1,s3` picks scenarios,
 //! for a quick look; only a full run rewrites BENCHMARKS.md.
@@ -457,6 +458,78 @@ async fn s6(rows: &mut Vec<Row>) {
     });
 }
 
+/// 10 000 published posts (on four profiles) whose first snapshot is due at once, and one
+/// collector started on them: how fast it appends the snapshots, and its peak memory.
+async fn s7(rows: &mut Vec<Row>) {
+    const N: usize = 10_000;
+    let opts = Options {
+        worker_env: vec![
+            ("POSTMANTIS_CONCURRENCY", "16"),
+            ("POSTMANTIS_LIMITS__PROFILE_CONCURRENCY", "1000"),
+            ("POSTMANTIS_LIMITS__PROVIDER_CONCURRENCY", "1000"),
+        ],
+        ..Options::default()
+    };
+    let mut s = Stack::start_with("bench-s7", opts).await;
+    let mut profiles = Vec::new();
+    for p in ["x", "linkedin", "mastodon", "bluesky"] {
+        profiles.push(s.profile(p).await);
+    }
+    for round in 0..N / 50 {
+        let posts: Vec<Value> = (0..50)
+            .map(|i| {
+                post_body(round * 50 + i, std::slice::from_ref(&profiles[(round * 50 + i) % profiles.len()]), None)
+            })
+            .collect();
+        let (status, v) = s.post("/api/posts/bulk", json!({"posts": posts})).await;
+        assert!(status.is_success() && v["data"]["succeeded"] == 50, "{v}");
+    }
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        let published: usize = s.sql("SELECT count(*) FROM deliveries WHERE status = 'published'").parse().unwrap();
+        if published >= N {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {published} of {N} deliveries published");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let t = Instant::now();
+    // Shared caps as the delivery workers' bench runs them; the first snapshot due at once.
+    s.start_collector(&[
+        ("POSTMANTIS_SCHEDULE__OFFSETS_S", "[0]"),
+        ("POSTMANTIS_SCHEDULE__EVERY_S", "86400"),
+        ("POSTMANTIS_LIMITS__PROFILE_CONCURRENCY", "1000"),
+        ("POSTMANTIS_LIMITS__PROVIDER_CONCURRENCY", "1000"),
+    ])
+    .await;
+    let mut peak = 0.0f64;
+    let deadline = Instant::now() + Duration::from_secs(600);
+    loop {
+        for (name, pid) in s.pids() {
+            if name == "collector" {
+                peak = peak.max(report::rss_mib(pid));
+            }
+        }
+        let kept: usize = s.sql("SELECT count(*) FROM metric_snapshots").parse().unwrap();
+        if kept >= N {
+            break;
+        }
+        assert!(Instant::now() < deadline, "only {kept} of {N} snapshots kept");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let secs = t.elapsed().as_secs_f64();
+    let failed: usize = s.sql("SELECT count(*) FROM metric_jobs WHERE failures > 0").parse().unwrap();
+    let rate = N as f64 / secs;
+    rows.push(Row {
+        scenario: "S7 collector through 10 000 due snapshots",
+        measured: format!(
+            "{rate:.0} snapshots/s ({N} in {secs:.1} s, one collector, 16 reads at once); peak {peak:.0} MiB RSS; {failed} failed reads"
+        ),
+        target: "≥ 100 snapshots/s (a day's 10 000 in under 100 s), none failed".into(),
+        met: Some(rate >= 100.0 && failed == 0),
+    });
+}
+
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     let release = !cfg!(debug_assertions);
@@ -482,6 +555,11 @@ async fn main() {
     if run("s6") {
         let from = rows.len();
         s6(&mut rows).await;
+        show(&rows, from);
+    }
+    if run("s7") {
+        let from = rows.len();
+        s7(&mut rows).await;
         show(&rows, from);
     }
     if run("s3") {

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod dashboard;
+pub mod feeds;
 pub mod files;
 pub mod otlp;
 mod proxy;

@@ -204,13 +204,20 @@ impl Stack {
             stack.health.insert((*name).to_owned(), url);
         }
         if let Some(more) = &opts.collector_env {
-            let mut extra: Vec<(&str, &str)> = vec![("POSTMANTIS_POLL_INTERVAL_MS", "200")];
-            extra.extend(more.iter().map(|(k, v)| (*k, v.as_str())));
-            let url = stack.spawn("collector", &[], &env, &extra).await;
-            stack.wait_ready(&url).await;
-            stack.health.insert("collector".into(), url);
+            let more: Vec<(&str, &str)> = more.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            stack.start_collector(&more).await;
         }
         stack
+    }
+
+    /// Starts a collector (polling every 200 ms) with these settings on top of the stack's.
+    pub async fn start_collector(&mut self, settings: &[(&str, &str)]) {
+        let mut extra: Vec<(&str, &str)> = vec![("POSTMANTIS_POLL_INTERVAL_MS", "200")];
+        extra.extend_from_slice(settings);
+        let env = self.env.clone();
+        let url = self.spawn("collector", &[], &env, &extra).await;
+        self.wait_ready(&url).await;
+        self.health.insert("collector".into(), url);
     }
 
     async fn cli(&self, args: &[&str], env: &[(String, String)]) -> String {

@@ -1,7 +1,8 @@
 //! Each platform's figures as the adapters read them from provider-sim's metric
 //! endpoints (the platforms' own shapes), mapped to the one catalogue: what a platform does
 //! not give is empty, never 0; a metric the platform retired leaves a partial snapshot
-//! with a warning, never a failed one. The collector that keeps them is not built yet.
+//! with a warning, never a failed one. The collector keeps them on a schedule, and reads
+//! each connected account's own followers and posts daily.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -255,9 +256,10 @@ async fn stats_analytics_and_best_times_read_what_the_collector_kept() {
     let (_, none) = s.get("/api/analytics?provider=linkedin").await;
     assert_eq!(none["data"], json!([]));
     let (_, profiles) = s.get("/api/analytics/profiles").await;
-    assert_eq!(profiles["data"][0]["profile_name"], "Demo X");
-    assert_eq!(profiles["data"][0]["posts"], 3);
-    assert!(profiles["data"][0]["followers"].is_null());
+    let x = profiles["data"].as_array().unwrap().iter().find(|p| p["provider"] == "x").unwrap().clone();
+    assert_eq!(x["profile_name"], "Demo X");
+    assert_eq!(x["posts"], 3);
+    assert_eq!(profiles["data"].as_array().unwrap().len(), 12, "every connected profile, published or not");
     let (_, best) = s.get("/api/analytics/best-times?provider=x").await;
     let best = &best["data"];
     assert_eq!(best["basis"], "priors", "three posts are too few: {best}");
@@ -317,4 +319,117 @@ async fn stats_analytics_and_best_times_read_what_the_collector_kept() {
     assert_eq!(r.status(), reqwest::StatusCode::OK);
     let refreshed: Value = r.json().await.unwrap();
     assert_eq!(refreshed["data"]["metrics"]["twitter"]["trigger"], "on_demand", "{refreshed}");
+}
+
+/// `/api/analytics/profiles` once `want` holds of it (the collector reads every second).
+async fn read_profiles(s: &Stack, want: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, v) = s.get("/api/analytics/profiles").await;
+        let all = v["data"].as_array().unwrap().clone();
+        if want(&all) {
+            return all;
+        }
+        assert!(std::time::Instant::now() < deadline, "never read as expected: {v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// Which platforms count an account's posts (the rest give followers only).
+fn counts_posts(provider: &str) -> bool {
+    matches!(provider, "x" | "youtube" | "instagram" | "tiktok" | "pinterest" | "bluesky" | "mastodon")
+}
+
+/// Every connected account's followers and posts, read on the account schedule (a second
+/// here, a day by default) from each platform's own account endpoint: what a platform
+/// does not count is null, never 0; a retired field leaves the reading partial with a
+/// warning; the change over the window is the last reading against the first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_collector_reads_every_accounts_followers_and_posts() {
+    let s = Stack::start_with(
+        "accounts",
+        e2e::Options {
+            collector_env: Some(vec![("POSTMANTIS_ACCOUNT_EVERY_S", "1".to_owned())]),
+            ..Default::default()
+        },
+    )
+    .await;
+    // provider-sim: 1 000 followers plus 7 per post, and the posts counted.
+    let first = read_profiles(&s, |all| all.len() == 12 && all.iter().all(|p| p["followers"] == 1000)).await;
+    for p in &first {
+        let provider = p["provider"].as_str().unwrap();
+        if counts_posts(provider) {
+            assert_eq!(p["account_posts"], 0, "{p}");
+        } else {
+            assert!(p["account_posts"].is_null(), "{provider} counts no posts: null, not 0: {p}");
+        }
+        assert_eq!(p["account_warnings"], json!([]), "{p}");
+        assert!(p["account_read_at"].is_string(), "{p}");
+        assert_eq!(p["posts"], 0, "nothing published yet: {p}");
+    }
+
+    let (x, masto) = (s.profile("x").await, s.profile("mastodon").await);
+    let mut ids = Vec::new();
+    for (i, profile) in [&x, &x, &masto].into_iter().enumerate() {
+        let p = s.create(json!({"post": {"body": format!("account figures {i}")}, "profiles": [profile]})).await;
+        ids.push(p["id"].as_str().unwrap().to_owned());
+    }
+    for id in &ids {
+        s.wait_post(id, Duration::from_secs(30), |p| p["status"] == "completed").await;
+    }
+    let of = |all: &[Value], provider: &str| all.iter().find(|p| p["provider"] == provider).unwrap().clone();
+    let all = read_profiles(&s, |all| {
+        let of = |provider: &str| all.iter().find(|p| p["provider"] == provider).cloned().unwrap_or_default();
+        of("x")["followers"] == 1014 && of("mastodon")["followers"] == 1007
+    })
+    .await;
+    let xf = of(&all, "x");
+    assert_eq!(xf["account_posts"], 2, "{xf}");
+    assert_eq!(xf["followers_change"], 14, "gained over the window: {xf}");
+    assert_eq!(xf["posts"], 2, "its published posts counted too: {xf}");
+    let history = xf["account_history"].as_array().unwrap();
+    assert_eq!(history.last().unwrap()["followers"], 1014, "{xf}");
+    assert_eq!(of(&all, "mastodon")["account_posts"], 1);
+    assert_eq!(of(&all, "linkedin")["followers_change"], 0, "read twice, unchanged");
+
+    // Mastodon retires `followers_count`: the next reading is partial, not failed.
+    let r = s
+        .http
+        .put(format!("{}/_sim/metrics/demo-mastodon", s.sim))
+        .json(&json!({"retired": ["followers_count"]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let all = read_profiles(&s, |all| {
+        all.iter().find(|p| p["provider"] == "mastodon").is_some_and(|p| p["followers"].is_null())
+    })
+    .await;
+    let m = of(&all, "mastodon");
+    assert_eq!(m["account_posts"], 1, "the rest of the reading is kept: {m}");
+    assert_eq!(m["account_warnings"], json!(["Mastodon no longer reports `followers_count` (followers); left empty"]));
+    assert!(m["followers_change"].is_null(), "no figure to compare: {m}");
+
+    // Filters, and seed 002's account view.
+    let (_, only) = s.get("/api/analytics/profiles?provider=x").await;
+    assert_eq!(only["data"].as_array().unwrap().len(), 1, "{only}");
+    let v: Value = s
+        .http
+        .get(format!("{}/api/v1/social/analytics/?view=accounts&platform=twitter", s.gateway))
+        .bearer_auth(&s.key)
+        .header("X-Org-Id", "00000000-0000-4000-8000-00000000d3e0")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v["success"], true, "{v}");
+    let a = &v["data"][0];
+    assert_eq!(a["platform"], "twitter", "{v}");
+    assert_eq!(a["followers"], 1014);
+    assert_eq!(a["followersChange"], 14);
+    assert_eq!(a["platformPosts"], 2);
+    assert_eq!(a["posts"], 2);
+    assert_eq!(v["data"].as_array().unwrap().len(), 1);
 }

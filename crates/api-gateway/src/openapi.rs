@@ -48,6 +48,8 @@ use crate::routes;
         routes::campaigns::schedule,
         routes::review::settings, routes::review::update_settings,
         routes::vault::list, routes::vault::download,
+        routes::feeds::list, routes::feeds::create, routes::feeds::get, routes::feeds::update, routes::feeds::delete,
+        routes::feeds::check, routes::feeds::pause, routes::feeds::resume,
     ),
     components(schemas(Problem, FieldErrorDoc)),
     modifiers(&Common),
@@ -58,6 +60,7 @@ use crate::routes;
         (name = "events", description = "Publishing Log, event stream, webhooks"),
         (name = "platforms", description = "Each platform's limits and options"),
         (name = "metrics", description = "Published posts' figures over time, kept by the collector"),
+        (name = "feeds", description = "Feeds (RSS, Atom, JSON Feed) whose new items become posts"),
         (name = "operations", description = "Health"),
         (name = "review", description = "Review steps (QA and client stages), comments, the workspace's review settings"),
         (name = "assistant", description = "Captions, hashtags, repurposing and images from the operator's model; fitting text to each platform"),
@@ -427,6 +430,32 @@ pub struct BulkBody {
     posts: Vec<serde_json::Value>,
     /// Check every post, store nothing.
     dry_run: Option<bool>,
+}
+
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct FeedBody {
+    /// 1 to 200 characters (required on create).
+    name: Option<String>,
+    /// The feed's http(s) address: RSS 0.9–2.0, Atom or JSON Feed (required on create).
+    feed_url: Option<String>,
+    /// The profiles new items go to (required on create).
+    profiles: Option<Vec<uuid::Uuid>>,
+    /// The post text: `{{title}} {{url}} {{description}} {{author}} {{pubDate}}`, HTML
+    /// stripped, fitted to every target platform (default `{{title}} {{url}}`).
+    template: Option<String>,
+    /// Attach the item's image (made an owned asset) when it has one.
+    include_image: Option<bool>,
+    /// What a new item becomes: `draft` (default), `review`, `queue` (with `queue`) or
+    /// `best_time`. A key that may not publish gets `review` (or `draft`).
+    becomes: Option<String>,
+    /// The posting queue of one of `profiles`, when items become queued posts.
+    queue: Option<uuid::Uuid>,
+    /// 15 to 10080 (default 60).
+    check_interval_minutes: Option<i32>,
+    /// Older items the first check takes, newest first (0 to 50; create only; default 0:
+    /// only what is published after the feed is added).
+    backlog: Option<i32>,
 }
 
 #[derive(ToSchema)]

@@ -1,10 +1,16 @@
 //! collector: reads from the platforms on a schedule. Work is rows in PostgreSQL
-//! (`metric_jobs`) claimed with `FOR UPDATE SKIP LOCKED`, so replicas share it; every
-//! provider call holds the same per-profile and per-provider leases as the delivery
-//! workers. One module per job kind: `snapshots` (published posts' figures).
+//! (`metric_jobs`, `account_jobs`, `feeds`) claimed with `FOR UPDATE SKIP LOCKED`, so replicas
+//! share it; every provider call holds the same per-profile and per-provider leases as the
+//! delivery workers. One module per job kind: `snapshots` (published posts' figures),
+//! `accounts` (connected accounts' followers and posts, daily) and `feeds` (feeds that
+//! auto-post, fetched by `fetch`), each run by `rounds`.
 
+mod accounts;
 pub mod app;
 pub mod config;
+mod feeds;
+mod fetch;
+mod rounds;
 mod snapshots;
 
 pub use app::run;

@@ -4,7 +4,6 @@
 //! next due time in one transaction; a failed read is tried again later, doubling.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::Utc;
 use diesel_async::AsyncConnection;
@@ -15,24 +14,7 @@ use tokio::sync::Notify;
 use crate::app::Ctx;
 
 pub async fn run(ctx: Arc<Ctx>, stop: Arc<Notify>) {
-    let poll = Duration::from_millis(ctx.config.poll_interval_ms);
-    loop {
-        let stopping = stop.notified();
-        let found = match round(&ctx).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "metrics round");
-                0
-            }
-        };
-        // A full batch means more is due: go again at once.
-        if found < usize::try_from(ctx.config.batch).unwrap_or(usize::MAX) {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = stopping => return,
-            }
-        }
-    }
+    crate::rounds::repeat("metrics", &ctx.config, stop, || round(&ctx)).await;
 }
 
 /// One claim and its reads; how many jobs it took.

@@ -107,6 +107,11 @@ pub fn sparkline(history: &[posting::metrics::SnapshotView]) -> Markup {
     }
 }
 
+/// A figure, or a muted dash where there is none (never a 0 that was not counted).
+fn optional(n: Option<u64>) -> Markup {
+    html! { @if let Some(n) = n { (n) } @else { span.muted { "—" } } }
+}
+
 pub async fn page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> DashResult<HttpResponse> {
     let caller = s.caller();
     let all = Filter::default();
@@ -115,7 +120,8 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> D
     let best = state.posting.best_times(&caller, &all).await.map_err(ApiError::from)?;
     let stats = state.posting.stats(&caller).await.map_err(ApiError::from)?;
     let mut per_provider: BTreeMap<String, u64> = BTreeMap::new();
-    for p in &profiles {
+    // Providers with something published (every connected profile has a row below).
+    for p in profiles.iter().filter(|p| p.totals.posts > 0) {
         *per_provider.entry(p.provider.clone()).or_insert(0) += p.totals.engagements.unwrap_or(0);
     }
     let per_provider: Vec<(String, u64)> = per_provider.into_iter().collect();
@@ -139,13 +145,22 @@ pub async fn page(state: web::Data<AppState>, req: HttpRequest, s: Session) -> D
         }
         h2 { "Per profile" }
         table {
-            thead { tr { th { "Profile" } th { "Platform" } th { "Posts" } th { "With figures" } th { "Impressions" } th { "Engagements" } } }
+            thead { tr { th { "Profile" } th { "Platform" } th { "Followers" } th { "30 days" } th { "Posts" } th { "With figures" } th { "Impressions" } th { "Engagements" } } }
             tbody {
                 @for p in &profiles {
-                    tr {
-                        td { (p.profile_name) } td { (p.provider) } td { (p.totals.posts) } td { (p.totals.with_figures) }
-                        td { @if let Some(n) = p.totals.figures.impressions { (n) } @else { span.muted { "—" } } }
-                        td { @if let Some(n) = p.totals.engagements { (n) } @else { span.muted { "—" } } }
+                    tr data-test="profile-row" {
+                        td { (p.profile_name) } td { (p.provider) }
+                        td data-test="followers" { (optional(p.followers)) }
+                        td data-test="followers-change" {
+                            @match p.followers_change {
+                                Some(n) if n > 0 => span.up { "+" (n) },
+                                Some(n) => span { (n) },
+                                None => span.muted { "—" },
+                            }
+                        }
+                        td { (p.totals.posts) } td { (p.totals.with_figures) }
+                        td { (optional(p.totals.figures.impressions)) }
+                        td { (optional(p.totals.engagements)) }
                     }
                 }
             }

@@ -9,6 +9,7 @@ mod access;
 mod activity;
 mod analytics;
 mod assets;
+mod feeds;
 mod flash;
 mod form;
 mod keys;
@@ -77,6 +78,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/review-links/{id}/revoke", web::post().to(review::revoke_link))
             .route("/calendar", web::get().to(planning::calendar))
             .route("/analytics", web::get().to(analytics::page))
+            .route("/feeds", web::get().to(feeds::page))
+            .route("/feeds", web::post().to(feeds::create))
+            .route("/feeds/{id}/{action}", web::post().to(feeds::act))
             .route("/campaigns", web::get().to(planning::campaigns))
             .route("/campaigns", web::post().to(planning::create_campaign))
             .route("/campaigns/{id}", web::get().to(planning::campaign))

@@ -4,6 +4,7 @@
 
 pub mod contract;
 pub mod events;
+pub mod feeds;
 pub mod ids;
 pub mod input;
 pub mod insights;

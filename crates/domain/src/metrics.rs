@@ -75,26 +75,84 @@ impl Snapshot {
     /// platform's own field. Values a platform sends as strings (YouTube) are read too.
     pub fn map(platform: &str, expected: &[(&str, &str)], found: impl Fn(&str) -> Option<serde_json::Value>) -> Self {
         let mut s = Snapshot::default();
-        for (metric, field) in expected {
-            let value = found(field).and_then(|v| match v {
-                serde_json::Value::Number(n) => {
-                    n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64))
-                }
-                serde_json::Value::String(t) => t.trim().parse().ok(),
-                _ => None,
-            });
-            match (value, s.figures.slot(metric)) {
-                (Some(v), Some(slot)) => *slot = Some(slot.unwrap_or(0) + v),
-                (None, Some(_)) => {
-                    s.warnings.push(format!("{platform} no longer reports `{field}` ({metric}); left empty"))
-                }
-                (_, None) => {}
-            }
-        }
+        fill(&mut s.figures, Figures::slot, &mut s.warnings, platform, expected, found);
         s
     }
 
     /// Partial: the platform left out something it was asked for.
+    pub fn is_partial(&self) -> bool {
+        !self.warnings.is_empty()
+    }
+}
+
+/// A figure from a platform's answer: a number, or a number sent as a string (YouTube).
+fn count(v: serde_json::Value) -> Option<u64> {
+    match v {
+        serde_json::Value::Number(n) => n.as_u64().or_else(|| n.as_f64().filter(|f| *f >= 0.0).map(|f| f as u64)),
+        serde_json::Value::String(t) => t.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// Fills `target`'s slots from a platform's answer: each `(catalogue name, platform field)`
+/// found is added to its slot; each expected one missing is a warning naming the field.
+fn fill<T>(
+    target: &mut T,
+    slot: for<'a> fn(&'a mut T, &str) -> Option<&'a mut Option<u64>>,
+    warnings: &mut Vec<String>,
+    platform: &str,
+    expected: &[(&str, &str)],
+    found: impl Fn(&str) -> Option<serde_json::Value>,
+) {
+    for (metric, field) in expected {
+        match (found(field).and_then(count), slot(target, metric)) {
+            (Some(v), Some(slot)) => *slot = Some(slot.unwrap_or(0) + v),
+            (None, Some(_)) => warnings.push(format!("{platform} no longer reports `{field}` ({metric}); left empty")),
+            (_, None) => {}
+        }
+    }
+}
+
+/// An account's figures at one moment (read daily): its audience and how much it has
+/// published, as the platform counts them. `None` where the platform does not say.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountFigures {
+    /// Followers, subscribers or fans: whoever sees the account's posts by default.
+    pub followers: Option<u64>,
+    /// Posts, videos, pins or shots the platform counts for the account.
+    pub posts: Option<u64>,
+}
+
+/// The account figures' names, in display order.
+pub const ACCOUNT_METRICS: [&str; 2] = ["followers", "posts"];
+
+impl AccountFigures {
+    fn slot(&mut self, name: &str) -> Option<&mut Option<u64>> {
+        Some(match name {
+            "followers" => &mut self.followers,
+            "posts" => &mut self.posts,
+            _ => return None,
+        })
+    }
+}
+
+/// One read of an account's figures, with what the platform stopped giving.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountSnapshot {
+    pub figures: AccountFigures,
+    pub warnings: Vec<String>,
+}
+
+impl AccountSnapshot {
+    /// As `Snapshot::map`, for `followers` and `posts`.
+    pub fn map(platform: &str, expected: &[(&str, &str)], found: impl Fn(&str) -> Option<serde_json::Value>) -> Self {
+        let mut s = AccountSnapshot::default();
+        fill(&mut s.figures, AccountFigures::slot, &mut s.warnings, platform, expected, found);
+        s
+    }
+
     pub fn is_partial(&self) -> bool {
         !self.warnings.is_empty()
     }
@@ -173,6 +231,21 @@ mod tests {
             at = next;
         }
         assert_eq!(seen, vec![1, 2, 5, 8]);
+    }
+
+    #[test]
+    fn an_accounts_figures_map_like_a_posts_and_a_missing_one_warns() {
+        let answer = json!({"followers_count": "1200", "statuses_count": 31});
+        let s =
+            AccountSnapshot::map("Mastodon", &[("followers", "followers_count"), ("posts", "statuses_count")], |f| {
+                answer.get(f).cloned()
+            });
+        assert_eq!(s.figures, AccountFigures { followers: Some(1200), posts: Some(31) });
+        assert!(!s.is_partial());
+        let gone = AccountSnapshot::map("Mastodon", &[("followers", "followers_count")], |_| None);
+        assert_eq!(gone.figures.followers, None, "never 0");
+        assert_eq!(gone.warnings, vec!["Mastodon no longer reports `followers_count` (followers); left empty"]);
+        assert_eq!(gone.figures.posts, None, "never asked: empty, and no warning");
     }
 
     #[test]

@@ -13,13 +13,15 @@ pub enum Actor {
     ApiKey(Uuid),
     Person(Uuid),
     ReviewLink(Uuid),
+    /// A feed posting its new items.
+    Feed(Uuid),
 }
 
 impl Actor {
     /// The id budgets and idempotency keys are kept under.
     pub fn id(&self) -> Uuid {
         match self {
-            Actor::ApiKey(id) | Actor::Person(id) | Actor::ReviewLink(id) => *id,
+            Actor::ApiKey(id) | Actor::Person(id) | Actor::ReviewLink(id) | Actor::Feed(id) => *id,
         }
     }
 }
@@ -30,6 +32,7 @@ impl std::fmt::Display for Actor {
             Actor::ApiKey(id) => write!(f, "key {id}"),
             Actor::Person(id) => write!(f, "person {id}"),
             Actor::ReviewLink(id) => write!(f, "review link {id}"),
+            Actor::Feed(id) => write!(f, "feed {id}"),
         }
     }
 }

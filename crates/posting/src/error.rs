@@ -20,6 +20,8 @@ pub enum PostingError {
     CampaignNotFound,
     #[error("Posting queue was not found in this workspace.")]
     QueueNotFound,
+    #[error("Feed was not found in this workspace.")]
+    FeedNotFound,
     #[error("Profile was not found for the authenticated account.")]
     ProfileNotFound,
     #[error("{0}")]

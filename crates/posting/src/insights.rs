@@ -77,10 +77,70 @@ pub struct ProfileFigures {
     pub profile_id: ProfileId,
     pub profile_name: String,
     pub provider: String,
+    /// Its published posts' figures (within the filter's window).
     #[serde(flatten)]
     pub totals: Totals,
-    /// Account-level figures (followers) are not read yet: null.
+    /// The account's own figures as last read (daily): null until the collector has read
+    /// them, or where the platform does not say.
     pub followers: Option<u64>,
+    /// Followers gained (negative: lost) from the window's start (`from`, else 30 days ago)
+    /// to the last read; null without two readings to compare.
+    pub followers_change: Option<i64>,
+    /// Posts the platform counts for the account (all of them, not only PostMantis's).
+    pub account_posts: Option<u64>,
+    /// When the account's figures were last read.
+    pub account_read_at: Option<DateTime<Utc>>,
+    /// What the platform stopped giving at the last read.
+    pub account_warnings: Vec<String>,
+    /// The last reading of each day in the window, oldest first.
+    pub account_history: Vec<AccountDay>,
+}
+
+/// An account's figures on one day (the day's last reading, in the workspace's zone).
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AccountDay {
+    pub date: NaiveDate,
+    pub followers: Option<u64>,
+    pub posts: Option<u64>,
+}
+
+impl ProfileFigures {
+    fn new(profile_id: ProfileId, profile_name: String, provider: Provider) -> Self {
+        Self {
+            profile_id,
+            profile_name,
+            provider: provider.as_str().to_owned(),
+            totals: Totals::default(),
+            followers: None,
+            followers_change: None,
+            account_posts: None,
+            account_read_at: None,
+            account_warnings: Vec::new(),
+            account_history: Vec::new(),
+        }
+    }
+
+    /// Fills the account figures from its readings in the window (and the last before it).
+    fn account(&mut self, a: &store::account_figures::Account, tz: chrono_tz::Tz) {
+        let Some(last) = a.history.last() else { return };
+        let now = last.figures();
+        self.followers = now.followers;
+        self.account_posts = now.posts;
+        self.account_read_at = Some(last.collected_at);
+        self.account_warnings.clone_from(&last.warnings);
+        let first = a.before.as_ref().or(a.history.first()).filter(|s| s.id != last.id);
+        self.followers_change = first.and_then(|s| s.figures().followers).zip(now.followers).map(|(from, to)| {
+            i64::try_from(to).unwrap_or(i64::MAX).saturating_sub(i64::try_from(from).unwrap_or(i64::MAX))
+        });
+        let mut days: BTreeMap<NaiveDate, AccountDay> = BTreeMap::new();
+        for s in &a.history {
+            let date = s.collected_at.with_timezone(&tz).date_naive();
+            let f = s.figures();
+            days.insert(date, AccountDay { date, followers: f.followers, posts: f.posts });
+        }
+        self.account_history = days.into_values().collect();
+    }
 }
 
 /// Which published deliveries an analytics question is about.
@@ -142,20 +202,26 @@ impl Posting {
         Ok(days.into_iter().map(|(date, totals)| Day { date, totals }).collect())
     }
 
-    /// Figures per profile.
+    /// Figures per profile: every connected profile the caller sees (with its account's
+    /// followers and posts), and any other that published within the window.
     pub async fn analytics_by_profile(&self, caller: &Caller, f: &Filter) -> PostingResult<Vec<ProfileFigures>> {
+        let tz = self.zone(caller).await?;
         let mut conn = self.pool.get().await?;
+        let since = f.from.unwrap_or_else(|| Utc::now() - Duration::days(30));
+        let accounts = store::account_figures::accounts(&mut conn, &caller.scope, f.provider, f.profile, since).await?;
         let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
         let mut by: BTreeMap<(String, ProfileId), ProfileFigures> = BTreeMap::new();
+        for a in &accounts {
+            let entry = by
+                .entry((a.profile_name.clone(), a.profile_id))
+                .or_insert_with(|| ProfileFigures::new(a.profile_id, a.profile_name.clone(), a.provider));
+            entry.account(a, tz);
+        }
         for d in &all {
-            let entry = by.entry((d.profile_name.clone(), d.profile_id)).or_insert_with(|| ProfileFigures {
-                profile_id: d.profile_id,
-                profile_name: d.profile_name.clone(),
-                provider: d.provider.as_str().to_owned(),
-                totals: Totals::default(),
-                followers: None,
-            });
-            entry.totals.add(d.latest.as_ref().map(|s| s.figures()).as_ref());
+            by.entry((d.profile_name.clone(), d.profile_id))
+                .or_insert_with(|| ProfileFigures::new(d.profile_id, d.profile_name.clone(), d.provider))
+                .totals
+                .add(d.latest.as_ref().map(|s| s.figures()).as_ref());
         }
         Ok(by.into_values().collect())
     }

@@ -22,6 +22,7 @@ pub mod campaigns;
 pub mod diff;
 mod dry_run;
 mod error;
+pub mod feeds;
 pub mod insights;
 mod links;
 mod media;

@@ -209,9 +209,13 @@ struct Actor {
     actor: String,
 }
 
-async fn bsky_profile(q: web::Query<Actor>) -> HttpResponse {
+async fn bsky_profile(sim: SimData, q: web::Query<Actor>) -> HttpResponse {
     let account = q.actor.trim_start_matches("did:plc:");
-    HttpResponse::Ok().json(json!({"did": q.actor, "handle": username(account), "displayName": "Demo Bluesky"}))
+    let mut v = sim.account_figures(account, &["bluesky"], "followersCount", Some("postsCount"));
+    v.insert("did".into(), json!(q.actor));
+    v.insert("handle".into(), json!(username(account)));
+    v.insert("displayName".into(), json!("Demo Bluesky"));
+    HttpResponse::Ok().json(serde_json::Value::Object(v))
 }
 
 /// Every live access token of the account stops working now.

@@ -496,6 +496,32 @@ impl Sim {
             .collect()
     }
 
+    /// An account's own figures by the platform's field names: `posts` counts its posts
+    /// (not replies or comments) on `providers`, and it has 1 000 followers plus 7 per post,
+    /// so a test computes both back. Retired fields are left out.
+    pub fn account_figures(
+        &self,
+        account: &str,
+        providers: &[&str],
+        followers: &str,
+        posts: Option<&str>,
+    ) -> serde_json::Map<String, Value> {
+        let st = self.state.lock();
+        let retired = st.retired.get(account).cloned().unwrap_or_default();
+        let n = st
+            .publishes
+            .iter()
+            .filter(|p| p.account == account && p.kind == "post" && providers.contains(&p.provider.as_str()))
+            .count() as u64;
+        let mut m = serde_json::Map::new();
+        m.insert(followers.to_owned(), Value::from(1_000 + 7 * n));
+        if let Some(posts) = posts {
+            m.insert(posts.to_owned(), Value::from(n));
+        }
+        m.retain(|k, _| !retired.iter().any(|r| r == k));
+        m
+    }
+
     /// A publish of this account by its id (a post, reply or comment).
     pub fn publish_of(&self, provider: &str, account: &str, id: &str) -> Option<Publish> {
         self.state

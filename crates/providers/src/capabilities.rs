@@ -12,7 +12,7 @@ use futures_util::future::BoxFuture;
 use serde::Serialize;
 
 use crate::{Account, FindResult, ProviderError, PublishRequest, PublishResult, Published, http::Cx};
-use domain::metrics::Snapshot;
+use domain::metrics::{AccountSnapshot, Snapshot};
 
 /// Publishing a post: every platform has it.
 pub trait Publish: Send + Sync {
@@ -44,7 +44,7 @@ pub trait Reply: Send + Sync {
     fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest, to: &'a str) -> BoxFuture<'a, PublishResult>;
 }
 
-/// A published post's figures, as the platform counts them now, in the catalogue's terms
+/// A published post's figures, and the account's, as the platform counts them now, in the catalogue's terms
 /// (`domain::metrics`): what the platform does not give is empty; what it stopped giving
 /// is empty with a warning.
 pub trait Metrics: Send + Sync {
@@ -54,6 +54,10 @@ pub trait Metrics: Send + Sync {
         account: &'a Account,
         post: &'a Published,
     ) -> BoxFuture<'a, Result<Snapshot, ProviderError>>;
+
+    /// The account's own figures now (followers, posts): read daily.
+    fn account<'a>(&'a self, cx: &'a Cx, account: &'a Account)
+    -> BoxFuture<'a, Result<AccountSnapshot, ProviderError>>;
 }
 
 /// Comments, mentions and messages addressed to an account since a point in time.

@@ -246,6 +246,19 @@ impl Providers {
         adapter.metrics(&cx, account, post).await
     }
 
+    /// An account's own figures now (followers, posts).
+    pub async fn account_metrics(
+        &self,
+        provider: Provider,
+        account: &Account,
+    ) -> Result<domain::metrics::AccountSnapshot, ProviderError> {
+        let adapter = self.adapters.get(&provider).and_then(|a| a.metrics.as_deref()).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} gives no figures to PostMantis", provider.display_name()))
+        })?;
+        let cx = http::Cx::reading(self.http.clone(), self.base(provider), provider, account);
+        adapter.account(&cx, account).await
+    }
+
     fn threads<'a>(&self, adapter: &'a Capabilities, req: &PublishRequest) -> Result<&'a dyn Thread, ProviderError> {
         adapter.thread.as_deref().ok_or_else(|| {
             ProviderError::Rejected(format!("{} has no threads in PostMantis", req.provider.display_name()))

@@ -2,8 +2,10 @@
 //! plain functions over `&mut AsyncPgConnection`, so callers compose them inside one
 //! transaction (a state change, its publish-log row and its outbox message commit together).
 
+pub mod account_figures;
 pub mod campaigns;
 pub mod deliveries;
+pub mod feeds;
 pub mod health;
 pub mod idempotency;
 pub mod invitations;

@@ -1,6 +1,29 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    account_jobs (profile_id) {
+        profile_id -> Uuid,
+        due_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        failures -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    account_snapshots (id) {
+        id -> Int8,
+        profile_id -> Uuid,
+        workspace_id -> Uuid,
+        provider -> Text,
+        collected_at -> Timestamptz,
+        followers -> Nullable<Int8>,
+        posts -> Nullable<Int8>,
+        warnings -> Array<Text>,
+    }
+}
+
+diesel::table! {
     api_keys (id) {
         id -> Uuid,
         workspace_id -> Uuid,
@@ -82,6 +105,49 @@ diesel::table! {
         attempt -> Int4,
         recovered -> Bool,
         published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    feed_items (id) {
+        id -> Int8,
+        feed_id -> Uuid,
+        item_key -> Text,
+        link -> Nullable<Text>,
+        title -> Nullable<Text>,
+        published_at -> Nullable<Timestamptz>,
+        seen_at -> Timestamptz,
+        fate -> Text,
+        reason -> Nullable<Text>,
+        post_id -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    feeds (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        name -> Text,
+        feed_url -> Text,
+        profile_ids -> Array<Uuid>,
+        template -> Text,
+        include_image -> Bool,
+        becomes -> Text,
+        queue_id -> Nullable<Uuid>,
+        check_interval_minutes -> Int4,
+        backlog -> Int4,
+        status -> Text,
+        paused_reason -> Nullable<Text>,
+        error_count -> Int4,
+        last_error -> Nullable<Text>,
+        last_checked_at -> Nullable<Timestamptz>,
+        next_check_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        etag -> Nullable<Text>,
+        last_modified -> Nullable<Text>,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -483,12 +549,19 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(account_jobs -> profiles (profile_id));
+diesel::joinable!(account_snapshots -> profiles (profile_id));
+diesel::joinable!(account_snapshots -> workspaces (workspace_id));
 diesel::joinable!(api_keys -> workspaces (workspace_id));
 diesel::joinable!(campaigns -> workspaces (workspace_id));
 diesel::joinable!(deliveries -> posts (post_id));
 diesel::joinable!(deliveries -> profiles (profile_id));
 diesel::joinable!(delivery_attempts -> deliveries (delivery_id));
 diesel::joinable!(delivery_parts -> deliveries (delivery_id));
+diesel::joinable!(feed_items -> feeds (feed_id));
+diesel::joinable!(feed_items -> posts (post_id));
+diesel::joinable!(feeds -> posting_queues (queue_id));
+diesel::joinable!(feeds -> workspaces (workspace_id));
 diesel::joinable!(idempotency_keys -> workspaces (workspace_id));
 diesel::joinable!(invitations -> users (invited_by));
 diesel::joinable!(invitations -> workspaces (workspace_id));
@@ -527,12 +600,16 @@ diesel::joinable!(webhook_endpoints -> workspaces (workspace_id));
 diesel::joinable!(workspace_settings -> workspaces (workspace_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    account_jobs,
+    account_snapshots,
     api_keys,
     campaigns,
     deliveries,
     delivery_attempts,
     delivery_leases,
     delivery_parts,
+    feed_items,
+    feeds,
     idempotency_keys,
     invitations,
     media_assets,

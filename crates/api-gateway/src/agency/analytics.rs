@@ -69,6 +69,10 @@ pub async fn list(state: web::Data<AppState>, org: Org, req: HttpRequest) -> Age
                     v["posts"] = json!(p.totals.posts);
                     v["engagements"] = json!(p.totals.engagements);
                     v["followers"] = json!(p.followers);
+                    v["followersChange"] = json!(p.followers_change);
+                    v["platformPosts"] = json!(p.account_posts);
+                    v["followersCollectedAt"] = json!(p.account_read_at);
+                    v["warnings"] = json!(p.account_warnings);
                     v
                 })
                 .collect();

@@ -20,6 +20,7 @@ mod platforms;
 mod posts;
 mod query;
 mod review;
+mod rss;
 
 use actix_web::{Route, web};
 
@@ -78,6 +79,12 @@ pub fn social(cfg: &mut web::ServiceConfig) {
     both(cfg, "/analytics/{id}", || web::post().to(analytics::refresh));
     both(cfg, "/stats", || web::get().to(analytics::stats));
     both(cfg, "/ai/best-time", || web::get().to(analytics::best_time));
+    both(cfg, "/rss/feeds", || web::get().to(rss::list));
+    both(cfg, "/rss/feeds", || web::post().to(rss::create));
+    both(cfg, "/rss/feeds/{id}", || web::get().to(rss::get));
+    both(cfg, "/rss/feeds/{id}", || web::patch().to(rss::update));
+    both(cfg, "/rss/feeds/{id}", || web::delete().to(rss::delete));
+    both(cfg, "/rss/feeds/{id}", || web::post().to(rss::act));
     both(cfg, "/ai/generate", || web::post().to(ai::generate));
     both(cfg, "/ai/hashtags", || web::post().to(ai::hashtags));
     both(cfg, "/ai/repurpose", || web::post().to(ai::repurpose));

@@ -289,6 +289,60 @@ fn ops() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/social/rss/feeds",
+            "agency_list_feeds",
+            "Every RSS feed of the organisation (no pagination)",
+            vec![org_param()],
+            None,
+            vec![ok("200", "Feeds", json!({"type": "array", "items": feed_schema()}))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/rss/feeds",
+            "agency_create_feed",
+            "Subscribe to a feed: its new items become posts (drafts unless autoSchedule)",
+            vec![],
+            Some(json_body(feed_fields(&["name", "feedUrl", "targetPlatforms"]))),
+            vec![ok("201", "The feed", feed_schema())],
+        ),
+        op(
+            "get",
+            "/api/v1/social/rss/feeds/{id}",
+            "agency_get_feed",
+            "One feed with its newest items and each item's fate",
+            vec![path_param("id"), org_param()],
+            None,
+            vec![ok("200", "The feed", feed_schema())],
+        ),
+        op(
+            "patch",
+            "/api/v1/social/rss/feeds/{id}",
+            "agency_update_feed",
+            "Change a feed's configuration",
+            vec![path_param("id")],
+            Some(json_body(feed_fields(&[]))),
+            vec![ok("200", "The feed", feed_schema())],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/rss/feeds/{id}",
+            "agency_delete_feed",
+            "Hard-delete a feed (the posts it made stay)",
+            vec![path_param("id"), org_param()],
+            None,
+            vec![ok("200", "Deleted", obj(json!({"deleted": {"type": "boolean"}}), &["deleted"]))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/rss/feeds/{id}",
+            "agency_feed_action",
+            "check (default: checked within seconds), pause, or resume (error count reset)",
+            vec![path_param("id")],
+            Some(json_body(obj(json!({"action": {"type": "string", "enum": ["check", "pause", "resume"]}}), &[]))),
+            vec![ok("200", "The feed", feed_schema())],
+        ),
+        op(
+            "get",
             "/api/v1/social/health",
             "agency_health",
             "Deliveries and accounts by status",
@@ -875,6 +929,30 @@ fn ops() -> Vec<Op> {
 }
 
 /// The answer of a review step or a portal action: the post's id and its new status.
+fn feed_fields(required: &[&str]) -> Value {
+    obj(
+        json!({"orgId": {"type": "string"}, "name": {"type": "string"}, "feedUrl": {"type": "string", "format": "uri"},
+            "targetPlatforms": {"type": "array", "items": {"type": "string"}}, "targetAccountIds": {"type": "array", "items": {"type": "string"}},
+            "postTemplate": {"type": "string"}, "includeImage": {"type": "boolean"}, "autoSchedule": {"type": "boolean"},
+            "schedulingStrategy": {"type": "string", "enum": ["queue", "optimal"]}, "checkIntervalMinutes": {"type": "integer", "minimum": 15},
+            "backlog": {"type": "integer", "minimum": 0, "maximum": 50}}),
+        required,
+    )
+}
+
+fn feed_schema() -> Value {
+    obj(
+        json!({"id": {"type": "string"}, "orgId": {"type": "string"}, "name": {"type": "string"}, "feedUrl": {"type": "string"},
+            "targetPlatforms": {"type": "array", "items": {"type": "string"}}, "targetAccountIds": {"type": "array", "items": {"type": "string"}},
+            "postTemplate": {"type": "string"}, "includeImage": {"type": "boolean"}, "autoSchedule": {"type": "boolean"},
+            "schedulingStrategy": {"type": "string"}, "checkIntervalMinutes": {"type": "integer"}, "status": {"type": "string", "enum": ["active", "paused"]},
+            "pausedReason": {"type": ["string", "null"]}, "errorCount": {"type": "integer"}, "lastError": {"type": ["string", "null"]},
+            "lastCheckedAt": {"type": ["string", "null"]}, "itemsPosted": {"type": "integer"}, "itemsSkipped": {"type": "integer"},
+            "items": {"type": "array", "items": {"type": "object"}}}),
+        &["id", "name", "feedUrl", "status", "errorCount"],
+    )
+}
+
 fn new_status() -> Vec<(String, Value)> {
     vec![ok(
         "200",

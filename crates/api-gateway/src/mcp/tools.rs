@@ -91,6 +91,23 @@ const EXPOSED: &[(&str, &str)] = &[
     ),
     ("get_analytics", "Figures per day of publishing, filtered by provider, profile and dates."),
     (
+        "get_profile_analytics",
+        "Per connected profile: its account's followers (and change over the window), the posts the platform counts, read daily, and its published posts' figures.",
+    ),
+    (
+        "list_feeds",
+        "Feeds whose new items become posts, with their state (active, paused and why, last error) and item counts.",
+    ),
+    (
+        "create_feed",
+        "Add a feed (RSS, Atom, JSON Feed): its new items become posts on the profiles by the template, as drafts, for review, queued or at the best time. Only items published after it is added, unless backlog is given.",
+    ),
+    ("get_feed", "One feed and its newest items, each posted (with its post id) or skipped with the reason."),
+    ("update_feed", "Change a feed's name, address, profiles, template, image, what items become, or interval."),
+    ("check_feed", "Check a feed now; read it back with get_feed for what it made."),
+    ("pause_feed", "Stop checking a feed until it is resumed."),
+    ("resume_feed", "Check a paused feed again (its error count cleared)."),
+    (
         "get_best_times",
         "Best posting times (weekday × hour, the workspace's zone) from its own history, or stated priors when there is too little.",
     ),

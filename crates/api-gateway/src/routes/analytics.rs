@@ -51,7 +51,7 @@ pub async fn by_day(state: web::Data<AppState>, caller: Caller, req: HttpRequest
 #[utoipa::path(
     get, path = "/api/analytics/profiles", operation_id = "get_profile_analytics", tag = "metrics",
     params(("provider" = Option<String>, Query), ("profile" = Option<uuid::Uuid>, Query), ("from" = Option<chrono::DateTime<chrono::Utc>>, Query), ("to" = Option<chrono::DateTime<chrono::Utc>>, Query)),
-    responses((status = 200, description = "Per profile, its published posts' figures", body = Envelope<Vec<posting::insights::ProfileFigures>>))
+    responses((status = 200, description = "Per profile, its account's followers and posts (read daily) and its published posts' figures", body = Envelope<Vec<posting::insights::ProfileFigures>>))
 )]
 pub async fn by_profile(state: web::Data<AppState>, caller: Caller, req: HttpRequest) -> ApiResult<HttpResponse> {
     let f = filter(&req)?;

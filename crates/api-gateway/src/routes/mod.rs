@@ -8,6 +8,7 @@ pub mod bulk;
 pub mod campaigns;
 mod dry_run;
 pub mod events;
+pub mod feeds;
 pub mod health;
 pub mod logs;
 pub mod media;
@@ -39,6 +40,14 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/queues/{id}", web::get().to(queues::get))
         .route("/queues/{id}", web::patch().to(queues::update))
         .route("/queues/{id}", web::delete().to(queues::delete))
+        .route("/feeds", web::get().to(feeds::list))
+        .route("/feeds", web::post().to(feeds::create))
+        .route("/feeds/{id}", web::get().to(feeds::get))
+        .route("/feeds/{id}", web::patch().to(feeds::update))
+        .route("/feeds/{id}", web::delete().to(feeds::delete))
+        .route("/feeds/{id}/check", web::post().to(feeds::check))
+        .route("/feeds/{id}/pause", web::post().to(feeds::pause))
+        .route("/feeds/{id}/resume", web::post().to(feeds::resume))
         .route("/posts", web::get().to(posts::list))
         .route("/posts", web::post().to(posts::create))
         // Before `/posts/{id}`, which would take the path.

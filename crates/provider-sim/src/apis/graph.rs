@@ -145,6 +145,10 @@ pub(super) async fn graph_object(sim: SimData, req: HttpRequest, id: web::Path<S
     done(
         async {
             let account = authorized(&req)?;
+            // The account itself: its followers (Instagram users, Facebook pages).
+            if *id == account && req.query_string().contains("followers_count") {
+                return Ok(HttpResponse::Ok().json(super::metrics::graph_account(&sim, &account)));
+            }
             // A Facebook page post (`{page}_{n}`): its shares and comments summary.
             if let Some((_, n)) = id.split_once('_')
                 && let Some(p) = sim.publish_of("facebook", &account, n)

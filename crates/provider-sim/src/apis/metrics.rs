@@ -194,6 +194,104 @@ pub(super) async fn dribbble_shot(sim: SimData, req: HttpRequest, id: web::Path<
     })())
 }
 
+/// An account's figures as one object, for the platforms that answer with one.
+fn account_object(sim: &SimData, req: &HttpRequest, provider: &str, followers: &str, posts: Option<&str>) -> Reply {
+    let account = authorized(req)?;
+    Ok(HttpResponse::Ok().json(Value::Object(sim.account_figures(&account, &[provider], followers, posts))))
+}
+
+/// X `GET /2/users/me?user.fields=public_metrics`.
+pub(super) async fn x_me(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let mut m = sim.account_figures(&account, &["x"], "followers_count", Some("tweet_count"));
+        m.insert("following_count".into(), json!(12));
+        Ok(HttpResponse::Ok().json(json!({"data": {"id": account, "username": account, "public_metrics": m}})))
+    })())
+}
+
+/// LinkedIn `GET /rest/networkSizes/{organization urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER`.
+pub(super) async fn li_network_size(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(account_object(&sim, &req, "linkedin", "firstDegreeSize", None))
+}
+
+/// LinkedIn `GET /rest/memberFollowersCount?q=me`.
+pub(super) async fn li_member_followers(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let m = sim.account_figures(&account, &["linkedin"], "memberFollowersCount", None);
+        Ok(HttpResponse::Ok().json(json!({"elements": [m], "paging": {"count": 10, "start": 0, "links": []}})))
+    })())
+}
+
+/// YouTube `GET /youtube/v3/channels?part=statistics&mine=true`: counts as strings.
+pub(super) async fn yt_channels(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let m = sim.account_figures(&account, &["youtube"], "subscriberCount", Some("videoCount"));
+        let mut stats: serde_json::Map<String, Value> =
+            m.into_iter().map(|(k, v)| (k, Value::String(v.to_string()))).collect();
+        stats.insert("hiddenSubscriberCount".into(), json!(false));
+        Ok(HttpResponse::Ok().json(json!({"kind": "youtube#channelListResponse", "items": [{"kind": "youtube#channel", "id": account, "statistics": stats}]})))
+    })())
+}
+
+/// TikTok `GET /v2/user/info/?fields=follower_count,video_count`.
+pub(super) async fn tt_user_info(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let m = sim.account_figures(&account, &["tiktok"], "follower_count", Some("video_count"));
+        Ok(HttpResponse::Ok().json(json!({"data": {"user": m}, "error": {"code": "ok", "message": ""}})))
+    })())
+}
+
+/// Pinterest `GET /v5/user_account`.
+pub(super) async fn pin_user_account(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(account_object(&sim, &req, "pinterest", "follower_count", Some("pin_count")))
+}
+
+/// Mastodon `GET /api/v1/accounts/verify_credentials`.
+pub(super) async fn masto_verify_credentials(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(account_object(&sim, &req, "mastodon", "followers_count", Some("statuses_count")))
+}
+
+/// Reddit `GET /api/v1/me`: the profile's own subreddit carries its subscribers.
+pub(super) async fn reddit_me(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let m = sim.account_figures(&account, &["reddit"], "subscribers", None);
+        Ok(HttpResponse::Ok().json(json!({"name": account, "subreddit": m})))
+    })())
+}
+
+/// Dribbble `GET /v2/user`.
+pub(super) async fn dribbble_user(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done(account_object(&sim, &req, "dribbble", "followers_count", None))
+}
+
+/// Threads `GET /{user}/threads_insights?metric=followers_count` (a total value).
+pub(super) async fn th_user_insights(sim: SimData, req: HttpRequest, user: web::Path<String>) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let m = sim.account_figures(&account, &["threads"], "followers_count", None);
+        let data: Vec<Value> = m
+            .iter()
+            .map(|(n, v)| json!({"name": n, "period": "day", "total_value": {"value": v}, "id": format!("{user}/insights/{n}/day")}))
+            .collect();
+        Ok(HttpResponse::Ok().json(json!({"data": data})))
+    })())
+}
+
+/// Graph API `GET /{account}?fields=followers_count,…` (an Instagram user, a Facebook page).
+pub(super) fn graph_account(sim: &SimData, account: &str) -> Value {
+    let mut m = sim.account_figures(account, &["instagram", "facebook"], "followers_count", Some("media_count"));
+    if let Some(f) = m.get("followers_count").cloned() {
+        m.insert("fan_count".into(), f);
+    }
+    m.insert("id".into(), json!(account));
+    Value::Object(m)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {

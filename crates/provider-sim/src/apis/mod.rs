@@ -46,6 +46,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/api/info", web::get().to(metrics::reddit_info))
         .route("/v2/shots/{id}", web::get().to(metrics::dribbble_shot))
         .route("/{id}/insights", web::get().to(metrics::graph_insights))
+        // Account figures, in each platform's shape
+        .route("/2/users/me", web::get().to(metrics::x_me))
+        .route("/rest/networkSizes/{urn}", web::get().to(metrics::li_network_size))
+        .route("/rest/memberFollowersCount", web::get().to(metrics::li_member_followers))
+        .route("/youtube/v3/channels", web::get().to(metrics::yt_channels))
+        .route("/v2/user/info/", web::get().to(metrics::tt_user_info))
+        .route("/v5/user_account", web::get().to(metrics::pin_user_account))
+        .route("/api/v1/accounts/verify_credentials", web::get().to(metrics::masto_verify_credentials))
+        .route("/api/v1/me", web::get().to(metrics::reddit_me))
+        .route("/v2/user", web::get().to(metrics::dribbble_user))
+        .route("/{user}/threads_insights", web::get().to(metrics::th_user_insights))
         // Listings the adapters read before retrying after a lost answer
         .route("/rest/posts", web::get().to(linkedin::li_list))
         .route("/youtube/v3/search", web::get().to(youtube::yt_search))

@@ -181,6 +181,9 @@ fn chrono_now() -> String {
 pub(super) const BLUESKY_FIGURES: &[(&str, &str)] =
     &[("likes", "likeCount"), ("shares", "repostCount"), ("shares", "quoteCount"), ("comments", "replyCount")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const BLUESKY_ACCOUNT: &[(&str, &str)] = &[("followers", "followersCount"), ("posts", "postsCount")];
+
 impl crate::Metrics for Bluesky {
     fn metrics<'a>(
         &'a self,
@@ -192,6 +195,18 @@ impl crate::Metrics for Bluesky {
             let uri: String = url::form_urlencoded::byte_serialize(post.provider_post_id.as_bytes()).collect();
             super::get_figures(cx, &format!("/xrpc/app.bsky.feed.getPosts?uris={uri}"), "/posts/0", BLUESKY_FIGURES)
                 .await
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let did = format!("did:plc:{}", account.external_id);
+            let actor: String = url::form_urlencoded::byte_serialize(did.as_bytes()).collect();
+            super::get_account(cx, &format!("/xrpc/app.bsky.actor.getProfile?actor={actor}"), "", BLUESKY_ACCOUNT).await
         })
     }
 }

@@ -72,6 +72,9 @@ impl Lookup for Dribbble {
 /// `GET /v2/shots/{id}`: likes and views.
 pub(super) const DRIBBBLE_FIGURES: &[(&str, &str)] = &[("likes", "likes_count"), ("impressions", "views_count")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const DRIBBBLE_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count")];
+
 impl crate::Metrics for Dribbble {
     fn metrics<'a>(
         &'a self,
@@ -82,5 +85,13 @@ impl crate::Metrics for Dribbble {
         Box::pin(async move {
             super::get_figures(cx, &format!("/v2/shots/{}", post.provider_post_id), "", DRIBBBLE_FIGURES).await
         })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move { super::get_account(cx, "/v2/user", "", DRIBBBLE_ACCOUNT).await })
     }
 }

@@ -67,6 +67,9 @@ pub(super) const FACEBOOK_FIGURES: &[(&str, &str)] = &[
     ("shares", "shares"),
 ];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const FACEBOOK_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count")];
+
 impl crate::Metrics for Facebook {
     fn metrics<'a>(
         &'a self,
@@ -85,6 +88,17 @@ impl crate::Metrics for Facebook {
             // A post nobody shared has no `shares` at all: that is none, not a retired figure.
             got.insert("shares".into(), object.pointer("/shares/count").cloned().unwrap_or(json!(0)));
             Ok(domain::metrics::Snapshot::map(cx.name(), FACEBOOK_FIGURES, |f| got.get(f).cloned()))
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/{}?fields=followers_count,fan_count", account.external_id);
+            super::get_account(cx, &path, "", FACEBOOK_ACCOUNT).await
         })
     }
 }

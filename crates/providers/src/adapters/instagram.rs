@@ -67,6 +67,9 @@ pub(super) const INSTAGRAM_FIGURES: &[(&str, &str)] = &[
     ("saves", "saved"),
 ];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const INSTAGRAM_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count"), ("posts", "media_count")];
+
 impl crate::Metrics for Instagram {
     fn metrics<'a>(
         &'a self,
@@ -77,6 +80,17 @@ impl crate::Metrics for Instagram {
         Box::pin(async move {
             let got = super::graph_insights(cx, &post.provider_post_id, INSTAGRAM_FIGURES).await?;
             Ok(domain::metrics::Snapshot::map(cx.name(), INSTAGRAM_FIGURES, |f| got.get(f).cloned()))
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/{}?fields=followers_count,media_count", account.external_id);
+            super::get_account(cx, &path, "", INSTAGRAM_ACCOUNT).await
         })
     }
 }

@@ -183,4 +183,25 @@ impl crate::Metrics for LinkedIn {
             Ok(super::figures("LinkedIn", &summary, "", LINKEDIN_FIGURES))
         })
     }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            // A page's followers are its network size; a member's, their follower count.
+            let (path, at, field) = if account.external_id.starts_with("urn:li:organization:") {
+                let urn = url_escape(&account.external_id);
+                (format!("/rest/networkSizes/{urn}?edgeType=COMPANY_FOLLOWED_BY_MEMBER"), "", "firstDegreeSize")
+            } else {
+                ("/rest/memberFollowersCount?q=me".to_owned(), "/elements/0", "memberFollowersCount")
+            };
+            let got = cx
+                .send(cx.get(&path).header("LinkedIn-Version", VERSION).header("X-Restli-Protocol-Version", "2.0.0"))
+                .await?;
+            let object = got.body.pointer(at).cloned().unwrap_or_default();
+            Ok(domain::metrics::AccountSnapshot::map("LinkedIn", &[("followers", field)], |f| object.get(f).cloned()))
+        })
+    }
 }

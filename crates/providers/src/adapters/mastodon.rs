@@ -68,6 +68,9 @@ async fn status(cx: &Cx, req: &PublishRequest, reply_to: Option<&str>) -> Publis
 pub(super) const MASTODON_FIGURES: &[(&str, &str)] =
     &[("likes", "favourites_count"), ("shares", "reblogs_count"), ("comments", "replies_count")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const MASTODON_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count"), ("posts", "statuses_count")];
+
 impl crate::Metrics for Mastodon {
     fn metrics<'a>(
         &'a self,
@@ -78,5 +81,15 @@ impl crate::Metrics for Mastodon {
         Box::pin(async move {
             super::get_figures(cx, &format!("/api/v1/statuses/{}", post.provider_post_id), "", MASTODON_FIGURES).await
         })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(
+            async move { super::get_account(cx, "/api/v1/accounts/verify_credentials", "", MASTODON_ACCOUNT).await },
+        )
     }
 }

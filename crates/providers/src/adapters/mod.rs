@@ -188,6 +188,18 @@ async fn get_figures(
     Ok(figures(cx.name(), &got.body, at, expected))
 }
 
+/// An account's figures from one GET: `expected` read from the object at `at`.
+async fn get_account(
+    cx: &crate::http::Cx,
+    path: &str,
+    at: &str,
+    expected: &[(&str, &str)],
+) -> Result<domain::metrics::AccountSnapshot, crate::ProviderError> {
+    let got = cx.send(cx.get(path)).await?;
+    let object = got.body.pointer(at).cloned().unwrap_or(Value::Null);
+    Ok(domain::metrics::AccountSnapshot::map(cx.name(), expected, |f| object.get(f).cloned()))
+}
+
 /// A Graph API object's insights (`GET /{object}/insights?metric=…`) as name → value, for
 /// the named metrics.
 async fn graph_insights(

@@ -74,6 +74,9 @@ impl Lookup for Pinterest {
 pub(super) const PINTEREST_FIGURES: &[(&str, &str)] =
     &[("impressions", "IMPRESSION"), ("saves", "SAVE"), ("clicks", "PIN_CLICK"), ("clicks", "OUTBOUND_CLICK")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const PINTEREST_ACCOUNT: &[(&str, &str)] = &[("followers", "follower_count"), ("posts", "pin_count")];
+
 impl crate::Metrics for Pinterest {
     fn metrics<'a>(
         &'a self,
@@ -92,5 +95,13 @@ impl crate::Metrics for Pinterest {
             );
             super::get_figures(cx, &path, "/all/lifetime_metrics", PINTEREST_FIGURES).await
         })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move { super::get_account(cx, "/v5/user_account", "", PINTEREST_ACCOUNT).await })
     }
 }

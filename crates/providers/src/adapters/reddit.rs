@@ -110,6 +110,9 @@ impl Comment for Reddit {
 /// `GET /api/info?id={fullname}`: the score (as likes) and the number of comments.
 pub(super) const REDDIT_FIGURES: &[(&str, &str)] = &[("likes", "score"), ("comments", "num_comments")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const REDDIT_ACCOUNT: &[(&str, &str)] = &[("followers", "subscribers")];
+
 impl crate::Metrics for Reddit {
     fn metrics<'a>(
         &'a self,
@@ -120,6 +123,17 @@ impl crate::Metrics for Reddit {
         Box::pin(async move {
             let path = format!("/api/info?id={}", post.provider_post_id);
             super::get_figures(cx, &path, "/data/children/0/data", REDDIT_FIGURES).await
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            // A user's followers are the subscribers of their profile's own subreddit.
+            super::get_account(cx, "/api/v1/me", "/subreddit", REDDIT_ACCOUNT).await
         })
     }
 }

@@ -100,6 +100,9 @@ pub(super) const THREADS_FIGURES: &[(&str, &str)] = &[
     ("shares", "quotes"),
 ];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const THREADS_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count")];
+
 impl crate::Metrics for Threads {
     fn metrics<'a>(
         &'a self,
@@ -110,6 +113,18 @@ impl crate::Metrics for Threads {
         Box::pin(async move {
             let got = super::graph_insights(cx, &post.provider_post_id, THREADS_FIGURES).await?;
             Ok(domain::metrics::Snapshot::map(cx.name(), THREADS_FIGURES, |f| got.get(f).cloned()))
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            let path = format!("/{}/threads_insights?metric=followers_count", account.external_id);
+            let got = super::insights(&cx.send(cx.get(&path)).await?.body);
+            Ok(domain::metrics::AccountSnapshot::map(cx.name(), THREADS_ACCOUNT, |f| got.get(f).cloned()))
         })
     }
 }

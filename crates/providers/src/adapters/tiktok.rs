@@ -81,6 +81,9 @@ impl Lookup for TikTok {
 pub(super) const TIKTOK_FIGURES: &[(&str, &str)] =
     &[("video_views", "view_count"), ("likes", "like_count"), ("comments", "comment_count"), ("shares", "share_count")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const TIKTOK_ACCOUNT: &[(&str, &str)] = &[("followers", "follower_count"), ("posts", "video_count")];
+
 impl crate::Metrics for TikTok {
     fn metrics<'a>(
         &'a self,
@@ -94,6 +97,17 @@ impl crate::Metrics for TikTok {
             let body = serde_json::json!({"filters": {"video_ids": [post.provider_post_id]}});
             let got = cx.send(cx.post(&path).json(&body)).await?;
             Ok(super::figures("TikTok", &got.body, "/data/videos/0", TIKTOK_FIGURES))
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            super::get_account(cx, "/v2/user/info/?fields=follower_count,video_count", "/data/user", TIKTOK_ACCOUNT)
+                .await
         })
     }
 }

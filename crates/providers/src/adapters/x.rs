@@ -105,6 +105,9 @@ pub(super) const X_FIGURES: &[(&str, &str)] = &[
     ("impressions", "impression_count"),
 ];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const X_ACCOUNT: &[(&str, &str)] = &[("followers", "followers_count"), ("posts", "tweet_count")];
+
 impl crate::Metrics for X {
     fn metrics<'a>(
         &'a self,
@@ -115,6 +118,16 @@ impl crate::Metrics for X {
         Box::pin(async move {
             let path = format!("/2/tweets/{}?tweet.fields=public_metrics", post.provider_post_id);
             super::get_figures(cx, &path, "/data/public_metrics", X_FIGURES).await
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            super::get_account(cx, "/2/users/me?user.fields=public_metrics", "/data/public_metrics", X_ACCOUNT).await
         })
     }
 }

@@ -121,6 +121,9 @@ impl Comment for YouTube {
 pub(super) const YOUTUBE_FIGURES: &[(&str, &str)] =
     &[("video_views", "viewCount"), ("likes", "likeCount"), ("comments", "commentCount")];
 
+/// The account's figures (`followers`, `posts`), by the platform's own field names.
+const YOUTUBE_ACCOUNT: &[(&str, &str)] = &[("followers", "subscriberCount"), ("posts", "videoCount")];
+
 impl crate::Metrics for YouTube {
     fn metrics<'a>(
         &'a self,
@@ -131,6 +134,22 @@ impl crate::Metrics for YouTube {
         Box::pin(async move {
             let path = format!("/youtube/v3/videos?part=statistics&id={}", post.provider_post_id);
             super::get_figures(cx, &path, "/items/0/statistics", YOUTUBE_FIGURES).await
+        })
+    }
+
+    fn account<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+    ) -> BoxFuture<'a, Result<domain::metrics::AccountSnapshot, crate::ProviderError>> {
+        Box::pin(async move {
+            super::get_account(
+                cx,
+                "/youtube/v3/channels?part=statistics&mine=true",
+                "/items/0/statistics",
+                YOUTUBE_ACCOUNT,
+            )
+            .await
         })
     }
 }

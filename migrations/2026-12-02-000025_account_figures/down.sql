@@ -1,0 +1,2 @@
+DROP TABLE account_jobs;
+DROP TABLE account_snapshots;
