@@ -206,6 +206,30 @@ pub struct Item {
     pub pub_date: String,
 }
 
+/// Tags that break text into blocks (the rest are inline).
+const BLOCK_TAGS: [&str; 20] = [
+    "p",
+    "br",
+    "div",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "td",
+    "th",
+    "table",
+    "blockquote",
+    "hr",
+    "section",
+    "article",
+];
+
 /// Text without its HTML: tags dropped (script and style with their content), the common
 /// entities decoded, whitespace folded.
 pub fn strip_html(html: &str) -> String {
@@ -224,8 +248,17 @@ pub fn strip_html(html: &str) -> String {
         };
         match tag.to_ascii_lowercase().find(skip_to) {
             Some(end) => {
-                // A block-level break reads as a space, not glued words.
-                out.push(' ');
+                // A block-level break reads as a space, not glued words; an inline tag
+                // (`<b>`, `<a>`) is nothing, so "<b>done</b>." stays "done.".
+                let name: String = tag[1..]
+                    .trim_start_matches('/')
+                    .chars()
+                    .take_while(char::is_ascii_alphanumeric)
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if BLOCK_TAGS.contains(&name.as_str()) || skip_to != ">" {
+                    out.push(' ');
+                }
                 rest = &tag[end + skip_to.len()..];
             }
             None => {
@@ -372,9 +405,10 @@ mod tests {
     #[test]
     fn html_is_stripped_and_entities_decoded() {
         assert_eq!(
-            strip_html("<p>Fish &amp; chips</p><script>alert(1)</script><br/>for&nbsp;<b>two</b>"),
-            "Fish & chips for two"
+            strip_html("<p>Fish &amp; chips</p><script>alert(1)</script><br/>for&nbsp;<b>two</b>."),
+            "Fish & chips for two."
         );
+        assert_eq!(strip_html("<p>one</p><p>two</p>"), "one two");
     }
 
     #[test]
