@@ -208,7 +208,8 @@ impl Posting {
         let tz = self.zone(caller).await?;
         let mut conn = self.pool.get().await?;
         let since = f.from.unwrap_or_else(|| Utc::now() - Duration::days(30));
-        let accounts = store::account_figures::accounts(&mut conn, &caller.scope, f.provider, f.profile, since).await?;
+        let accounts =
+            store::account_figures::accounts(&mut conn, &caller.scope, f.provider, f.profile, since, f.to).await?;
         let all = store::metrics::published(&mut conn, &caller.scope, f.provider, f.profile, f.from, f.to).await?;
         let mut by: BTreeMap<(String, ProfileId), ProfileFigures> = BTreeMap::new();
         for a in &accounts {

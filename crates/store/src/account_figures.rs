@@ -144,13 +144,14 @@ pub struct Account {
 }
 
 /// Every connected profile of the workspace the scope sees (optionally of one provider or
-/// profile), with its account snapshots from `since` on.
+/// profile), with its account snapshots within `[since, until)`.
 pub async fn accounts(
     conn: &mut Conn,
     scope: &crate::KeyScope,
     provider: Option<Provider>,
     profile: Option<ProfileId>,
     since: DateTime<Utc>,
+    until: Option<DateTime<Utc>>,
 ) -> StoreResult<Vec<Account>> {
     let mut q = profiles::table
         .filter(profiles::workspace_id.eq(scope.workspace_id))
@@ -167,9 +168,14 @@ pub async fn accounts(
     let ps: Vec<(ProfileId, String, Provider)> = q.load(conn).await?;
     let ps: Vec<_> = ps.into_iter().filter(|p| scope.allows(p.2.as_str(), p.0)).collect();
     let ids: Vec<ProfileId> = ps.iter().map(|p| p.0).collect();
-    let history: Vec<AccountRow> = account_snapshots::table
+    let mut q = account_snapshots::table
         .filter(account_snapshots::profile_id.eq_any(&ids))
         .filter(account_snapshots::collected_at.ge(since))
+        .into_boxed();
+    if let Some(t) = until {
+        q = q.filter(account_snapshots::collected_at.lt(t));
+    }
+    let history: Vec<AccountRow> = q
         .order((account_snapshots::collected_at.asc(), account_snapshots::id.asc()))
         .select(AccountRow::as_select())
         .load(conn)
