@@ -39,21 +39,12 @@ async fn read(ctx: &Ctx, id: ProfileId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
     // A deleted profile took its job with it.
     let Some(profile) = store::profiles::by_id(&mut conn, id).await? else { return Ok(()) };
-    let provider = profile.provider;
-    let caps = ctx.config.limits.caps(provider.as_str());
-    let ttl = ctx.config.providers.timeout_ms as i64 + 30_000;
-    let Some(held) = store::limits::acquire(&mut conn, caps, provider.as_str(), id, ttl).await? else {
-        return store::account_figures::unclaim(&mut conn, id).await;
-    };
     drop(conn);
-    let account = providers::Account {
-        external_id: profile.external_id.clone(),
-        username: profile.username.clone(),
-        access_token: credentials::access_token(&ctx.secrets, &profile),
-    };
-    let result = ctx.providers.account_metrics(provider, &account).await;
+    let provider = profile.provider;
+    let account = crate::caps::account(ctx, &profile);
+    let result = crate::caps::held(ctx, provider, id, ctx.providers.account_metrics(provider, &account)).await?;
     let mut conn = ctx.pool.get().await?;
-    store::limits::release(&mut conn, held).await?;
+    let Some(result) = result else { return store::account_figures::unclaim(&mut conn, id).await };
     match result {
         Ok(snap) => {
             let next = Utc::now() + chrono::Duration::seconds(ctx.config.account_every_s.max(1));
@@ -67,9 +58,7 @@ async fn read(ctx: &Ctx, id: ProfileId) -> Result<(), StoreError> {
         }
         Err(e) => {
             let failures = store::account_figures::failures(&mut conn, id).await?;
-            let wait = ctx.config.retry_after_ms.saturating_mul(1 << failures.clamp(0, 6)).min(3_600_000);
-            let at = Utc::now() + chrono::Duration::milliseconds(wait);
-            store::account_figures::failed(&mut conn, id, &e.to_string(), at).await?;
+            store::account_figures::failed(&mut conn, id, &e.to_string(), crate::caps::retry_at(ctx, failures)).await?;
             metrics::counter!("postmantis_metrics_read_failures_total", "provider" => provider.as_str()).increment(1);
         }
     }

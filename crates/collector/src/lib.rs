@@ -7,6 +7,7 @@
 
 mod accounts;
 pub mod app;
+mod caps;
 pub mod config;
 mod feeds;
 mod fetch;

@@ -51,25 +51,21 @@ async fn read(ctx: &Ctx, job: &Claimed) -> Result<(), StoreError> {
     else {
         return store::metrics::stop(&mut conn, id, "the delivery is not published").await;
     };
-    let provider = d.provider;
-    let caps = ctx.config.limits.caps(provider.as_str());
-    let ttl = ctx.config.providers.timeout_ms as i64 + 30_000;
-    let Some(held) = store::limits::acquire(&mut conn, caps, provider.as_str(), task.profile.id, ttl).await? else {
-        // The profile or provider is at its cap (deliveries go first): next round.
-        return store::metrics::unclaim(&mut conn, id).await;
-    };
     drop(conn);
-    let account = providers::Account {
-        external_id: task.profile.external_id.clone(),
-        username: task.profile.username.clone(),
-        access_token: credentials::access_token(&ctx.secrets, &task.profile),
+    let provider = d.provider;
+    let account = crate::caps::account(ctx, &task.profile);
+    let published = providers::Published::new(post_id, url);
+    let read = async {
+        let started = std::time::Instant::now();
+        let result = ctx.providers.metrics(provider, &account, &published).await;
+        metrics::histogram!("postmantis_metrics_read_seconds", "provider" => provider.as_str())
+            .record(started.elapsed().as_secs_f64());
+        result
     };
-    let started = std::time::Instant::now();
-    let result = ctx.providers.metrics(provider, &account, &providers::Published::new(post_id, url)).await;
-    metrics::histogram!("postmantis_metrics_read_seconds", "provider" => provider.as_str())
-        .record(started.elapsed().as_secs_f64());
+    let result = crate::caps::held(ctx, provider, task.profile.id, read).await?;
     let mut conn = ctx.pool.get().await?;
-    store::limits::release(&mut conn, held).await?;
+    // The profile or provider is at its cap (deliveries go first): next round.
+    let Some(result) = result else { return store::metrics::unclaim(&mut conn, id).await };
     match result {
         Ok(snap) => {
             let now = Utc::now();
@@ -98,9 +94,7 @@ async fn read(ctx: &Ctx, job: &Claimed) -> Result<(), StoreError> {
         }
         Err(e) => {
             let failures = store::metrics::failures(&mut conn, id).await?;
-            let wait = ctx.config.retry_after_ms.saturating_mul(1 << failures.clamp(0, 6)).min(3_600_000);
-            let at = Utc::now() + chrono::Duration::milliseconds(wait);
-            store::metrics::failed(&mut conn, id, &e.to_string(), at).await?;
+            store::metrics::failed(&mut conn, id, &e.to_string(), crate::caps::retry_at(ctx, failures)).await?;
             metrics::counter!("postmantis_metrics_read_failures_total", "provider" => provider.as_str()).increment(1);
             Ok(())
         }
