@@ -398,8 +398,37 @@ pub fn becomes_from_seed(auto_schedule: Option<bool>, strategy: Option<&str>) ->
     }
 }
 
-/// The agency surface's `targetPlatforms` without `targetAccountIds`: every profile of
-/// those platforms (`all`: the workspace's profiles the key sees).
-pub fn profiles_of(all: &[(Uuid, Provider)], platforms: &[Provider]) -> Vec<Uuid> {
-    all.iter().filter(|(_, p)| platforms.contains(p)).map(|(id, _)| *id).collect()
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn the_best_time_is_the_next_hour_of_the_best_slot_in_its_zone() {
+        let best = domain::insights::BestTimes {
+            timezone: "Europe/Berlin".into(),
+            basis: "history".into(),
+            posts_considered: 20,
+            slots: vec![domain::insights::Slot { weekday: 2, hour: 9, score: 1.0, posts: 4 }],
+            grid: Vec::new(),
+            note: String::new(),
+        };
+        // Monday 2026-12-07 10:30 UTC → Wednesday 09:00 in Berlin (08:00 UTC).
+        let from = Utc.with_ymd_and_hms(2026, 12, 7, 10, 30, 0).unwrap();
+        assert_eq!(next_best(&best, from), Some(Utc.with_ymd_and_hms(2026, 12, 9, 8, 0, 0).unwrap()));
+        // Already past it this week: the next week's.
+        let late = Utc.with_ymd_and_hms(2026, 12, 9, 8, 30, 0).unwrap();
+        assert_eq!(next_best(&best, late), Some(Utc.with_ymd_and_hms(2026, 12, 16, 8, 0, 0).unwrap()));
+    }
+
+    #[test]
+    fn the_seeds_scheduling_words_map_to_what_an_item_becomes() {
+        assert_eq!(becomes_from_seed(None, None).unwrap(), None);
+        assert_eq!(becomes_from_seed(Some(false), Some("optimal")).unwrap(), Some(Becomes::Draft));
+        assert_eq!(becomes_from_seed(Some(true), None).unwrap(), Some(Becomes::Queue));
+        assert_eq!(becomes_from_seed(Some(true), Some("optimal")).unwrap(), Some(Becomes::BestTime));
+        assert_eq!(becomes_from_seed(Some(true), Some("soon")).unwrap_err().field, "schedulingStrategy");
+    }
 }
