@@ -47,7 +47,7 @@ start delivery-worker env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_MEDIA_BA
 start media-ingest env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_STORAGE__DIR="$RUN/media" \
   POSTMANTIS_REMOTE_ALLOW_HOSTS=127.0.0.1 "$BIN/media-ingest"
 # Feeds on loopback (a local blog, provider-sim) are allowed in the demo.
-start collector env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_FEED_ALLOW_HOSTS=127.0.0.1 "$BIN/collector"
+start collector env POSTMANTIS_HEALTH_ADDR=127.0.0.1:0 POSTMANTIS_FEED_ALLOW_HOSTS=127.0.0.1 POSTMANTIS_INBOX_EVERY_S=60 "$BIN/collector"
 
 for _ in $(seq 1 100); do
   curl -fsS "http://$GATEWAY_ADDR/readyz" >/dev/null 2>&1 && break

@@ -556,3 +556,59 @@ fn domain_day(t: chrono::DateTime<chrono::Utc>) -> &'static str {
     ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
         [chrono::Datelike::weekday(&t).num_days_from_monday() as usize]
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_inbox_is_read_marked_and_answered_in_the_browser() {
+    let opts = e2e::Options {
+        collector_env: Some(vec![("POSTMANTIS_INBOX_EVERY_S", "3600".to_owned())]),
+        ..Default::default()
+    };
+    let s = Stack::start_with("browser-inbox", opts).await;
+    let x = s.profile("x").await;
+    let p = s.create(json!({"post": {"body": "Our spring launch is live"}, "profiles": [x]})).await;
+    s.wait_post(p["id"].as_str().unwrap(), Duration::from_secs(30), |p| p["status"] == "completed").await;
+    let (_, polled) = s.post("/api/inbox/poll", json!({})).await;
+    assert_eq!(polled["polled"], true, "{polled}");
+    let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("screenshots").join("inbox");
+    let mut b = Browser::start(&s.gateway, shots.clone()).await;
+    b.goto("/dashboard/login").await;
+    b.fill("input[name=email]", &s.login.0).await;
+    b.fill("input[name=password]", &s.login.1).await;
+    b.click("form.stack button[type=submit]").await;
+    b.goto("/dashboard/inbox").await;
+    assert_eq!(b.text("h1").await, "Inbox");
+    assert!(b.count("[data-test=inbox-item]").await >= 3, "a comment, a mention and a message at least");
+    b.shot("inbox").await;
+    // The comment on our X post: filtered, scored, marked read, answered.
+    b.goto("/dashboard/inbox?type=comment&provider=x").await;
+    assert_eq!(b.count("[data-test=inbox-item]").await, 1);
+    assert!(b.text("[data-test=inbox-item]").await.contains("your post"));
+    assert!(!b.text("[data-test=sentiment]").await.is_empty());
+    b.click("[data-test=inbox-item] form.inline button[type=submit]").await;
+    assert!(b.text(".flash.notice").await.contains("Marked read"), "{}", b.text("main").await);
+    b.goto("/dashboard/inbox?type=comment&provider=x").await;
+    b.fill("[data-test=reply-form] textarea[name=text]", "Thank you for the kind words!").await;
+    b.click("[data-test=reply-form] button[type=submit]").await;
+    assert!(b.text(".flash.notice").await.contains("Reply accepted"), "{}", b.text("main").await);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (_, v) = s.get("/api/inbox?status=replied").await;
+        if v["data"].as_array().is_some_and(|a| a.len() == 1) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{v}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let public = s
+        .sim_records::<serde_json::Value>("publishes?account=demo-x")
+        .await
+        .into_iter()
+        .filter(|p| p["text"] == "Thank you for the kind words!" && p["kind"] == "reply")
+        .count();
+    assert_eq!(public, 1);
+    b.goto("/dashboard/inbox?status=replied").await;
+    assert_eq!(b.count("[data-test=inbox-item][data-status=replied]").await, 1);
+    b.shot("inbox-replied").await;
+    b.close().await;
+    assert_eq!(std::fs::read_dir(&shots).unwrap().count(), 2);
+}

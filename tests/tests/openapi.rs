@@ -3,12 +3,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use e2e::Stack;
+use e2e::{Options, Stack};
 use reqwest::StatusCode;
+
+fn with_collector() -> Options {
+    Options { collector_env: Some(Vec::new()), ..Options::default() }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_served_document_is_the_committed_one_and_the_gateway_holds_to_it() {
-    let s = Stack::start("openapi").await;
+    // With a collector: an inbox poll asked for waits for it to read the demo accounts.
+    let s = Stack::start_with("openapi", with_collector()).await;
     let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../proto/openapi.json")).unwrap();
     for path in ["/api/openapi.json", "/api/v1/openapi.json"] {
         let r = s.http.get(format!("{}{path}", s.gateway)).send().await.unwrap();
@@ -40,7 +45,8 @@ async fn fuzz(s: &Stack, doc: &str, headers: &[&str], more: &[&str]) {
         .args(["--checks", "not_a_server_error,response_schema_conformance,content_type_conformance"])
         .args(["--phases", "examples,coverage,fuzzing", "--max-examples", "20", "--seed", "7"])
         .args(more)
-        .args(["--workers", "1", "--request-timeout", "10"])
+        // A refresh or an inbox poll waits up to 10 s for the collector by design.
+        .args(["--workers", "1", "--request-timeout", "20"])
         .args(["--report-dir", report.to_str().unwrap()])
         .env("NO_COLOR", "1")
         // Its cache of crashes goes beside the report, not into the clone.
@@ -58,7 +64,7 @@ async fn fuzz(s: &Stack, doc: &str, headers: &[&str], more: &[&str]) {
 /// live gateway holds to it under schemathesis, with the tenant header.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_agency_document_is_the_committed_one_and_the_gateway_holds_to_it() {
-    let s = Stack::start("openapi-agency").await;
+    let s = Stack::start_with("openapi-agency", with_collector()).await;
     let committed =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../proto/agency-openapi.json")).unwrap();
     let served = s.http.get(format!("{}/api/v1/social/openapi.json", s.gateway)).send().await.unwrap();

@@ -265,7 +265,12 @@ async fn the_capability_matrix_decides_what_is_accepted_and_the_dry_run_shows_ea
         assert_eq!((caps(p)["threads"].clone(), caps(p)["first_comment"].clone()), (json!(false), json!(true)), "{p}");
     }
     assert_eq!(caps("threads")["carousel"], true);
-    assert_eq!(caps("x")["inbox"], json!({"comments": false, "mentions": false, "messages": false}));
+    // The inbox: read and answered where an adapter does (X, Mastodon, Bluesky, Facebook,
+    // Instagram), nowhere else.
+    assert_eq!(caps("x")["inbox"], json!({"comments": true, "mentions": true, "messages": true}));
+    assert_eq!(caps("facebook")["inbox"], json!({"comments": true, "mentions": false, "messages": false}));
+    assert_eq!(caps("linkedin")["inbox"], json!({"comments": false, "mentions": false, "messages": false}));
+    assert_eq!((caps("bluesky")["reply"].clone(), caps("youtube")["reply"].clone()), (json!(true), json!(false)));
     let r = s
         .http
         .get(format!("{}/api/v1/social/platforms/twitter", s.gateway))

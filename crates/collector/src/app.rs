@@ -67,11 +67,12 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
     let posts = tokio::spawn(crate::snapshots::run(ctx.clone(), stop.clone()));
     let accounts = tokio::spawn(crate::accounts::run(ctx.clone(), stop.clone()));
     let feeds = tokio::spawn(crate::feeds::run(ctx.clone(), stop.clone()));
+    let inbox = tokio::spawn(crate::inbox::run(ctx.clone(), stop.clone()));
     bus::shutdown_signal().await;
     // Reads in flight finish (their jobs are recorded); nothing new is claimed.
     stop.notify_waiters();
     let grace = Duration::from_millis(config.common.shutdown_grace_ms);
-    if tokio::time::timeout(grace, async { tokio::join!(posts, accounts, feeds) }).await.is_err() {
+    if tokio::time::timeout(grace, async { tokio::join!(posts, accounts, feeds, inbox) }).await.is_err() {
         tracing::warn!(
             "reads still in flight at the end of the grace period; their leases lapse and another replica retakes them"
         );

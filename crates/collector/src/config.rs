@@ -15,6 +15,9 @@ pub struct Config {
     pub schedule: SnapshotSchedule,
     /// Seconds between two reads of a connected account's own figures (followers, posts).
     pub account_every_s: i64,
+    /// Seconds between two inbox reads of a profile whose platform has an inbox
+    /// (webhooks bring items sooner where the platform sends them).
+    pub inbox_every_s: i64,
     /// How often the collector looks for due work when it found none.
     pub poll_interval_ms: u64,
     /// Jobs claimed at once, and read at once.
@@ -48,6 +51,7 @@ impl Default for Config {
             limits: store::limits::LimitsConfig::default(),
             schedule: SnapshotSchedule::default(),
             account_every_s: 86_400,
+            inbox_every_s: 300,
             poll_interval_ms: 1_000,
             batch: 50,
             concurrency: 16,

@@ -44,6 +44,7 @@ const NAV: &[(&str, &str, &str)] = &[
     ("calendar", "/dashboard/calendar", "Calendar"),
     ("campaigns", "/dashboard/campaigns", "Campaigns"),
     ("analytics", "/dashboard/analytics", "Analytics"),
+    ("inbox", "/dashboard/inbox", "Inbox"),
     ("feeds", "/dashboard/feeds", "Feeds"),
     ("profiles", "/dashboard/profiles", "Profiles"),
     ("keys", "/dashboard/keys", "API keys"),

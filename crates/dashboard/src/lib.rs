@@ -12,6 +12,7 @@ mod assets;
 mod feeds;
 mod flash;
 mod form;
+mod inbox;
 mod keys;
 mod layout;
 mod planning;
@@ -78,6 +79,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route("/review-links/{id}/revoke", web::post().to(review::revoke_link))
             .route("/calendar", web::get().to(planning::calendar))
             .route("/analytics", web::get().to(analytics::page))
+            .route("/inbox", web::get().to(inbox::page))
+            .route("/inbox/poll", web::post().to(inbox::poll))
+            .route("/inbox/{id}/{action}", web::post().to(inbox::act))
             .route("/feeds", web::get().to(feeds::page))
             .route("/feeds", web::post().to(feeds::create))
             .route("/feeds/{id}/{action}", web::post().to(feeds::act))

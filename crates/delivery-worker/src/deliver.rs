@@ -274,7 +274,8 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         Outcome::RetryLater(_) | Outcome::RetryAt(..) => "retry_later",
     };
     let (workspace_id, profile_id) = (task.post.workspace_id, task.profile.id);
-    match transitions::settle(ctx, &t, workspace_id, profile_id, outcome).await {
+    let answers = task.reply.as_ref().and_then(|r| r.item_id);
+    match transitions::settle(ctx, &t, workspace_id, profile_id, answers, outcome).await {
         // The post found is another delivery's (the unique index refused the second
         // owner): never settle on it; the next attempt looks again, without it.
         Err(e) if e.is_unique_violation("deliveries_one_owner_per_provider_post") => {
@@ -285,7 +286,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 true => Outcome::Failed(format!("{why} (gave up after {} attempts)", t.round_attempts())),
                 false => Outcome::RetryLater(why),
             };
-            transitions::settle(ctx, &t, workspace_id, profile_id, again).await?;
+            transitions::settle(ctx, &t, workspace_id, profile_id, answers, again).await?;
         }
         r => r?,
     }

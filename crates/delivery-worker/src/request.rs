@@ -44,6 +44,10 @@ pub async fn build(
         recovery,
     };
     let req = provider_request::build(conn, base, parts).await?;
+    // A reply from the inbox is one request answering the item; it has no later parts.
+    if let Some(to) = &task.reply {
+        return Ok((provider_request::answering(req, to), Vec::new()));
+    }
     let later = provider_request::later_parts(t.provider, &thread, &thread_media, &req.options);
     Ok((req, later))
 }

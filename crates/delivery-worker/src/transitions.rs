@@ -29,6 +29,7 @@ pub async fn settle(
     t: &DeliveryRequestedV1,
     workspace_id: domain::WorkspaceId,
     profile_id: domain::ProfileId,
+    answers: Option<uuid::Uuid>,
     outcome: Outcome,
 ) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -51,6 +52,10 @@ pub async fn settle(
                 let did = delivery_status::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
                 if did {
                     publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;
+                    // A reply from the inbox: its item is answered once the reply is public.
+                    if let Some(item) = answers {
+                        store::inbox::replied(conn, item, chrono::Utc::now()).await?;
+                    }
                 }
                 did.then_some(DeliveryStatus::Published)
             }

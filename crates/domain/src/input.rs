@@ -78,6 +78,8 @@ pub struct PostDetails {
     pub thread: Vec<String>,
     /// Each of those parts' own media (as long as `thread`; empty where a part has none).
     pub thread_media: Vec<Vec<MediaInput>>,
+    /// Set for a reply from the inbox: the platform item it answers.
+    pub reply_to: Option<crate::inbox::ReplyTo>,
 }
 
 impl PostDetails {

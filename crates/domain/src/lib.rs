@@ -6,6 +6,7 @@ pub mod contract;
 pub mod events;
 pub mod feeds;
 pub mod ids;
+pub mod inbox;
 pub mod input;
 pub mod insights;
 pub mod media;

@@ -94,6 +94,16 @@ const FIRST_COMMENT: &[(Provider, usize)] = &[
     (Provider::Reddit, 10_000),
 ];
 
+/// Platforms whose audience the inbox reads (comments, mentions, messages), each of
+/// whose items with words can be answered from it (`reply`).
+const INBOX: &[(Provider, InboxCapabilities)] = &[
+    (Provider::X, InboxCapabilities { comments: true, mentions: true, messages: true }),
+    (Provider::Mastodon, InboxCapabilities { comments: true, mentions: true, messages: true }),
+    (Provider::Bluesky, InboxCapabilities { comments: true, mentions: true, messages: false }),
+    (Provider::Facebook, InboxCapabilities { comments: true, mentions: false, messages: false }),
+    (Provider::Instagram, InboxCapabilities { comments: true, mentions: false, messages: false }),
+];
+
 const fn first_comment(max_length: usize) -> OptionSpec {
     opt(
         "first_comment",
@@ -285,6 +295,10 @@ pub fn catalogue() -> Vec<Platform> {
         p.capabilities.first_comment = FIRST_COMMENT.iter().any(|(q, _)| *q == p.platform);
         // Every platform's figures are read and kept by the collector.
         p.capabilities.metrics = true;
+        if let Some((_, inbox)) = INBOX.iter().find(|(q, _)| *q == p.platform) {
+            p.capabilities.inbox = *inbox;
+            p.capabilities.reply = true;
+        }
     }
     all
 }

@@ -22,6 +22,8 @@ pub enum PostingError {
     QueueNotFound,
     #[error("Feed was not found in this workspace.")]
     FeedNotFound,
+    #[error("Inbox item was not found in this workspace.")]
+    InboxItemNotFound,
     #[error("Profile was not found for the authenticated account.")]
     ProfileNotFound,
     #[error("{0}")]

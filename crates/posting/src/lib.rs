@@ -23,6 +23,7 @@ pub mod diff;
 mod dry_run;
 mod error;
 pub mod feeds;
+pub mod inbox;
 pub mod insights;
 mod links;
 mod media;

@@ -123,7 +123,9 @@ impl Posting {
         let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
         let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
         let thread_media = self.own_thread_media(&mut conn, caller, &input.details.thread_media, staged).await?;
-        if meant_to_publish {
+        // A reply from the inbox is checked for what it is (text answering an item) by
+        // `inbox_reply`; a post's media and option rules are not a reply's.
+        if meant_to_publish && input.details.reply_to.is_none() {
             let ids: Vec<Uuid> = media.iter().map(|(id, _)| *id).collect();
             let part_ids: Vec<Vec<Uuid>> = thread_media.iter().map(|p| p.iter().map(|(id, _)| *id).collect()).collect();
             let texts = domain::platforms::Texts {
@@ -178,6 +180,9 @@ impl Posting {
                     row.queue_id = Some(q);
                 }
                 posts::insert(conn, &row, &profiles, &media).await?;
+                if let Some(to) = &input.details.reply_to {
+                    store::inbox::answer(conn, row.id, to).await?;
+                }
                 posts::replace_thread_media(conn, row.id, &thread_media).await?;
                 store::versions::record(conn, row.id, &caller.who(), false).await?;
                 if !input.draft {

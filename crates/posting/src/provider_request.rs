@@ -106,7 +106,7 @@ pub fn part_request(
 ) -> PublishRequest {
     let parent = match part.kind {
         PartKind::Comment => root.clone(),
-        PartKind::Reply => parent.clone(),
+        PartKind::Reply | PartKind::Answer => parent.clone(),
     };
     PublishRequest {
         text: Some(part.text.clone()),
@@ -116,4 +116,18 @@ pub fn part_request(
         part: Some(PartOf { index, kind: part.kind, root: root.clone(), parent }),
         ..post.clone()
     }
+}
+
+/// A reply from the inbox: the post request made the answer to the item (`parent`), in the
+/// conversation of `root` (the item itself when the platform names no other). Its own
+/// part number keeps the platforms' per-request keys apart from any post's.
+pub fn answering(mut req: PublishRequest, to: &domain::inbox::ReplyTo) -> PublishRequest {
+    let url = to.item_url.clone().unwrap_or_default();
+    let item = Published::new(to.platform_item_id.clone(), url.clone());
+    let root = match &to.root_platform_id {
+        Some(r) => Published::new(r.clone(), url),
+        None => item.clone(),
+    };
+    req.part = Some(PartOf { index: 1, kind: PartKind::Answer, root, parent: item });
+    req
 }

@@ -7,6 +7,7 @@
 #![allow(clippy::result_large_err)]
 
 mod apis;
+mod audience;
 mod oauth;
 mod sim;
 

@@ -93,6 +93,10 @@ pub struct State {
     pub assistant_requests: Vec<Value>,
     /// Per account, the platform metric fields its answers leave out (a retired metric).
     pub retired: HashMap<String, Vec<String>>,
+    /// What other people said to each account (`crate::audience`).
+    pub audience: Vec<crate::audience::Said>,
+    /// Accounts whose first inbox read has found its mention and message.
+    pub seeded: std::collections::HashSet<String>,
 }
 
 /// Counts a publish call in flight for as long as it lives.
@@ -159,6 +163,9 @@ pub fn run(listener: TcpListener, base_url: String) -> std::io::Result<Server> {
             .route("/_sim/metrics/{account}", web::put().to(set_retired))
             .route("/_sim/metrics/{account}", web::delete().to(clear_retired))
             .route("/_sim/media/{name}", web::get().to(media))
+            .route("/_sim/audience", web::post().to(crate::audience::add))
+            .route("/_sim/audience", web::get().to(crate::audience::list))
+            .route("/_sim/webhooks", web::post().to(crate::audience::send))
             .configure(crate::oauth::routes)
             .configure(crate::apis::routes)
     })
@@ -316,14 +323,14 @@ impl Sim {
     /// Applies the account's fault, records the call, and creates (or, for a known
     /// idempotency key, replays) the post.
     pub async fn publish_step(&self, s: Step<'_>) -> Result<Stepped, HttpResponse> {
-        // A reply or comment answers a post that exists, on the same platform and account.
+        // A reply or comment answers a post that exists, on the same platform and account
+        // (its own, or something its audience said to it).
         if let Some(parent) = &s.parent {
-            let known = self
-                .state
-                .lock()
-                .publishes
-                .iter()
-                .any(|p| &p.id == parent && p.provider == s.provider && p.account == s.account);
+            let known = {
+                let st = self.state.lock();
+                st.publishes.iter().any(|p| &p.id == parent && p.provider == s.provider && p.account == s.account)
+                    || st.audience.iter().any(|a| &a.id == parent && a.provider == s.provider && a.account == s.account)
+            };
             if !known {
                 return Err(bad_request(&format!("the post {parent} this {} answers does not exist", s.kind)));
             }
@@ -410,6 +417,7 @@ impl Sim {
             parent: s.parent.clone(),
         };
         self.state.lock().publishes.push(p.clone());
+        self.on_published(&p);
         p
     }
 }

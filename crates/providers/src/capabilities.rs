@@ -4,12 +4,15 @@
 //!
 //! `Publish` and `Lookup` are implemented by every adapter that has them; `Thread` by the
 //! platforms with threads and `Comment` by those that take a first comment; `Metrics` by
-//! every platform (mapped to `domain::metrics`). `Reply` and `Inbox` are the seams the
-//! engagement work plugs into: no adapter implements them yet, so every slot is `None`.
+//! every platform (mapped to `domain::metrics`); `Inbox` and `Reply` by the platforms whose
+//! audience's comments, mentions or messages PostMantis reads and answers.
 
 use chrono::{DateTime, Utc};
 use futures_util::future::BoxFuture;
 use serde::Serialize;
+use serde_json::{Map, Value};
+
+use domain::inbox::ItemKind;
 
 use crate::{Account, FindResult, ProviderError, PublishRequest, PublishResult, Published, http::Cx};
 use domain::metrics::{AccountSnapshot, Snapshot};
@@ -38,10 +41,12 @@ pub trait Comment: Send + Sync {
     fn find_comment<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
 }
 
-/// Answering a post or comment on the platform (a first comment, an inbox reply).
+/// Answering an inbox item (`req.part` of kind `Answer`: `parent` is the item, `root` the
+/// post or conversation it belongs to), and finding the answer an earlier attempt made
+/// when its answer was lost.
 pub trait Reply: Send + Sync {
-    /// `to` is the platform's id of what is answered.
-    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest, to: &'a str) -> BoxFuture<'a, PublishResult>;
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult>;
+    fn find_reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult>;
 }
 
 /// A published post's figures, and the account's, as the platform counts them now, in the catalogue's terms
@@ -60,22 +65,40 @@ pub trait Metrics: Send + Sync {
     -> BoxFuture<'a, Result<AccountSnapshot, ProviderError>>;
 }
 
-/// Comments, mentions and messages addressed to an account since a point in time.
+/// Comments, mentions and messages addressed to an account, read after the cursors the
+/// last read returned (per kind, in the platform's own terms: a since-id, a page cursor).
 pub trait Inbox: Send + Sync {
     fn inbox<'a>(
         &'a self,
         cx: &'a Cx,
         account: &'a Account,
-        since: Option<DateTime<Utc>>,
-    ) -> BoxFuture<'a, Result<Vec<InboxItem>, ProviderError>>;
+        read: &'a InboxRead,
+    ) -> BoxFuture<'a, Result<InboxPage, ProviderError>>;
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum InboxKind {
-    Comment,
-    Mention,
-    Message,
+/// What one inbox read starts from.
+#[derive(Debug, Clone, Default)]
+pub struct InboxRead {
+    /// The cursors the last read returned, by kind (`mentions`, `dms`, …).
+    pub cursors: Map<String, Value>,
+    /// The account's latest published posts, for platforms whose comments are read per post.
+    pub posts: Vec<Published>,
+}
+
+/// What one inbox read found, and the cursors the next read starts from.
+#[derive(Debug, Clone, Default)]
+pub struct InboxPage {
+    pub items: Vec<InboxItem>,
+    pub cursors: Map<String, Value>,
+}
+
+/// Who an item is from.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Author {
+    pub name: Option<String>,
+    pub username: Option<String>,
+    pub avatar_url: Option<String>,
+    pub profile_url: Option<String>,
 }
 
 /// One thing addressed to an account.
@@ -83,12 +106,18 @@ pub enum InboxKind {
 pub struct InboxItem {
     /// The platform's id of the item (what a reply answers).
     pub id: String,
-    pub kind: InboxKind,
-    pub author: String,
+    pub kind: ItemKind,
+    pub author: Author,
     pub text: String,
     pub at: DateTime<Utc>,
-    /// The platform's id of the post it is about, when it is about one.
+    pub url: Option<String>,
+    /// The platform's id of what it answers or is about (our post, for a comment).
     pub about: Option<String>,
+    /// The root of its conversation, where the platform's reply needs it (Bluesky).
+    pub root: Option<String>,
+    pub can_reply: bool,
+    pub can_hide: bool,
+    pub can_delete: bool,
 }
 
 /// One platform's capabilities.
@@ -134,6 +163,13 @@ impl Capabilities {
 
     pub fn with_metrics(mut self, metrics: impl Metrics + 'static) -> Self {
         self.metrics = Some(Box::new(metrics));
+        self
+    }
+
+    /// An inbox read and replies to what it finds.
+    pub fn with_engagement(mut self, e: impl Inbox + Reply + Copy + 'static) -> Self {
+        self.inbox = Some(Box::new(e));
+        self.reply = Some(Box::new(e));
         self
     }
 }

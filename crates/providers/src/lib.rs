@@ -11,6 +11,7 @@
 mod adapters;
 mod capabilities;
 mod http;
+pub mod inbound;
 pub mod oauth;
 pub mod recover;
 
@@ -22,7 +23,9 @@ use domain::Provider;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use capabilities::{Capabilities, Comment, Inbox, InboxItem, InboxKind, Lookup, Metrics, Publish, Reply, Thread};
+pub use capabilities::{
+    Author, Capabilities, Comment, Inbox, InboxItem, InboxPage, InboxRead, Lookup, Metrics, Publish, Reply, Thread,
+};
 pub use http::readable_error;
 
 #[derive(Debug, Clone, Serialize)]
@@ -79,6 +82,8 @@ pub enum PartKind {
     Reply,
     /// A comment on the post.
     Comment,
+    /// A reply from the inbox: `parent` is the item answered.
+    Answer,
 }
 
 impl PartKind {
@@ -86,6 +91,7 @@ impl PartKind {
         match self {
             PartKind::Reply => "reply",
             PartKind::Comment => "comment",
+            PartKind::Answer => "answer",
         }
     }
 }
@@ -218,6 +224,7 @@ impl Providers {
             None => adapter.publish.publish(cx, req).await,
             Some(PartKind::Reply) => self.threads(adapter, req)?.publish_part(cx, req).await,
             Some(PartKind::Comment) => self.comments(adapter, req)?.comment(cx, req).await,
+            Some(PartKind::Answer) => self.replies(adapter, req)?.reply(cx, req).await,
         }
     }
 
@@ -229,6 +236,7 @@ impl Providers {
             },
             Some(PartKind::Reply) => self.threads(adapter, req)?.find_part(cx, req).await,
             Some(PartKind::Comment) => self.comments(adapter, req)?.find_comment(cx, req).await,
+            Some(PartKind::Answer) => self.replies(adapter, req)?.find_reply(cx, req).await,
         }
     }
 
@@ -269,6 +277,33 @@ impl Providers {
         adapter.comment.as_deref().ok_or_else(|| {
             ProviderError::Rejected(format!("{} takes no first comment in PostMantis", req.provider.display_name()))
         })
+    }
+
+    fn replies<'a>(&self, adapter: &'a Capabilities, req: &PublishRequest) -> Result<&'a dyn Reply, ProviderError> {
+        adapter.reply.as_deref().ok_or_else(|| {
+            ProviderError::Rejected(format!("{} takes no replies from PostMantis", req.provider.display_name()))
+        })
+    }
+
+    /// What the account's audience addressed to it since the last read's cursors.
+    pub async fn inbox(
+        &self,
+        provider: Provider,
+        account: &Account,
+        read: &InboxRead,
+    ) -> Result<InboxPage, ProviderError> {
+        let adapter = self.adapters.get(&provider).and_then(|a| a.inbox.as_deref()).ok_or_else(|| {
+            ProviderError::Rejected(format!("{} has no inbox in PostMantis", provider.display_name()))
+        })?;
+        let cx = http::Cx::reading(self.http.clone(), self.base(provider), provider, account);
+        adapter.inbox(&cx, account, read).await
+    }
+
+    /// The providers whose adapters read an inbox.
+    pub fn with_inbox(&self) -> Vec<Provider> {
+        let mut all: Vec<Provider> = self.adapters.iter().filter(|(_, c)| c.inbox.is_some()).map(|(p, _)| *p).collect();
+        all.sort_by_key(|p| p.as_str());
+        all
     }
 
     fn adapter(&self, req: &PublishRequest) -> Result<&Capabilities, ProviderError> {

@@ -21,8 +21,12 @@ pub struct OAuthClient {
     /// Where the connected account's id, username and name are read.
     pub userinfo_url: String,
     pub client_id: String,
+    /// Also the key the platform signs its webhooks with (X's consumer secret, Meta's app
+    /// secret).
     pub client_secret: String,
     pub scopes: String,
+    /// Meta's webhook subscription check echoes its challenge only for this token.
+    pub webhook_verify_token: String,
 }
 
 impl ProvidersConfig {
@@ -41,6 +45,7 @@ impl ProvidersConfig {
         fill(&mut c.client_id, "postmantis-dev".into());
         fill(&mut c.client_secret, "postmantis-dev-secret".into());
         fill(&mut c.scopes, "post.write offline.access".into());
+        fill(&mut c.webhook_verify_token, "postmantis-dev-verify".into());
         c
     }
 

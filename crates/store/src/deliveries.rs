@@ -17,18 +17,43 @@ pub struct Task {
     pub delivery: DeliveryRow,
     pub post: PostRow,
     pub profile: ProfileRow,
+    /// Set for a reply from the inbox: what it answers.
+    pub reply: Option<domain::inbox::ReplyTo>,
 }
 
 pub async fn load_task(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<Option<Task>> {
-    let row: Option<(DeliveryRow, PostRow, ProfileRow)> = deliveries::table
+    use crate::schema::post_replies;
+    type Reply = (Option<uuid::Uuid>, Option<String>, Option<String>, Option<String>);
+    let row: Option<(DeliveryRow, PostRow, ProfileRow, Reply)> = deliveries::table
         .inner_join(posts::table)
         .inner_join(profiles::table)
+        .left_join(post_replies::table.on(post_replies::post_id.eq(deliveries::post_id)))
         .filter(deliveries::id.eq(delivery_id))
-        .select((DeliveryRow::as_select(), PostRow::as_select(), ProfileRow::as_select()))
+        .select((
+            DeliveryRow::as_select(),
+            PostRow::as_select(),
+            ProfileRow::as_select(),
+            (
+                post_replies::item_id.nullable(),
+                post_replies::platform_item_id.nullable(),
+                post_replies::root_platform_id.nullable(),
+                post_replies::item_url.nullable(),
+            ),
+        ))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(delivery, post, profile)| Task { delivery, post, profile }))
+    Ok(row.map(|(delivery, post, profile, (item, to, root, item_url))| Task {
+        delivery,
+        post,
+        profile,
+        reply: to.map(|platform_item_id| domain::inbox::ReplyTo {
+            item_id: item,
+            platform_item_id,
+            root_platform_id: root,
+            item_url,
+        }),
+    }))
 }
 
 /// What a worker may do with one delivery task, decided under the delivery's row lock so

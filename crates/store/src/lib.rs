@@ -8,6 +8,7 @@ pub mod deliveries;
 pub mod feeds;
 pub mod health;
 pub mod idempotency;
+pub mod inbox;
 pub mod invitations;
 pub mod keys;
 pub mod leases;

@@ -164,6 +164,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    inbox_items (id) {
+        id -> Uuid,
+        workspace_id -> Uuid,
+        profile_id -> Uuid,
+        provider -> Text,
+        kind -> Text,
+        platform_item_id -> Text,
+        platform_url -> Nullable<Text>,
+        from_name -> Nullable<Text>,
+        from_username -> Nullable<Text>,
+        from_avatar_url -> Nullable<Text>,
+        from_profile_url -> Nullable<Text>,
+        content -> Text,
+        about_platform_id -> Nullable<Text>,
+        root_platform_id -> Nullable<Text>,
+        post_id -> Nullable<Uuid>,
+        status -> Text,
+        priority -> Text,
+        sentiment -> Nullable<Text>,
+        can_reply -> Bool,
+        can_hide -> Bool,
+        can_delete -> Bool,
+        source -> Text,
+        received_at -> Timestamptz,
+        replied_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    inbox_polls (profile_id) {
+        profile_id -> Uuid,
+        workspace_id -> Uuid,
+        cursors -> Jsonb,
+        due_at -> Timestamptz,
+        claimed_until -> Nullable<Timestamptz>,
+        polled_at -> Nullable<Timestamptz>,
+        failures -> Int4,
+        last_error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     invitations (id) {
         id -> Uuid,
         workspace_id -> Uuid,
@@ -306,6 +350,16 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         part -> Int2,
+    }
+}
+
+diesel::table! {
+    post_replies (post_id) {
+        post_id -> Uuid,
+        item_id -> Nullable<Uuid>,
+        platform_item_id -> Text,
+        root_platform_id -> Nullable<Text>,
+        item_url -> Nullable<Text>,
     }
 }
 
@@ -563,6 +617,11 @@ diesel::joinable!(feed_items -> posts (post_id));
 diesel::joinable!(feeds -> posting_queues (queue_id));
 diesel::joinable!(feeds -> workspaces (workspace_id));
 diesel::joinable!(idempotency_keys -> workspaces (workspace_id));
+diesel::joinable!(inbox_items -> posts (post_id));
+diesel::joinable!(inbox_items -> profiles (profile_id));
+diesel::joinable!(inbox_items -> workspaces (workspace_id));
+diesel::joinable!(inbox_polls -> profiles (profile_id));
+diesel::joinable!(inbox_polls -> workspaces (workspace_id));
 diesel::joinable!(invitations -> users (invited_by));
 diesel::joinable!(invitations -> workspaces (workspace_id));
 diesel::joinable!(media_assets -> workspaces (workspace_id));
@@ -577,6 +636,8 @@ diesel::joinable!(oauth_states -> workspaces (workspace_id));
 diesel::joinable!(post_comments -> posts (post_id));
 diesel::joinable!(post_media -> media_assets (asset_id));
 diesel::joinable!(post_media -> posts (post_id));
+diesel::joinable!(post_replies -> inbox_items (item_id));
+diesel::joinable!(post_replies -> posts (post_id));
 diesel::joinable!(post_versions -> posts (post_id));
 diesel::joinable!(posting_queues -> profiles (profile_id));
 diesel::joinable!(posting_queues -> workspaces (workspace_id));
@@ -611,6 +672,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     feed_items,
     feeds,
     idempotency_keys,
+    inbox_items,
+    inbox_polls,
     invitations,
     media_assets,
     memberships,
@@ -621,6 +684,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     outbox,
     post_comments,
     post_media,
+    post_replies,
     post_versions,
     posting_queues,
     posts,

@@ -289,6 +289,111 @@ fn ops() -> Vec<Op> {
         ),
         op(
             "get",
+            "/api/v1/social/inbox",
+            "agency_list_inbox",
+            "Inbox items of the organisation, newest first, a cursor page at a time",
+            vec![
+                org_param(),
+                query(
+                    "status",
+                    json!({"type": "string", "enum": ["unread", "read", "replied", "archived"]}),
+                    "Only these",
+                ),
+                query(
+                    "type",
+                    json!({"type": "string", "enum": ["comment", "mention", "reply", "dm", "like", "share", "follow"]}),
+                    "Only these",
+                ),
+                query("platform", json!({"type": "string"}), "Only this platform"),
+                query("limit", json!({"type": "integer", "minimum": 1, "maximum": 200}), "Default 50"),
+                query("startAfter", json!({"type": "string"}), "The cursor: the last item id of the page before"),
+            ],
+            None,
+            vec![ok(
+                "200",
+                "A page",
+                obj(
+                    json!({"items": {"type": "array", "items": inbox_schema()}, "hasMore": {"type": "boolean"}, "cursor": {"type": ["string", "null"]}}),
+                    &["items", "hasMore", "cursor"],
+                ),
+            )],
+        ),
+        op(
+            "post",
+            "/api/v1/social/inbox",
+            "agency_create_inbox_item",
+            "Add an item (kept once per account and platform item id)",
+            vec![],
+            Some(json_body(obj(
+                json!({"orgId": {"type": "string"}, "platform": {"type": "string"}, "type": {"type": "string", "enum": ["comment", "mention", "reply", "dm", "like", "share", "follow"]},
+                    "fromUser": {"type": "object", "properties": {"name": {"type": "string"}, "username": {"type": "string"}, "avatarUrl": {"type": "string"}, "profileUrl": {"type": "string"}}},
+                    "content": {"type": "string"}, "platformItemId": {"type": "string", "minLength": 1}, "platformUrl": {"type": "string", "minLength": 1},
+                    "accountId": {"type": "string"}, "priority": {"type": "string", "enum": ["high", "normal", "low"]}}),
+                &["platform", "type", "fromUser", "content", "platformItemId", "platformUrl"],
+            ))),
+            vec![ok("201", "The item", inbox_schema()), ok("200", "Known already: that item", inbox_schema())],
+        ),
+        op(
+            "post",
+            "/api/v1/social/inbox/poll",
+            "agency_poll_inbox",
+            "Poll every connected account with an inbox now",
+            vec![],
+            None,
+            vec![ok(
+                "200",
+                "Polled",
+                obj(json!({"polled": {"type": "boolean"}, "newItems": {"type": "integer"}}), &["polled", "newItems"]),
+            )],
+        ),
+        op(
+            "get",
+            "/api/v1/social/inbox/{id}",
+            "agency_get_inbox_item",
+            "One item with the replies sent to it",
+            vec![path_param("id"), org_param()],
+            None,
+            vec![ok("200", "The item", inbox_schema())],
+        ),
+        op(
+            "patch",
+            "/api/v1/social/inbox/{id}",
+            "agency_update_inbox_item",
+            "Set an item's status and/or priority",
+            vec![path_param("id")],
+            Some(json_body(obj(
+                json!({"status": {"type": "string", "enum": ["unread", "read", "replied", "archived"]}, "priority": {"type": "string", "enum": ["high", "normal", "low"]}}),
+                &[],
+            ))),
+            vec![ok("200", "The item", inbox_schema())],
+        ),
+        op(
+            "delete",
+            "/api/v1/social/inbox/{id}",
+            "agency_delete_inbox_item",
+            "Hard-delete an item",
+            vec![path_param("id"), org_param()],
+            None,
+            vec![ok("200", "Deleted", obj(json!({"deleted": {"type": "boolean"}}), &["deleted"]))],
+        ),
+        op(
+            "post",
+            "/api/v1/social/inbox/{id}/reply",
+            "agency_reply_inbox_item",
+            "Answer an item on its platform: published once, the item then replied",
+            vec![path_param("id")],
+            Some(json_body(obj(json!({"text": {"type": "string", "minLength": 1}}), &["text"]))),
+            vec![ok(
+                "202",
+                "The reply post",
+                obj(
+                    json!({"inboxItemId": {"type": "string"}, "postId": {"type": "string"}, "status": {"type": "string"}}),
+                    &["postId"],
+                ),
+            )],
+        ),
+        op(
+            "get",
             "/api/v1/social/rss/feeds",
             "agency_list_feeds",
             "Every RSS feed of the organisation (no pagination)",
@@ -937,6 +1042,18 @@ fn feed_fields(required: &[&str]) -> Value {
             "schedulingStrategy": {"type": "string", "enum": ["queue", "optimal"]}, "checkIntervalMinutes": {"type": "integer", "minimum": 15},
             "backlog": {"type": "integer", "minimum": 0, "maximum": 50}}),
         required,
+    )
+}
+
+fn inbox_schema() -> Value {
+    obj(
+        json!({"id": {"type": "string"}, "orgId": {"type": "string"}, "accountId": {"type": "string"}, "platform": {"type": "string"},
+            "type": {"type": "string"}, "fromUser": {"type": "object"}, "content": {"type": "string"}, "postId": {"type": ["string", "null"]},
+            "platformItemId": {"type": "string"}, "platformUrl": {"type": ["string", "null"]},
+            "status": {"type": "string", "enum": ["unread", "read", "replied", "archived"]}, "priority": {"type": "string", "enum": ["high", "normal", "low"]},
+            "sentiment": {"type": ["string", "null"], "enum": ["positive", "neutral", "negative", null]},
+            "canReply": {"type": "boolean"}, "createdAt": {"type": "string"}, "updatedAt": {"type": "string"}}),
+        &["id", "platform", "type", "content", "platformItemId", "status", "priority"],
     )
 }
 

@@ -486,6 +486,7 @@ async fn create_one(
             },
             thread,
             thread_media: Vec::new(),
+            reply_to: None,
         },
     };
     state.posting.create(&org.caller, input, key, posting::Staged::default()).await.map_err(refused)

@@ -108,6 +108,18 @@ const EXPOSED: &[(&str, &str)] = &[
     ("pause_feed", "Stop checking a feed until it is resumed."),
     ("resume_feed", "Check a paused feed again (its error count cleared)."),
     (
+        "list_inbox",
+        "Comments, mentions and messages to the connected accounts, newest first: filter by status, type, provider, profile, priority; page with cursor.",
+    ),
+    ("get_inbox_item", "One inbox item, with the replies sent to it and their status."),
+    ("update_inbox_item", "Mark an inbox item read, archived or unread, or set its priority."),
+    (
+        "reply_to_inbox_item",
+        "Answer an inbox item on its platform: the reply is published exactly once and the item becomes replied.",
+    ),
+    ("poll_inbox", "Fetch new comments, mentions and messages from every connected account now."),
+    ("delete_inbox_item", "Forget an inbox item here (the platform keeps it)."),
+    (
         "get_best_times",
         "Best posting times (weekday × hour, the workspace's zone) from its own history, or stated priors when there is too little.",
     ),

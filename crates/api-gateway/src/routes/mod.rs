@@ -10,6 +10,7 @@ mod dry_run;
 pub mod events;
 pub mod feeds;
 pub mod health;
+pub mod inbox;
 pub mod logs;
 pub mod media;
 pub mod metrics;
@@ -40,6 +41,14 @@ pub fn api(cfg: &mut web::ServiceConfig) {
         .route("/queues/{id}", web::get().to(queues::get))
         .route("/queues/{id}", web::patch().to(queues::update))
         .route("/queues/{id}", web::delete().to(queues::delete))
+        .route("/inbox", web::get().to(inbox::list))
+        .route("/inbox/poll", web::post().to(inbox::poll))
+        .route("/inbox/{id}", web::get().to(inbox::get))
+        .route("/inbox/{id}", web::patch().to(inbox::update))
+        .route("/inbox/{id}", web::delete().to(inbox::delete))
+        .route("/inbox/{id}/reply", web::post().to(inbox::reply))
+        .route("/inbound/{provider}", web::get().to(inbox::inbound_check))
+        .route("/inbound/{provider}", web::post().to(inbox::inbound))
         .route("/feeds", web::get().to(feeds::list))
         .route("/feeds", web::post().to(feeds::create))
         .route("/feeds/{id}", web::get().to(feeds::get))

@@ -45,8 +45,11 @@ pub(super) async fn bsky_record(sim: SimData, req: HttpRequest, body: web::Json<
             let key = uri.rsplit('/').next().unwrap_or("");
             let st = sim.state.lock();
             let found = st.publishes.iter().find(|p| p.provider == "bluesky" && p.account == account && p.key.as_deref() == Some(key));
-            match found {
-                Some(p) if cid == format!("bafyrei{}", p.id) => Ok(Some(p.id.clone())),
+            // Or a post someone else addressed to this account (an answer to the audience).
+            let theirs = st.audience.iter().find(|a| a.provider == "bluesky" && a.account == account && a.id == key);
+            match (found, theirs) {
+                (Some(p), _) if cid == format!("bafyrei{}", p.id) => Ok(Some(p.id.clone())),
+                (None, Some(a)) if cid == format!("bafyrei{}", a.id) => Ok(Some(a.id.clone())),
                 _ => Err(bad_request(&format!("reply.{which} {uri} is not a record here (or its cid is wrong)"))),
             }
         };
@@ -79,6 +82,16 @@ pub(super) async fn bsky_get_record(sim: SimData, req: HttpRequest, q: web::Quer
             .iter()
             .find(|p| p.provider == "bluesky" && p.account == account && p.key.as_deref() == Some(q.rkey.as_str()))
             .cloned();
+        // A post of someone who addressed the account: its record lives in their repository.
+        if found.is_none()
+            && let Some(a) = sim.state.lock().audience.iter().find(|a| a.provider == "bluesky" && a.id == q.rkey && q.repo == format!("did:plc:{}", a.author))
+        {
+            return Ok(HttpResponse::Ok().json(json!({
+                "uri": format!("at://{}/app.bsky.feed.post/{}", q.repo, q.rkey),
+                "cid": format!("bafyrei{}", a.id),
+                "value": {"$type": "app.bsky.feed.post", "text": a.text, "createdAt": a.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)},
+            })));
+        }
         match found {
             Some(p) if q.collection == "app.bsky.feed.post" => Ok(HttpResponse::Ok().json(json!({
                 "uri": format!("at://{}/app.bsky.feed.post/{}", q.repo, q.rkey),
@@ -89,4 +102,52 @@ pub(super) async fn bsky_get_record(sim: SimData, req: HttpRequest, q: web::Quer
         }
     }
     .await)
+}
+
+/// `app.bsky.notification.listNotifications`: replies, mentions, likes, reposts and
+/// follows addressed to the account, newest first.
+pub(super) async fn bsky_notifications(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let ours = |id: &str| -> Option<String> {
+            sim.publish_of("bluesky", &account, id)
+                .and_then(|p| p.key)
+                .map(|k| format!("at://did:plc:{account}/app.bsky.feed.post/{k}"))
+        };
+        let rows: Vec<Value> = sim
+            .audience_of("bluesky", &account)
+            .into_iter()
+            .rev()
+            .take(page_size(&req))
+            .map(|s| {
+                let (reason, collection) = match s.kind.as_str() {
+                    "comment" => ("reply", "app.bsky.feed.post"),
+                    "like" => ("like", "app.bsky.feed.like"),
+                    "share" => ("repost", "app.bsky.feed.repost"),
+                    "follow" => ("follow", "app.bsky.graph.follow"),
+                    _ => ("mention", "app.bsky.feed.post"),
+                };
+                let did = format!("did:plc:{}", s.author);
+                let about = s.about.as_deref().and_then(ours);
+                let mut record = json!({"$type": collection, "createdAt": s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)});
+                if collection == "app.bsky.feed.post" {
+                    record["text"] = json!(s.text);
+                }
+                if let (Some(about), "reply") = (&about, reason) {
+                    record["reply"] = json!({"root": {"uri": about}, "parent": {"uri": about}});
+                }
+                let mut n = json!({
+                    "uri": format!("at://{did}/{collection}/{}", s.id), "cid": format!("bafyrei{}", s.id),
+                    "author": {"did": did, "handle": format!("{}.bsky.social", s.author), "displayName": s.author},
+                    "reason": reason, "record": record, "isRead": false,
+                    "indexedAt": s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                });
+                if let (Some(about), "like" | "repost") = (&about, reason) {
+                    n["reasonSubject"] = json!(about);
+                }
+                n
+            })
+            .collect();
+        Ok(HttpResponse::Ok().json(json!({"notifications": rows})))
+    })())
 }

@@ -208,39 +208,35 @@ pub(super) async fn fb_list(sim: SimData, req: HttpRequest) -> HttpResponse {
     done(graph_list(&sim, &req, "facebook", "message"))
 }
 
-/// Threads `GET /{user}/replies`: the account's replies, newest first.
-pub(super) async fn th_replies(sim: SimData, req: HttpRequest) -> HttpResponse {
-    done((|| {
-        let account = authorized(&req)?;
-        let data: Vec<Value> = sim
-            .recent_of("threads", &account, "reply", page_size(&req))
-            .iter()
-            .map(|p| {
-                json!({"id": p.id, "text": p.text, "permalink": format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
-                    "timestamp": graph_time(&p.at), "replied_to": {"id": p.parent}})
-            })
-            .collect();
-        Ok(HttpResponse::Ok().json(json!({"data": data})))
-    })())
-}
-
-/// The Graph API object a comment is made on (`{page}_{n}` for a Facebook post).
+/// The Graph API object a comment is made on (`{page}_{n}` for a Facebook post,
+/// `{post}_{n}` for a Facebook comment): one of the account's posts, or a comment its
+/// audience made on one (a reply answers it).
 fn commented(sim: &SimData, account: &str, object: &str) -> Result<crate::sim::Publish, HttpResponse> {
     let id = object.rsplit('_').next().unwrap_or(object);
-    sim.state
-        .lock()
-        .publishes
-        .iter()
-        .find(|p| p.id == id && p.account == account && (p.provider == "facebook" || p.provider == "instagram"))
-        .cloned()
-        .ok_or_else(|| {
-            HttpResponse::NotFound().json(
-                json!({"error": {"message": format!("Unsupported post request: object {object} does not exist")}}),
-            )
-        })
+    let graph = |p: &str| p == "facebook" || p == "instagram";
+    let st = sim.state.lock();
+    if let Some(p) = st.publishes.iter().find(|p| p.id == id && p.account == account && graph(&p.provider)) {
+        return Ok(p.clone());
+    }
+    if let Some(a) = st.audience.iter().find(|a| a.id == id && a.account == account && graph(&a.provider)) {
+        return Ok(crate::sim::Publish {
+            id: a.id.clone(),
+            provider: a.provider.clone(),
+            account: a.account.clone(),
+            text: Some(a.text.clone()),
+            title: None,
+            key: None,
+            at: a.at,
+            kind: "audience".into(),
+            parent: a.about.clone(),
+        });
+    }
+    Err(HttpResponse::NotFound()
+        .json(json!({"error": {"message": format!("Unsupported post request: object {object} does not exist")}})))
 }
 
-/// `POST /{object}/comments` (Facebook page posts, Instagram media): `message`.
+/// `POST /{object}/comments` (Facebook page posts and comments, Instagram media):
+/// `message`. `POST /{comment}/replies` (Instagram) answers a comment the same way.
 pub(super) async fn graph_comment(
     sim: SimData,
     req: HttpRequest,
@@ -273,21 +269,66 @@ pub(super) async fn graph_comment(
     )
 }
 
-/// `GET /{object}/comments`: the comments on a post, newest first.
+/// `GET /{object}/comments`: the comments on a post (or the replies to a comment), newest
+/// first: the account's own and its audience's, each saying who wrote it.
 pub(super) async fn graph_comments(sim: SimData, req: HttpRequest, object: web::Path<String>) -> HttpResponse {
     done((|| {
         let account = authorized(&req)?;
         let on = commented(&sim, &account, &object)?;
+        Ok(HttpResponse::Ok().json(json!({"data": comments_on(&sim, &req, &account, &on)})))
+    })())
+}
+
+fn comments_on(sim: &SimData, req: &HttpRequest, account: &str, on: &crate::sim::Publish) -> Vec<Value> {
+    let since = serde_urlencoded::from_str::<Vec<(String, String)>>(req.query_string())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|(k, _)| k == "since")
+        .and_then(|(_, v)| v.parse::<i64>().ok());
+    let mut all: Vec<(String, Option<String>, chrono::DateTime<chrono::Utc>, String)> = sim
+        .recent_of(&on.provider, account, "comment", 100)
+        .into_iter()
+        .filter(|c| c.parent.as_deref() == Some(on.id.as_str()))
+        .map(|c| (c.id, c.text, c.at, account.to_owned()))
+        .collect();
+    if crate::audience::WITH_INBOX.contains(&on.provider.as_str()) {
+        all.extend(
+            sim.audience_of(&on.provider, account)
+                .into_iter()
+                .filter(|a| a.kind == "comment" && a.about.as_deref() == Some(on.id.as_str()))
+                .map(|a| (a.id, Some(a.text), a.at, a.author)),
+        );
+    }
+    all.retain(|(_, _, at, _)| since.is_none_or(|s| at.timestamp() > s));
+    all.sort_by_key(|c| std::cmp::Reverse(c.2));
+    all.into_iter()
+        .take(page_size(req))
+        .map(|(id, text, at, who)| match on.provider.as_str() {
+            "facebook" => {
+                let from = if who == account { json!({"id": account, "name": account}) } else { json!({"id": format!("u{who}"), "name": who}) };
+                json!({"id": format!("{}_{}", on.id, id), "message": text, "created_time": graph_time(&at), "from": from,
+                    "permalink_url": format!("https://www.facebook.com/{}_{}?comment_id={id}", account, on.id)})
+            }
+            _ => json!({"id": id, "text": text, "timestamp": graph_time(&at), "username": who}),
+        })
+        .collect()
+}
+
+/// Instagram `GET /{comment}/replies`, or Threads `GET /{user}/replies` (the account's
+/// replies, newest first).
+pub(super) async fn th_replies(sim: SimData, req: HttpRequest, object: web::Path<String>) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        if *object != account {
+            let on = commented(&sim, &account, &object)?;
+            return Ok(HttpResponse::Ok().json(json!({"data": comments_on(&sim, &req, &account, &on)})));
+        }
         let data: Vec<Value> = sim
-            .recent_of(&on.provider, &account, "comment", 100)
+            .recent_of("threads", &account, "reply", page_size(&req))
             .iter()
-            .filter(|c| c.parent.as_deref() == Some(on.id.as_str()))
-            .take(page_size(&req))
-            .map(|c| match on.provider.as_str() {
-                "facebook" => {
-                    json!({"id": format!("{}_{}", on.id, c.id), "message": c.text, "created_time": graph_time(&c.at)})
-                }
-                _ => json!({"id": c.id, "text": c.text, "timestamp": graph_time(&c.at)}),
+            .map(|p| {
+                json!({"id": p.id, "text": p.text, "permalink": format!("https://www.threads.net/@{}/post/{}", p.account, p.id),
+                    "timestamp": graph_time(&p.at), "replied_to": {"id": p.parent}})
             })
             .collect();
         Ok(HttpResponse::Ok().json(json!({"data": data})))

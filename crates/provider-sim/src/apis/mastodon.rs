@@ -61,3 +61,47 @@ pub(super) async fn masto_status(sim: SimData, req: HttpRequest, body: web::Json
         .await,
     )
 }
+
+/// `GET /api/v1/notifications`: mentions (replies and direct messages among them),
+/// favourites, reblogs and follows, newest first, after `since_id`.
+pub(super) async fn masto_notifications(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let q: Vec<(String, String)> = serde_urlencoded::from_str(req.query_string()).unwrap_or_default();
+        let since = q.iter().find(|(k, _)| k == "since_id").and_then(|(_, v)| v.parse::<u128>().ok());
+        let types: Vec<&str> = q.iter().filter(|(k, _)| k == "types[]").map(|(_, v)| v.as_str()).collect();
+        let rows: Vec<Value> = sim
+            .audience_of("mastodon", &account)
+            .into_iter()
+            .rev()
+            .filter(|s| since.is_none_or(|n| s.id.parse::<u128>().unwrap_or(0) > n))
+            .filter_map(|s| {
+                let kind = match s.kind.as_str() {
+                    "like" => "favourite",
+                    "share" => "reblog",
+                    "follow" => "follow",
+                    _ => "mention",
+                };
+                if !types.is_empty() && !types.contains(&kind) {
+                    return None;
+                }
+                let who = json!({"id": format!("u{}", s.author), "acct": s.author, "display_name": s.author,
+                    "url": format!("https://mastodon.example/@{}", s.author), "avatar": format!("https://mastodon.example/avatars/{}.png", s.author)});
+                let mut n = json!({"id": s.id, "type": kind, "created_at": s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "account": who});
+                match kind {
+                    "mention" => {
+                        n["status"] = json!({"id": s.id, "content": format!("<p>{}</p>", s.text), "url": format!("https://mastodon.example/@{}/{}", s.author, s.id),
+                            "in_reply_to_id": s.about, "visibility": if s.kind == "dm" { "direct" } else { "public" }});
+                    }
+                    "favourite" | "reblog" => {
+                        n["status"] = json!({"id": s.about, "content": "", "url": format!("https://mastodon.example/@{account}/{}", s.about.clone().unwrap_or_default())});
+                    }
+                    _ => {}
+                }
+                Some(n)
+            })
+            .take(page_size(&req))
+            .collect();
+        Ok(HttpResponse::Ok().json(rows))
+    })())
+}

@@ -35,6 +35,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/2/media/metadata", web::post().to(x::x_media_metadata))
         .route("/2/tweets", web::post().to(x::x_tweets))
         .route("/2/users/{id}/tweets", web::get().to(x::x_user_tweets))
+        // Inboxes: mentions, messages and notifications in each platform's shape
+        .route("/2/users/{id}/mentions", web::get().to(x::x_mentions))
+        .route("/2/dm_events", web::get().to(x::x_dm_events))
+        .route("/api/v1/notifications", web::get().to(mastodon::masto_notifications))
+        .route("/xrpc/app.bsky.notification.listNotifications", web::get().to(bluesky::bsky_notifications))
+        .route("/{comment}/replies", web::post().to(graph::graph_comment))
         // Metrics, in each platform's shape
         .route("/2/tweets/{id}", web::get().to(metrics::x_tweet))
         .route("/rest/socialActions/{urn}", web::get().to(metrics::li_social_actions))

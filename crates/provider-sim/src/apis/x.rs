@@ -108,3 +108,84 @@ pub(super) fn x_stored_text(text: &str) -> String {
         })
         .collect()
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct Since {
+    since_id: Option<String>,
+}
+
+fn newer(id: &str, since: Option<&str>) -> bool {
+    since.is_none_or(|s| id.parse::<u128>().unwrap_or(0) > s.parse::<u128>().unwrap_or(0))
+}
+
+/// `GET /2/users/{id}/mentions`: tweets mentioning the account (replies to its posts
+/// among them), newest first, after `since_id`, with their authors under `includes`.
+pub(super) async fn x_mentions(
+    sim: SimData,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: web::Query<Since>,
+) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        if *id != account {
+            return Err(
+                HttpResponse::Forbidden().json(json!({"title": "Forbidden", "detail": "not this user's mentions"}))
+            );
+        }
+        let said: Vec<crate::audience::Said> = sim
+            .audience_of("x", &account)
+            .into_iter()
+            .rev()
+            .filter(|s| (s.kind == "comment" || s.kind == "mention") && newer(&s.id, q.since_id.as_deref()))
+            .take(page_size(&req))
+            .collect();
+        let data: Vec<Value> = said
+            .iter()
+            .map(|s| {
+                let mut t = json!({"id": s.id, "text": s.text, "author_id": format!("u{}", s.author),
+                    "created_at": s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true), "conversation_id": s.about.clone().unwrap_or(s.id.clone())});
+                if let Some(about) = &s.about {
+                    t["referenced_tweets"] = json!([{"type": "replied_to", "id": about}]);
+                }
+                t
+            })
+            .collect();
+        let users: Vec<Value> = said
+            .iter()
+            .map(|s| json!({"id": format!("u{}", s.author), "username": s.author, "name": s.author}))
+            .collect();
+        let mut meta = json!({"result_count": data.len()});
+        if let Some(first) = said.first() {
+            meta["newest_id"] = json!(first.id);
+        }
+        let mut body = json!({"meta": meta});
+        if !data.is_empty() {
+            body["data"] = json!(data);
+            body["includes"] = json!({"users": users});
+        }
+        Ok(HttpResponse::Ok().json(body))
+    })())
+}
+
+/// `GET /2/dm_events`: the account's direct messages, newest first.
+pub(super) async fn x_dm_events(sim: SimData, req: HttpRequest) -> HttpResponse {
+    done((|| {
+        let account = authorized(&req)?;
+        let said: Vec<crate::audience::Said> =
+            sim.audience_of("x", &account).into_iter().rev().filter(|s| s.kind == "dm").take(page_size(&req)).collect();
+        let data: Vec<Value> = said
+            .iter()
+            .map(|s| {
+                json!({"id": s.id, "event_type": "MessageCreate", "text": s.text, "sender_id": format!("u{}", s.author),
+                    "dm_conversation_id": format!("{}-u{}", account, s.author), "created_at": s.at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)})
+            })
+            .collect();
+        let users: Vec<Value> = said
+            .iter()
+            .map(|s| json!({"id": format!("u{}", s.author), "username": s.author, "name": s.author}))
+            .collect();
+        Ok(HttpResponse::Ok()
+            .json(json!({"data": data, "includes": {"users": users}, "meta": {"result_count": data.len()}})))
+    })())
+}

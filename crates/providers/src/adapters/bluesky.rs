@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use super::{is_video, part, text};
 use crate::http::{Cx, field};
 use crate::{FindResult, Lookup, ProviderError, Publish, PublishRequest, PublishResult, Published, Thread};
+use domain::inbox::ItemKind;
 
 #[derive(Clone, Copy)]
 pub struct Bluesky;
@@ -207,6 +208,81 @@ impl crate::Metrics for Bluesky {
             let did = format!("did:plc:{}", account.external_id);
             let actor: String = url::form_urlencoded::byte_serialize(did.as_bytes()).collect();
             super::get_account(cx, &format!("/xrpc/app.bsky.actor.getProfile?actor={actor}"), "", BLUESKY_ACCOUNT).await
+        })
+    }
+}
+
+/// Answering an item is a post replying to it (`reply {root, parent}`: the item, and the
+/// root of its conversation), under the delivery's own record key.
+impl crate::Reply for Bluesky {
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        self.publish_part(cx, req)
+    }
+
+    fn find_reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        self.find(cx, req)
+    }
+}
+
+/// The inbox: `app.bsky.notification.listNotifications`, newest first, read back to the
+/// newest one already seen: replies (comments), mentions and quotes, likes, reposts and
+/// follows. Bluesky's messages live in another service and are not read.
+impl crate::Inbox for Bluesky {
+    fn inbox<'a>(
+        &'a self,
+        cx: &'a Cx,
+        _account: &'a crate::Account,
+        read: &'a crate::InboxRead,
+    ) -> BoxFuture<'a, Result<crate::InboxPage, ProviderError>> {
+        Box::pin(async move {
+            let got = cx.send(cx.get("/xrpc/app.bsky.notification.listNotifications?limit=50")).await?.body;
+            let seen = read.cursors.get("notifications").and_then(Value::as_str).map(str::to_owned);
+            let mut page = crate::InboxPage { items: Vec::new(), cursors: read.cursors.clone() };
+            let all = got.pointer("/notifications").and_then(Value::as_array).cloned().unwrap_or_default();
+            if let Some(newest) = all.first().and_then(|n| n["uri"].as_str()) {
+                page.cursors.insert("notifications".into(), json!(newest));
+            }
+            for n in &all {
+                let Some(uri) = n["uri"].as_str().map(str::to_owned) else { continue };
+                if seen.as_deref() == Some(uri.as_str()) {
+                    break;
+                }
+                let kind = match n["reason"].as_str().unwrap_or("") {
+                    "reply" => ItemKind::Comment,
+                    "mention" | "quote" => ItemKind::Mention,
+                    "like" => ItemKind::Like,
+                    "repost" => ItemKind::Share,
+                    "follow" => ItemKind::Follow,
+                    _ => continue,
+                };
+                let handle = n.pointer("/author/handle").and_then(Value::as_str).map(str::to_owned);
+                let rkey = uri.rsplit('/').next().unwrap_or("").to_owned();
+                let is_post = uri.contains("/app.bsky.feed.post/");
+                let parent = n.pointer("/record/reply/parent/uri").and_then(Value::as_str).map(str::to_owned);
+                let root = n.pointer("/record/reply/root/uri").and_then(Value::as_str).map(str::to_owned);
+                page.items.push(crate::InboxItem {
+                    kind,
+                    author: crate::Author {
+                        name: n.pointer("/author/displayName").and_then(Value::as_str).map(str::to_owned),
+                        avatar_url: n.pointer("/author/avatar").and_then(Value::as_str).map(str::to_owned),
+                        profile_url: handle.as_ref().map(|h| format!("https://bsky.app/profile/{h}")),
+                        username: handle.clone(),
+                    },
+                    text: n.pointer("/record/text").and_then(Value::as_str).unwrap_or("").to_owned(),
+                    at: crate::recover::timestamp(&n["indexedAt"]).unwrap_or_else(chrono::Utc::now),
+                    url: match (is_post, &handle) {
+                        (true, Some(h)) => Some(format!("https://bsky.app/profile/{h}/post/{rkey}")),
+                        _ => None,
+                    },
+                    about: parent.or_else(|| n["reasonSubject"].as_str().map(str::to_owned)),
+                    root,
+                    can_reply: is_post,
+                    can_hide: false,
+                    can_delete: false,
+                    id: uri,
+                });
+            }
+            Ok(page)
         })
     }
 }

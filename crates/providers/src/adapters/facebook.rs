@@ -102,3 +102,45 @@ impl crate::Metrics for Facebook {
         })
     }
 }
+
+/// Answering a comment is a comment on it (`POST /{comment-id}/comments`): the item is
+/// the object commented on, found among its replies after a lost answer.
+impl crate::Reply for Facebook {
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        self.comment(cx, req)
+    }
+
+    fn find_reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        self.find_comment(cx, req)
+    }
+}
+
+/// The inbox: the comments on the page's latest posts (`GET /{post-id}/comments`), the
+/// page's own left out. Mentions and messages arrive by webhook only.
+impl crate::Inbox for Facebook {
+    fn inbox<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+        read: &'a crate::InboxRead,
+    ) -> BoxFuture<'a, Result<crate::InboxPage, crate::ProviderError>> {
+        Box::pin(super::graph_inbox(
+            cx,
+            read,
+            "id,message,from{id,name},created_time,permalink_url",
+            "message",
+            "created_time",
+            |c| {
+                let id = super::s(c, "/from/id");
+                let who = crate::Author {
+                    name: super::s(c, "/from/name"),
+                    username: None,
+                    avatar_url: None,
+                    profile_url: id.as_ref().map(|i| format!("https://www.facebook.com/{i}")),
+                };
+                (who, id.as_deref() == Some(account.external_id.as_str()))
+            },
+            comment_link,
+        ))
+    }
+}

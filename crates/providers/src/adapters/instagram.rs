@@ -94,3 +94,67 @@ impl crate::Metrics for Instagram {
         })
     }
 }
+
+/// Answering a comment: `POST /{ig-comment-id}/replies` (`message`); after a lost answer
+/// the reply is looked for among the comment's replies.
+impl crate::Reply for Instagram {
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        Box::pin(async move {
+            let p = super::part(req)?;
+            let path = format!("/{}/replies", p.parent.provider_post_id);
+            let made = cx.send(cx.post(&path).json(&json!({"message": text(req)}))).await?;
+            let id = field(cx, &made.body, "/id")?;
+            Ok(Published::new(id, p.root.url.clone()))
+        })
+    }
+
+    fn find_reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        Box::pin(async move {
+            let p = super::part(req)?;
+            let path = format!("/{}/replies?fields=id,text,timestamp&limit=100", p.parent.provider_post_id);
+            let listed = cx.send(cx.get(&path)).await?;
+            super::find_in(req, &listed.body, "/data", |c| {
+                Some(crate::recover::Candidate {
+                    id: super::s(c, "/id")?,
+                    url: p.root.url.clone(),
+                    text: super::s(c, "/text"),
+                    title: None,
+                    created_at: crate::recover::timestamp(&c["timestamp"]),
+                })
+            })
+        })
+    }
+}
+
+/// The inbox: the comments on the account's latest media (`GET /{ig-media-id}/comments`),
+/// its own left out. Mentions arrive by webhook only; Instagram messages are not read.
+impl crate::Inbox for Instagram {
+    fn inbox<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+        read: &'a crate::InboxRead,
+    ) -> BoxFuture<'a, Result<crate::InboxPage, ProviderError>> {
+        Box::pin(super::graph_inbox(
+            cx,
+            read,
+            "id,text,username,timestamp",
+            "text",
+            "timestamp",
+            |c| {
+                let name = super::s(c, "/username");
+                let ours = name
+                    .as_deref()
+                    .is_some_and(|n| Some(n) == account.username.as_deref() || n == account.external_id.as_str());
+                let who = crate::Author {
+                    profile_url: name.as_ref().map(|n| format!("https://www.instagram.com/{n}/")),
+                    username: name,
+                    name: None,
+                    avatar_url: None,
+                };
+                (who, ours)
+            },
+            |post, _| post.url.clone(),
+        ))
+    }
+}

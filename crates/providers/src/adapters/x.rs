@@ -11,6 +11,7 @@ use super::{candidates, is_video, opt, part, s, text};
 use crate::http::{Cx, field};
 use crate::recover::{Candidate, pick, timestamp};
 use crate::{FindResult, Lookup, Publish, PublishRequest, PublishResult, Published, Thread};
+use domain::inbox::ItemKind;
 
 #[derive(Clone, Copy)]
 pub struct X;
@@ -129,5 +130,116 @@ impl crate::Metrics for X {
         Box::pin(async move {
             super::get_account(cx, "/2/users/me?user.fields=public_metrics", "/data/public_metrics", X_ACCOUNT).await
         })
+    }
+}
+
+/// Answering an item is a reply tweet to it; after a lost answer it is found on the
+/// account's timeline by its text, like a thread's part.
+impl crate::Reply for X {
+    fn reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, PublishResult> {
+        self.publish_part(cx, req)
+    }
+
+    fn find_reply<'a>(&'a self, cx: &'a Cx, req: &'a PublishRequest) -> BoxFuture<'a, FindResult> {
+        self.find(cx, req)
+    }
+}
+
+/// The inbox: `GET /2/users/{id}/mentions` after the last `since_id` (a mention replying
+/// to a tweet is a comment on it) and `GET /2/dm_events` (messages to the account, read
+/// back to the newest one already seen).
+impl crate::Inbox for X {
+    fn inbox<'a>(
+        &'a self,
+        cx: &'a Cx,
+        account: &'a crate::Account,
+        read: &'a crate::InboxRead,
+    ) -> BoxFuture<'a, Result<crate::InboxPage, crate::ProviderError>> {
+        Box::pin(async move {
+            let mut page = crate::InboxPage { items: Vec::new(), cursors: read.cursors.clone() };
+            let mut path = format!(
+                "/2/users/{}/mentions?max_results=100&expansions=author_id&tweet.fields=created_at,conversation_id,referenced_tweets&user.fields=username,name,profile_image_url",
+                account.external_id
+            );
+            if let Some(since) = read.cursors.get("mentions").and_then(Value::as_str) {
+                path.push_str(&format!("&since_id={since}"));
+            }
+            let got = cx.send(cx.get(&path)).await?.body;
+            let users = super::by_id(&got, "/includes/users", "/id");
+            for t in got.pointer("/data").and_then(Value::as_array).into_iter().flatten() {
+                let Some(id) = s(t, "/id") else { continue };
+                let author = users.get(&s(t, "/author_id").unwrap_or_default()).cloned().unwrap_or(Value::Null);
+                let replied_to = t
+                    .pointer("/referenced_tweets")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .find(|r| r["type"] == "replied_to")
+                    .and_then(|r| s(r, "/id"));
+                let who = s(&author, "/username");
+                page.items.push(crate::InboxItem {
+                    url: Some(format!("https://x.com/{}/status/{id}", who.as_deref().unwrap_or("i"))),
+                    kind: if replied_to.is_some() { ItemKind::Comment } else { ItemKind::Mention },
+                    author: x_author(&author),
+                    text: s(t, "/text").unwrap_or_default(),
+                    at: timestamp(&t["created_at"]).unwrap_or_else(chrono::Utc::now),
+                    about: replied_to,
+                    root: None,
+                    can_reply: true,
+                    can_hide: true,
+                    can_delete: false,
+                    id,
+                });
+            }
+            if let Some(newest) = got.pointer("/meta/newest_id").and_then(Value::as_str) {
+                page.cursors.insert("mentions".into(), json!(newest));
+            }
+            let seen = read.cursors.get("dms").and_then(Value::as_str).map(str::to_owned);
+            let dms = cx
+                .send(cx.get("/2/dm_events?max_results=100&event_types=MessageCreate&dm_event.fields=created_at,sender_id,dm_conversation_id,text&expansions=sender_id&user.fields=username,name"))
+                .await?
+                .body;
+            let users = super::by_id(&dms, "/includes/users", "/id");
+            let mut newest = None;
+            for e in dms.pointer("/data").and_then(Value::as_array).into_iter().flatten() {
+                let Some(id) = s(e, "/id") else { continue };
+                if seen.as_deref() == Some(id.as_str()) {
+                    break;
+                }
+                newest.get_or_insert_with(|| id.clone());
+                let sender = s(e, "/sender_id").unwrap_or_default();
+                if sender == account.external_id {
+                    continue; // the account's own message
+                }
+                let author = users.get(&sender).cloned().unwrap_or(Value::Null);
+                page.items.push(crate::InboxItem {
+                    url: s(e, "/dm_conversation_id").map(|c| format!("https://x.com/messages/{c}")),
+                    kind: ItemKind::Dm,
+                    author: x_author(&author),
+                    text: s(e, "/text").unwrap_or_default(),
+                    at: timestamp(&e["created_at"]).unwrap_or_else(chrono::Utc::now),
+                    about: None,
+                    root: None,
+                    can_reply: false,
+                    can_hide: false,
+                    can_delete: false,
+                    id,
+                });
+            }
+            if let Some(n) = newest {
+                page.cursors.insert("dms".into(), json!(n));
+            }
+            Ok(page)
+        })
+    }
+}
+
+fn x_author(u: &Value) -> crate::Author {
+    let username = s(u, "/username");
+    crate::Author {
+        name: s(u, "/name"),
+        profile_url: username.as_ref().map(|n| format!("https://x.com/{n}")),
+        avatar_url: s(u, "/profile_image_url"),
+        username,
     }
 }
