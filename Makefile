@@ -44,6 +44,7 @@ owners:
 # Release binaries against the real PostgreSQL, RabbitMQ and provider-sim; fails on a missed target.
 bench:
 	cargo build --release --workspace --bins
+	scripts/pg-stat-statements.sh
 	cargo bench -p e2e --bench system
 
 # Fault tests under load (about two minutes): worker kills, a broker and a database outage,

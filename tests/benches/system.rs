@@ -2,7 +2,9 @@
 //! RabbitMQ and provider-sim, every scenario in one run on one machine. Writes the
 //! `bench` section of BENCHMARKS.md and exits non-zero when a target is missed.
 //!
-//! S1 acceptance   sustained POST /api/posts (2 profiles) vs pgbench doing the same inserts
+//! S1a acceptance  sustained POST /api/posts (2 profiles, scheduled far ahead: acceptance
+//!                 alone) vs pgbench doing the same inserts, with CPU ms per post per service
+//! S1b pipeline    the same posts published now: accepted, scheduled, delivered, completed
 //! S2 scheduling   10 000 posts over 5 minutes + 1 000 due in one second, two schedulers
 //! S3 scaling      provider answering in 100 ms; 1, 2 and 4 delivery workers
 //! S4 end to end   accept -> completed for immediate posts, zero-latency provider
@@ -58,7 +60,13 @@ fn far_future() -> DateTime<Utc> {
 }
 
 /// `clients` loops posting as fast as answers come, for `secs`; returns latencies (ms).
-async fn closed_loop(s: &Stack, profiles: &[String], clients: usize, secs: u64) -> Vec<f64> {
+async fn closed_loop(
+    s: &Stack,
+    profiles: &[String],
+    clients: usize,
+    secs: u64,
+    at: Option<DateTime<Utc>>,
+) -> Vec<f64> {
     let until = Instant::now() + Duration::from_secs(secs);
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
@@ -69,7 +77,7 @@ async fn closed_loop(s: &Stack, profiles: &[String], clients: usize, secs: u64) 
                 let mut i = 0;
                 while Instant::now() < until {
                     i += 1;
-                    let body = post_body(c * 1_000_000 + i, &profiles, Some(far_future()));
+                    let body = post_body(c * 1_000_000 + i, &profiles, at);
                     let t = Instant::now();
                     let r = http.post(&url).bearer_auth(&key).json(&body).send().await.unwrap();
                     assert_eq!(r.status(), 201);
@@ -143,6 +151,57 @@ END;
         .unwrap_or(0.0)
 }
 
+/// Whether PostgreSQL counts statements here (`pg_stat_statements` preloaded; `make bench`
+/// turns it on), and the counts reset.
+fn statements_reset(s: &Stack) -> bool {
+    if !s.sql("SHOW shared_preload_libraries").contains("pg_stat_statements") {
+        return false;
+    }
+    s.sql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    s.sql("SELECT pg_stat_statements_reset()");
+    true
+}
+
+/// Statements this database ran since the reset, per unit of work: the total and the
+/// most frequent, each with its calls per unit.
+fn statements_per(s: &Stack, units: f64) -> String {
+    let db = "dbid = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    let total: f64 = s.sql(&format!("SELECT coalesce(sum(calls), 0) FROM pg_stat_statements WHERE {db}")).parse().unwrap_or(0.0);
+    let top = s.sql(&format!(
+        "SELECT calls || E'\\t' || regexp_replace(left(query, 70), '\\s+', ' ', 'g') FROM pg_stat_statements \
+         WHERE {db} ORDER BY calls DESC LIMIT 8"
+    ));
+    let each: Vec<String> = top
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(calls, q)| format!("{:.2} × `{}`", calls.parse::<f64>().unwrap_or(0.0) / units.max(1.0), q.replace('`', "'")))
+        .collect();
+    format!("{:.1} statements per unit; most frequent: {}", total / units.max(1.0), each.join("; "))
+}
+
+/// CPU milliseconds each service (replicas summed) and PostgreSQL have used so far.
+fn cpu_by_service(s: &mut Stack) -> BTreeMap<String, f64> {
+    let mut m = BTreeMap::new();
+    for (name, pid) in s.pids() {
+        *m.entry(name).or_insert(0.0f64) += report::cpu_ms(pid);
+    }
+    m.insert("postgres".into(), report::postgres_cpu_ms());
+    m
+}
+
+/// CPU ms per unit of work between two samples, per service, busiest first.
+fn cpu_per(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>, units: f64) -> String {
+    let mut per: Vec<(String, f64)> = after
+        .iter()
+        .filter(|(k, _)| k.as_str() != "provider-sim")
+        .map(|(k, v)| (k.clone(), (v - before.get(k).copied().unwrap_or(0.0)) / units.max(1.0)))
+        .collect();
+    per.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap());
+    let total: f64 = per.iter().map(|(_, v)| v).sum();
+    let each: Vec<String> = per.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
+    format!("{total:.2} ms in all: {}", each.join(", "))
+}
+
 fn rss_by_service(s: &mut Stack) -> BTreeMap<String, f64> {
     let mut m = BTreeMap::new();
     for (name, pid) in s.pids() {
@@ -179,15 +238,21 @@ async fn s1_and_s5(rows: &mut Vec<Row>) {
         })
     };
     let (secs, clients) = (15, 16);
-    let full = closed_loop(&s, &profiles, clients, secs).await;
+    let counting = statements_reset(&s);
+    let cpu_before = cpu_by_service(&mut s);
+    let full = closed_loop(&s, &profiles, clients, secs, Some(far_future())).await;
+    // The relay and the scheduler finish their part of the last posts.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let cpu_after = cpu_by_service(&mut s);
     stop.store(true, Ordering::SeqCst);
     sampler.await.unwrap();
-    let throughput = full.len() as f64 / secs as f64;
+    let accepted = full.len();
+    let throughput = accepted as f64 / secs as f64;
     let full = sorted(full);
     let ceiling = pgbench_ceiling(&s, &workspace, &profiles, clients, 10);
     let ratio = throughput / ceiling;
     rows.push(Row {
-        scenario: "S1 acceptance, max",
+        scenario: "S1a acceptance only (scheduled far ahead), max",
         measured: format!(
             "{throughput:.0} posts/s with {clients} clients (p50 {:.1} ms, p99 {:.1} ms); pgbench, same inserts: {ceiling:.0} tx/s; ratio {ratio:.2}",
             pct(&full, 50.0),
@@ -196,13 +261,65 @@ async fn s1_and_s5(rows: &mut Vec<Row>) {
         target: "≥ 0.5 of the pgbench ceiling".into(),
         met: Some(ratio >= 0.5),
     });
+    rows.push(Row {
+        scenario: "S1a CPU per accepted post (ms, by process)",
+        measured: cpu_per(&cpu_before, &cpu_after, accepted as f64),
+        target: "reported".into(),
+        met: None,
+    });
+    rows.push(Row {
+        scenario: "S1a SQL statements per accepted post (pg_stat_statements)",
+        measured: if counting {
+            statements_per(&s, accepted as f64)
+        } else {
+            "not counted: pg_stat_statements is not in shared_preload_libraries".into()
+        },
+        target: "reported".into(),
+        met: None,
+    });
     let half = sorted(open_loop(&s, &profiles, throughput / 2.0, 10).await);
     let p99 = pct(&half, 99.0);
     rows.push(Row {
-        scenario: "S1 acceptance, half load",
+        scenario: "S1a acceptance only, half load",
         measured: format!("{:.0} posts/s: p50 {:.1} ms, p99 {p99:.1} ms", throughput / 2.0, pct(&half, 50.0)),
         target: "p99 ≤ 25 ms".into(),
         met: Some(p99 <= 25.0),
+    });
+    // S1b: the same posts published now, through the whole pipeline: throughput is the
+    // accepted posts over the time until the last of them completed.
+    let cpu_before = cpu_by_service(&mut s);
+    let started = Instant::now();
+    let now_posts = closed_loop(&s, &profiles, clients, 10, None).await;
+    let deadline = Instant::now() + Duration::from_secs(300);
+    loop {
+        let open: usize = s
+            .sql("SELECT count(*) FROM posts WHERE scheduled_at IS NULL AND status <> 'completed' AND body LIKE 'bench %'")
+            .parse()
+            .unwrap();
+        if open == 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "{open} posts of S1b never completed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let took = started.elapsed().as_secs_f64();
+    let cpu_after = cpu_by_service(&mut s);
+    let through = now_posts.len() as f64 / took;
+    let ratio_b = through / ceiling;
+    rows.push(Row {
+        scenario: "S1b full pipeline (published now: accepted → completed), max",
+        measured: format!(
+            "{} posts (2 deliveries each) from {clients} clients in 10 s, the last completed after {took:.1} s: {through:.0} posts/s; ratio {ratio_b:.2} of pgbench's {ceiling:.0} tx/s",
+            now_posts.len()
+        ),
+        target: "≥ 0.25 of the pgbench ceiling".into(),
+        met: Some(ratio_b >= 0.25),
+    });
+    rows.push(Row {
+        scenario: "S1b CPU per completed post (ms, by process)",
+        measured: cpu_per(&cpu_before, &cpu_after, now_posts.len() as f64),
+        target: "reported".into(),
+        met: None,
     });
     let peak = peak.lock().clone();
     let fmt = |m: &BTreeMap<String, f64>| m.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(", ");
@@ -359,6 +476,9 @@ async fn s3(rows: &mut Vec<Row>) {
             let p = s.create(post_body(i, std::slice::from_ref(&x), Some(at))).await;
             ids.insert(p["deliveries"][0]["id"].as_str().unwrap().to_owned());
         }
+        // CPU from here is the deliveries' (and the scheduler's dispatch of their posts).
+        let counting = statements_reset(&s);
+        let cpu_before = cpu_by_service(&mut s);
         let deadline = Instant::now() + Duration::from_secs(180);
         loop {
             let pending: usize = s.sql("SELECT count(*) FROM deliveries WHERE status = 'pending'").parse().unwrap();
@@ -378,9 +498,23 @@ async fn s3(rows: &mut Vec<Row>) {
         let last = mine.iter().max().unwrap();
         // Calls are stamped when they arrive; the last one still takes its 100 ms.
         let secs = (*last - *first).num_milliseconds() as f64 / 1000.0 + 0.1;
-        results.push((target, mine.len() as f64 / secs));
+        // Settling and completing the last ones.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let mut cpu = cpu_per(&cpu_before, &cpu_by_service(&mut s), n as f64);
+        if counting && target == 1 {
+            cpu = format!("{cpu}. SQL: {}", statements_per(&s, n as f64));
+        }
+        results.push((target, mine.len() as f64 / secs, cpu));
     }
-    for (w, t) in &results {
+    for (w, _, cpu) in &results {
+        rows.push(Row {
+            scenario: "S3 CPU per delivery (ms, by process)",
+            measured: format!("{w} worker(s): {cpu}"),
+            target: "reported".into(),
+            met: None,
+        });
+    }
+    for (w, t, _) in &results {
         let ideal = *w as f64 * concurrency as f64 / 0.1;
         rows.push(Row {
             scenario: "S3 delivery throughput, provider at 100 ms",
@@ -398,6 +532,13 @@ async fn s3(rows: &mut Vec<Row>) {
         measured: format!("{ratio:.2}×"),
         target: "≥ 1.7×".into(),
         met: Some(ratio >= 1.7),
+    });
+    let four = results[2].1 / results[1].1;
+    rows.push(Row {
+        scenario: "S3 scale-out 2 → 4 workers",
+        measured: format!("{four:.2}×"),
+        target: "≥ 1.0× (four no slower than two)".into(),
+        met: Some(four >= 1.0),
     });
 }
 
