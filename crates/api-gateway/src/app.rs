@@ -27,6 +27,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The broker's queue figures, refreshed by `queues::watch`.
     pub queues: crate::queues::Watch,
+    /// API keys whose use was recorded within the minute.
+    pub touched: crate::auth::Touched,
     pub config: Config,
 }
 
@@ -76,6 +78,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         self_url: format!("http://{}", listener.local_addr()?),
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         queues: crate::queues::Watch::default(),
+        touched: crate::auth::Touched::default(),
         config: config.clone(),
     });
     tokio::spawn(crate::queues::watch(state.clone().into_inner(), Duration::from_millis(config.queue_watch_ms)));

@@ -61,9 +61,10 @@ pub async fn flush(pool: &Pool, bus: &BusHandle, within: Duration) {
 async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError> {
     let mut conn = pool.get().await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
-        let rows = outbox::lock_batch(conn, 200).await?;
+        let rows = outbox::take_batch(conn, 200).await?;
         let retry_exchange = bus.names.retry();
         let mut in_flight = Vec::with_capacity(rows.len());
+        let mut unsent = Vec::new();
         let mut first_error = None;
         for row in &rows {
             // The message continues the trace of the transaction that wrote it.
@@ -80,29 +81,34 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
             }
             let body = serde_json::to_vec(&row.payload).map_err(|e| BusError::Decode(e.to_string()))?;
             match bus.start_publish(&row.exchange, &row.routing_key, &body, props).await {
-                Ok(confirm) => in_flight.push((row.id, confirm)),
+                Ok(confirm) => in_flight.push((row, confirm)),
                 Err(e) => {
+                    unsent.push(row.clone());
                     first_error.get_or_insert(e);
                 }
             }
         }
-        let mut sent = Vec::with_capacity(in_flight.len());
-        for (id, confirm) in in_flight {
+        let mut sent = 0;
+        for (row, confirm) in in_flight {
             match confirm.confirmed().await {
                 Ok(()) => {
                     metrics::counter!("postmantis_messages_published_total").increment(1);
-                    sent.push(id)
+                    sent += 1;
                 }
                 // Kept (its queue may not be declared yet); the rest of the batch goes on.
                 Err(e) => {
+                    unsent.push(row.clone());
                     first_error.get_or_insert(e);
                 }
             }
         }
-        outbox::delete(conn, &sent).await?;
         match first_error {
-            Some(e) if sent.is_empty() => Err(e.into()),
-            _ => Ok(sent.len()),
+            // Nothing went out: the rollback puts every row back.
+            Some(e) if sent == 0 => Err(e.into()),
+            _ => {
+                outbox::restore(conn, &unsent).await?;
+                Ok(sent)
+            }
         }
     })
     .await

@@ -16,17 +16,18 @@ pub async fn build(
     recovery: Option<providers::recover::Recovery>,
 ) -> Result<(PublishRequest, Vec<LaterPart>), StoreError> {
     let base = &ctx.config.media_base_url;
-    let view = posts::view(conn, task.post.id).await?;
-    let media = view.as_ref().map(|v| v.media.clone()).unwrap_or_default();
+    let all_media = posts::media_rows(conn, task.post.id).await?;
+    let media: Vec<_> = all_media.iter().filter(|(m, _)| m.part == 0).collect();
     let thread = domain::input::PostDetails::thread_from(&task.post.thread);
-    let thread_media: Vec<Vec<providers::MediaItem>> = match &view {
-        Some(v) => v
-            .media_of_parts(thread.len())
-            .iter()
-            .map(|part| part.iter().map(|(m, a)| provider_request::media_item(base, a, m.alt.clone())).collect())
-            .collect(),
-        None => Vec::new(),
-    };
+    let thread_media: Vec<Vec<providers::MediaItem>> = (1..=thread.len())
+        .map(|n| {
+            all_media
+                .iter()
+                .filter(|(m, _)| usize::try_from(m.part) == Ok(n))
+                .map(|(m, a)| provider_request::media_item(base, a, m.alt.clone()))
+                .collect()
+        })
+        .collect();
     let no_options = serde_json::Map::new();
     let parts = Parts {
         delivery_id: t.delivery_id,

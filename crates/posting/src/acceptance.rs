@@ -72,7 +72,10 @@ pub async fn check_post(
     profiles: &[Target],
 ) -> PostingResult<()> {
     let all: Vec<Uuid> = media.iter().chain(thread_media.iter().flatten()).copied().collect();
-    let assets = store::media::assets_in_workspace(conn, workspace_id, &all).await?;
+    let assets = match all.is_empty() {
+        true => Vec::new(),
+        false => store::media::assets_in_workspace(conn, workspace_id, &all).await?,
+    };
     let facts_of = |ids: &[Uuid]| -> Vec<MediaFacts> {
         ids.iter()
             .filter_map(|id| assets.iter().find(|a| a.id == *id))

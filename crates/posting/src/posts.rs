@@ -183,8 +183,7 @@ impl Posting {
                 if let Some(to) = &input.details.reply_to {
                     store::inbox::answer(conn, row.id, to).await?;
                 }
-                posts::replace_thread_media(conn, row.id, &thread_media).await?;
-                store::versions::record(conn, row.id, &caller.who(), false).await?;
+                posts::insert_thread_media(conn, row.id, &thread_media).await?;
                 if !input.draft {
                     bus::relay::enqueue_event(
                         conn,
@@ -195,7 +194,9 @@ impl Posting {
                     store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"))
                         .await?;
                 }
-                Ok(posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))?)
+                let view = posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))?;
+                store::versions::record_first(conn, &view, &caller.who()).await?;
+                Ok(view)
             })
             .await;
         let view = match view {

@@ -16,16 +16,23 @@ struct Slot {
 
 /// Takes a free (or expired) slot of `key`, if any of its `cap` slots is free.
 pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms: i64) -> StoreResult<Option<i32>> {
-    for slot in 0..cap {
+    // One statement picks a slot no live lease holds (at random, so that two callers
+    // rarely pick the same one) and takes it; a caller that lost the race for that slot
+    // looks again, a few times, before it says the cap is full.
+    for _ in 0..TRIES {
         let got: Option<Slot> = diesel::sql_query(
             "INSERT INTO delivery_leases (key, slot, holder, expires_at)
-             VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0))
+             SELECT $1, s, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0)
+             FROM generate_series(0, $2 - 1) AS s
+             WHERE NOT EXISTS (SELECT 1 FROM delivery_leases l
+                               WHERE l.key = $1 AND l.slot = s AND l.expires_at >= clock_timestamp())
+             ORDER BY random() LIMIT 1
              ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
              WHERE delivery_leases.expires_at < clock_timestamp()
              RETURNING slot",
         )
         .bind::<Text, _>(key)
-        .bind::<Int4, _>(slot)
+        .bind::<Int4, _>(cap)
         .bind::<SqlUuid, _>(holder)
         .bind::<BigInt, _>(ttl_ms)
         .get_result(conn)
@@ -34,8 +41,31 @@ pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms:
         if let Some(s) = got {
             return Ok(Some(s.slot));
         }
+        if free_slots(conn, key, cap).await? == 0 {
+            return Ok(None);
+        }
     }
     Ok(None)
+}
+
+/// How often `acquire` looks again after losing the race for a free slot.
+const TRIES: usize = 4;
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+async fn free_slots(conn: &mut Conn, key: &str, cap: i32) -> StoreResult<i64> {
+    let live: Count = diesel::sql_query(
+        "SELECT count(*) AS n FROM delivery_leases WHERE key = $1 AND slot < $2 AND expires_at >= clock_timestamp()",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Int4, _>(cap)
+    .get_result(conn)
+    .await?;
+    Ok(i64::from(cap) - live.n)
 }
 
 pub async fn release(conn: &mut Conn, key: &str, slot: i32, holder: Uuid) -> StoreResult<()> {

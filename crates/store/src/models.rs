@@ -228,7 +228,7 @@ pub struct NewPostMedia {
     pub part: i16,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName, Insertable)]
 #[diesel(table_name = outbox)]
 pub struct OutboxRow {
     pub id: i64,

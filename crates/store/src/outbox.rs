@@ -53,7 +53,35 @@ pub async fn lock_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRo
 }
 
 pub async fn delete(conn: &mut Conn, ids: &[i64]) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
     diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn).await?;
+    Ok(())
+}
+
+/// The oldest due rows no other relay holds, taken out in one statement; call inside a
+/// transaction, publish them, and `restore` what could not be sent before committing (a
+/// rollback puts every row back).
+pub async fn take_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+    let mut rows: Vec<OutboxRow> = diesel::sql_query(
+        "DELETE FROM outbox WHERE id IN ( \
+           SELECT id FROM outbox WHERE available_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         RETURNING *",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Puts back rows taken by `take_batch` that were not sent (same ids: order kept).
+pub async fn restore(conn: &mut Conn, rows: &[OutboxRow]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    diesel::insert_into(outbox::table).values(rows).execute(conn).await?;
     Ok(())
 }
 

@@ -148,6 +148,18 @@ pub async fn get(conn: &mut Conn, scope: &KeyScope, id: PostId) -> StoreResult<O
     Ok(hydrate(conn, vec![row]).await?.pop())
 }
 
+/// A post's media with their assets, body first then each thread part's, in order: what
+/// a delivery sends (one query, without the rest of the post's view).
+pub async fn media_rows(conn: &mut Conn, id: PostId) -> StoreResult<Vec<(PostMediaRow, AssetRow)>> {
+    Ok(post_media::table
+        .inner_join(media_assets::table)
+        .filter(post_media::post_id.eq(id))
+        .order((post_media::part.asc(), post_media::position.asc()))
+        .select((PostMediaRow::as_select(), AssetRow::as_select()))
+        .load(conn)
+        .await?)
+}
+
 /// Unscoped read, for services acting on a post they were told about.
 pub async fn view(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostView>> {
     let row: Option<PostRow> = posts::table.find(id).select(PostRow::as_select()).first(conn).await.optional()?;
@@ -204,8 +216,9 @@ pub async fn insert(
     media: &[(Uuid, Option<String>)],
 ) -> StoreResult<()> {
     diesel::insert_into(posts::table).values(post).execute(conn).await?;
-    replace_deliveries(conn, post.id, profile_rows).await?;
-    replace_media(conn, post.id, media).await
+    // A new post has nothing to replace: its rows are inserted, not swapped.
+    insert_deliveries(conn, post.id, profile_rows).await?;
+    insert_media(conn, post.id, 0, media).await
 }
 
 /// The media of a thread's parts after the body (index 0 is part 1), replacing theirs.
@@ -217,6 +230,15 @@ pub async fn replace_thread_media(
     diesel::delete(post_media::table.filter(post_media::post_id.eq(post_id)).filter(post_media::part.gt(0)))
         .execute(conn)
         .await?;
+    insert_thread_media(conn, post_id, parts).await
+}
+
+/// The media of a new post's thread parts (it has none to replace).
+pub async fn insert_thread_media(
+    conn: &mut Conn,
+    post_id: PostId,
+    parts: &[Vec<(Uuid, Option<String>)>],
+) -> StoreResult<()> {
     for (n, media) in parts.iter().enumerate() {
         insert_media(conn, post_id, i16::try_from(n + 1).unwrap_or(i16::MAX), media).await?;
     }
@@ -225,6 +247,10 @@ pub async fn replace_thread_media(
 
 pub async fn replace_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
     diesel::delete(deliveries::table.filter(deliveries::post_id.eq(post_id))).execute(conn).await?;
+    insert_deliveries(conn, post_id, profile_rows).await
+}
+
+async fn insert_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
     let rows: Vec<NewDelivery> = profile_rows
         .iter()
         .map(|p| NewDelivery { id: DeliveryId::new(), post_id, profile_id: p.id, provider: p.provider })

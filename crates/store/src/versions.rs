@@ -57,17 +57,28 @@ pub async fn record(conn: &mut Conn, id: PostId, author: &str, bump: bool) -> St
         posts::table.find(id).select(posts::version).first(conn).await?
     };
     let Some(view) = crate::posts::view(conn, id).await? else { return Ok(None) };
+    insert(conn, &view, version, author).await?;
+    Ok(Some(version))
+}
+
+/// Records the first version of a post just made, from the view its creation read back
+/// anyway (one read of the new post, not two).
+pub async fn record_first(conn: &mut Conn, view: &crate::posts::PostView, author: &str) -> StoreResult<()> {
+    insert(conn, view, view.post.version, author).await
+}
+
+async fn insert(conn: &mut Conn, view: &crate::posts::PostView, version: i32, author: &str) -> StoreResult<()> {
     diesel::insert_into(post_versions::table)
         .values((
-            post_versions::post_id.eq(id),
+            post_versions::post_id.eq(view.post.id),
             post_versions::version.eq(version),
-            post_versions::content.eq(content_of(&view)),
+            post_versions::content.eq(content_of(view)),
             post_versions::author.eq(author),
         ))
         .on_conflict_do_nothing()
         .execute(conn)
         .await?;
-    Ok(Some(version))
+    Ok(())
 }
 
 /// The post's versions, oldest first.

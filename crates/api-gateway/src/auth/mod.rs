@@ -117,10 +117,37 @@ pub fn bearer(req: &HttpRequest) -> Option<String> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
+/// When each key's `last_used_at` was last written by this process: it is written at most
+/// once a minute per key (the column is minute-grained anyway), so a busy key costs one
+/// read per request, not a read and a write.
+#[derive(Default)]
+pub struct Touched(std::sync::Mutex<std::collections::HashMap<Uuid, std::time::Instant>>);
+
+impl Touched {
+    /// True when the key's use should be recorded now (and notes that it is).
+    fn due(&self, key: Uuid) -> bool {
+        let now = std::time::Instant::now();
+        let Ok(mut seen) = self.0.lock() else { return true };
+        match seen.get(&key) {
+            Some(at) if now.duration_since(*at) < std::time::Duration::from_secs(60) => false,
+            _ => {
+                // Keys no longer used fall out; the map stays as small as the live keys.
+                if seen.len() > 10_000 {
+                    seen.retain(|_, at| now.duration_since(*at) < std::time::Duration::from_secs(60));
+                }
+                seen.insert(key, now);
+                true
+            }
+        }
+    }
+}
+
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let mut conn = state.pool.get().await?;
     let row = store::keys::find_active_by_hash(&mut conn, &hash_key(token)).await?.ok_or(ApiError::Unauthorized)?;
-    store::keys::touch(&mut conn, row.id).await?;
+    if state.touched.due(row.id) {
+        store::keys::touch(&mut conn, row.id).await?;
+    }
     // An unknown policy (a newer release's) is held to the strictest one.
     let policy = posting::Policy::of_key(&row.policy).unwrap_or(posting::Policy::DraftOnly);
     let scope = KeyScope { workspace_id: row.workspace_id, providers: row.providers, profile_ids: row.profile_ids };

@@ -76,7 +76,7 @@ impl Db {
         Db { name, pool }
     }
 
-    pub async fn conn(&self) -> diesel_async::pooled_connection::deadpool::Object<AsyncPgConnection> {
+    pub async fn conn(&self) -> store::Pooled {
         self.pool.get().await.unwrap()
     }
 }
