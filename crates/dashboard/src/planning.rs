@@ -282,8 +282,10 @@ pub async fn schedule(
         Ok(tz) => tz,
         Err(e) => return after(&here, Err(ApiError::Validation(vec![e]))),
     };
+    // A person who starts a plan today means from now on: today's slots already past are
+    // not used (they would publish at once). The API takes a start as given.
     let start = NaiveDate::parse_from_str(&form.one("start"), "%Y-%m-%d")
-        .map(|d| domain::planning::resolve(tz, d.and_time(NaiveTime::MIN)))
+        .map(|d| domain::planning::resolve(tz, d.and_time(NaiveTime::MIN)).max(Utc::now()))
         .map_err(|_| ApiError::field("start", "a date"));
     let hours: Result<Vec<NaiveTime>, _> =
         form.one("hours").split(',').map(|h| domain::planning::parse_hour(h, "hours")).collect();
