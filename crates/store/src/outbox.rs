@@ -39,27 +39,6 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
     Ok(message_id)
 }
 
-/// The oldest rows no other relay holds; call inside a transaction and delete what was sent.
-pub async fn lock_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
-    Ok(outbox::table
-        .filter(outbox::available_at.le(diesel::dsl::now))
-        .order(outbox::id.asc())
-        .limit(limit)
-        .for_update()
-        .skip_locked()
-        .select(OutboxRow::as_select())
-        .load(conn)
-        .await?)
-}
-
-pub async fn delete(conn: &mut Conn, ids: &[i64]) -> StoreResult<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    diesel::delete(outbox::table.filter(outbox::id.eq_any(ids))).execute(conn).await?;
-    Ok(())
-}
-
 /// The oldest due rows no other relay holds, taken out in one statement; call inside a
 /// transaction, publish them, and `restore` what could not be sent before committing (a
 /// rollback puts every row back).

@@ -175,7 +175,7 @@ async fn an_idempotency_claim_is_kept_answered_and_freed_when_abandoned() {
 
 #[tokio::test]
 async fn the_outbox_hands_each_row_to_one_relay_and_holds_deferred_ones() {
-    use store::outbox::{Outgoing, backlog, delete, lock_batch, push};
+    use store::outbox::{Outgoing, backlog, push, restore, take_batch};
     let db = Db::new().await;
     let mut c = db.conn().await;
     let payload = json!({"n": 1});
@@ -195,18 +195,34 @@ async fn the_outbox_hands_each_row_to_one_relay_and_holds_deferred_ones() {
     let mut a = db.conn().await;
     let mut b = db.conn().await;
     a.transaction::<_, store::StoreError, _>(async |a| {
-        let first = lock_batch(a, 2).await?;
-        // While the first relay holds its rows, the second one gets the others.
-        let second = b.transaction::<_, store::StoreError, _>(async |b| lock_batch(b, 10).await).await?;
+        let first = take_batch(a, 2).await?;
+        // While the first relay holds its rows, the second one gets the others, and puts
+        // back the one it could not send.
+        let second = b
+            .transaction::<_, store::StoreError, _>(async |b| {
+                let rows = take_batch(b, 10).await?;
+                restore(b, &rows[1..]).await?;
+                Ok(rows)
+            })
+            .await?;
         assert_eq!(first.len(), 2);
         assert_eq!(second.len(), 2, "the deferred row is held back");
         assert!(first.iter().all(|r| second.iter().all(|s| s.id != r.id)));
-        delete(a, &first.iter().map(|r| r.id).collect::<Vec<_>>()).await?;
         Ok(())
     })
     .await
     .unwrap();
-    assert_eq!(backlog(&mut c).await.unwrap(), 3);
+    // The deferred row and the one put back; a relay that fails as a whole rolls back and
+    // takes nothing.
+    assert_eq!(backlog(&mut c).await.unwrap(), 2);
+    let failed = c
+        .transaction::<(), store::StoreError, _>(async |c| {
+            assert_eq!(take_batch(c, 10).await?.len(), 1);
+            Err(store::StoreError::Pool("the broker refused".into()))
+        })
+        .await;
+    assert!(failed.is_err());
+    assert_eq!(backlog(&mut c).await.unwrap(), 2);
 }
 
 #[tokio::test]
