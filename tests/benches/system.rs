@@ -173,7 +173,23 @@ fn statements_per(s: &Stack, units: f64) -> String {
             format!("{:.2} × `{}`", calls.parse::<f64>().unwrap_or(0.0) / units.max(1.0), q.replace('`', "'"))
         })
         .collect();
-    format!("{:.1} statements per unit; most frequent: {}", total / units.max(1.0), each.join("; "))
+    // Where the database's time went: the statements with the largest share of it.
+    let costly = s.sql(&format!(
+        "SELECT round(100 * total_exec_time / nullif(sum(total_exec_time) OVER (), 0)) || E'\\t' \
+           || regexp_replace(left(query, 70), '\\s+', ' ', 'g') FROM pg_stat_statements \
+         WHERE {db} ORDER BY total_exec_time DESC LIMIT 4"
+    ));
+    let costly: Vec<String> = costly
+        .lines()
+        .filter_map(|l| l.split_once('\t'))
+        .map(|(share, q)| format!("{share} % `{}`", q.replace('`', "'")))
+        .collect();
+    format!(
+        "{:.1} statements per unit; most frequent: {}; most execution time: {}",
+        total / units.max(1.0),
+        each.join("; "),
+        costly.join("; ")
+    )
 }
 
 /// CPU milliseconds each service (replicas summed) and PostgreSQL have used so far.
@@ -210,7 +226,18 @@ fn rss_by_service(s: &mut Stack) -> BTreeMap<String, f64> {
 }
 
 async fn s1_and_s5(rows: &mut Vec<Row>) {
-    let mut s = Stack::start_with("bench-s1", Options { db_pool_size: 16, ..Options::default() }).await;
+    // S1b measures the pipeline, not the per-profile cap (two calls at once per profile
+    // by default, which with two profiles would hold it to four deliveries in flight):
+    // the caps are lifted as in S3.
+    let opts = Options {
+        db_pool_size: 16,
+        worker_env: vec![
+            ("POSTMANTIS_LIMITS__PROFILE_CONCURRENCY", "1000"),
+            ("POSTMANTIS_LIMITS__PROVIDER_CONCURRENCY", "1000"),
+        ],
+        ..Options::default()
+    };
+    let mut s = Stack::start_with("bench-s1", opts).await;
     let profiles = vec![s.profile("x").await, s.profile("linkedin").await];
     let workspace = s.sql("SELECT id FROM workspaces LIMIT 1");
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -285,6 +312,7 @@ async fn s1_and_s5(rows: &mut Vec<Row>) {
     });
     // S1b: the same posts published now, through the whole pipeline: throughput is the
     // accepted posts over the time until the last of them completed.
+    let counting = statements_reset(&s);
     let cpu_before = cpu_by_service(&mut s);
     let started = Instant::now();
     let now_posts = closed_loop(&s, &profiles, clients, 10, None).await;
@@ -319,6 +347,15 @@ async fn s1_and_s5(rows: &mut Vec<Row>) {
         target: "reported".into(),
         met: None,
     });
+    rows.push(Row {
+        scenario: "S1b SQL statements per completed post (pg_stat_statements)",
+        measured: match counting {
+            true => statements_per(&s, now_posts.len() as f64),
+            false => "not counted".into(),
+        },
+        target: "reported".into(),
+        met: None,
+    });
     let peak = peak.lock().clone();
     let fmt = |m: &BTreeMap<String, f64>| m.iter().map(|(k, v)| format!("{k} {v:.0}")).collect::<Vec<_>>().join(", ");
     rows.push(Row {
@@ -343,7 +380,7 @@ async fn s2(rows: &mut Vec<Row>, scale: f64) {
         profiles.push(s.profile(p).await);
     }
     let spread_n = (10_000.0 * scale) as usize;
-    let burst_n = (1_000.0 * scale) as usize;
+    let burst_n = (10_000.0 * scale) as usize;
     let spread_secs = (300.0 * scale).max(10.0);
     // Everything is created before the first post is due (creation runs at ~150 posts/s).
     let lead = (20.0 + (spread_n + burst_n) as f64 / 80.0) as i64;
@@ -378,7 +415,7 @@ async fn s2(rows: &mut Vec<Row>, scale: f64) {
     }
     let total = spread_n + burst_n;
     assert!(Utc::now() < start, "creating {total} posts took {:?}: past the first one's time", creating.elapsed());
-    let deadline = Instant::now() + Duration::from_secs(spread_secs as u64 + 300);
+    let deadline = Instant::now() + Duration::from_secs(spread_secs as u64 + 600);
     loop {
         let done: usize = s.sql("SELECT count(*) FROM posts WHERE status = 'completed'").parse().unwrap();
         if done == total {
@@ -394,8 +431,10 @@ async fn s2(rows: &mut Vec<Row>, scale: f64) {
         sorted(out.lines().map(|l| l.parse::<f64>().unwrap()).collect())
     };
     let burst = lateness(&format!("scheduled_at = '{burst_ts}'"));
-    let all = lateness("true");
-    let early = all.iter().filter(|l| **l < 0.0).count();
+    // The steady stream's lateness; the burst's is its own row below (its p99 is the
+    // time to drain it, not lateness).
+    let steady = lateness(&format!("scheduled_at <> '{burst_ts}'"));
+    let early = lateness("true").iter().filter(|l| **l < 0.0).count();
     let calls: Vec<Value> = s.sim_records("calls").await;
     let mut per_delivery: HashMap<String, usize> = HashMap::new();
     for c in &calls {
@@ -405,16 +444,17 @@ async fn s2(rows: &mut Vec<Row>, scale: f64) {
     let failed = s.sql(
         "SELECT coalesce(string_agg(n || ' × ' || left(error_message, 120), '; '), 'none') FROM (SELECT error_message, count(*) AS n FROM deliveries WHERE status = 'failed' GROUP BY 1) f",
     );
-    let (p50, p99) = (pct(&all, 50.0), pct(&all, 99.0));
+    let (p50, p99) = (pct(&steady, 50.0), pct(&steady, 99.0));
     rows.push(Row {
         scenario: "S2 scheduling lateness (dispatch − scheduled_at)",
         measured: format!(
-            "{total} posts ({spread_n} over {spread_secs:.0} s + {burst_n} at one instant), 2 schedulers: p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms; {early} early; {twice} delivered twice; {} deliveries reached a provider; failed deliveries: {failed}",
-            pct(&all, 100.0),
+            "{total} posts ({spread_n} over {spread_secs:.0} s + {burst_n} at one instant), 2 schedulers; the {} not in the burst: p50 {p50:.1} ms, p99 {p99:.1} ms, max {:.1} ms; {early} early; {twice} delivered twice; {} of {total} deliveries reached a provider; failed deliveries: {failed}",
+            steady.len(),
+            pct(&steady, 100.0),
             per_delivery.len()
         ),
-        target: "p50 ≤ 20 ms, p99 ≤ 100 ms, none early, none twice".into(),
-        met: Some(p50 <= 20.0 && p99 <= 100.0 && early == 0 && twice == 0),
+        target: "p99 ≤ 10 ms, none early, none twice, every delivery's publish seen at the provider".into(),
+        met: Some(p99 <= 10.0 && early == 0 && twice == 0 && per_delivery.len() == total),
     });
     // Truth: every published delivery is one public post of its own, reached by its own call.
     let publishes: Vec<Value> = s.sim_records("publishes").await;

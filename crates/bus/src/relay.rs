@@ -29,7 +29,9 @@ pub async fn run(pool: Pool, bus: BusHandle, wake: Arc<Notify>, poll: Duration) 
     loop {
         let b = bus.wait().await;
         match relay_batch(&pool, &b).await {
-            Ok(n) if n > 0 => continue,
+            // Only a full batch says more is waiting; a row committed since the batch was
+            // taken has notified `wake`, whose stored permit ends the wait below at once.
+            Ok(n) if n >= BATCH => continue,
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(error = %e, "outbox relay: batch not sent; will retry");
@@ -58,10 +60,13 @@ pub async fn flush(pool: &Pool, bus: &BusHandle, within: Duration) {
     let _ = tokio::time::timeout(within, work).await;
 }
 
+/// Rows sent per transaction.
+const BATCH: usize = 200;
+
 async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError> {
     let mut conn = pool.get().await?;
     conn.transaction::<usize, RelayError, _>(async |conn| {
-        let rows = outbox::take_batch(conn, 200).await?;
+        let rows = outbox::take_batch(conn, BATCH as i64).await?;
         let retry_exchange = bus.names.retry();
         let mut in_flight = Vec::with_capacity(rows.len());
         let mut unsent = Vec::new();
@@ -114,27 +119,31 @@ async fn relay_batch(pool: &Pool, bus: &crate::Bus) -> Result<usize, RelayError>
     .await
 }
 
+/// An event as an outbox row, for a statement that writes it along with other rows.
+pub fn event_row<E: domain::messages::Event>(
+    names: &crate::Names,
+    event: &E,
+) -> Result<outbox::NewOutboxRow, StoreError> {
+    let exchange = names.events();
+    outbox::Outgoing {
+        exchange: &exchange,
+        routing_key: E::ROUTING_KEY,
+        message_type: E::TYPE,
+        payload: event,
+        not_before: None,
+        traceparent: telemetry::current_traceparent(),
+        expiration: None,
+    }
+    .prepare()
+}
+
 /// Enqueues an event in the caller's transaction.
 pub async fn enqueue_event<E: domain::messages::Event>(
     conn: &mut store::Conn,
     names: &crate::Names,
     event: &E,
 ) -> Result<(), StoreError> {
-    let exchange = names.events();
-    outbox::push(
-        conn,
-        outbox::Outgoing {
-            exchange: &exchange,
-            routing_key: E::ROUTING_KEY,
-            message_type: E::TYPE,
-            payload: event,
-            not_before: None,
-            traceparent: telemetry::current_traceparent(),
-            expiration: None,
-        },
-    )
-    .await
-    .map(|_| ())
+    outbox::push_all(conn, &[event_row(names, event)?]).await
 }
 
 /// When a delivery task should run.
@@ -147,6 +156,30 @@ pub enum When {
     At(chrono::DateTime<chrono::Utc>),
 }
 
+/// A delivery task as an outbox row (for a batch written in one statement).
+pub fn delivery_row(
+    names: &crate::Names,
+    task: &domain::messages::DeliveryRequestedV1,
+    when: When,
+) -> Result<outbox::NewOutboxRow, StoreError> {
+    use domain::messages::Message;
+    let (exchange, not_before, expiration) = match when {
+        When::Now => (names.deliveries(), None, None),
+        When::After(delay) => (names.retry(), None, Some(delay)),
+        When::At(t) => (names.deliveries(), Some(t), None),
+    };
+    outbox::Outgoing {
+        exchange: &exchange,
+        routing_key: task.provider.as_str(),
+        message_type: domain::messages::DeliveryRequestedV1::TYPE,
+        payload: task,
+        not_before,
+        traceparent: telemetry::current_traceparent(),
+        expiration,
+    }
+    .prepare()
+}
+
 /// Enqueues a delivery task in the caller's transaction.
 pub async fn enqueue_delivery(
     conn: &mut store::Conn,
@@ -154,26 +187,7 @@ pub async fn enqueue_delivery(
     task: &domain::messages::DeliveryRequestedV1,
     when: When,
 ) -> Result<(), StoreError> {
-    use domain::messages::Message;
-    let (exchange, not_before, expiration) = match when {
-        When::Now => (names.deliveries(), None, None),
-        When::After(delay) => (names.retry(), None, Some(delay)),
-        When::At(t) => (names.deliveries(), Some(t), None),
-    };
-    outbox::push(
-        conn,
-        outbox::Outgoing {
-            exchange: &exchange,
-            routing_key: task.provider.as_str(),
-            message_type: domain::messages::DeliveryRequestedV1::TYPE,
-            payload: task,
-            not_before,
-            traceparent: telemetry::current_traceparent(),
-            expiration,
-        },
-    )
-    .await
-    .map(|_| ())
+    outbox::push_all(conn, &[delivery_row(names, task, when)?]).await
 }
 
 /// Enqueues a webhook send, now or not before `at`.

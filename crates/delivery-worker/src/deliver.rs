@@ -178,8 +178,12 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         // connection and got the message requeued, or died with the request on the
         // wire): a look-up before that call must have ended could miss it and post
         // twice, so come back once it has. Checked here without holding a cap; the claim
-        // below decides it atomically.
-        if let Some(started) = deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? {
+        // below decides it atomically. A first attempt skips the look: a copy of it in
+        // flight is rare, and the claim finds it then (the cap is given back).
+        let look = t.attempt > 1 || t.reopen;
+        if let Some(started) =
+            if look { deliveries::unfinished_attempt_started(&mut conn, t.delivery_id, t.attempt).await? } else { None }
+        {
             let ended_by = started + bound(ctx);
             if ended_by > Utc::now() {
                 drop(conn);

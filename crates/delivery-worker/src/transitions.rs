@@ -3,7 +3,7 @@
 //! outcome, its Publishing Log row and `delivery.settled` in one transaction; and taking
 //! a failed delivery back to pending for a manual retry.
 
-use bus::relay::{When, enqueue_delivery, enqueue_event};
+use bus::relay::{When, enqueue_delivery, event_row};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use domain::{
@@ -44,28 +44,40 @@ pub async fn settle(
             message,
             url,
         };
-        let settled = match &outcome {
+        let settled_event = |status| {
+            event_row(&ctx.names, &DeliverySettledV1 { delivery_id: t.delivery_id, post_id: t.post_id, status })
+        };
+        // A settle's log row and its `delivery.settled` are written by one statement.
+        match &outcome {
             Outcome::Published(p) => {
                 // A recovered post was made by an earlier attempt whose answer was lost.
                 let outcome = if p.recovered { "recovered" } else { "published" };
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, outcome, Some(&p.provider_post_id)).await?;
                 let did = delivery_status::settle_published(conn, t.delivery_id, &p.provider_post_id, &p.url).await?;
                 if did {
-                    publish_log::append(conn, &log("delivery.published", None, Some(p.url.clone()))).await?;
+                    publish_log::append_with_message(
+                        conn,
+                        &log("delivery.published", None, Some(p.url.clone())),
+                        &settled_event(DeliveryStatus::Published)?,
+                    )
+                    .await?;
                     // A reply from the inbox: its item is answered once the reply is public.
                     if let Some(item) = answers {
                         store::inbox::replied(conn, item, chrono::Utc::now()).await?;
                     }
                 }
-                did.then_some(DeliveryStatus::Published)
             }
             Outcome::Failed(msg) => {
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rejected", Some(msg)).await?;
                 let did = delivery_status::settle_failed(conn, t.delivery_id, msg).await?;
                 if did {
-                    publish_log::append(conn, &log("delivery.failed", Some(msg.clone()), None)).await?;
+                    publish_log::append_with_message(
+                        conn,
+                        &log("delivery.failed", Some(msg.clone()), None),
+                        &settled_event(DeliveryStatus::Failed)?,
+                    )
+                    .await?;
                 }
-                did.then_some(DeliveryStatus::Failed)
             }
             Outcome::RetryLater(msg) => {
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "retryable", Some(msg)).await?;
@@ -77,22 +89,12 @@ pub async fn settle(
                     When::After(std::time::Duration::from_millis(ctx.config.common.bus.retry_delay_ms)),
                 )
                 .await?;
-                None
             }
             Outcome::RetryAt(msg, at) => {
                 deliveries::finish_attempt(conn, t.delivery_id, t.attempt, "rate_limited", Some(msg)).await?;
                 let next = t.next();
                 enqueue_delivery(conn, &ctx.names, &next, When::At(*at)).await?;
-                None
             }
-        };
-        if let Some(status) = settled {
-            enqueue_event(
-                conn,
-                &ctx.names,
-                &DeliverySettledV1 { delivery_id: t.delivery_id, post_id: t.post_id, status },
-            )
-            .await?;
         }
         Ok(())
     })

@@ -11,7 +11,12 @@ use crate::app::Ctx;
 /// fail with a message the post read shows.
 pub async fn prepare(ctx: &Ctx, post_id: PostId) -> anyhow::Result<()> {
     let mut conn = ctx.pool.get().await?;
-    for (media_id, asset_id) in store::media::pending_of_post(&mut conn, post_id).await? {
+    let pending = store::media::pending_of_post(&mut conn, post_id).await?;
+    // Most posts have no media, or none left pending: nothing to write.
+    if pending.is_empty() {
+        return Ok(());
+    }
+    for (media_id, asset_id) in pending {
         if ctx.storage.size(&storage::asset_key(&asset_id.to_string())).await?.is_none() {
             tracing::error!(%post_id, %asset_id, "a post's media file is missing from storage");
             media_status::mark_failed(

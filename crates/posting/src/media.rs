@@ -69,7 +69,10 @@ impl Posting {
     ) -> PostingResult<Vec<(Uuid, Option<String>)>> {
         let asset_ids: Vec<Uuid> =
             media.iter().filter_map(|m| if let MediaSource::Asset(id) = m.source { Some(id) } else { None }).collect();
-        let known = store::media::assets_in_workspace(conn, caller.scope.workspace_id, &asset_ids).await?;
+        let known = match asset_ids.is_empty() {
+            true => Vec::new(),
+            false => store::media::assets_in_workspace(conn, caller.scope.workspace_id, &asset_ids).await?,
+        };
         let queue = self.names.media_rpc();
         let resolved = futures_util::future::join_all(media.iter().enumerate().map(|(i, m)| {
             let (known, queue) = (&known, &queue);

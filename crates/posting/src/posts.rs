@@ -11,7 +11,6 @@ use domain::{
 };
 use serde_json::Value;
 use store::{
-    StoreError,
     models::{NewLogEntry, NewPostRow},
     posts::{self, PostFilter, PostView},
 };
@@ -179,22 +178,19 @@ impl Posting {
                     row.scheduled_at = Some(crate::queues::take_slot(conn, caller, q).await?);
                     row.queue_id = Some(q);
                 }
-                posts::insert(conn, &row, &profiles, &media).await?;
+                let view = posts::insert(conn, &row, &profiles, &media, &thread_media).await?;
                 if let Some(to) = &input.details.reply_to {
                     store::inbox::answer(conn, row.id, to).await?;
                 }
-                posts::insert_thread_media(conn, row.id, &thread_media).await?;
                 if !input.draft {
-                    bus::relay::enqueue_event(
+                    let accepted = PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id };
+                    store::publish_log::append_with_message(
                         conn,
-                        names,
-                        &PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id },
+                        &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"),
+                        &bus::relay::event_row(names, &accepted)?,
                     )
                     .await?;
-                    store::publish_log::append(conn, &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"))
-                        .await?;
                 }
-                let view = posts::view(conn, row.id).await?.ok_or(StoreError::Db(diesel::result::Error::NotFound))?;
                 store::versions::record_first(conn, &view, &caller.who()).await?;
                 Ok(view)
             })

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use bus::relay::{When, enqueue_delivery};
+use bus::relay::{When, delivery_row};
 use chrono::Utc;
 use diesel_async::AsyncConnection;
 use domain::messages::DeliveryRequestedV1;
@@ -42,8 +42,9 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
     let claimed = conn
         .transaction::<usize, StoreError, _>(async |conn| {
             let due = store::transitions::posts::claim_due(conn, batch).await?;
+            let mut tasks = Vec::new();
             for (post, deliveries) in &due {
-                                let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
+                let lateness = post.scheduled_at.map(|t| (Utc::now() - t).num_milliseconds());
                 if let Some(ms) = lateness {
                     // Actual dispatch − scheduled_at, for posts that waited for a time.
                     metrics::histogram!("postmantis_dispatch_lateness_seconds").record(ms.max(0) as f64 / 1000.0);
@@ -53,15 +54,14 @@ async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
                 // The delivery tasks continue the trace of the request that accepted the post.
                 let span = tracing::info_span!("dispatch", post_id = %post.id, trace_id = tracing::field::Empty);
                 telemetry::continue_trace(&span, post.traceparent.as_deref());
-                let enqueue = async {
-                    for d in deliveries {
-                        let task = DeliveryRequestedV1::first(d.id, post.id, d.provider, 1);
-                        enqueue_delivery(conn, &ctx.names, &task, When::Now).await?;
-                    }
-                    Ok::<(), StoreError>(())
-                };
-                tracing::Instrument::instrument(enqueue, span).await?;
+                let _entered = span.enter();
+                for d in deliveries {
+                    let task = DeliveryRequestedV1::first(d.id, post.id, d.provider, 1);
+                    tasks.push(delivery_row(&ctx.names, &task, When::Now)?);
+                }
             }
+            // The whole batch's tasks in one statement (a burst of due posts is thousands).
+            store::outbox::push_all(conn, &tasks).await?;
             Ok(due.len())
         })
         .await?;

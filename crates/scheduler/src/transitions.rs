@@ -3,7 +3,7 @@
 //! its outbox message, and each is conditional on the status it leaves, so a redelivered
 //! message or a racing replica changes nothing twice.
 
-use bus::relay::{When, enqueue_delivery, enqueue_event};
+use bus::relay::{When, enqueue_delivery, enqueue_event, event_row};
 use chrono::{DateTime, Utc};
 use diesel_async::AsyncConnection;
 use domain::{DeliveryId, PostId};
@@ -76,40 +76,26 @@ pub async fn publish_draft(
 }
 
 /// pending → scheduled, once: a redelivered `post.accepted` finds the post already moved.
+/// One statement moves it, logs it and enqueues `post.scheduled` (no transaction around
+/// several: this runs for every post accepted).
 pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
-    let moved = conn
-        .transaction::<bool, StoreError, _>(async |conn| {
-            let Some(post) = post_status::mark_scheduled(conn, post_id).await? else { return Ok(false) };
-            let waits = post.scheduled_at.is_some_and(|t| t > Utc::now());
-            // The dashboard wording of the seed: no future time is "Queued".
-            let kind = if waits { "post.scheduled" } else { "post.queued" };
-            publish_log::append(conn, &NewLogEntry::post(post.workspace_id, post.id, kind)).await?;
-            enqueue_event(conn, &ctx.names, &PostScheduledV1 { post_id: post.id, scheduled_at: post.scheduled_at })
-                .await?;
-            Ok(true)
-        })
-        .await?;
-    if moved {
+    // The message's `scheduled_at` is filled in from the row by the statement.
+    let event = event_row(&ctx.names, &PostScheduledV1 { post_id, scheduled_at: None })?;
+    if post_status::schedule_logged(&mut conn, post_id, &event).await?.is_some() {
         ctx.relay_wake.notify_one();
         ctx.dispatch_wake.notify_one();
     }
     Ok(())
 }
 
-/// scheduled → completed when the last delivery settled, whatever the outcomes.
+/// scheduled → completed when the last delivery settled, whatever the outcomes; one
+/// statement, as `schedule` (this runs for every settled delivery).
 pub async fn complete(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
-    let done = conn
-        .transaction::<bool, StoreError, _>(async |conn| {
-            let Some(post) = post_status::complete_if_settled(conn, post_id).await? else { return Ok(false) };
-            publish_log::append(conn, &NewLogEntry::post(post.workspace_id, post.id, "post.completed")).await?;
-            enqueue_event(conn, &ctx.names, &PostCompletedV1 { post_id: post.id }).await?;
-            metrics::counter!("postmantis_posts_completed_total").increment(1);
-            Ok(true)
-        })
-        .await?;
-    if done {
+    let event = event_row(&ctx.names, &PostCompletedV1 { post_id })?;
+    if post_status::complete_logged(&mut conn, post_id, &event).await?.is_some() {
+        metrics::counter!("postmantis_posts_completed_total").increment(1);
         ctx.relay_wake.notify_one();
     }
     Ok(())

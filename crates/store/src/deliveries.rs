@@ -93,6 +93,33 @@ pub async fn claim_attempt(
     attempt: i32,
     bound: Duration,
 ) -> StoreResult<Claim> {
+    // The common case, a delivery's first attempt with none made before, in one
+    // statement: two copies of the message meet on the (delivery, attempt) key, and the
+    // one that inserts nothing takes the full path below, which then finds the other's
+    // attempt in flight.
+    if attempt == 1 {
+        #[derive(QueryableByName)]
+        struct Started {
+            #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+            started_at: chrono::DateTime<Utc>,
+        }
+        let first: Option<Started> = diesel::sql_query(
+            "INSERT INTO delivery_attempts (delivery_id, attempt)
+             SELECT d.id, 1 FROM deliveries d
+             WHERE d.id = $1 AND d.status = $2
+               AND NOT EXISTS (SELECT 1 FROM delivery_attempts a WHERE a.delivery_id = $1)
+             ON CONFLICT (delivery_id, attempt) DO NOTHING
+             RETURNING started_at",
+        )
+        .bind::<diesel::sql_types::Uuid, _>(delivery_id)
+        .bind::<diesel::sql_types::Text, _>(domain::DeliveryStatus::Pending)
+        .get_result(conn)
+        .await
+        .optional()?;
+        if let Some(f) = first {
+            return Ok(Claim::Claimed { number: 1, since: f.started_at, after_unknown: false });
+        }
+    }
     conn.transaction::<Claim, StoreError, _>(async |conn| {
         let pending: Option<Uuid> = deliveries::table
             .filter(deliveries::id.eq(delivery_id).and(deliveries::status.eq(domain::DeliveryStatus::Pending)))

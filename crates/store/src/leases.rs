@@ -16,6 +16,29 @@ struct Slot {
 
 /// Takes a free (or expired) slot of `key`, if any of its `cap` slots is free.
 pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms: i64) -> StoreResult<Option<i32>> {
+    if cap <= 0 {
+        return Ok(None);
+    }
+    // A slot picked at random is free unless the cap is nearly full: one index probe
+    // instead of looking at every slot (a provider's cap is tens to thousands).
+    let guess = rand::random_range(0..cap);
+    let got: Option<Slot> = diesel::sql_query(
+        "INSERT INTO delivery_leases (key, slot, holder, expires_at)
+         VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0))
+         ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE delivery_leases.expires_at < clock_timestamp()
+         RETURNING slot",
+    )
+    .bind::<Text, _>(key)
+    .bind::<Int4, _>(guess)
+    .bind::<SqlUuid, _>(holder)
+    .bind::<BigInt, _>(ttl_ms)
+    .get_result(conn)
+    .await
+    .optional()?;
+    if let Some(s) = got {
+        return Ok(Some(s.slot));
+    }
     // One statement picks a slot no live lease holds (at random, so that two callers
     // rarely pick the same one) and takes it; a caller that lost the race for that slot
     // looks again, a few times, before it says the cap is full.
@@ -66,6 +89,20 @@ async fn free_slots(conn: &mut Conn, key: &str, cap: i32) -> StoreResult<i64> {
     .get_result(conn)
     .await?;
     Ok(i64::from(cap) - live.n)
+}
+
+/// Gives back every slot `holder` took (one call's profile and provider slots).
+pub async fn release_all(conn: &mut Conn, slots: &[(String, i32)], holder: Uuid) -> StoreResult<()> {
+    let (keys, numbers): (Vec<&str>, Vec<i32>) = slots.iter().map(|(k, s)| (k.as_str(), *s)).unzip();
+    diesel::sql_query(
+        "DELETE FROM delivery_leases WHERE holder = $3 AND (key, slot) IN (SELECT * FROM unnest($1::text[], $2::int4[]))",
+    )
+    .bind::<diesel::sql_types::Array<Text>, _>(keys)
+    .bind::<diesel::sql_types::Array<Int4>, _>(numbers)
+    .bind::<SqlUuid, _>(holder)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 pub async fn release(conn: &mut Conn, key: &str, slot: i32, holder: Uuid) -> StoreResult<()> {

@@ -65,8 +65,5 @@ pub async fn acquire(
 }
 
 pub async fn release(conn: &mut crate::Conn, held: Held) -> Result<(), crate::StoreError> {
-    for (key, slot) in &held.slots {
-        crate::leases::release(conn, key, *slot, held.holder).await?;
-    }
-    Ok(())
+    crate::leases::release_all(conn, &held.slots, held.holder).await
 }

@@ -19,24 +19,52 @@ pub struct Outgoing<'a, T: Serialize> {
     pub expiration: Option<std::time::Duration>,
 }
 
+/// An outbox row ready to insert: the message serialized, its id chosen.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = outbox)]
+pub struct NewOutboxRow {
+    pub message_id: Uuid,
+    pub exchange: String,
+    pub routing_key: String,
+    pub message_type: String,
+    pub payload: serde_json::Value,
+    pub available_at: chrono::DateTime<chrono::Utc>,
+    pub traceparent: Option<String>,
+    pub expiration_ms: Option<i64>,
+}
+
+impl<T: Serialize> Outgoing<'_, T> {
+    pub fn prepare(self) -> StoreResult<NewOutboxRow> {
+        let payload =
+            serde_json::to_value(self.payload).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
+        Ok(NewOutboxRow {
+            message_id: Uuid::now_v7(),
+            exchange: self.exchange.to_owned(),
+            routing_key: self.routing_key.to_owned(),
+            message_type: self.message_type.to_owned(),
+            payload,
+            available_at: self.not_before.unwrap_or_else(chrono::Utc::now),
+            traceparent: self.traceparent,
+            expiration_ms: self.expiration.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1)),
+        })
+    }
+}
+
 pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
-    let message_id = Uuid::now_v7();
-    let payload =
-        serde_json::to_value(m.payload).map_err(|e| diesel::result::Error::SerializationError(Box::new(e)))?;
-    diesel::insert_into(outbox::table)
-        .values((
-            outbox::message_id.eq(message_id),
-            outbox::exchange.eq(m.exchange),
-            outbox::routing_key.eq(m.routing_key),
-            outbox::message_type.eq(m.message_type),
-            outbox::payload.eq(payload),
-            outbox::available_at.eq(m.not_before.unwrap_or_else(chrono::Utc::now)),
-            outbox::traceparent.eq(m.traceparent),
-            outbox::expiration_ms.eq(m.expiration.map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX).max(1))),
-        ))
-        .execute(conn)
-        .await?;
+    let row = m.prepare()?;
+    let message_id = row.message_id;
+    diesel::insert_into(outbox::table).values(&row).execute(conn).await?;
     Ok(message_id)
+}
+
+/// Several messages in one statement (a dispatch batch's delivery tasks), or a few
+/// statements when they are more than a statement's bind parameters can carry.
+pub async fn push_all(conn: &mut Conn, rows: &[NewOutboxRow]) -> StoreResult<()> {
+    // 8 parameters a row, 65 535 a statement.
+    for chunk in rows.chunks(4_000) {
+        diesel::insert_into(outbox::table).values(chunk).execute(conn).await?;
+    }
+    Ok(())
 }
 
 /// The oldest due rows no other relay holds, taken out in one statement; call inside a

@@ -169,6 +169,17 @@ pub async fn view(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostView>> 
     }
 }
 
+/// The posts' media with their assets, by part then position.
+async fn media_of(conn: &mut Conn, ids: &[PostId]) -> StoreResult<Vec<(PostMediaRow, AssetRow)>> {
+    Ok(post_media::table
+        .inner_join(media_assets::table)
+        .filter(post_media::post_id.eq_any(ids))
+        .order((post_media::part.asc(), post_media::position.asc()))
+        .select((PostMediaRow::as_select(), AssetRow::as_select()))
+        .load(conn)
+        .await?)
+}
+
 async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostView>> {
     let ids: Vec<PostId> = rows.iter().map(|r| r.id).collect();
     let ds: Vec<(DeliveryRow, String)> = deliveries::table
@@ -178,13 +189,7 @@ async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostVie
         .select((DeliveryRow::as_select(), profiles::name))
         .load(conn)
         .await?;
-    let ms: Vec<(PostMediaRow, AssetRow)> = post_media::table
-        .inner_join(media_assets::table)
-        .filter(post_media::post_id.eq_any(&ids))
-        .order((post_media::part.asc(), post_media::position.asc()))
-        .select((PostMediaRow::as_select(), AssetRow::as_select()))
-        .load(conn)
-        .await?;
+    let ms = media_of(conn, &ids).await?;
     let multi: Vec<DeliveryId> =
         ds.iter().filter(|(d, _)| rows.iter().any(|r| r.id == d.post_id && has_parts(r))).map(|(d, _)| d.id).collect();
     let parts = crate::parts::of_many(conn, &multi).await?;
@@ -208,17 +213,37 @@ async fn hydrate(conn: &mut Conn, rows: Vec<PostRow>) -> StoreResult<Vec<PostVie
         .collect())
 }
 
-/// Inserts a post, one pending delivery per profile and its media rows.
+/// Inserts a post, one pending delivery per profile, its media rows and its thread
+/// parts' media, and returns its view made from what the inserts returned: a new post
+/// has no parts made public yet, and its media are read only when it has some.
 pub async fn insert(
     conn: &mut Conn,
     post: &NewPostRow,
     profile_rows: &[ProfileRow],
     media: &[(Uuid, Option<String>)],
-) -> StoreResult<()> {
-    diesel::insert_into(posts::table).values(post).execute(conn).await?;
+    thread_media: &[Vec<(Uuid, Option<String>)>],
+) -> StoreResult<PostView> {
+    let row: PostRow =
+        diesel::insert_into(posts::table).values(post).returning(PostRow::as_returning()).get_result(conn).await?;
     // A new post has nothing to replace: its rows are inserted, not swapped.
-    insert_deliveries(conn, post.id, profile_rows).await?;
-    insert_media(conn, post.id, 0, media).await
+    let mut ds = insert_deliveries(conn, post.id, profile_rows).await?;
+    // The order `hydrate` reads them in (one created_at: by id).
+    ds.sort_by_key(|d| d.id);
+    let deliveries = ds
+        .into_iter()
+        .map(|d| {
+            let name = profile_rows.iter().find(|p| p.id == d.profile_id).map(|p| p.name.clone()).unwrap_or_default();
+            (d, name)
+        })
+        .collect();
+    insert_media(conn, post.id, 0, media).await?;
+    insert_thread_media(conn, post.id, thread_media).await?;
+    let ms = match media.is_empty() && thread_media.iter().all(Vec::is_empty) {
+        true => Vec::new(),
+        false => media_of(conn, &[post.id]).await?,
+    };
+    let (media, thread_media) = ms.into_iter().partition(|(m, _)| m.part == 0);
+    Ok(PostView { post: row, deliveries, media, thread_media, parts: Vec::new() })
 }
 
 /// The media of a thread's parts after the body (index 0 is part 1), replacing theirs.
@@ -234,7 +259,7 @@ pub async fn replace_thread_media(
 }
 
 /// The media of a new post's thread parts (it has none to replace).
-pub async fn insert_thread_media(
+async fn insert_thread_media(
     conn: &mut Conn,
     post_id: PostId,
     parts: &[Vec<(Uuid, Option<String>)>],
@@ -247,16 +272,23 @@ pub async fn insert_thread_media(
 
 pub async fn replace_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
     diesel::delete(deliveries::table.filter(deliveries::post_id.eq(post_id))).execute(conn).await?;
-    insert_deliveries(conn, post_id, profile_rows).await
+    insert_deliveries(conn, post_id, profile_rows).await.map(|_| ())
 }
 
-async fn insert_deliveries(conn: &mut Conn, post_id: PostId, profile_rows: &[ProfileRow]) -> StoreResult<()> {
+async fn insert_deliveries(
+    conn: &mut Conn,
+    post_id: PostId,
+    profile_rows: &[ProfileRow],
+) -> StoreResult<Vec<DeliveryRow>> {
     let rows: Vec<NewDelivery> = profile_rows
         .iter()
         .map(|p| NewDelivery { id: DeliveryId::new(), post_id, profile_id: p.id, provider: p.provider })
         .collect();
-    diesel::insert_into(deliveries::table).values(&rows).execute(conn).await?;
-    Ok(())
+    Ok(diesel::insert_into(deliveries::table)
+        .values(&rows)
+        .returning(DeliveryRow::as_returning())
+        .get_results(conn)
+        .await?)
 }
 
 /// The post's own media (part 0), replacing what it had; a thread's parts keep theirs.

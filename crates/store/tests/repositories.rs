@@ -46,11 +46,17 @@ async fn profile(conn: &mut Conn, ws: WorkspaceId, provider: &str) -> ProfileRow
 
 /// A post in `status` with one pending delivery per profile.
 async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status: &str) -> PostId {
-    let row = NewPostRow {
+    let row = NewPostRow { status: status.parse().expect("a post status"), ..new_row(ws) };
+    store::posts::insert(conn, &row, profiles, &[], &[]).await.unwrap();
+    row.id
+}
+
+fn new_row(ws: WorkspaceId) -> NewPostRow {
+    NewPostRow {
         id: PostId::new(),
         workspace_id: ws,
         body: Some("hello".into()),
-        status: status.parse().expect("a post status"),
+        status: domain::PostStatus::Pending,
         scheduled_at: None,
         provider_options: json!({}),
         traceparent: None,
@@ -65,9 +71,31 @@ async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status:
         created_by: None,
         queue_id: None,
         thread: serde_json::json!([]),
-    };
-    store::posts::insert(conn, &row, profiles, &[]).await.unwrap();
-    row.id
+    }
+}
+
+/// An event row as the scheduler makes it (the relay's exchange is irrelevant here).
+fn event(payload: serde_json::Value) -> store::outbox::NewOutboxRow {
+    store::outbox::Outgoing {
+        exchange: "events",
+        routing_key: "post.event",
+        message_type: "post.event.v1",
+        payload: &payload,
+        not_before: None,
+        traceparent: None,
+        expiration: None,
+    }
+    .prepare()
+    .unwrap()
+}
+
+async fn count(conn: &mut Conn, q: &str) -> i64 {
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(q).get_result::<N>(conn).await.unwrap().n
 }
 
 async fn delivery_of(conn: &mut Conn, post_id: PostId) -> DeliveryId {
@@ -265,6 +293,32 @@ async fn attempts_are_claimed_once_in_order_and_a_dead_run_counts() {
 }
 
 #[tokio::test]
+async fn copies_of_a_first_attempt_claimed_at_once_make_one_call() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let bound = chrono::Duration::minutes(1);
+    for _ in 0..20 {
+        let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+        let d = delivery_of(&mut c, p).await;
+        let (mut a, mut b) = (db.conn().await, db.conn().await);
+        let (one, two) = tokio::join!(
+            deliveries::claim_attempt(&mut a, d, 1, bound),
+            deliveries::claim_attempt(&mut b, d, 1, bound)
+        );
+        let claimed = [one.unwrap(), two.unwrap()].into_iter().filter(|c| matches!(c, Claim::Claimed { .. })).count();
+        assert_eq!(claimed, 1, "one copy claims, the other finds it in flight");
+        assert_eq!(deliveries::attempts(&mut c, d).await.unwrap(), vec![(1, None)]);
+    }
+    // A delivery no longer pending claims nothing, on the first attempt too.
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    let d = delivery_of(&mut c, p).await;
+    store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
+    assert_eq!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Stale);
+}
+
+#[tokio::test]
 async fn a_provider_post_has_one_owner_and_look_ups_skip_the_taken_ones() {
     let db = Db::new().await;
     let mut c = db.conn().await;
@@ -326,14 +380,63 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     let view = store::posts::view(&mut c, p).await.unwrap().unwrap();
     let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
     store::transitions::deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
-    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "one is still pending");
+    async fn complete(c: &mut Conn, p: PostId) -> Option<store::transitions::posts::Moved> {
+        store::transitions::posts::complete_logged(c, p, &event(json!({"post_id": p}))).await.unwrap()
+    }
+    assert!(complete(&mut c, p).await.is_none(), "one is still pending");
+    let writes = |p: PostId| {
+        format!(
+            "SELECT (SELECT count(*) FROM publish_log WHERE post_id = '{p}' AND kind = 'post.completed') + (SELECT count(*) FROM outbox WHERE payload->>'post_id' = '{p}') AS n"
+        )
+    };
+    assert_eq!(count(&mut c, &writes(p)).await, 0, "no log row, no message for a post not moved");
     store::transitions::deliveries::settle_failed(&mut c, d2, "refused").await.unwrap();
-    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
-    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_none(), "only once");
+    assert_eq!(complete(&mut c, p).await.map(|m| m.id), Some(Uuid::from(p)));
+    assert!(complete(&mut c, p).await.is_none(), "only once");
+    assert_eq!(count(&mut c, &writes(p)).await, 2, "one log row and one message, with the move");
     assert!(
         !store::transitions::deliveries::settle_failed(&mut c, d1, "late").await.unwrap(),
         "a settled delivery stays settled"
     );
+}
+
+#[tokio::test]
+async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let (later, now) =
+        (post(&mut c, ws, std::slice::from_ref(&x), "pending").await, post(&mut c, ws, &[x], "pending").await);
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = '2099-01-01T10:00:00Z' WHERE id = '{later}'")).await;
+    for (p, kind) in [(later, "post.scheduled"), (now, "post.queued")] {
+        let e = event(json!({"post_id": p, "scheduled_at": null}));
+        let moved = store::transitions::posts::schedule_logged(&mut c, p, &e).await.unwrap().expect("moved");
+        assert_eq!(moved.id, Uuid::from(p));
+        assert!(store::transitions::posts::schedule_logged(&mut c, p, &e).await.unwrap().is_none(), "only once");
+        let logged =
+            count(&mut c, &format!("SELECT count(*) AS n FROM publish_log WHERE post_id = '{p}' AND kind = '{kind}'"))
+                .await;
+        assert_eq!(logged, 1, "{kind}");
+        let status = store::posts::status_of(&mut c, p).await.unwrap().unwrap().0;
+        assert_eq!(status, domain::PostStatus::Scheduled);
+    }
+    #[derive(diesel::QueryableByName)]
+    struct Payload {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        payload: serde_json::Value,
+    }
+    let sent: Vec<Payload> = diesel::sql_query("SELECT payload FROM outbox ORDER BY id").load(&mut c).await.unwrap();
+    assert_eq!(sent.len(), 2, "one message per move");
+    let first: domain::messages::PostScheduledV1 = serde_json::from_value(sent[0].payload.clone()).unwrap();
+    assert_eq!(first.post_id, later);
+    assert_eq!(
+        first.scheduled_at.map(|t| t.to_rfc3339()),
+        Some("2099-01-01T10:00:00+00:00".to_owned()),
+        "the row's time"
+    );
+    let second: domain::messages::PostScheduledV1 = serde_json::from_value(sent[1].payload.clone()).unwrap();
+    assert_eq!(second.scheduled_at, None);
 }
 
 #[tokio::test]
@@ -349,7 +452,8 @@ async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt(
     assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Claimed { .. }));
     deliveries::finish_attempt(&mut c, d, 1, "rejected", None).await.unwrap();
     store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
-    assert!(store::transitions::posts::complete_if_settled(&mut c, p).await.unwrap().is_some());
+    let done = event(json!({"post_id": p}));
+    assert!(store::transitions::posts::complete_logged(&mut c, p, &done).await.unwrap().is_some());
     assert!(!store::transitions::posts::reopen(&mut c, PostId::new()).await.unwrap());
 
     let target = deliveries::retry_target(&mut c, d).await.unwrap().unwrap();
@@ -499,14 +603,32 @@ async fn a_post_created_under_an_idempotency_key_is_found_by_it_and_is_unique() 
         queue_id: None,
         thread: serde_json::json!([]),
     };
-    store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap();
+    store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[], &[]).await.unwrap();
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(row.id));
     let first = row.id;
     row.id = PostId::new();
-    let again = store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[]).await.unwrap_err();
+    let again = store::posts::insert(&mut c, &row, std::slice::from_ref(&x), &[], &[]).await.unwrap_err();
     assert!(again.is_unique_violation("posts_one_per_idempotency_key"), "{again}");
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, ws, "key1:launch").await.unwrap(), Some(first));
     assert_eq!(store::posts::id_by_idempotency_key(&mut c, WorkspaceId::new(), "key1:launch").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn a_new_posts_view_is_what_reading_it_back_gives() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let profiles =
+        [profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await, profile(&mut c, ws, "bluesky").await];
+    let id = post(&mut c, ws, &profiles, "pending").await;
+    let read = store::posts::view(&mut c, id).await.unwrap().unwrap();
+    let mut row = NewPostRow { id: PostId::new(), ..new_row(ws) };
+    row.body = Some("another".into());
+    let made = store::posts::insert(&mut c, &row, &profiles, &[], &[]).await.unwrap();
+    let again = store::posts::view(&mut c, row.id).await.unwrap().unwrap();
+    assert_eq!(format!("{made:?}"), format!("{again:?}"), "made from the inserts = read back");
+    assert_eq!(made.deliveries.len(), 3);
+    assert_eq!(read.deliveries.len(), 3);
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::PostId;
 use domain::{DeliveryStatus, PostStatus};
@@ -11,6 +11,7 @@ use domain::{DeliveryStatus, PostStatus};
 use crate::{
     Conn, StoreResult,
     models::{DeliveryRow, PostRow},
+    outbox::NewOutboxRow,
     schema::{deliveries, posts},
 };
 
@@ -36,15 +37,82 @@ pub async fn publish_draft(
         .optional()?)
 }
 
-/// pending → scheduled. Returns the post if this call made the transition.
-pub async fn mark_scheduled(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
-    let (from, to) = SCHEDULE;
-    Ok(diesel::update(posts::table.filter(posts::id.eq(id).and(posts::status.eq(from))))
-        .set((posts::status.eq(to), posts::updated_at.eq(Utc::now())))
-        .returning(PostRow::as_returning())
+/// A post moved by one of the single-statement transitions below.
+#[derive(Debug, QueryableByName)]
+pub struct Moved {
+    #[diesel(sql_type = SqlUuid)]
+    pub id: uuid::Uuid,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub scheduled_at: Option<DateTime<Utc>>,
+}
+
+/// The tail shared by the single-statement transitions: the moved post's Publishing Log
+/// row and its outbox message (`$5`‥`$12`; the payload gets `extra`, built from the
+/// moved row, merged in), written by the same statement as the move, so a redelivered
+/// message that moves nothing writes nothing.
+fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
+    format!(
+        "WITH moved AS ({update} RETURNING id, workspace_id, scheduled_at),
+         logged AS (INSERT INTO publish_log (workspace_id, post_id, kind)
+                    SELECT workspace_id, id, {log_kind} FROM moved)
+         INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
+         SELECT $5, $6, $7, $8, $9 || {extra}, $10, $11, $12 FROM moved
+         RETURNING (SELECT id FROM moved) AS id, (SELECT scheduled_at FROM moved) AS scheduled_at"
+    )
+}
+
+async fn run_logged_move(
+    conn: &mut Conn,
+    sql: &str,
+    id: PostId,
+    from: PostStatus,
+    to: PostStatus,
+    pending: DeliveryStatus,
+    event: &NewOutboxRow,
+) -> StoreResult<Option<Moved>> {
+    Ok(diesel::sql_query(sql)
+        .bind::<SqlUuid, _>(id)
+        .bind::<Text, _>(from)
+        .bind::<Text, _>(to)
+        .bind::<Text, _>(pending)
+        .bind::<SqlUuid, _>(event.message_id)
+        .bind::<Text, _>(&event.exchange)
+        .bind::<Text, _>(&event.routing_key)
+        .bind::<Text, _>(&event.message_type)
+        .bind::<Jsonb, _>(&event.payload)
+        .bind::<Timestamptz, _>(event.available_at)
+        .bind::<Nullable<Text>, _>(&event.traceparent)
+        .bind::<Nullable<Int8>, _>(event.expiration_ms)
         .get_result(conn)
         .await
         .optional()?)
+}
+
+/// pending → scheduled with its log row (`post.scheduled`, or `post.queued` when it is
+/// due already) and `event` (a `post.scheduled` message whose `scheduled_at` is taken
+/// from the row), in one statement. `None`: the post was not pending.
+pub async fn schedule_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) -> StoreResult<Option<Moved>> {
+    let sql = logged_move(
+        "UPDATE posts SET status = $3, updated_at = clock_timestamp() WHERE id = $1 AND status = $2",
+        "CASE WHEN scheduled_at > clock_timestamp() THEN 'post.scheduled' ELSE 'post.queued' END",
+        "jsonb_build_object('scheduled_at', scheduled_at)",
+    );
+    let (from, to) = SCHEDULE;
+    run_logged_move(conn, &sql, id, from, to, DeliveryStatus::Pending, event).await
+}
+
+/// scheduled → completed once no delivery is pending, with its log row and `event`, in
+/// one statement. `None`: a delivery is still pending, or the post was completed already.
+pub async fn complete_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) -> StoreResult<Option<Moved>> {
+    let sql = logged_move(
+        "UPDATE posts SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE id = $1 AND status = $2 AND dispatched_at IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = $4)",
+        "'post.completed'",
+        "'{}'::jsonb",
+    );
+    let (from, to) = COMPLETE;
+    run_logged_move(conn, &sql, id, from, to, DeliveryStatus::Pending, event).await
 }
 
 /// Claims due posts for dispatch (several scheduler replicas may call this at once: a
@@ -94,24 +162,6 @@ pub async fn cancel(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>>
     .set((posts::status.eq(to), posts::canceled_at.eq(now), posts::updated_at.eq(now)))
     .returning(PostRow::as_returning())
     .get_result(conn)
-    .await
-    .optional()?)
-}
-
-/// scheduled → completed once no delivery is pending. Returns the post if this call did it.
-pub async fn complete_if_settled(conn: &mut Conn, id: PostId) -> StoreResult<Option<PostRow>> {
-    let (from, to) = COMPLETE;
-    Ok(diesel::sql_query(
-        "UPDATE posts SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = $1 AND status = $2 AND dispatched_at IS NOT NULL
-           AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = $4)
-         RETURNING *",
-    )
-    .bind::<SqlUuid, _>(id)
-    .bind::<Text, _>(from)
-    .bind::<Text, _>(to)
-    .bind::<Text, _>(DeliveryStatus::Pending)
-    .get_result::<PostRow>(conn)
     .await
     .optional()?)
 }
