@@ -22,53 +22,49 @@ pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms:
     // A slot picked at random is free unless the cap is nearly full: one index probe
     // instead of looking at every slot (a provider's cap is tens to thousands).
     let guess = rand::random_range(0..cap);
-    let got: Option<Slot> = diesel::sql_query(
-        "INSERT INTO delivery_leases (key, slot, holder, expires_at)
-         VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0))
-         ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-         WHERE delivery_leases.expires_at < clock_timestamp()
-         RETURNING slot",
-    )
-    .bind::<Text, _>(key)
-    .bind::<Int4, _>(guess)
-    .bind::<SqlUuid, _>(holder)
-    .bind::<BigInt, _>(ttl_ms)
-    .get_result(conn)
-    .await
-    .optional()?;
-    if let Some(s) = got {
-        return Ok(Some(s.slot));
+    if let Some(slot) = take(conn, ONE_SLOT, key, guess, holder, ttl_ms).await? {
+        return Ok(Some(slot));
     }
-    // One statement picks a slot no live lease holds (at random, so that two callers
+    // Then one statement picks a slot no live lease holds (at random, so that two callers
     // rarely pick the same one) and takes it; a caller that lost the race for that slot
     // looks again, a few times, before it says the cap is full.
     for _ in 0..TRIES {
-        let got: Option<Slot> = diesel::sql_query(
-            "INSERT INTO delivery_leases (key, slot, holder, expires_at)
-             SELECT $1, s, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0)
-             FROM generate_series(0, $2 - 1) AS s
-             WHERE NOT EXISTS (SELECT 1 FROM delivery_leases l
-                               WHERE l.key = $1 AND l.slot = s AND l.expires_at >= clock_timestamp())
-             ORDER BY random() LIMIT 1
-             ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
-             WHERE delivery_leases.expires_at < clock_timestamp()
-             RETURNING slot",
-        )
-        .bind::<Text, _>(key)
-        .bind::<Int4, _>(cap)
-        .bind::<SqlUuid, _>(holder)
-        .bind::<BigInt, _>(ttl_ms)
-        .get_result(conn)
-        .await
-        .optional()?;
-        if let Some(s) = got {
-            return Ok(Some(s.slot));
+        if let Some(slot) = take(conn, ANY_FREE_SLOT, key, cap, holder, ttl_ms).await? {
+            return Ok(Some(slot));
         }
         if free_slots(conn, key, cap).await? == 0 {
             return Ok(None);
         }
     }
     Ok(None)
+}
+
+/// The slot `$2` (`take`'s source of rows).
+const ONE_SLOT: &str = "VALUES ($1, $2, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0))";
+
+/// Any one of the slots below `$2` that no live lease holds.
+const ANY_FREE_SLOT: &str = "SELECT $1, s, $3, clock_timestamp() + make_interval(secs => $4::bigint / 1000.0)
+     FROM generate_series(0, $2 - 1) AS s
+     WHERE NOT EXISTS (SELECT 1 FROM delivery_leases l
+                       WHERE l.key = $1 AND l.slot = s AND l.expires_at >= clock_timestamp())
+     ORDER BY random() LIMIT 1";
+
+/// Leases the slot `source` names to `holder`, unless a live lease holds it.
+async fn take(conn: &mut Conn, source: &str, key: &str, n: i32, holder: Uuid, ttl_ms: i64) -> StoreResult<Option<i32>> {
+    let got: Option<Slot> = diesel::sql_query(format!(
+        "INSERT INTO delivery_leases (key, slot, holder, expires_at) {source}
+         ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+         WHERE delivery_leases.expires_at < clock_timestamp()
+         RETURNING slot"
+    ))
+    .bind::<Text, _>(key)
+    .bind::<Int4, _>(n)
+    .bind::<SqlUuid, _>(holder)
+    .bind::<BigInt, _>(ttl_ms)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(got.map(|s| s.slot))
 }
 
 /// How often `acquire` looks again after losing the race for a free slot.

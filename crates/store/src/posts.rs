@@ -151,13 +151,7 @@ pub async fn get(conn: &mut Conn, scope: &KeyScope, id: PostId) -> StoreResult<O
 /// A post's media with their assets, body first then each thread part's, in order: what
 /// a delivery sends (one query, without the rest of the post's view).
 pub async fn media_rows(conn: &mut Conn, id: PostId) -> StoreResult<Vec<(PostMediaRow, AssetRow)>> {
-    Ok(post_media::table
-        .inner_join(media_assets::table)
-        .filter(post_media::post_id.eq(id))
-        .order((post_media::part.asc(), post_media::position.asc()))
-        .select((PostMediaRow::as_select(), AssetRow::as_select()))
-        .load(conn)
-        .await?)
+    media_of(conn, &[id]).await
 }
 
 /// Unscoped read, for services acting on a post they were told about.
@@ -240,7 +234,7 @@ pub async fn insert(
     insert_thread_media(conn, post.id, thread_media).await?;
     let ms = match media.is_empty() && thread_media.iter().all(Vec::is_empty) {
         true => Vec::new(),
-        false => media_of(conn, &[post.id]).await?,
+        false => media_rows(conn, post.id).await?,
     };
     let (media, thread_media) = ms.into_iter().partition(|(m, _)| m.part == 0);
     Ok(PostView { post: row, deliveries, media, thread_media, parts: Vec::new() })
