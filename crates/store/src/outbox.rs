@@ -50,6 +50,23 @@ impl<T: Serialize> Outgoing<'_, T> {
     }
 }
 
+/// Binds `row`'s eight values, in table order from `message_id` to `expiration_ms`, as
+/// the next parameters of a statement that inserts it along with other rows.
+pub(crate) fn bind_row<'a>(
+    q: diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+    row: &'a NewOutboxRow,
+) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+    use diesel::sql_types::{Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    q.bind::<SqlUuid, _>(row.message_id)
+        .bind::<Text, _>(&row.exchange)
+        .bind::<Text, _>(&row.routing_key)
+        .bind::<Text, _>(&row.message_type)
+        .bind::<Jsonb, _>(&row.payload)
+        .bind::<Timestamptz, _>(row.available_at)
+        .bind::<Nullable<Text>, _>(&row.traceparent)
+        .bind::<Nullable<Int8>, _>(row.expiration_ms)
+}
+
 pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreResult<Uuid> {
     let row = m.prepare()?;
     let message_id = row.message_id;

@@ -38,14 +38,15 @@ pub async fn append(conn: &mut Conn, e: &NewLogEntry) -> StoreResult<()> {
 /// A log row and the message that tells the other services, in one statement (both are
 /// written on every accepted post and every settled delivery).
 pub async fn append_with_message(conn: &mut Conn, e: &NewLogEntry, m: &NewOutboxRow) -> StoreResult<()> {
-    use diesel::sql_types::{Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
-    diesel::sql_query(
+    use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
+    let q = diesel::sql_query(
         "WITH logged AS (
              INSERT INTO publish_log (workspace_id, post_id, delivery_id, profile_id, provider, kind, message, url)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
          INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
          VALUES ($9, $10, $11, $12, $13, $14, $15, $16)",
     )
+    .into_boxed()
     .bind::<SqlUuid, _>(e.workspace_id)
     .bind::<SqlUuid, _>(e.post_id)
     .bind::<Nullable<SqlUuid>, _>(e.delivery_id)
@@ -53,17 +54,8 @@ pub async fn append_with_message(conn: &mut Conn, e: &NewLogEntry, m: &NewOutbox
     .bind::<Nullable<Text>, _>(e.provider)
     .bind::<Text, _>(&e.kind)
     .bind::<Nullable<Text>, _>(&e.message)
-    .bind::<Nullable<Text>, _>(&e.url)
-    .bind::<SqlUuid, _>(m.message_id)
-    .bind::<Text, _>(&m.exchange)
-    .bind::<Text, _>(&m.routing_key)
-    .bind::<Text, _>(&m.message_type)
-    .bind::<Jsonb, _>(&m.payload)
-    .bind::<Timestamptz, _>(m.available_at)
-    .bind::<Nullable<Text>, _>(&m.traceparent)
-    .bind::<Nullable<Int8>, _>(m.expiration_ms)
-    .execute(conn)
-    .await?;
+    .bind::<Nullable<Text>, _>(&e.url);
+    crate::outbox::bind_row(q, m).execute(conn).await?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Text, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::PostId;
 use domain::{DeliveryStatus, PostStatus};
@@ -42,8 +42,6 @@ pub async fn publish_draft(
 pub struct Moved {
     #[diesel(sql_type = SqlUuid)]
     pub id: uuid::Uuid,
-    #[diesel(sql_type = Nullable<Timestamptz>)]
-    pub scheduled_at: Option<DateTime<Utc>>,
 }
 
 /// The tail shared by the single-statement transitions: the moved post's Publishing Log
@@ -57,7 +55,7 @@ fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
                     SELECT workspace_id, id, {log_kind} FROM moved)
          INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
          SELECT $5, $6, $7, $8, $9 || {extra}, $10, $11, $12 FROM moved
-         RETURNING (SELECT id FROM moved) AS id, (SELECT scheduled_at FROM moved) AS scheduled_at"
+         RETURNING (SELECT id FROM moved) AS id"
     )
 }
 
@@ -70,22 +68,13 @@ async fn run_logged_move(
     pending: DeliveryStatus,
     event: &NewOutboxRow,
 ) -> StoreResult<Option<Moved>> {
-    Ok(diesel::sql_query(sql)
+    let q = diesel::sql_query(sql)
+        .into_boxed()
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(from)
         .bind::<Text, _>(to)
-        .bind::<Text, _>(pending)
-        .bind::<SqlUuid, _>(event.message_id)
-        .bind::<Text, _>(&event.exchange)
-        .bind::<Text, _>(&event.routing_key)
-        .bind::<Text, _>(&event.message_type)
-        .bind::<Jsonb, _>(&event.payload)
-        .bind::<Timestamptz, _>(event.available_at)
-        .bind::<Nullable<Text>, _>(&event.traceparent)
-        .bind::<Nullable<Int8>, _>(event.expiration_ms)
-        .get_result(conn)
-        .await
-        .optional()?)
+        .bind::<Text, _>(pending);
+    Ok(crate::outbox::bind_row(q, event).get_result(conn).await.optional()?)
 }
 
 /// pending → scheduled with its log row (`post.scheduled`, or `post.queued` when it is
