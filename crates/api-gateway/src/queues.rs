@@ -95,14 +95,23 @@ async fn read(state: &AppState) -> Reading {
 
 /// Refreshes the reading every `every`, forever.
 pub async fn watch(state: Arc<AppState>, every: Duration) {
+    let mut quick = 0u32;
     loop {
         let reading = read(&state).await;
         for (queue, s) in &reading.queues {
             metrics::gauge!("postmantis_queue_depth", "queue" => queue.clone()).set(f64::from(s.messages));
             metrics::gauge!("postmantis_queue_consumers", "queue" => queue.clone()).set(f64::from(s.consumers));
         }
+        // A queue its consumer has not declared yet (services starting, the broker just
+        // back) is read again soon rather than shown as unknown for a whole interval; a
+        // queue that stays missing (no such consumer deployed) is then read at `every`.
+        quick = match reading.queues.len() == watched(&state).len() {
+            true => 0,
+            false => quick + 1,
+        };
         *state.queues.write().await = reading;
-        tokio::time::sleep(every).await;
+        let soon = quick > 0 && quick <= 20;
+        tokio::time::sleep(if soon { every.min(Duration::from_millis(250)) } else { every }).await;
     }
 }
 

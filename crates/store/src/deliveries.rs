@@ -103,7 +103,7 @@ pub async fn claim_attempt(
             #[diesel(sql_type = diesel::sql_types::Timestamptz)]
             started_at: chrono::DateTime<Utc>,
         }
-        let first: Option<Started> = diesel::sql_query(
+        let first: Option<Started> = crate::prepared::prepared(
             "INSERT INTO delivery_attempts (delivery_id, attempt)
              SELECT d.id, 1 FROM deliveries d
              WHERE d.id = $1 AND d.status = $2
@@ -205,16 +205,14 @@ pub async fn finish_attempt(
     outcome: &str,
     detail: Option<&str>,
 ) -> StoreResult<()> {
-    diesel::update(
-        delivery_attempts::table
-            .filter(delivery_attempts::delivery_id.eq(delivery_id))
-            .filter(delivery_attempts::attempt.eq(attempt)),
+    crate::prepared::prepared(
+        "UPDATE delivery_attempts SET finished_at = clock_timestamp(), outcome = $3, detail = $4
+         WHERE delivery_id = $1 AND attempt = $2",
     )
-    .set((
-        delivery_attempts::finished_at.eq(Utc::now()),
-        delivery_attempts::outcome.eq(outcome),
-        delivery_attempts::detail.eq(detail),
-    ))
+    .bind::<diesel::sql_types::Uuid, _>(delivery_id)
+    .bind::<diesel::sql_types::Int4, _>(attempt)
+    .bind::<diesel::sql_types::Text, _>(outcome)
+    .bind::<diesel::sql_types::Nullable<diesel::sql_types::Text>, _>(detail)
     .execute(conn)
     .await?;
     Ok(())

@@ -51,7 +51,7 @@ const ANY_FREE_SLOT: &str = "SELECT $1, s, $3, clock_timestamp() + make_interval
 
 /// Leases the slot `source` names to `holder`, unless a live lease holds it.
 async fn take(conn: &mut Conn, source: &str, key: &str, n: i32, holder: Uuid, ttl_ms: i64) -> StoreResult<Option<i32>> {
-    let got: Option<Slot> = diesel::sql_query(format!(
+    let got: Option<Slot> = crate::prepared::prepared(format!(
         "INSERT INTO delivery_leases (key, slot, holder, expires_at) {source}
          ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
          WHERE delivery_leases.expires_at < clock_timestamp()
@@ -77,7 +77,7 @@ struct Count {
 }
 
 async fn free_slots(conn: &mut Conn, key: &str, cap: i32) -> StoreResult<i64> {
-    let live: Count = diesel::sql_query(
+    let live: Count = crate::prepared::prepared(
         "SELECT count(*) AS n FROM delivery_leases WHERE key = $1 AND slot < $2 AND expires_at >= clock_timestamp()",
     )
     .bind::<Text, _>(key)
@@ -90,7 +90,7 @@ async fn free_slots(conn: &mut Conn, key: &str, cap: i32) -> StoreResult<i64> {
 /// Gives back every slot `holder` took (one call's profile and provider slots).
 pub async fn release_all(conn: &mut Conn, slots: &[(String, i32)], holder: Uuid) -> StoreResult<()> {
     let (keys, numbers): (Vec<&str>, Vec<i32>) = slots.iter().map(|(k, s)| (k.as_str(), *s)).unzip();
-    diesel::sql_query(
+    crate::prepared::prepared(
         "DELETE FROM delivery_leases WHERE holder = $3 AND (key, slot) IN (SELECT * FROM unnest($1::text[], $2::int4[]))",
     )
     .bind::<diesel::sql_types::Array<Text>, _>(keys)
@@ -102,7 +102,7 @@ pub async fn release_all(conn: &mut Conn, slots: &[(String, i32)], holder: Uuid)
 }
 
 pub async fn release(conn: &mut Conn, key: &str, slot: i32, holder: Uuid) -> StoreResult<()> {
-    diesel::sql_query("DELETE FROM delivery_leases WHERE key = $1 AND slot = $2 AND holder = $3")
+    crate::prepared::prepared("DELETE FROM delivery_leases WHERE key = $1 AND slot = $2 AND holder = $3")
         .bind::<Text, _>(key)
         .bind::<Int4, _>(slot)
         .bind::<SqlUuid, _>(holder)

@@ -23,6 +23,7 @@ pub mod outbox;
 pub mod parts;
 mod pool;
 pub mod posts;
+pub mod prepared;
 pub mod profiles;
 pub mod publish_log;
 pub mod queues;

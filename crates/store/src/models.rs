@@ -114,6 +114,9 @@ pub struct PostRow {
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = posts)]
+// None is written as NULL (every such column's default), not as DEFAULT: an insert
+// that names DEFAULT is one diesel will not keep prepared (see `prepared`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewPostRow {
     pub id: PostId,
     pub workspace_id: WorkspaceId,
@@ -137,7 +140,7 @@ pub struct NewPostRow {
     pub thread: Value,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = deliveries)]
 pub struct DeliveryRow {
     pub id: DeliveryId,
@@ -263,6 +266,9 @@ pub struct PublishLogRow {
 
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = publish_log)]
+// None is written as NULL (every such column's default), not as DEFAULT: an insert
+// that names DEFAULT is one diesel will not keep prepared (see `prepared`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewLogEntry {
     pub workspace_id: WorkspaceId,
     pub post_id: PostId,

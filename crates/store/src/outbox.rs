@@ -22,6 +22,9 @@ pub struct Outgoing<'a, T: Serialize> {
 /// An outbox row ready to insert: the message serialized, its id chosen.
 #[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = outbox)]
+// None is written as NULL (every such column's default), not as DEFAULT: an insert
+// that names DEFAULT is one diesel will not keep prepared (see `prepared`).
+#[diesel(treat_none_as_default_value = false)]
 pub struct NewOutboxRow {
     pub message_id: Uuid,
     pub exchange: String,
@@ -52,10 +55,7 @@ impl<T: Serialize> Outgoing<'_, T> {
 
 /// Binds `row`'s eight values, in table order from `message_id` to `expiration_ms`, as
 /// the next parameters of a statement that inserts it along with other rows.
-pub(crate) fn bind_row<'a>(
-    q: diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
-    row: &'a NewOutboxRow,
-) -> diesel::query_builder::BoxedSqlQuery<'a, diesel::pg::Pg, diesel::query_builder::SqlQuery> {
+pub(crate) fn bind_row<'a>(q: crate::prepared::Prepared<'a>, row: &'a NewOutboxRow) -> crate::prepared::Prepared<'a> {
     use diesel::sql_types::{Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
     q.bind::<SqlUuid, _>(row.message_id)
         .bind::<Text, _>(&row.exchange)
@@ -88,7 +88,7 @@ pub async fn push_all(conn: &mut Conn, rows: &[NewOutboxRow]) -> StoreResult<()>
 /// transaction, publish them, and `restore` what could not be sent before committing (a
 /// rollback puts every row back).
 pub async fn take_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
-    let mut rows: Vec<OutboxRow> = diesel::sql_query(
+    let mut rows: Vec<OutboxRow> = crate::prepared::prepared(
         "DELETE FROM outbox WHERE id IN ( \
            SELECT id FROM outbox WHERE available_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) \
          RETURNING *",

@@ -274,15 +274,22 @@ async fn insert_deliveries(
     post_id: PostId,
     profile_rows: &[ProfileRow],
 ) -> StoreResult<Vec<DeliveryRow>> {
-    let rows: Vec<NewDelivery> = profile_rows
-        .iter()
-        .map(|p| NewDelivery { id: DeliveryId::new(), post_id, profile_id: p.id, provider: p.provider })
-        .collect();
-    Ok(diesel::insert_into(deliveries::table)
-        .values(&rows)
-        .returning(DeliveryRow::as_returning())
-        .get_results(conn)
-        .await?)
+    use diesel::sql_types::{Array, Text, Uuid as SqlUuid};
+    // One fixed text for any number of profiles, so it stays prepared (`prepared`).
+    let ids: Vec<DeliveryId> = profile_rows.iter().map(|_| DeliveryId::new()).collect();
+    let profiles: Vec<ProfileId> = profile_rows.iter().map(|p| p.id).collect();
+    let providers: Vec<domain::Provider> = profile_rows.iter().map(|p| p.provider).collect();
+    Ok(crate::prepared::prepared(
+        "INSERT INTO deliveries (id, post_id, profile_id, provider)
+         SELECT d, $2, p, v FROM unnest($1::uuid[], $3::uuid[], $4::text[]) AS u(d, p, v)
+         RETURNING *",
+    )
+    .bind::<Array<SqlUuid>, _>(ids)
+    .bind::<SqlUuid, _>(post_id)
+    .bind::<Array<SqlUuid>, _>(profiles)
+    .bind::<Array<Text>, _>(providers)
+    .load(conn)
+    .await?)
 }
 
 /// The post's own media (part 0), replacing what it had; a thread's parts keep theirs.

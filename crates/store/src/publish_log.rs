@@ -39,14 +39,13 @@ pub async fn append(conn: &mut Conn, e: &NewLogEntry) -> StoreResult<()> {
 /// written on every accepted post and every settled delivery).
 pub async fn append_with_message(conn: &mut Conn, e: &NewLogEntry, m: &NewOutboxRow) -> StoreResult<()> {
     use diesel::sql_types::{Nullable, Text, Uuid as SqlUuid};
-    let q = diesel::sql_query(
+    let q = crate::prepared::prepared(
         "WITH logged AS (
              INSERT INTO publish_log (workspace_id, post_id, delivery_id, profile_id, provider, kind, message, url)
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8))
          INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
          VALUES ($9, $10, $11, $12, $13, $14, $15, $16)",
     )
-    .into_boxed()
     .bind::<SqlUuid, _>(e.workspace_id)
     .bind::<SqlUuid, _>(e.post_id)
     .bind::<Nullable<SqlUuid>, _>(e.delivery_id)

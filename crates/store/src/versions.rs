@@ -68,16 +68,16 @@ pub async fn record_first(conn: &mut Conn, view: &crate::posts::PostView, author
 }
 
 async fn insert(conn: &mut Conn, view: &crate::posts::PostView, version: i32, author: &str) -> StoreResult<()> {
-    diesel::insert_into(post_versions::table)
-        .values((
-            post_versions::post_id.eq(view.post.id),
-            post_versions::version.eq(version),
-            post_versions::content.eq(content_of(view)),
-            post_versions::author.eq(author),
-        ))
-        .on_conflict_do_nothing()
-        .execute(conn)
-        .await?;
+    use diesel::sql_types::{Int4, Jsonb, Text, Uuid as SqlUuid};
+    crate::prepared::prepared(
+        "INSERT INTO post_versions (post_id, version, content, author) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind::<SqlUuid, _>(view.post.id)
+    .bind::<Int4, _>(version)
+    .bind::<Jsonb, _>(content_of(view))
+    .bind::<Text, _>(author)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -655,3 +655,41 @@ async fn token_refresh_locks_the_profile_row() {
     .unwrap();
     assert!(store::profiles::lock(&mut b, x.id).await.unwrap().is_some(), "free again after commit");
 }
+
+#[tokio::test]
+async fn an_accepted_posts_statements_are_prepared_once_per_connection() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let profiles = [profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await];
+    // Accepting three posts on one connection (one with a single profile: the deliveries'
+    // text must not depend on their number) leaves one prepared statement for each write.
+    for n in 0..3 {
+        let row = NewPostRow { id: PostId::new(), ..new_row(ws) };
+        let to = if n == 1 { &profiles[..1] } else { &profiles[..] };
+        let view = store::posts::insert(&mut c, &row, to, &[], &[]).await.unwrap();
+        store::publish_log::append_with_message(
+            &mut c,
+            &NewLogEntry::post(ws, row.id, "post.accepted"),
+            &event(json!({ "post_id": row.id })),
+        )
+        .await
+        .unwrap();
+        store::versions::record_first(&mut c, &view, "test").await.unwrap();
+        assert_eq!(view.deliveries.len(), to.len());
+    }
+    for (table, starts) in [
+        ("posts", "INSERT INTO \"posts\""),
+        ("deliveries", "INSERT INTO deliveries"),
+        ("publish_log + outbox", "WITH logged AS"),
+        ("post_versions", "INSERT INTO post_versions"),
+    ] {
+        let kept = count(
+            &mut c,
+            &format!("SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '{starts}%'"),
+        )
+        .await;
+        assert_eq!(kept, 1, "the insert into {table} is prepared once and reused");
+    }
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' IS NOT NULL").await, 3);
+}

@@ -3,6 +3,7 @@
 
 use chrono::Utc;
 use diesel::prelude::*;
+use diesel::sql_types::{Text, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::DeliveryId;
 use domain::DeliveryStatus;
@@ -21,16 +22,18 @@ const REOPEN: (DeliveryStatus, DeliveryStatus) = DeliveryStatus::edge(DeliverySt
 pub async fn settle_published(conn: &mut Conn, id: DeliveryId, provider_post_id: &str, url: &str) -> StoreResult<bool> {
     let now = Utc::now();
     let (from, to) = PUBLISH;
-    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq(from))))
-        .set((
-            deliveries::status.eq(to),
-            deliveries::published_at.eq(now),
-            deliveries::provider_post_id.eq(provider_post_id),
-            deliveries::url.eq(url),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
+    let n = crate::prepared::prepared(
+        "UPDATE deliveries SET status = $3, published_at = $4, provider_post_id = $5, url = $6, updated_at = $4
+         WHERE id = $1 AND status = $2",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(to)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(provider_post_id)
+    .bind::<Text, _>(url)
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 
@@ -38,15 +41,17 @@ pub async fn settle_published(conn: &mut Conn, id: DeliveryId, provider_post_id:
 pub async fn settle_failed(conn: &mut Conn, id: DeliveryId, message: &str) -> StoreResult<bool> {
     let now = Utc::now();
     let (from, to) = FAIL;
-    let n = diesel::update(deliveries::table.filter(deliveries::id.eq(id).and(deliveries::status.eq(from))))
-        .set((
-            deliveries::status.eq(to),
-            deliveries::failed_at.eq(now),
-            deliveries::error_message.eq(message),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)
-        .await?;
+    let n = crate::prepared::prepared(
+        "UPDATE deliveries SET status = $3, failed_at = $4, error_message = $5, updated_at = $4
+         WHERE id = $1 AND status = $2",
+    )
+    .bind::<SqlUuid, _>(id)
+    .bind::<Text, _>(from)
+    .bind::<Text, _>(to)
+    .bind::<Timestamptz, _>(now)
+    .bind::<Text, _>(message)
+    .execute(conn)
+    .await?;
     Ok(n == 1)
 }
 

@@ -12,7 +12,7 @@ use crate::{
     Conn, StoreResult,
     models::{DeliveryRow, PostRow},
     outbox::NewOutboxRow,
-    schema::{deliveries, posts},
+    schema::posts,
 };
 
 const PUBLISH: (PostStatus, PostStatus) = PostStatus::edge(PostStatus::Draft, PostStatus::Pending);
@@ -61,15 +61,14 @@ fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
 
 async fn run_logged_move(
     conn: &mut Conn,
-    sql: &str,
+    sql: String,
     id: PostId,
     from: PostStatus,
     to: PostStatus,
     pending: DeliveryStatus,
     event: &NewOutboxRow,
 ) -> StoreResult<Option<Moved>> {
-    let q = diesel::sql_query(sql)
-        .into_boxed()
+    let q = crate::prepared::prepared(sql)
         .bind::<SqlUuid, _>(id)
         .bind::<Text, _>(from)
         .bind::<Text, _>(to)
@@ -87,7 +86,7 @@ pub async fn schedule_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) 
         "jsonb_build_object('scheduled_at', scheduled_at)",
     );
     let (from, to) = SCHEDULE;
-    run_logged_move(conn, &sql, id, from, to, DeliveryStatus::Pending, event).await
+    run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
 }
 
 /// scheduled → completed once no delivery is pending, with its log row and `event`, in
@@ -101,16 +100,18 @@ pub async fn complete_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) 
         "'{}'::jsonb",
     );
     let (from, to) = COMPLETE;
-    run_logged_move(conn, &sql, id, from, to, DeliveryStatus::Pending, event).await
+    run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
 }
 
 /// Claims due posts for dispatch (several scheduler replicas may call this at once: a
 /// post is claimed by exactly one). Returns (post, its pending deliveries).
 pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow, Vec<DeliveryRow>)>> {
-    let claimed: Vec<PostRow> = diesel::sql_query(
+    // `status = 'scheduled'` is written out, not bound: it is what lets a prepared
+    // statement's generic plan use the partial index `posts_due`.
+    let claimed: Vec<PostRow> = crate::prepared::prepared(
         "WITH due AS (
              SELECT id FROM posts
-             WHERE status = $2 AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
              ORDER BY scheduled_at NULLS FIRST
              LIMIT $1 FOR UPDATE SKIP LOCKED)
          UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
@@ -118,18 +119,15 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
          RETURNING p.*",
     )
     .bind::<BigInt, _>(limit)
-    .bind::<Text, _>(PostStatus::Scheduled)
     .load(conn)
     .await?;
     let ids: Vec<PostId> = claimed.iter().map(|p| p.id).collect();
-    let ds: Vec<DeliveryRow> = diesel::update(
-        deliveries::table
-            .filter(deliveries::post_id.eq_any(&ids))
-            .filter(deliveries::status.eq(DeliveryStatus::Pending)),
+    let ds: Vec<DeliveryRow> = crate::prepared::prepared(
+        "UPDATE deliveries SET dispatched_at = clock_timestamp() WHERE post_id = ANY($1) AND status = $2 RETURNING *",
     )
-    .set(deliveries::dispatched_at.eq(Utc::now()))
-    .returning(DeliveryRow::as_returning())
-    .get_results(conn)
+    .bind::<diesel::sql_types::Array<SqlUuid>, _>(ids)
+    .bind::<Text, _>(DeliveryStatus::Pending)
+    .load(conn)
     .await?;
     Ok(claimed
         .into_iter()
