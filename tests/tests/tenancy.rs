@@ -330,3 +330,45 @@ async fn a_manual_retry_runs_a_failed_delivery_again_and_logs_it() {
     assert!(page.contains("Only failed deliveries can be retried; this one is published."), "{page}");
     assert_eq!(s.sql(&format!("SELECT count(*) FROM delivery_attempts WHERE delivery_id = '{delivery}'")), "2");
 }
+
+/// A gateway keeps a key it has read (`key_cache_ms`); a change to the key made by anyone
+/// (here an operator's SQL, as another replica's or the dashboard's would be) reaches it
+/// when the change commits. The time to live is ten minutes here, so only the pushed
+/// change can explain the refusals.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_key_changed_elsewhere_is_refused_without_waiting_out_its_time_to_live() {
+    let opts = e2e::Options { gateway_env: vec![("POSTMANTIS_KEY_CACHE_MS", "600000".into())], ..Default::default() };
+    let s = Stack::start_with("key-changes", opts).await;
+    let x = s.profile("x").await;
+    let key = s.create_key(&[]).await;
+    let this_key = "id = (SELECT id FROM api_keys ORDER BY created_at DESC LIMIT 1)";
+    let post = || Stack::json_post("kept key", &[&x]);
+    let (status, _) = s.call_as(&key, Method::POST, "/api/posts", Some(post())).await;
+    assert_eq!(status, StatusCode::CREATED);
+
+    s.sql(&format!("UPDATE api_keys SET permission = 'read' WHERE {this_key}"));
+    let mut refused = StatusCode::CREATED;
+    for _ in 0..50 {
+        refused = s.call_as(&key, Method::POST, "/api/posts", Some(post())).await.0;
+        if refused != StatusCode::CREATED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(refused, StatusCode::FORBIDDEN, "made read-only: no more writes");
+    let (status, _) = s.call_as(&key, Method::GET, "/api/profiles", None).await;
+    assert_eq!(status, StatusCode::OK, "still a read key");
+
+    s.sql(&format!("UPDATE api_keys SET revoked_at = now() WHERE {this_key}"));
+    let mut status = StatusCode::OK;
+    for _ in 0..50 {
+        status = s.call_as(&key, Method::GET, "/api/profiles", None).await.0;
+        if status != StatusCode::OK {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "revoked: refused");
+    // The posts made before the change are all there is: one.
+    assert_eq!(s.sql("SELECT count(*) FROM posts WHERE body = 'kept key'"), "1");
+}

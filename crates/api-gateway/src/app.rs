@@ -29,6 +29,8 @@ pub struct AppState {
     pub queues: crate::queues::Watch,
     /// API keys whose use was recorded within the minute.
     pub touched: crate::auth::Touched,
+    /// API keys read within the last seconds (`auth::cache`).
+    pub keys: std::sync::Arc<crate::auth::cache::KeyCache>,
     pub config: Config,
 }
 
@@ -63,6 +65,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
             command_timeout: Duration::from_millis(config.command_timeout_ms),
         },
     );
+    let keys = std::sync::Arc::new(crate::auth::cache::KeyCache::new(Duration::from_millis(config.key_cache_ms)));
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         rpc,
@@ -79,8 +82,10 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         http: reqwest::Client::builder().timeout(Duration::from_secs(20)).build()?,
         queues: crate::queues::Watch::default(),
         touched: crate::auth::Touched::default(),
+        keys: keys.clone(),
         config: config.clone(),
     });
+    tokio::spawn(crate::auth::cache::listen(keys, config.common.database_url.clone()));
     tokio::spawn(crate::queues::watch(state.clone().into_inner(), Duration::from_millis(config.queue_watch_ms)));
     // /metrics on an internal address of its own, when one is set; else beside the API.
     let public_metrics = config.metrics_addr.is_empty();

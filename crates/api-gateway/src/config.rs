@@ -25,6 +25,10 @@ pub struct Config {
     /// after that, and a claim older than this (plus a margin) whose request never
     /// answered is free again.
     pub idempotency_deadline_ms: u64,
+    /// How long an API key read from the database is kept (0: read on every request).
+    /// Changes to a key are pushed to every gateway when they commit; this bounds what a
+    /// notification lost with a dropped connection could leave.
+    pub key_cache_ms: u64,
     /// How often the broker's queue figures (depth, consumers) are read for health and
     /// metrics.
     pub queue_watch_ms: u64,
@@ -55,6 +59,7 @@ impl Default for Config {
             command_timeout_ms: 10_000,
             ingest_timeout_ms: 30_000,
             idempotency_deadline_ms: 60_000,
+            key_cache_ms: 5_000,
             queue_watch_ms: 5_000,
             metrics_addr: String::new(),
             max_body_bytes: 1024 * 1024,

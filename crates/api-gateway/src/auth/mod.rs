@@ -3,6 +3,7 @@
 
 use domain::WorkspaceId;
 
+pub mod cache;
 pub mod passwords;
 
 use std::future::Future;
@@ -143,9 +144,19 @@ impl Touched {
 }
 
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
-    let mut conn = state.pool.get().await?;
-    let row = store::keys::find_active_by_hash(&mut conn, &hash_key(token)).await?.ok_or(ApiError::Unauthorized)?;
+    let hash = hash_key(token);
+    let row = match state.keys.get(&hash) {
+        Some(row) => row,
+        None => {
+            let generation = state.keys.generation();
+            let mut conn = state.pool.get().await?;
+            let row = store::keys::find_active_by_hash(&mut conn, &hash).await?.ok_or(ApiError::Unauthorized)?;
+            state.keys.keep(hash, row.clone(), generation);
+            row
+        }
+    };
     if state.touched.due(row.id) {
+        let mut conn = state.pool.get().await?;
         store::keys::touch(&mut conn, row.id).await?;
     }
     // An unknown policy (a newer release's) is held to the strictest one.
