@@ -23,8 +23,12 @@ pub fn contract() -> serde_json::Value {
     let events = "exchange postmantis.events (topic)";
     let entries = [
         entry(events, PostAcceptedV1::ROUTING_KEY, &PostAcceptedV1 { post_id: id(1), workspace_id: id(2) }),
-        entry(events, PostScheduledV1::ROUTING_KEY, &PostScheduledV1 { post_id: id(1), scheduled_at: at }),
-        entry(events, PostCompletedV1::ROUTING_KEY, &PostCompletedV1 { post_id: id(1) }),
+        entry(
+            events,
+            PostScheduledV1::ROUTING_KEY,
+            &PostScheduledV1 { post_id: id(1), scheduled_at: at, media_pending: Some(false) },
+        ),
+        entry(events, PostCompletedV1::ROUTING_KEY, &PostCompletedV1 { post_id: id(1), media_pending: Some(false) }),
         entry(events, PostCanceledV1::ROUTING_KEY, &PostCanceledV1 { post_id: id(1) }),
         entry(
             events,

@@ -47,12 +47,20 @@ event!(RewriteRequestedV1, "rewrite.requested.v1", "rewrite.requested");
 pub struct PostScheduledV1 {
     pub post_id: PostId,
     pub scheduled_at: Option<DateTime<Utc>>,
+    /// Whether the post had media still to prepare when this was sent (media-ingest
+    /// skips its look when `false`; absent: look).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_pending: Option<bool>,
 }
 event!(PostScheduledV1, "post.scheduled.v1", "post.scheduled");
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PostCompletedV1 {
     pub post_id: PostId,
+    /// Whether the post had media still to prepare when this was sent (media-ingest
+    /// skips its look when `false`; absent: look).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub media_pending: Option<bool>,
 }
 event!(PostCompletedV1, "post.completed.v1", "post.completed");
 

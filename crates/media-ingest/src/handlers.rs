@@ -13,13 +13,19 @@ use crate::{
 /// The post reached scheduled, completed or canceled: its media are ready (seed, "Media states").
 pub async fn on_event(ctx: &Ctx, m: Incoming) -> Handled {
     let post_id = match m.message_type() {
-        PostScheduledV1::TYPE => m.decode::<PostScheduledV1>().map(|e| e.post_id),
-        PostCompletedV1::TYPE => m.decode::<PostCompletedV1>().map(|e| e.post_id),
-        PostCanceledV1::TYPE => m.decode::<PostCanceledV1>().map(|e| e.post_id),
+        PostScheduledV1::TYPE => {
+            m.decode::<PostScheduledV1>().map(|e| (e.media_pending != Some(false)).then_some(e.post_id))
+        }
+        PostCompletedV1::TYPE => {
+            m.decode::<PostCompletedV1>().map(|e| (e.media_pending != Some(false)).then_some(e.post_id))
+        }
+        PostCanceledV1::TYPE => m.decode::<PostCanceledV1>().map(|e| Some(e.post_id)),
         other => return Handled::Poison(format!("unexpected message type `{other}`")),
     };
     let post_id = match post_id {
-        Ok(id) => id,
+        Ok(Some(id)) => id,
+        // The event says the post had no media left to prepare.
+        Ok(None) => return Handled::Ack,
         Err(e) => return Handled::Poison(e.to_string()),
     };
     match transitions::prepare(ctx, post_id).await {

@@ -14,7 +14,7 @@ pub struct Ctx {
     /// Wakes the outbox relay after a commit.
     pub relay_wake: Arc<Notify>,
     /// Wakes the dispatcher when a post may have become due sooner.
-    pub dispatch_wake: Arc<Notify>,
+    pub dispatch_wake: Arc<crate::dispatcher::Wake>,
     /// The assistant's model client, for rewrite jobs.
     pub assistant: assistant::Client,
 }
@@ -29,7 +29,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         bus: bus.clone(),
         names: bus::Names::new(&config.common.bus.prefix),
         relay_wake: Arc::new(Notify::new()),
-        dispatch_wake: Arc::new(Notify::new()),
+        dispatch_wake: Arc::new(crate::dispatcher::Wake::default()),
         assistant: assistant::Client::new(config.assistant.clone())?,
     });
 

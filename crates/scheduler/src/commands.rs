@@ -87,7 +87,8 @@ async fn update(
                 // The post is scheduled, so its new media are ready: media-ingest (their
                 // owner) prepares them on this event, as it did for the first ones.
                 let scheduled_at = posts::view(conn, post_id).await?.and_then(|v| v.post.scheduled_at);
-                enqueue_event(conn, &ctx.names, &PostScheduledV1 { post_id, scheduled_at }).await?;
+                enqueue_event(conn, &ctx.names, &PostScheduledV1 { post_id, scheduled_at, media_pending: None })
+                    .await?;
             }
             Ok(CommandReplyV1::Done)
         })

@@ -27,7 +27,48 @@ pub async fn run(ctx: Arc<Ctx>, config: Config) {
                 Duration::from_millis(500)
             }
         };
-        let _ = tokio::time::timeout(sleep_for, ctx.dispatch_wake.notified()).await;
+        ctx.dispatch_wake.sleeping_until(Utc::now() + chrono::TimeDelta::from_std(sleep_for).unwrap_or_default());
+        let _ = tokio::time::timeout(sleep_for, ctx.dispatch_wake.notify.notified()).await;
+        ctx.dispatch_wake.looking();
+    }
+}
+
+/// Wakes the dispatcher. A post scheduled for after the dispatcher's next look needs no
+/// wake-up (it will be seen then): under a stream of posts scheduled ahead, each one
+/// woke a claim that found nothing due (five statements a post in S1a).
+pub struct Wake {
+    notify: tokio::sync::Notify,
+    /// When the dispatcher looks again anyway (unix ms); `i64::MAX` while it is looking,
+    /// so that a post committed meanwhile, which its look may have missed, wakes it.
+    look_by_ms: std::sync::atomic::AtomicI64,
+}
+
+impl Default for Wake {
+    fn default() -> Self {
+        Self { notify: tokio::sync::Notify::new(), look_by_ms: std::sync::atomic::AtomicI64::new(i64::MAX) }
+    }
+}
+
+impl Wake {
+    /// Something may be due sooner: look again now.
+    pub fn notify_one(&self) {
+        self.notify.notify_one();
+    }
+
+    /// A post became scheduled for `at` (`None`: now).
+    pub fn scheduled_for(&self, at: Option<chrono::DateTime<Utc>>) {
+        let look_by = self.look_by_ms.load(std::sync::atomic::Ordering::SeqCst);
+        if at.is_none_or(|at| at.timestamp_millis() < look_by) {
+            self.notify.notify_one();
+        }
+    }
+
+    fn sleeping_until(&self, at: chrono::DateTime<Utc>) {
+        self.look_by_ms.store(at.timestamp_millis(), std::sync::atomic::Ordering::SeqCst);
+    }
+
+    fn looking(&self) {
+        self.look_by_ms.store(i64::MAX, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -81,10 +81,10 @@ pub async fn publish_draft(
 pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
     // The message's `scheduled_at` is filled in from the row by the statement.
-    let event = event_row(&ctx.names, &PostScheduledV1 { post_id, scheduled_at: None })?;
-    if post_status::schedule_logged(&mut conn, post_id, &event).await?.is_some() {
+    let event = event_row(&ctx.names, &PostScheduledV1 { post_id, scheduled_at: None, media_pending: None })?;
+    if let Some(moved) = post_status::schedule_logged(&mut conn, post_id, &event).await? {
         ctx.relay_wake.notify_one();
-        ctx.dispatch_wake.notify_one();
+        ctx.dispatch_wake.scheduled_for(moved.scheduled_at);
     }
     Ok(())
 }
@@ -93,7 +93,7 @@ pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
 /// statement, as `schedule` (this runs for every settled delivery).
 pub async fn complete(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
-    let event = event_row(&ctx.names, &PostCompletedV1 { post_id })?;
+    let event = event_row(&ctx.names, &PostCompletedV1 { post_id, media_pending: None })?;
     if post_status::complete_logged(&mut conn, post_id, &event).await?.is_some() {
         metrics::counter!("postmantis_posts_completed_total").increment(1);
         ctx.relay_wake.notify_one();

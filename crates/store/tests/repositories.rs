@@ -409,6 +409,23 @@ async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
     let (later, now) =
         (post(&mut c, ws, std::slice::from_ref(&x), "pending").await, post(&mut c, ws, &[x], "pending").await);
     sql(&mut c, &format!("UPDATE posts SET scheduled_at = '2099-01-01T10:00:00Z' WHERE id = '{later}'")).await;
+    // The post due now has an image still to prepare; the later one has none.
+    let asset = Uuid::now_v7();
+    sql(
+        &mut c,
+        &format!(
+            "INSERT INTO media_assets (id, workspace_id, storage_key, content_type, size_bytes, sha256) \
+             VALUES ('{asset}', '{ws}', 'k', 'image/png', 1, 'x')"
+        ),
+    )
+    .await;
+    sql(
+        &mut c,
+        &format!(
+            "INSERT INTO post_media (id, post_id, asset_id, position) VALUES (gen_random_uuid(), '{now}', '{asset}', 0)"
+        ),
+    )
+    .await;
     for (p, kind) in [(later, "post.scheduled"), (now, "post.queued")] {
         let e = event(json!({"post_id": p, "scheduled_at": null}));
         let moved = store::transitions::posts::schedule_logged(&mut c, p, &e).await.unwrap().expect("moved");
@@ -437,6 +454,11 @@ async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
     );
     let second: domain::messages::PostScheduledV1 = serde_json::from_value(sent[1].payload.clone()).unwrap();
     assert_eq!(second.scheduled_at, None);
+    assert_eq!(
+        (first.media_pending, second.media_pending),
+        (Some(false), Some(true)),
+        "media-ingest is told which post has media to prepare"
+    );
 }
 
 #[tokio::test]

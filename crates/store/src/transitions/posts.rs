@@ -42,7 +42,14 @@ pub async fn publish_draft(
 pub struct Moved {
     #[diesel(sql_type = SqlUuid)]
     pub id: uuid::Uuid,
+    /// When it is due (`None`: now), for whom to wake.
+    #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+    pub scheduled_at: Option<DateTime<Utc>>,
 }
+
+/// Whether the moved post has media still to prepare, for media-ingest (which otherwise
+/// looks, one statement for every post, most of which have none).
+const MEDIA_PENDING: &str = "EXISTS (SELECT 1 FROM post_media m WHERE m.post_id = moved.id AND m.status = 'pending')";
 
 /// The tail shared by the single-statement transitions: the moved post's Publishing Log
 /// row and its outbox message (`$5`‥`$12`; the payload gets `extra`, built from the
@@ -55,7 +62,7 @@ fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
                     SELECT workspace_id, id, {log_kind} FROM moved)
          INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
          SELECT $5, $6, $7, $8, $9 || {extra}, $10, $11, $12 FROM moved
-         RETURNING (SELECT id FROM moved) AS id"
+         RETURNING (SELECT id FROM moved) AS id, (SELECT scheduled_at FROM moved) AS scheduled_at"
     )
 }
 
@@ -83,7 +90,7 @@ pub async fn schedule_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) 
     let sql = logged_move(
         "UPDATE posts SET status = $3, updated_at = clock_timestamp() WHERE id = $1 AND status = $2",
         "CASE WHEN scheduled_at > clock_timestamp() THEN 'post.scheduled' ELSE 'post.queued' END",
-        "jsonb_build_object('scheduled_at', scheduled_at)",
+        &format!("jsonb_build_object('scheduled_at', scheduled_at, 'media_pending', {MEDIA_PENDING})"),
     );
     let (from, to) = SCHEDULE;
     run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
@@ -97,7 +104,7 @@ pub async fn complete_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) 
          WHERE id = $1 AND status = $2 AND dispatched_at IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.post_id = $1 AND d.status = $4)",
         "'post.completed'",
-        "'{}'::jsonb",
+        &format!("jsonb_build_object('media_pending', {MEDIA_PENDING})"),
     );
     let (from, to) = COMPLETE;
     run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
