@@ -199,20 +199,30 @@ fn cpu_by_service(s: &mut Stack) -> BTreeMap<String, f64> {
         *m.entry(name).or_insert(0.0f64) += report::cpu_ms(pid);
     }
     m.insert("postgres".into(), report::postgres_cpu_ms());
+    // Beside ours, on the same cores: the broker, the simulated providers and this client.
+    m.insert("rabbitmq".into(), report::rabbitmq_cpu_ms());
+    m.insert("bench client".into(), report::cpu_ms(std::process::id()));
     m
 }
 
+/// Not ours: shown beside our processes' total, not in it.
+const BESIDE: [&str; 3] = ["rabbitmq", "provider-sim", "bench client"];
+
 /// CPU ms per unit of work between two samples, per service, busiest first.
 fn cpu_per(before: &BTreeMap<String, f64>, after: &BTreeMap<String, f64>, units: f64) -> String {
-    let mut per: Vec<(String, f64)> = after
-        .iter()
-        .filter(|(k, _)| k.as_str() != "provider-sim")
-        .map(|(k, v)| (k.clone(), (v - before.get(k).copied().unwrap_or(0.0)) / units.max(1.0)))
-        .collect();
+    let spent = |k: &String, v: &f64| (k.clone(), (v - before.get(k).copied().unwrap_or(0.0)) / units.max(1.0));
+    let mut per: Vec<(String, f64)> =
+        after.iter().filter(|(k, _)| !BESIDE.contains(&k.as_str())).map(|(k, v)| spent(k, v)).collect();
     per.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap());
     let total: f64 = per.iter().map(|(_, v)| v).sum();
     let each: Vec<String> = per.iter().map(|(k, v)| format!("{k} {v:.2}")).collect();
-    format!("{total:.2} ms in all: {}", each.join(", "))
+    let beside: Vec<String> = BESIDE
+        .iter()
+        .filter_map(|b| after.get_key_value(*b))
+        .map(|(k, v)| spent(k, v))
+        .map(|(k, v)| format!("{k} {v:.2}"))
+        .collect();
+    format!("{total:.2} ms in all: {}; beside ours: {}", each.join(", "), beside.join(", "))
 }
 
 fn rss_by_service(s: &mut Stack) -> BTreeMap<String, f64> {

@@ -76,10 +76,20 @@ pub fn cpu_ms(pid: u32) -> f64 {
 
 /// CPU milliseconds used so far by every PostgreSQL server process (all its backends).
 pub fn postgres_cpu_ms() -> f64 {
+    cpu_ms_of_command("postgres")
+}
+
+/// RabbitMQ's CPU milliseconds so far (its Erlang VM).
+pub fn rabbitmq_cpu_ms() -> f64 {
+    cpu_ms_of_command("beam.smp")
+}
+
+/// The CPU of every process whose command is `comm`.
+fn cpu_ms_of_command(comm: &str) -> f64 {
     let Ok(dir) = std::fs::read_dir("/proc") else { return 0.0 };
     dir.filter_map(Result::ok)
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()))
-        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == "postgres"))
+        .filter(|pid| std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|c| c.trim() == comm))
         .map(cpu_ms)
         .sum()
 }
