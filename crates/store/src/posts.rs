@@ -382,13 +382,20 @@ pub async fn delete_draft(conn: &mut Conn, id: PostId) -> StoreResult<bool> {
 
 /// The earliest time a scheduled, undispatched post becomes due (None: nothing waits).
 pub async fn next_due(conn: &mut Conn) -> StoreResult<Option<Option<DateTime<Utc>>>> {
-    Ok(posts::table
-        .filter(posts::status.eq(domain::PostStatus::Scheduled).and(posts::dispatched_at.is_null()))
-        .order(posts::scheduled_at.asc().nulls_first())
-        .select(posts::scheduled_at)
-        .first::<Option<DateTime<Utc>>>(conn)
-        .await
-        .optional()?)
+    #[derive(QueryableByName)]
+    struct Next {
+        #[diesel(sql_type = diesel::sql_types::Nullable<diesel::sql_types::Timestamptz>)]
+        scheduled_at: Option<DateTime<Utc>>,
+    }
+    // The status written out: a bound one would keep a generic plan off `posts_due`.
+    let next: Option<Next> = crate::prepared::prepared(
+        "SELECT scheduled_at FROM posts WHERE status = 'scheduled' AND dispatched_at IS NULL
+         ORDER BY scheduled_at NULLS FIRST LIMIT 1",
+    )
+    .load(conn)
+    .await?
+    .pop();
+    Ok(next.map(|n| n.scheduled_at))
 }
 
 pub async fn status_of(

@@ -715,3 +715,47 @@ async fn an_accepted_posts_statements_are_prepared_once_per_connection() {
     }
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' IS NOT NULL").await, 3);
 }
+
+#[tokio::test]
+async fn a_post_due_now_is_claimed_in_the_next_batch_behind_a_backlog() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    // A backlog of 30 posts due an hour ago, one after another, then one due a moment ago
+    // and one due in an hour.
+    let mut backlog = Vec::new();
+    for i in 0..30 {
+        let id = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+        sql(
+            &mut c,
+            &format!(
+                "UPDATE posts SET scheduled_at = now() - interval '1 hour' + interval '{i} seconds' WHERE id = '{id}'"
+            ),
+        )
+        .await;
+        backlog.push(id);
+    }
+    let just_due = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() - interval '1 second' WHERE id = '{just_due}'")).await;
+    let later = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET scheduled_at = now() + interval '1 hour' WHERE id = '{later}'")).await;
+
+    let first: Vec<PostId> =
+        store::transitions::posts::claim_due(&mut c, 10).await.unwrap().iter().map(|(p, _)| p.id).collect();
+    assert!(first.contains(&just_due), "due now: in the first batch, not after the backlog");
+    assert!(backlog[..10].iter().all(|id| first.contains(id)), "the backlog still drains oldest first");
+    let mut all = first.clone();
+    loop {
+        let next = store::transitions::posts::claim_due(&mut c, 10).await.unwrap();
+        if next.is_empty() {
+            break;
+        }
+        all.extend(next.iter().map(|(p, _)| p.id));
+    }
+    let claimed = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((claimed, all.len()), (31, 31), "every due post once");
+    assert!(!all.contains(&later), "never early");
+}

@@ -110,22 +110,46 @@ pub async fn complete_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) 
     run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
 }
 
+/// How many of the posts due last a claim takes beside the oldest.
+const NEWEST: i64 = 50;
+
 /// Claims due posts for dispatch (several scheduler replicas may call this at once: a
 /// post is claimed by exactly one). Returns (post, its pending deliveries).
+///
+/// A batch is the posts due now without a time and the `limit` due longest (up to `limit`
+/// each), plus up to `NEWEST` of those due last: behind
+/// a backlog (a burst of thousands due at one instant) a post due now is claimed by the
+/// next batch, not after the whole backlog, which still drains oldest first.
 pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow, Vec<DeliveryRow>)>> {
-    // `status = 'scheduled'` is written out, not bound: it is what lets a prepared
-    // statement's generic plan use the partial index `posts_due`.
+    // Each part is an index condition on `posts_due`, so it reads only the due end of the
+    // index: `scheduled_at IS NULL OR scheduled_at <= clock_timestamp()` was a filter, and
+    // when fewer posts than the limit were due every scheduled post was fetched and
+    // checked, twenty thousand in S2, at each look. `now()` is this transaction's start,
+    // a moment ago: never early. `status = 'scheduled'` is
+    // written out, not bound, so that a prepared statement's generic plan can use the
+    // partial index.
     let claimed: Vec<PostRow> = crate::prepared::prepared(
-        "WITH due AS (
+        "WITH unscheduled AS (
              SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND (scheduled_at IS NULL OR scheduled_at <= clock_timestamp())
-             ORDER BY scheduled_at NULLS FIRST
-             LIMIT $1 FOR UPDATE SKIP LOCKED)
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at IS NULL
+             LIMIT $1 FOR UPDATE SKIP LOCKED),
+         oldest AS (
+             SELECT id FROM posts
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= now()
+             ORDER BY scheduled_at
+             LIMIT $1 FOR UPDATE SKIP LOCKED),
+         newest AS (
+             SELECT id FROM posts
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= now()
+             ORDER BY scheduled_at DESC
+             LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
-         FROM due WHERE p.id = due.id
+         FROM (SELECT id FROM unscheduled UNION SELECT id FROM oldest UNION SELECT id FROM newest) due
+         WHERE p.id = due.id
          RETURNING p.*",
     )
     .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(NEWEST.min(limit))
     .load(conn)
     .await?;
     let ids: Vec<PostId> = claimed.iter().map(|p| p.id).collect();
