@@ -4,12 +4,13 @@
 //! but treats raw SQL (`sql_query`), every UPDATE, every multi-row INSERT and every INSERT
 //! with a field left to its default as unsafe to cache: each call sends the text again and
 //! PostgreSQL parses, analyses and plans it again. Under S1a (perf, 2026-12-06) that was
-//! about a fifth of PostgreSQL's CPU. The statements on the hot paths (a post accepted,
+//! over a quarter of PostgreSQL's CPU. The statements on the hot paths (a post accepted,
 //! scheduled, dispatched; a delivery claimed, leased, settled; the relay's batch) have a
 //! fixed text, which is the cache key here: the first call on a connection prepares it.
 //!
 //! Only fixed texts belong here: every distinct text is one more statement kept on every
-//! connection.
+//! connection. A `$n` is read as a placeholder wherever it stands, so none may appear in a
+//! string literal of the text.
 
 use std::borrow::Cow;
 
