@@ -158,15 +158,6 @@ pub struct DeliveryRow {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = deliveries)]
-pub struct NewDelivery {
-    pub id: DeliveryId,
-    pub post_id: PostId,
-    pub profile_id: ProfileId,
-    pub provider: Provider,
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = media_assets)]
 pub struct AssetRow {
