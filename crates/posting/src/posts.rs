@@ -170,31 +170,20 @@ impl Posting {
                 return Err(PostingError::field("post.queue", "the queue is another profile's: include its profile"));
             }
         }
-        let view = conn
-            .transaction::<PostView, PostingError, _>(async |conn| {
-                // A queued post takes its queue's next free slot, the queue locked meanwhile.
-                let mut row = row.clone();
-                if let Some(q) = queue {
-                    row.scheduled_at = Some(crate::queues::take_slot(conn, caller, q).await?);
-                    row.queue_id = Some(q);
-                }
-                let view = posts::insert(conn, &row, &profiles, &media, &thread_media).await?;
-                if let Some(to) = &input.details.reply_to {
-                    store::inbox::answer(conn, row.id, to).await?;
-                }
-                if !input.draft {
-                    let accepted = PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id };
-                    store::publish_log::append_with_message(
-                        conn,
-                        &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"),
-                        &bus::relay::event_row(names, &accepted)?,
-                    )
-                    .await?;
-                }
-                store::versions::record_first(conn, &view, &caller.who()).await?;
-                Ok(view)
-            })
-            .await;
+        // The common post (published, no media, no queue, not a reply) is one statement.
+        let plain = !input.draft
+            && queue.is_none()
+            && input.details.reply_to.is_none()
+            && media.is_empty()
+            && thread_media.iter().all(Vec::is_empty);
+        let view = if plain {
+            let accepted = PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id };
+            let event = bus::relay::event_row(names, &accepted)?;
+            posts::insert_accepted(&mut conn, &row, &profiles, &caller.who(), &event).await.map_err(PostingError::from)
+        } else {
+            let reply_to = input.details.reply_to.as_ref();
+            self.insert_in_steps(&mut conn, caller, &row, reply_to, queue, &profiles, &media, &thread_media).await
+        };
         let view = match view {
             // An earlier request with this Idempotency-Key committed the post but never
             // stored its answer: that post is the answer.
@@ -211,6 +200,47 @@ impl Posting {
         self.committed();
         tracing::info!(post_id = %row.id, actor = %caller.actor, status = %row.status, deliveries = profiles.len(), "post accepted");
         Ok((view, true))
+    }
+
+    /// A post with media, a queue's slot, a reply or a draft: several statements in one
+    /// transaction (`post.accepted` sent unless it is a draft).
+    #[allow(clippy::too_many_arguments)]
+    async fn insert_in_steps(
+        &self,
+        conn: &mut store::Conn,
+        caller: &Caller,
+        row: &NewPostRow,
+        reply_to: Option<&domain::inbox::ReplyTo>,
+        queue: Option<Uuid>,
+        profiles: &[store::models::ProfileRow],
+        media: &[(Uuid, Option<String>)],
+        thread_media: &[Vec<(Uuid, Option<String>)>],
+    ) -> PostingResult<PostView> {
+        let names = &self.names;
+        conn.transaction::<PostView, PostingError, _>(async |conn| {
+            // A queued post takes its queue's next free slot, the queue locked meanwhile.
+            let mut row = row.clone();
+            if let Some(q) = queue {
+                row.scheduled_at = Some(crate::queues::take_slot(conn, caller, q).await?);
+                row.queue_id = Some(q);
+            }
+            let view = posts::insert(conn, &row, profiles, media, thread_media).await?;
+            if let Some(to) = reply_to {
+                store::inbox::answer(conn, row.id, to).await?;
+            }
+            if row.status != PostStatus::Draft {
+                let accepted = PostAcceptedV1 { post_id: row.id, workspace_id: row.workspace_id };
+                store::publish_log::append_with_message(
+                    conn,
+                    &NewLogEntry::post(row.workspace_id, row.id, "post.accepted"),
+                    &bus::relay::event_row(names, &accepted)?,
+                )
+                .await?;
+            }
+            store::versions::record_first(conn, &view, &caller.who()).await?;
+            Ok(view)
+        })
+        .await
     }
 
     /// One post the caller may see.

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::{
     Conn, KeyScope, StoreResult,
     models::*,
+    outbox::NewOutboxRow,
     schema::{deliveries, media_assets, post_media, posts, profiles},
 };
 
@@ -238,6 +239,102 @@ pub async fn insert(
     };
     let (media, thread_media) = ms.into_iter().partition(|(m, _)| m.part == 0);
     Ok(PostView { post: row, deliveries, media, thread_media, parts: Vec::new() })
+}
+
+/// A post accepted for publishing without media: its row, one pending delivery per
+/// profile, its first version, its log row and `accepted` (the `post.accepted` message),
+/// in one statement — atomic without a transaction, one round trip where `insert` and
+/// the writes after it took six with BEGIN and COMMIT.
+///
+/// The deliveries are not read back: a new delivery is its id, post, profile and
+/// provider with every other column at its default (`pending`, NULLs, and `now()`, this
+/// statement's transaction start, as the post's own `created_at`); a store test compares
+/// this view with a read-back.
+pub async fn insert_accepted(
+    conn: &mut Conn,
+    post: &NewPostRow,
+    profile_rows: &[ProfileRow],
+    author: &str,
+    accepted: &NewOutboxRow,
+) -> StoreResult<PostView> {
+    use diesel::sql_types::{Bool, Jsonb};
+    let ids: Vec<DeliveryId> = profile_rows.iter().map(|_| DeliveryId::new()).collect();
+    let profiles: Vec<ProfileId> = profile_rows.iter().map(|p| p.id).collect();
+    let providers: Vec<domain::Provider> = profile_rows.iter().map(|p| p.provider).collect();
+    // PostgreSQL keeps microseconds: the stored time and the first version's (written
+    // from this row, not read back) must be the same instant.
+    let scheduled_at = post.scheduled_at.map(|t| chrono::SubsecRound::trunc_subsecs(t, 6));
+    let content = crate::versions::content_of_new(post, scheduled_at, &profiles);
+    let q = crate::prepared::prepared(
+        "WITH p AS (
+             INSERT INTO posts (id, workspace_id, body, status, scheduled_at, provider_options, traceparent,
+                                idempotency_key, hashtags, bodies, labels, tags, category, campaign,
+                                requires_approval, created_by, queue_id, thread)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+             RETURNING *),
+         d AS (
+             INSERT INTO deliveries (id, post_id, profile_id, provider)
+             SELECT d, $1, p, v FROM unnest($19::uuid[], $20::uuid[], $21::text[]) AS u(d, p, v)),
+         v AS (
+             INSERT INTO post_versions (post_id, version, content, author)
+             SELECT id, version, $22, $23 FROM p),
+         l AS (
+             INSERT INTO publish_log (workspace_id, post_id, kind)
+             SELECT workspace_id, id, 'post.accepted' FROM p),
+         o AS (
+             INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
+             VALUES ($24, $25, $26, $27, $28, $29, $30, $31))
+         SELECT * FROM p",
+    )
+    .bind::<SqlUuid, _>(post.id)
+    .bind::<SqlUuid, _>(post.workspace_id)
+    .bind::<Nullable<Text>, _>(&post.body)
+    .bind::<Text, _>(post.status)
+    .bind::<Nullable<Timestamptz>, _>(scheduled_at)
+    .bind::<Jsonb, _>(&post.provider_options)
+    .bind::<Nullable<Text>, _>(&post.traceparent)
+    .bind::<Nullable<Text>, _>(&post.idempotency_key)
+    .bind::<Array<Text>, _>(&post.hashtags)
+    .bind::<Jsonb, _>(&post.bodies)
+    .bind::<Array<Text>, _>(&post.labels)
+    .bind::<Array<Text>, _>(&post.tags)
+    .bind::<Nullable<Text>, _>(&post.category)
+    .bind::<Nullable<Text>, _>(&post.campaign)
+    .bind::<Nullable<Bool>, _>(post.requires_approval)
+    .bind::<Nullable<Text>, _>(&post.created_by)
+    .bind::<Nullable<SqlUuid>, _>(post.queue_id)
+    .bind::<Jsonb, _>(&post.thread)
+    .bind::<Array<SqlUuid>, _>(ids.clone())
+    .bind::<Array<SqlUuid>, _>(profiles)
+    .bind::<Array<Text>, _>(providers)
+    .bind::<Jsonb, _>(content)
+    .bind::<Text, _>(author);
+    let row: PostRow = crate::outbox::bind_row(q, accepted).get_result(conn).await?;
+    let mut deliveries: Vec<(DeliveryRow, String)> = ids
+        .into_iter()
+        .zip(profile_rows)
+        .map(|(id, p)| {
+            let d = DeliveryRow {
+                id,
+                post_id: row.id,
+                profile_id: p.id,
+                provider: p.provider,
+                status: domain::DeliveryStatus::Pending,
+                dispatched_at: None,
+                published_at: None,
+                failed_at: None,
+                provider_post_id: None,
+                url: None,
+                error_message: None,
+                created_at: row.created_at,
+                updated_at: row.created_at,
+            };
+            (d, p.name.clone())
+        })
+        .collect();
+    // The order `hydrate` reads them in (one created_at: by id).
+    deliveries.sort_by_key(|(d, _)| d.id);
+    Ok(PostView { post: row, deliveries, media: Vec::new(), thread_media: Vec::new(), parts: Vec::new() })
 }
 
 /// The media of a thread's parts after the body (index 0 is part 1), replacing theirs.

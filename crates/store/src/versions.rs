@@ -28,6 +28,61 @@ pub struct Version {
 /// What a version says, as stored: the fields a reviewer judges.
 pub fn content_of(v: &PostView) -> Value {
     let p = &v.post;
+    let mut c = judged(Judged {
+        body: &p.body,
+        bodies: &p.bodies,
+        thread: &p.thread,
+        hashtags: &p.hashtags,
+        labels: &p.labels,
+        tags: &p.tags,
+        category: &p.category,
+        scheduled_at: p.scheduled_at,
+        provider_options: &p.provider_options,
+    });
+    c["profiles"] = json!(v.deliveries.iter().map(|(d, _)| d.profile_id).collect::<Vec<_>>());
+    c["media"] = json!(v.media.iter().map(|(m, _)| m.asset_id).collect::<Vec<_>>());
+    c["thread_media"] = json!(v.thread_media.iter().map(|(m, _)| json!([m.part, m.asset_id])).collect::<Vec<_>>());
+    c
+}
+
+/// The first version of a post about to be inserted without media (what `content_of`
+/// says of it once stored), so that its insert can be part of the post's own statement.
+pub fn content_of_new(
+    p: &crate::models::NewPostRow,
+    scheduled_at: Option<DateTime<Utc>>,
+    profiles: &[domain::ProfileId],
+) -> Value {
+    let mut c = judged(Judged {
+        body: &p.body,
+        bodies: &p.bodies,
+        thread: &p.thread,
+        hashtags: &p.hashtags,
+        labels: &p.labels,
+        tags: &p.tags,
+        category: &p.category,
+        scheduled_at,
+        provider_options: &p.provider_options,
+    });
+    c["profiles"] = json!(profiles);
+    c["media"] = json!([]);
+    c["thread_media"] = json!([]);
+    c
+}
+
+/// A post's own fields a reviewer judges, stored or about to be.
+struct Judged<'a> {
+    body: &'a Option<String>,
+    bodies: &'a Value,
+    thread: &'a Value,
+    hashtags: &'a [String],
+    labels: &'a [String],
+    tags: &'a [String],
+    category: &'a Option<String>,
+    scheduled_at: Option<DateTime<Utc>>,
+    provider_options: &'a Value,
+}
+
+fn judged(p: Judged<'_>) -> Value {
     json!({
         "body": p.body,
         "bodies": p.bodies,
@@ -38,9 +93,6 @@ pub fn content_of(v: &PostView) -> Value {
         "category": p.category,
         "scheduled_at": p.scheduled_at,
         "provider_options": p.provider_options,
-        "profiles": v.deliveries.iter().map(|(d, _)| d.profile_id).collect::<Vec<_>>(),
-        "media": v.media.iter().map(|(m, _)| m.asset_id).collect::<Vec<_>>(),
-        "thread_media": v.thread_media.iter().map(|(m, _)| json!([m.part, m.asset_id])).collect::<Vec<_>>(),
     })
 }
 

@@ -717,6 +717,55 @@ async fn an_accepted_posts_statements_are_prepared_once_per_connection() {
 }
 
 #[tokio::test]
+async fn a_plain_post_accepted_in_one_statement_is_what_its_read_back_says() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let profiles =
+        [profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await, profile(&mut c, ws, "bluesky").await];
+    for n in 0..2 {
+        let mut row = NewPostRow { id: PostId::new(), ..new_row(ws) };
+        row.body = Some(format!("plain {n}"));
+        row.scheduled_at = Some(chrono::Utc::now() + chrono::Duration::hours(1));
+        let made =
+            store::posts::insert_accepted(&mut c, &row, &profiles, "key test", &event(json!({ "post_id": row.id })))
+                .await
+                .unwrap();
+        let again = store::posts::view(&mut c, row.id).await.unwrap().unwrap();
+        assert_eq!(format!("{made:?}"), format!("{again:?}"), "made without a read-back = read back");
+        let versions = store::versions::list(&mut c, row.id).await.unwrap();
+        assert_eq!(versions.len(), 1);
+        assert_eq!(versions[0].content, store::versions::content_of(&again), "the first version says what is stored");
+        assert_eq!(versions[0].author, "key test");
+        let logged = count(
+            &mut c,
+            &format!("SELECT count(*) AS n FROM publish_log WHERE post_id = '{}' AND kind = 'post.accepted'", row.id),
+        )
+        .await;
+        assert_eq!(logged, 1);
+    }
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' IS NOT NULL").await, 2);
+    let kept =
+        count(&mut c, "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE 'WITH p AS%'").await;
+    assert_eq!(kept, 1, "one prepared statement for every plain post");
+
+    // A refused write (a profile that does not exist) leaves nothing: no post, no
+    // delivery, no version, no log row, no message.
+    let mut gone = profiles[0].clone();
+    gone.id = domain::ProfileId::new();
+    let row = NewPostRow { id: PostId::new(), ..new_row(ws) };
+    let refused =
+        store::posts::insert_accepted(&mut c, &row, &[gone], "key test", &event(json!({ "post_id": row.id }))).await;
+    assert!(refused.is_err());
+    for table in
+        ["posts WHERE id", "deliveries WHERE post_id", "post_versions WHERE post_id", "publish_log WHERE post_id"]
+    {
+        assert_eq!(count(&mut c, &format!("SELECT count(*) AS n FROM {table} = '{}'", row.id)).await, 0, "{table}");
+    }
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' IS NOT NULL").await, 2);
+}
+
+#[tokio::test]
 async fn a_post_due_now_is_claimed_in_the_next_batch_behind_a_backlog() {
     let db = Db::new().await;
     let mut c = db.conn().await;
