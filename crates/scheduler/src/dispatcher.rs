@@ -15,20 +15,41 @@ use store::{StoreError, posts};
 
 use crate::{app::Ctx, config::Config};
 
+/// How long before a post is due the dispatcher takes a connection and opens the
+/// transaction that claims it. Under a full CPU (a burst's deliveries) each round trip
+/// waits for both processes to be scheduled; at the due time only the claim is left,
+/// one round trip where there were three (checkout, BEGIN, claim).
+const READY_AHEAD: Duration = Duration::from_millis(25);
+
 pub async fn run(ctx: Arc<Ctx>, config: Config) {
     let poll = Duration::from_millis(config.dispatch_poll_ms);
+    let mut due_at = None;
     loop {
-        let sleep_for = match tick(&ctx, config.dispatch_batch).await {
+        let next = match tick(&ctx, config.dispatch_batch, due_at.take()).await {
             Ok(Tick::More) => continue,
             // The floor keeps a due post that another replica holds locked from spinning us.
-            Ok(Tick::NextIn(d)) => d.clamp(Duration::from_millis(2), poll),
+            Ok(Tick::NextIn(d)) => d.max(Duration::from_millis(2)),
             Err(e) => {
                 tracing::warn!(error = %e, "dispatch failed; retrying");
                 Duration::from_millis(500)
             }
         };
+        // Near a due post, sleep only until just before it; the next tick waits the rest
+        // inside its open transaction.
+        let sleep_for = if next <= poll {
+            due_at = Some(tokio::time::Instant::now() + next);
+            next.saturating_sub(READY_AHEAD)
+        } else {
+            poll
+        };
+        if sleep_for.is_zero() {
+            continue;
+        }
         ctx.dispatch_wake.sleeping_until(Utc::now() + chrono::TimeDelta::from_std(sleep_for).unwrap_or_default());
-        let _ = tokio::time::timeout(sleep_for, ctx.dispatch_wake.notify.notified()).await;
+        if tokio::time::timeout(sleep_for, ctx.dispatch_wake.notify.notified()).await.is_ok() {
+            // Woken: something may be due before the planned post.
+            due_at = None;
+        }
         ctx.dispatch_wake.looking();
     }
 }
@@ -78,10 +99,21 @@ enum Tick {
     NextIn(Duration),
 }
 
-async fn tick(ctx: &Ctx, batch: i64) -> Result<Tick, StoreError> {
+/// Claims what is due. `due_at`: a post falls due then, soon; the transaction is opened
+/// first and the claim waits for that instant (or for a wake-up: something sooner).
+async fn tick(ctx: &Ctx, batch: i64, due_at: Option<tokio::time::Instant>) -> Result<Tick, StoreError> {
     let mut conn = ctx.pool.get().await?;
     let claimed = conn
         .transaction::<usize, StoreError, _>(async |conn| {
+            if let Some(at) = due_at {
+                ctx.dispatch_wake.sleeping_until(
+                    Utc::now()
+                        + chrono::TimeDelta::from_std(at.saturating_duration_since(tokio::time::Instant::now()))
+                            .unwrap_or_default(),
+                );
+                let _ = tokio::time::timeout_at(at, ctx.dispatch_wake.notify.notified()).await;
+                ctx.dispatch_wake.looking();
+            }
             let due = store::transitions::posts::claim_due(conn, batch).await?;
             let mut tasks = Vec::new();
             for (post, deliveries) in &due {

@@ -124,8 +124,10 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
     // Each part is an index condition on `posts_due`, so it reads only the due end of the
     // index: `scheduled_at IS NULL OR scheduled_at <= clock_timestamp()` was a filter, and
     // when fewer posts than the limit were due every scheduled post was fetched and
-    // checked, twenty thousand in S2, at each look. `now()` is this transaction's start,
-    // a moment ago: never early. `status = 'scheduled'` is
+    // checked, twenty thousand in S2, at each look. `statement_timestamp()` is when this
+    // statement reached the database (stable, so an index condition; not the
+    // transaction's start, which the dispatcher opens before the post is due): never
+    // early, whatever the caller's clock says. `status = 'scheduled'` is
     // written out, not bound, so that a prepared statement's generic plan can use the
     // partial index.
     let claimed: Vec<PostRow> = crate::prepared::prepared(
@@ -135,12 +137,12 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
              LIMIT $1 FOR UPDATE SKIP LOCKED),
          oldest AS (
              SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= now()
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
              ORDER BY scheduled_at
              LIMIT $1 FOR UPDATE SKIP LOCKED),
          newest AS (
              SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= now()
+             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
              ORDER BY scheduled_at DESC
              LIMIT $2 FOR UPDATE SKIP LOCKED)
          UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
