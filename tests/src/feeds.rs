@@ -18,11 +18,21 @@ pub struct Doc {
     pub headers: Vec<String>,
     /// Sent as `ETag`; a request whose `If-None-Match` matches gets a 304.
     pub etag: Option<String>,
+    /// How long the answer takes (the document is the one asked for, whatever is put
+    /// meanwhile): a check that is still reading.
+    pub delay: std::time::Duration,
 }
 
 impl Doc {
     pub fn ok(content_type: &'static str, body: impl Into<Vec<u8>>) -> Doc {
-        Doc { status: "200 OK", content_type, body: body.into(), headers: Vec::new(), etag: None }
+        Doc {
+            status: "200 OK",
+            content_type,
+            body: body.into(),
+            headers: Vec::new(),
+            etag: None,
+            delay: std::time::Duration::ZERO,
+        }
     }
 
     pub fn redirect(to: &str) -> Doc {
@@ -32,6 +42,7 @@ impl Doc {
             body: Vec::new(),
             headers: vec![format!("location: {to}")],
             etag: None,
+            delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -81,6 +92,9 @@ impl FeedServer {
                         }
                         doc.map(|d| (d, fresh))
                     };
+                    if let Some((d, _)) = &doc {
+                        tokio::time::sleep(d.delay).await;
+                    }
                     let (status, ctype, body, mut headers) = match doc {
                         None => ("404 Not Found", "text/plain", b"no such page".to_vec(), Vec::new()),
                         Some((d, true)) => ("304 Not Modified", d.content_type, Vec::new(), Vec::new()),

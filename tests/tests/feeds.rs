@@ -307,3 +307,45 @@ async fn a_bad_feed_is_refused_naming_the_field() {
     let (status, v) = s.call(Method::PATCH, "/api/feeds/not-an-id", Some(json!({"name": "x"}))).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_asked_for_while_the_feed_is_being_read_still_happens() {
+    let s = Stack::start_with("feeds-asked", collector()).await;
+    let site = FeedServer::start().await;
+    let x = s.profile("x").await;
+    // The feed's first check takes two seconds to be answered, and it has nothing new.
+    let mut slow = Doc::ok("application/rss+xml", rss(&[]));
+    slow.delay = Duration::from_secs(2);
+    site.put("/slow.xml", slow);
+    let (status, created) = s
+        .post("/api/feeds", json!({"name": "Slow", "feed_url": site.url("/slow.xml"), "profiles": [x], "template": "{{title}} {{url}}"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["data"]["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while site.asked("/slow.xml").0 == 0 {
+        assert!(std::time::Instant::now() < deadline, "the first check never read the feed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // While it is being read, an item is published and a check is asked for.
+    let item = RssItem {
+        guid: Some("fresh"),
+        title: "Fresh",
+        link: "https://blog.example/fresh",
+        description: "news",
+        pub_date: Utc::now() + chrono::Duration::minutes(1),
+        image: None,
+    };
+    site.put("/slow.xml", Doc::ok("application/rss+xml", rss(&[item])));
+    let (status, _) = s.post(&format!("/api/feeds/{id}/check"), json!({})).await;
+    assert_eq!(status, StatusCode::ACCEPTED);
+    assert_eq!(site.asked("/slow.xml").0, 1, "asked while the first read was still running");
+
+    // The first check ends with what it read (nothing); the one asked for is not lost in
+    // the hour its interval would wait: it reads the feed again and posts the item.
+    let f = feed_when(&s, &id, |f| f["items_posted"] == 1).await;
+    assert_eq!(f["items"][0]["title"], "Fresh", "{f}");
+    assert_eq!(site.asked("/slow.xml").0, 2, "read once for each check");
+    assert_eq!(posts_of_feeds(&s), 1);
+}

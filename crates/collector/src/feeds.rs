@@ -62,19 +62,30 @@ async fn check(ctx: &Ctx, id: Uuid) -> Result<(), StoreError> {
     match read {
         Err(why) => {
             let mut conn = ctx.pool.get().await?;
-            let row = store::feeds::check_failed(&mut conn, id, &why, next, ctx.config.feed_pause_after).await?;
+            let row =
+                store::feeds::check_failed(&mut conn, id, &why, feed.next_check_at, next, ctx.config.feed_pause_after)
+                    .await?;
             tracing::info!(feed_id = %id, error = %why, failures = row.error_count, status = %row.status, "feed check failed");
             metrics::counter!("postmantis_feed_checks_total", "outcome" => "failed").increment(1);
         }
         Ok(Read::Unchanged) => {
             let mut conn = ctx.pool.get().await?;
-            store::feeds::checked(&mut conn, id, feed.etag.as_deref(), feed.last_modified.as_deref(), next).await?;
+            store::feeds::checked(
+                &mut conn,
+                id,
+                feed.etag.as_deref(),
+                feed.last_modified.as_deref(),
+                feed.next_check_at,
+                next,
+            )
+            .await?;
             metrics::counter!("postmantis_feed_checks_total", "outcome" => "unchanged").increment(1);
         }
         Ok(Read::Feed { feed: parsed, etag, last_modified }) => {
             let made = take(ctx, &feed, *parsed).await?;
             let mut conn = ctx.pool.get().await?;
-            store::feeds::checked(&mut conn, id, etag.as_deref(), last_modified.as_deref(), next).await?;
+            store::feeds::checked(&mut conn, id, etag.as_deref(), last_modified.as_deref(), feed.next_check_at, next)
+                .await?;
             tracing::info!(feed_id = %id, posts = made, "feed checked");
             metrics::counter!("postmantis_feed_checks_total", "outcome" => "read").increment(1);
         }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Double, Uuid as SqlUuid};
+use diesel::sql_types::{BigInt, Double, Timestamptz, Uuid as SqlUuid};
 use diesel_async::RunQueryDsl;
 use domain::WorkspaceId;
 use uuid::Uuid;
@@ -186,12 +186,34 @@ pub async fn claim(conn: &mut Conn, limit: i64, lease: Duration) -> StoreResult<
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
-/// A check that reached the feed: its validators kept, errors cleared, next one due.
+/// The next check's time after a check that began when the feed was due at `due_was`:
+/// `next`, unless a check was asked for while this one ran (`due_now` moved the time
+/// since): that one is kept, because this check may have read the feed before the item
+/// it was asked for.
+fn next_after(
+    due_was: DateTime<Utc>,
+    next: DateTime<Utc>,
+) -> impl AppearsOnTable<feeds::table, SqlType = Timestamptz>
++ diesel::query_builder::QueryFragment<diesel::pg::Pg>
++ diesel::query_builder::QueryId
++ Send {
+    diesel::dsl::sql::<Timestamptz>("CASE WHEN next_check_at = ")
+        .bind::<Timestamptz, _>(due_was)
+        .sql(" THEN ")
+        .bind::<Timestamptz, _>(next)
+        .sql(" ELSE LEAST(next_check_at, ")
+        .bind::<Timestamptz, _>(next)
+        .sql(") END")
+}
+
+/// A check that reached the feed: its validators kept, errors cleared, next one due
+/// (`due_was`: the feed's `next_check_at` when the check read it).
 pub async fn checked(
     conn: &mut Conn,
     id: Uuid,
     etag: Option<&str>,
     last_modified: Option<&str>,
+    due_was: DateTime<Utc>,
     next: DateTime<Utc>,
 ) -> StoreResult<()> {
     diesel::update(feeds::table.find(id))
@@ -201,7 +223,7 @@ pub async fn checked(
             feeds::error_count.eq(0),
             feeds::last_error.eq(None::<String>),
             feeds::last_checked_at.eq(Utc::now()),
-            feeds::next_check_at.eq(next),
+            feeds::next_check_at.eq(next_after(due_was, next)),
             feeds::claimed_until.eq(None::<DateTime<Utc>>),
         ))
         .execute(conn)
@@ -215,6 +237,7 @@ pub async fn check_failed(
     conn: &mut Conn,
     id: Uuid,
     why: &str,
+    due_was: DateTime<Utc>,
     next: DateTime<Utc>,
     pause_after: i32,
 ) -> StoreResult<FeedRow> {
@@ -223,7 +246,7 @@ pub async fn check_failed(
             feeds::error_count.eq(feeds::error_count + 1),
             feeds::last_error.eq(why),
             feeds::last_checked_at.eq(Utc::now()),
-            feeds::next_check_at.eq(next),
+            feeds::next_check_at.eq(next_after(due_was, next)),
             feeds::claimed_until.eq(None::<DateTime<Utc>>),
         ))
         .returning(FeedRow::as_returning())

@@ -808,3 +808,53 @@ async fn a_post_due_now_is_claimed_in_the_next_batch_behind_a_backlog() {
     assert_eq!((claimed, all.len()), (31, 31), "every due post once");
     assert!(!all.contains(&later), "never early");
 }
+
+#[tokio::test]
+async fn a_check_asked_for_while_a_feed_is_being_checked_is_kept() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let new_feed = |name: &str| store::feeds::NewFeed {
+        id: Uuid::now_v7(),
+        workspace_id: ws,
+        name: name.to_owned(),
+        feed_url: format!("http://127.0.0.1:1/{name}.xml"),
+        profile_ids: Vec::new(),
+        template: "{title}".to_owned(),
+        include_image: false,
+        becomes: "draft".to_owned(),
+        queue_id: None,
+        check_interval_minutes: 60,
+        backlog: 0,
+        created_by: None,
+    };
+    let (asked, quiet) = (new_feed("asked"), new_feed("quiet"));
+    for f in [&asked, &quiet] {
+        store::feeds::insert(&mut c, f).await.unwrap();
+    }
+    let lease = chrono::Duration::minutes(5);
+    let mut claimed = store::feeds::claim(&mut c, 10, lease).await.unwrap();
+    claimed.sort();
+    assert_eq!(claimed, {
+        let mut both = vec![asked.id, quiet.id];
+        both.sort();
+        both
+    });
+    // Each check reads its feed, then fetches; "check now" on one of them lands meanwhile.
+    let seen_asked = store::feeds::by_id(&mut c, asked.id).await.unwrap().unwrap();
+    let seen_quiet = store::feeds::by_id(&mut c, quiet.id).await.unwrap().unwrap();
+    store::feeds::due_now(&mut c, asked.id).await.unwrap();
+    let next = Utc::now() + chrono::Duration::minutes(60);
+    store::feeds::checked(&mut c, asked.id, None, None, seen_asked.next_check_at, next).await.unwrap();
+    store::feeds::check_failed(&mut c, quiet.id, "unreachable", seen_quiet.next_check_at, next, 5).await.unwrap();
+
+    let after_asked = store::feeds::by_id(&mut c, asked.id).await.unwrap().unwrap();
+    assert!(after_asked.next_check_at <= Utc::now(), "the check asked for is still due");
+    let after_quiet = store::feeds::by_id(&mut c, quiet.id).await.unwrap().unwrap();
+    assert_eq!(
+        after_quiet.next_check_at,
+        chrono::SubsecRound::trunc_subsecs(next, 6),
+        "no check asked for: the interval's"
+    );
+    assert_eq!(store::feeds::claim(&mut c, 10, lease).await.unwrap(), vec![asked.id], "claimed again at once");
+}
