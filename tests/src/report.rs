@@ -93,3 +93,14 @@ fn cpu_ms_of_command(comm: &str) -> f64 {
         .map(cpu_ms)
         .sum()
 }
+
+/// The whole machine's CPU ticks so far: (busy, all). Busy is every state but idle and
+/// iowait; two samples give how full the cores were between them.
+pub fn machine_ticks() -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string("/proc/stat") else { return (0, 0) };
+    let Some(cpu) = stat.lines().next() else { return (0, 0) };
+    let f: Vec<u64> = cpu.split_whitespace().skip(1).filter_map(|v| v.parse().ok()).collect();
+    let all: u64 = f.iter().take(8).sum();
+    let idle = f.get(3).copied().unwrap_or(0) + f.get(4).copied().unwrap_or(0);
+    (all.saturating_sub(idle), all)
+}
