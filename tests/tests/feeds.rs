@@ -338,9 +338,10 @@ async fn a_check_asked_for_while_the_feed_is_being_read_still_happens() {
         image: None,
     };
     site.put("/slow.xml", Doc::ok("application/rss+xml", rss(&[item])));
-    let (status, _) = s.post(&format!("/api/feeds/{id}/check"), json!({})).await;
+    let (status, asked) = s.post(&format!("/api/feeds/{id}/check"), json!({})).await;
     assert_eq!(status, StatusCode::ACCEPTED);
-    assert_eq!(site.asked("/slow.xml").0, 1, "asked while the first read was still running");
+    assert!(asked["data"]["last_checked_at"].is_null(), "asked while the first check was still running: {asked}");
+    assert_eq!(site.asked("/slow.xml").0, 1, "the feed read once so far");
 
     // The first check ends with what it read (nothing); the one asked for is not lost in
     // the hour its interval would wait: it reads the feed again and posts the item.
