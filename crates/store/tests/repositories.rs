@@ -551,8 +551,31 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{d_post}'")).await;
     sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
     sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{d}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
+    // Beside it, two whose columns are as old but which are alive: one by an attempt
+    // started since, one by a re-drive since.
+    let mut alive = Vec::new();
+    for sign in ["attempt", "redrive"] {
+        let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+        let a = delivery_of(&mut c, p).await;
+        sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
+        sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{a}'")).await;
+        sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{a}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
+        match sign {
+            "attempt" => {
+                sql(
+                    &mut c,
+                    &format!(
+                        "INSERT INTO delivery_attempts (delivery_id, attempt, started_at) VALUES ('{a}', 2, now())"
+                    ),
+                )
+                .await
+            }
+            _ => sql(&mut c, &format!("UPDATE deliveries SET redriven_at = now() WHERE id = '{a}'")).await,
+        }
+        alive.push(a);
+    }
     let idle = idle_deliveries(&mut c, idle_since, "delivery.requested.v1", 10).await.unwrap();
-    assert_eq!(idle.len(), 1);
+    assert_eq!(idle.iter().map(|i| i.delivery_id).collect::<Vec<_>>(), vec![d], "not the live ones {alive:?}");
     assert_eq!((idle[0].delivery_id, idle[0].next_attempt(), idle[0].first_attempt()), (d, 2, 1));
     // Settled, but the post never completed.
     store::transitions::deliveries::settle_published(&mut c, d, "p", "u").await.unwrap();
