@@ -63,7 +63,8 @@ pub async fn fan_out(ctx: Arc<Ctx>, every: Duration) {
         match result {
             // Only a full read says more is waiting. Reading again at once after a partial
             // one turned a steady stream of posts into a transaction (and a sequencing
-            // UPDATE) for every few events: a third of PostgreSQL's time at half load.
+            // UPDATE) for every few events; at S1a's half load the sequencer had a third of
+            // PostgreSQL's execution time.
             Ok(n) if n >= EVENTS_PER_READ => ctx.relay_wake.notify_one(),
             Ok(n) => {
                 if n > 0 {
