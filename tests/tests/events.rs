@@ -124,7 +124,15 @@ async fn an_event_whose_transaction_commits_late_is_still_sent_by_the_feed_and_t
         ))
         .spawn()
         .unwrap();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Until that transaction has written its row and sleeps (a fixed wait was too short for
+    // psql to start on a loaded CI machine).
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while s.sql("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%held open%' AND wait_event = 'PgSleep'")
+        != "1"
+    {
+        assert!(std::time::Instant::now() < deadline, "the held transaction never started");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let later = s.create(Stack::json_post("committed while the other is open", &[&x])).await;
     let later_id = later["id"].as_str().unwrap().to_owned();
     let events = read_until(feed, |e| e.kind == "post.canceled").await;
