@@ -5,6 +5,7 @@ use bus::{BusHandle, Role};
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::gather::{Gather, Kind};
 
 /// Shared by the scheduler's tasks.
 pub struct Ctx {
@@ -17,6 +18,10 @@ pub struct Ctx {
     pub dispatch_wake: Arc<crate::dispatcher::Wake>,
     /// The assistant's model client, for rewrite jobs.
     pub assistant: assistant::Client,
+    /// pending → scheduled moves, gathered into one statement.
+    pub schedules: Gather,
+    /// scheduled → completed moves, gathered into one statement.
+    pub completions: Gather,
 }
 
 pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
@@ -24,13 +29,37 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
+    let relay_wake = Arc::new(Notify::new());
+    let dispatch_wake = Arc::new(crate::dispatcher::Wake::default());
+    let schedules = Gather::start(Kind::Schedule, pool.clone(), {
+        let (relay_wake, dispatch_wake) = (relay_wake.clone(), dispatch_wake.clone());
+        move |moved| {
+            if !moved.is_empty() {
+                relay_wake.notify_one();
+            }
+            for m in moved {
+                dispatch_wake.scheduled_for(m.scheduled_at);
+            }
+        }
+    });
+    let completions = Gather::start(Kind::Complete, pool.clone(), {
+        let relay_wake = relay_wake.clone();
+        move |moved| {
+            if !moved.is_empty() {
+                metrics::counter!("postmantis_posts_completed_total").increment(moved.len() as u64);
+                relay_wake.notify_one();
+            }
+        }
+    });
     let ctx = Arc::new(Ctx {
         pool: pool.clone(),
         bus: bus.clone(),
         names: bus::Names::new(&config.common.bus.prefix),
-        relay_wake: Arc::new(Notify::new()),
-        dispatch_wake: Arc::new(crate::dispatcher::Wake::default()),
+        relay_wake,
+        dispatch_wake,
         assistant: assistant::Client::new(config.assistant.clone())?,
+        schedules,
+        completions,
     });
 
     bus::service::spawn_health(health, &pool, &bus)?;

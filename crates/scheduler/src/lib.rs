@@ -17,6 +17,7 @@ mod commands;
 pub mod config;
 mod dispatcher;
 mod events;
+mod gather;
 mod review;
 mod rewrite;
 mod sweep;

@@ -11,6 +11,7 @@ use domain::{
     DeliveryStatus, PostStatus, ProfileStatus,
     messages::{CommandReplyV1, DeliveryRequestedV1, PostAcceptedV1, PostCanceledV1, PostCompletedV1, PostScheduledV1},
 };
+use store::transitions::posts::Move;
 use store::{StoreError, deliveries, models::NewLogEntry, posts, publish_log, transitions::posts as post_status};
 
 use crate::app::Ctx;
@@ -76,29 +77,20 @@ pub async fn publish_draft(
 }
 
 /// pending → scheduled, once: a redelivered `post.accepted` finds the post already moved.
-/// One statement moves it, logs it and enqueues `post.scheduled` (no transaction around
-/// several: this runs for every post accepted).
-pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
-    let mut conn = ctx.pool.get().await?;
+/// One statement moves it, logs it and enqueues `post.scheduled`, with the moves other
+/// messages asked for at the same moment (`gather`).
+pub async fn schedule(ctx: &Ctx, post_id: PostId) -> Result<(), String> {
     // The message's `scheduled_at` is filled in from the row by the statement.
-    let event = event_row(&ctx.names, &PostScheduledV1 { post_id, scheduled_at: None, media_pending: None })?;
-    if let Some(moved) = post_status::schedule_logged(&mut conn, post_id, &event).await? {
-        ctx.relay_wake.notify_one();
-        ctx.dispatch_wake.scheduled_for(moved.scheduled_at);
-    }
-    Ok(())
+    let event = event_row(&ctx.names, &PostScheduledV1 { post_id, scheduled_at: None, media_pending: None })
+        .map_err(|e| e.to_string())?;
+    ctx.schedules.apply(Move { post_id, event }).await
 }
 
 /// scheduled → completed when the last delivery settled, whatever the outcomes; one
 /// statement, as `schedule` (this runs for every settled delivery).
-pub async fn complete(ctx: &Ctx, post_id: PostId) -> Result<(), StoreError> {
-    let mut conn = ctx.pool.get().await?;
-    let event = event_row(&ctx.names, &PostCompletedV1 { post_id, media_pending: None })?;
-    if post_status::complete_logged(&mut conn, post_id, &event).await?.is_some() {
-        metrics::counter!("postmantis_posts_completed_total").increment(1);
-        ctx.relay_wake.notify_one();
-    }
-    Ok(())
+pub async fn complete(ctx: &Ctx, post_id: PostId) -> Result<(), String> {
+    let event = event_row(&ctx.names, &PostCompletedV1 { post_id, media_pending: None }).map_err(|e| e.to_string())?;
+    ctx.completions.apply(Move { post_id, event }).await
 }
 
 /// scheduled → canceled, while nothing was dispatched.

@@ -11,6 +11,7 @@ use domain::{DeliveryId, PostId, ProfileId, WorkspaceId};
 use serde_json::json;
 use store::deliveries::{self, Claim};
 use store::models::{NewLogEntry, NewPostRow, NewProfile, ProfileRow};
+use store::transitions::posts::Move;
 use store::{Conn, KeyScope};
 use uuid::Uuid;
 
@@ -381,7 +382,8 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
     store::transitions::deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
     async fn complete(c: &mut Conn, p: PostId) -> Option<store::transitions::posts::Moved> {
-        store::transitions::posts::complete_logged(c, p, &event(json!({"post_id": p}))).await.unwrap()
+        let mv = Move { post_id: p, event: event(json!({"post_id": p})) };
+        store::transitions::posts::complete_logged(c, &[mv]).await.unwrap().pop()
     }
     assert!(complete(&mut c, p).await.is_none(), "one is still pending");
     let writes = |p: PostId| {
@@ -398,6 +400,69 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
         !store::transitions::deliveries::settle_failed(&mut c, d1, "late").await.unwrap(),
         "a settled delivery stays settled"
     );
+}
+
+#[tokio::test]
+async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let mut pending = Vec::new();
+    for _ in 0..3 {
+        pending.push(post(&mut c, ws, std::slice::from_ref(&x), "pending").await);
+    }
+    let scheduled = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    let mv = |p: PostId, copy: &str| Move { post_id: p, event: event(json!({"post_id": p, "copy": copy})) };
+    // A post given twice (a message and its redelivery gathered together), and one that
+    // is not pending (moved before), beside the three that move.
+    let moves = [
+        mv(pending[0], "first"),
+        mv(scheduled, "first"),
+        mv(pending[1], "first"),
+        mv(pending[0], "second"),
+        mv(pending[2], "first"),
+    ];
+    let moved = store::transitions::posts::schedule_logged(&mut c, &moves).await.unwrap();
+    let mut ids: Vec<Uuid> = moved.iter().map(|m| m.id).collect();
+    ids.sort();
+    let mut want: Vec<Uuid> = pending.iter().map(|p| Uuid::from(*p)).collect();
+    want.sort();
+    assert_eq!(ids, want, "the pending posts, each once");
+    for p in &pending {
+        let sent = format!(
+            "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' = '{p}' AND payload->>'copy' = 'first'"
+        );
+        assert_eq!(count(&mut c, &sent).await, 1, "its first message");
+        let logged = format!("SELECT count(*) AS n FROM publish_log WHERE post_id = '{p}' AND kind = 'post.queued'");
+        assert_eq!(count(&mut c, &logged).await, 1, "its log row");
+    }
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox").await, 3, "no message for what did not move");
+    let not_moved = format!("SELECT count(*) AS n FROM publish_log WHERE post_id = '{scheduled}'");
+    assert_eq!(count(&mut c, &not_moved).await, 0);
+    assert!(store::transitions::posts::schedule_logged(&mut c, &moves).await.unwrap().is_empty(), "again: none");
+    assert!(store::transitions::posts::schedule_logged(&mut c, &[]).await.unwrap().is_empty());
+
+    // Completion, gathered the same way: a post moves only once none of its own
+    // deliveries is pending, whatever the others in the statement have.
+    for p in &pending {
+        sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
+    }
+    for p in &pending[..2] {
+        let view = store::posts::view(&mut c, *p).await.unwrap().unwrap();
+        store::transitions::deliveries::settle_failed(&mut c, view.deliveries[0].0.id, "refused").await.unwrap();
+    }
+    let settled = [mv(pending[0], "a"), mv(pending[2], "a"), mv(pending[1], "a"), mv(pending[0], "b")];
+    let completed = store::transitions::posts::complete_logged(&mut c, &settled).await.unwrap();
+    let mut ids: Vec<Uuid> = completed.iter().map(|m| m.id).collect();
+    ids.sort();
+    let mut want: Vec<Uuid> = pending[..2].iter().map(|p| Uuid::from(*p)).collect();
+    want.sort();
+    assert_eq!(ids, want, "the two whose delivery settled, each once; not the one still pending");
+    let status = store::posts::status_of(&mut c, pending[2]).await.unwrap().unwrap().0;
+    assert_eq!(status, domain::PostStatus::Scheduled);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM publish_log WHERE kind = 'post.completed'").await, 2);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox").await, 5, "one more message per completed post");
 }
 
 #[tokio::test]
@@ -427,10 +492,10 @@ async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
     )
     .await;
     for (p, kind) in [(later, "post.scheduled"), (now, "post.queued")] {
-        let e = event(json!({"post_id": p, "scheduled_at": null}));
-        let moved = store::transitions::posts::schedule_logged(&mut c, p, &e).await.unwrap().expect("moved");
-        assert_eq!(moved.id, Uuid::from(p));
-        assert!(store::transitions::posts::schedule_logged(&mut c, p, &e).await.unwrap().is_none(), "only once");
+        let mv = || [Move { post_id: p, event: event(json!({"post_id": p, "scheduled_at": null})) }];
+        let moved = store::transitions::posts::schedule_logged(&mut c, &mv()).await.unwrap();
+        assert_eq!(moved.iter().map(|m| m.id).collect::<Vec<_>>(), [Uuid::from(p)]);
+        assert!(store::transitions::posts::schedule_logged(&mut c, &mv()).await.unwrap().is_empty(), "only once");
         let logged =
             count(&mut c, &format!("SELECT count(*) AS n FROM publish_log WHERE post_id = '{p}' AND kind = '{kind}'"))
                 .await;
@@ -474,8 +539,8 @@ async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt(
     assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Claimed { .. }));
     deliveries::finish_attempt(&mut c, d, 1, "rejected", None).await.unwrap();
     store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
-    let done = event(json!({"post_id": p}));
-    assert!(store::transitions::posts::complete_logged(&mut c, p, &done).await.unwrap().is_some());
+    let done = [Move { post_id: p, event: event(json!({"post_id": p})) }];
+    assert_eq!(store::transitions::posts::complete_logged(&mut c, &done).await.unwrap().len(), 1);
     assert!(!store::transitions::posts::reopen(&mut c, PostId::new()).await.unwrap());
 
     let target = deliveries::retry_target(&mut c, d).await.unwrap().unwrap();

@@ -51,68 +51,105 @@ pub struct Moved {
 /// looks, one statement for every post, most of which have none).
 const MEDIA_PENDING: &str = "EXISTS (SELECT 1 FROM post_media m WHERE m.post_id = moved.id AND m.status = 'pending')";
 
-/// The tail shared by the single-statement transitions: the moved post's Publishing Log
-/// row and its outbox message (`$5`‥`$12`; the payload gets `extra`, built from the
-/// moved row, merged in), written by the same statement as the move, so a redelivered
-/// message that moves nothing writes nothing.
+/// The tail shared by the single-statement transitions: each moved post's Publishing
+/// Log row and its outbox message, written by the same statement as the move, so a
+/// redelivered message that moves nothing writes nothing.
+///
+/// The statement moves many posts at once (the scheduler gathers the messages that
+/// arrive while its last statement runs: one commit for them all, where each had its own
+/// and the backends queued on the WAL flush). The posts and their messages come as
+/// arrays `$1`, `$4`‥`$11`, one element per post; `extra`, built from the moved row, is
+/// merged into each payload. A post given twice is moved once, with its first message.
 fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
     format!(
-        "WITH moved AS ({update} RETURNING id, workspace_id, scheduled_at),
+        "WITH given AS (
+             SELECT DISTINCT ON (post_id) *
+             FROM unnest($1::uuid[], $4::uuid[], $5::text[], $6::text[], $7::text[], $8::jsonb[],
+                         $9::timestamptz[], $10::text[], $11::int8[])
+                  WITH ORDINALITY AS g(post_id, message_id, exchange, routing_key, message_type, payload,
+                                       available_at, traceparent, expiration_ms, n)
+             ORDER BY post_id, n),
+         moved AS ({update} RETURNING id, workspace_id, scheduled_at),
          logged AS (INSERT INTO publish_log (workspace_id, post_id, kind)
-                    SELECT workspace_id, id, {log_kind} FROM moved)
-         INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
-         SELECT $5, $6, $7, $8, $9 || {extra}, $10, $11, $12 FROM moved
-         RETURNING (SELECT id FROM moved) AS id, (SELECT scheduled_at FROM moved) AS scheduled_at"
+                    SELECT workspace_id, id, {log_kind} FROM moved),
+         sent AS (INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at,
+                                      traceparent, expiration_ms)
+                  SELECT g.message_id, g.exchange, g.routing_key, g.message_type, g.payload || {extra},
+                         g.available_at, g.traceparent, g.expiration_ms
+                  FROM moved JOIN given g ON g.post_id = moved.id)
+         SELECT id, scheduled_at FROM moved"
     )
+}
+
+/// A post to move and the message its move sends.
+pub struct Move {
+    pub post_id: PostId,
+    pub event: NewOutboxRow,
 }
 
 async fn run_logged_move(
     conn: &mut Conn,
     sql: String,
-    id: PostId,
+    moves: &[Move],
     from: PostStatus,
     to: PostStatus,
     pending: DeliveryStatus,
-    event: &NewOutboxRow,
-) -> StoreResult<Option<Moved>> {
-    let q = crate::prepared::prepared(sql)
-        .bind::<SqlUuid, _>(id)
+) -> StoreResult<Vec<Moved>> {
+    use diesel::sql_types::{Array, Int8, Jsonb, Nullable, Timestamptz};
+    if moves.is_empty() {
+        return Ok(Vec::new());
+    }
+    let column = |f: fn(&NewOutboxRow) -> String| moves.iter().map(|m| f(&m.event)).collect::<Vec<_>>();
+    Ok(crate::prepared::prepared(sql)
+        .bind::<Array<SqlUuid>, _>(moves.iter().map(|m| m.post_id).collect::<Vec<_>>())
         .bind::<Text, _>(from)
         .bind::<Text, _>(to)
-        .bind::<Text, _>(pending);
-    Ok(crate::outbox::bind_row(q, event).get_result(conn).await.optional()?)
+        .bind::<Array<SqlUuid>, _>(moves.iter().map(|m| m.event.message_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(column(|e| e.exchange.clone()))
+        .bind::<Array<Text>, _>(column(|e| e.routing_key.clone()))
+        .bind::<Array<Text>, _>(column(|e| e.message_type.clone()))
+        .bind::<Array<Jsonb>, _>(moves.iter().map(|m| m.event.payload.clone()).collect::<Vec<_>>())
+        .bind::<Array<Timestamptz>, _>(moves.iter().map(|m| m.event.available_at).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Text>>, _>(moves.iter().map(|m| m.event.traceparent.clone()).collect::<Vec<_>>())
+        .bind::<Array<Nullable<Int8>>, _>(moves.iter().map(|m| m.event.expiration_ms).collect::<Vec<_>>())
+        .bind::<Text, _>(pending)
+        .load(conn)
+        .await?)
 }
 
-/// pending → scheduled with its log row (`post.scheduled`, or `post.queued` when it is
-/// due already) and `event` (a `post.scheduled` message whose `scheduled_at` is taken
-/// from the row), in one statement. `None`: the post was not pending.
-pub async fn schedule_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) -> StoreResult<Option<Moved>> {
+/// pending → scheduled with each post's log row (`post.scheduled`, or `post.queued` when
+/// it is due already) and its event (a `post.scheduled` message whose `scheduled_at` is
+/// taken from the row), in one statement. Returns the posts this call moved: one not
+/// pending is left, and writes nothing.
+pub async fn schedule_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec<Moved>> {
     let sql = logged_move(
-        "UPDATE posts SET status = $3, updated_at = clock_timestamp() WHERE id = $1 AND status = $2",
+        "UPDATE posts SET status = $3, updated_at = clock_timestamp()
+         WHERE id IN (SELECT post_id FROM given) AND status = $2",
         "CASE WHEN scheduled_at > clock_timestamp() THEN 'post.scheduled' ELSE 'post.queued' END",
         &format!("jsonb_build_object('scheduled_at', scheduled_at, 'media_pending', {MEDIA_PENDING})"),
     );
     let (from, to) = SCHEDULE;
-    run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
+    run_logged_move(conn, sql, moves, from, to, DeliveryStatus::Pending).await
 }
 
-/// scheduled → completed once no delivery is pending, with its log row and `event`, in
-/// one statement. `None`: a delivery is still pending, or the post was completed already.
+/// scheduled → completed for each post none of whose deliveries is pending, with its log
+/// row and its event, in one statement. Returns the posts this call moved: one with a
+/// delivery still pending, or completed already, is left.
 ///
-/// The pending test is a count over the post's own deliveries, not `status = $4` as a
+/// The pending test is a count over the post's own deliveries, not `status = $12` as a
 /// condition: that one let the planner AND the post's index with `deliveries_pending`
 /// (every pending delivery in the system), which under S1b's backlog made this
 /// statement a third of PostgreSQL's CPU (perf: `MultiExecBitmapAnd`, 19 % of samples).
-pub async fn complete_logged(conn: &mut Conn, id: PostId, event: &NewOutboxRow) -> StoreResult<Option<Moved>> {
+pub async fn complete_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec<Moved>> {
     let sql = logged_move(
-        "UPDATE posts SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
-         WHERE id = $1 AND status = $2 AND dispatched_at IS NOT NULL
-           AND (SELECT count(*) FILTER (WHERE d.status = $4) FROM deliveries d WHERE d.post_id = $1) = 0",
+        "UPDATE posts p SET status = $3, completed_at = clock_timestamp(), updated_at = clock_timestamp()
+         WHERE p.id IN (SELECT post_id FROM given) AND p.status = $2 AND p.dispatched_at IS NOT NULL
+           AND (SELECT count(*) FILTER (WHERE d.status = $12) FROM deliveries d WHERE d.post_id = p.id) = 0",
         "'post.completed'",
         &format!("jsonb_build_object('media_pending', {MEDIA_PENDING})"),
     );
     let (from, to) = COMPLETE;
-    run_logged_move(conn, sql, id, from, to, DeliveryStatus::Pending, event).await
+    run_logged_move(conn, sql, moves, from, to, DeliveryStatus::Pending).await
 }
 
 /// How many of the posts due last a claim takes beside the oldest.
