@@ -6,9 +6,8 @@
 //! PostgreSQL's execution time, and the backends queued on the WAL flush (62 % of wait
 //! samples `LWLock:WALWrite`). Here a task hands its move to a runner and waits; a runner
 //! takes every move waiting at that moment, up to `MOST`, and runs them as one statement,
-//! so a busy moment costs one commit, and a quiet one (a single move waiting) costs no
-//! more than before and waits for nothing. Each task acks its message after the commit
-//! that holds its move, as before.
+//! so a busy moment costs one commit, and a quiet one (a single move waiting) waits for
+//! nothing. Each task acks its message after the commit that holds its move, as before.
 
 use std::sync::Arc;
 
@@ -24,6 +23,15 @@ const RUNNERS: usize = 2;
 pub enum Kind {
     Schedule,
     Complete,
+}
+
+impl Kind {
+    fn label(self) -> &'static str {
+        match self {
+            Kind::Schedule => "schedule",
+            Kind::Complete => "complete",
+        }
+    }
 }
 
 /// What a task learns of its move: done (moved, or found moved or not movable), or the
@@ -114,14 +122,5 @@ async fn statement(kind: Kind, pool: &store::Pool, moves: &[Move]) -> Result<Vec
     match kind {
         Kind::Schedule => store::transitions::posts::schedule_logged(&mut conn, moves).await,
         Kind::Complete => store::transitions::posts::complete_logged(&mut conn, moves).await,
-    }
-}
-
-impl Kind {
-    fn label(self) -> &'static str {
-        match self {
-            Kind::Schedule => "schedule",
-            Kind::Complete => "complete",
-        }
     }
 }

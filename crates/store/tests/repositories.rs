@@ -424,11 +424,16 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
         mv(pending[2], "first"),
     ];
     let moved = store::transitions::posts::schedule_logged(&mut c, &moves).await.unwrap();
-    let mut ids: Vec<Uuid> = moved.iter().map(|m| m.id).collect();
-    ids.sort();
-    let mut want: Vec<Uuid> = pending.iter().map(|p| Uuid::from(*p)).collect();
-    want.sort();
-    assert_eq!(ids, want, "the pending posts, each once");
+    let ids = |ids: &mut dyn Iterator<Item = Uuid>| -> Vec<Uuid> {
+        let mut v: Vec<Uuid> = ids.collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        ids(&mut moved.iter().map(|m| m.id)),
+        ids(&mut pending.iter().map(|p| Uuid::from(*p))),
+        "the pending posts, each once"
+    );
     for p in &pending {
         let sent = format!(
             "SELECT count(*) AS n FROM outbox WHERE payload->>'post_id' = '{p}' AND payload->>'copy' = 'first'"
@@ -449,16 +454,16 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
         sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
     }
     for p in &pending[..2] {
-        let view = store::posts::view(&mut c, *p).await.unwrap().unwrap();
-        store::transitions::deliveries::settle_failed(&mut c, view.deliveries[0].0.id, "refused").await.unwrap();
+        let d = delivery_of(&mut c, *p).await;
+        store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
     }
     let settled = [mv(pending[0], "a"), mv(pending[2], "a"), mv(pending[1], "a"), mv(pending[0], "b")];
     let completed = store::transitions::posts::complete_logged(&mut c, &settled).await.unwrap();
-    let mut ids: Vec<Uuid> = completed.iter().map(|m| m.id).collect();
-    ids.sort();
-    let mut want: Vec<Uuid> = pending[..2].iter().map(|p| Uuid::from(*p)).collect();
-    want.sort();
-    assert_eq!(ids, want, "the two whose delivery settled, each once; not the one still pending");
+    assert_eq!(
+        ids(&mut completed.iter().map(|m| m.id)),
+        ids(&mut pending[..2].iter().map(|p| Uuid::from(*p))),
+        "the two whose delivery settled, each once; not the one still pending"
+    );
     let status = store::posts::status_of(&mut c, pending[2]).await.unwrap().unwrap().0;
     assert_eq!(status, domain::PostStatus::Scheduled);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM publish_log WHERE kind = 'post.completed'").await, 2);
