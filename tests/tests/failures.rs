@@ -75,6 +75,8 @@ async fn three_thrown_attempts_settle_failed_with_exactly_three_calls() {
     assert!(msg.contains("HTTP 500") && msg.contains("3 attempts"), "{msg}");
     s.wait_quiet().await;
     assert_eq!(s.calls("demo-x").await.len(), 3);
+    // Each thrown attempt gave its slots back with its outcome.
+    assert_eq!(s.sql("SELECT count(*) FROM delivery_leases"), "0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -46,6 +46,8 @@ async fn a_429_with_retry_after_holds_every_call_to_that_profile() {
         )),
         "1"
     );
+    // The rate-limited attempt gave its slots back with its outcome, as did the others.
+    assert_eq!(s.sql("SELECT count(*) FROM delivery_leases"), "0");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

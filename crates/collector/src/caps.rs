@@ -36,7 +36,7 @@ pub async fn held<T>(
     let Some(lease) = lease else { return Ok(None) };
     let out = call.await;
     let mut conn = ctx.pool.get().await?;
-    store::limits::release(&mut conn, lease).await?;
+    store::limits::release(&mut conn, &lease).await?;
     Ok(Some(out))
 }
 

@@ -92,6 +92,25 @@ pub(crate) async fn find_only(
     }
 }
 
+/// The caps' slots given back after an error that stops the delivery before its settle
+/// (which would have given them back): the error is what the caller reports; a failed
+/// release only waits for the leases' expiry.
+async fn give_back(conn: &mut store::Conn, held: &limits::Held, e: StoreError) -> StoreError {
+    if let Err(release) = limits::release(conn, held).await {
+        tracing::warn!(error = %release, "the caps' slots could not be given back; they expire on their own");
+    }
+    e
+}
+
+/// `give_back` after a settle failed (its transaction, and the release in it, rolled back).
+async fn give_back_after(ctx: &Ctx, held: Option<&limits::Held>, e: StoreError) -> StoreError {
+    let Some(held) = held else { return e };
+    match ctx.pool.get().await {
+        Ok(mut conn) => give_back(&mut conn, held, e).await,
+        Err(_) => e,
+    }
+}
+
 /// Why a claimed task makes no call now.
 enum NoCall {
     /// A copy of a finished or superseded attempt: acked.
@@ -161,13 +180,15 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         return Ok(());
     }
     let profile_status = task.profile.status;
-    let outcome = if profile_status != ProfileStatus::Active {
-        Outcome::Failed(match profile_status {
+    // The caps' slots, when a call was made: given back by the settle's own transaction.
+    let (outcome, held) = if profile_status != ProfileStatus::Active {
+        let failed = Outcome::Failed(match profile_status {
             ProfileStatus::Disconnected => {
                 format!("The profile \u{201c}{}\u{201d} was disconnected before delivery.", task.profile.name)
             }
             _ => format!("The profile \u{201c}{}\u{201d} needs to be reconnected in the dashboard.", task.profile.name),
-        })
+        });
+        (failed, None)
     } else {
         // A 429 put the profile on hold: come back then, without spending an attempt.
         if let Some(until) = task.profile.not_before.filter(|t| *t > Utc::now()) {
@@ -202,7 +223,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         let (req, later) = match prepare(ctx, &mut conn, &mut t, &task).await {
             Ok(Ok(built)) => built,
             no_call => {
-                limits::release(&mut conn, held).await?;
+                limits::release(&mut conn, &held).await?;
                 return match no_call {
                     Err(e) => Err(e),
                     Ok(Err(NoCall::Busy(until))) => {
@@ -232,22 +253,20 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 }
                 Ok(credentials::Refreshed::Dead(why)) => refresh_failed = Some(why),
                 Ok(credentials::Refreshed::Later(why)) => result = Err(ProviderError::Retryable(why)),
-                Err(e) => {
-                    limits::release(&mut conn, held).await?;
-                    return Err(e);
-                }
+                Err(e) => return Err(give_back(&mut conn, &held, e).await),
             }
         }
         provider_ms = call.elapsed().as_millis();
         metrics::histogram!("postmantis_provider_call_seconds", "provider" => t.provider.as_str())
             .record(call.elapsed().as_secs_f64());
-        limits::release(&mut conn, held).await?;
         let last = t.round_attempts() >= ctx.config.max_attempts;
-        match result {
+        let outcome = match result {
             Ok(p) => Outcome::Published(p),
             Err(ProviderError::Rejected(msg)) => Outcome::Failed(msg),
             Err(ProviderError::Unauthorized(msg)) => {
-                store::profiles::require_reauth(&mut conn, task.profile.id).await?;
+                if let Err(e) = store::profiles::require_reauth(&mut conn, task.profile.id).await {
+                    return Err(give_back(&mut conn, &held, e).await);
+                }
                 Outcome::Failed(match refresh_failed {
                     Some(why) => format!(
                         "{} refused the profile \u{201c}{}\u{201d} and its authorization could not be renewed ({why}); reconnect the profile in the dashboard",
@@ -261,7 +280,9 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 let wait =
                     retry_after.unwrap_or(std::time::Duration::from_millis(ctx.config.common.bus.retry_delay_ms));
                 let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                store::profiles::hold_until(&mut conn, task.profile.id, until).await?;
+                if let Err(e) = store::profiles::hold_until(&mut conn, task.profile.id, until).await {
+                    return Err(give_back(&mut conn, &held, e).await);
+                }
                 if last {
                     Outcome::Failed(format!("{message} (gave up after {} attempts)", t.round_attempts()))
                 } else {
@@ -270,7 +291,8 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
             }
             Err(e) if !last => Outcome::RetryLater(e.to_string()),
             Err(e) => Outcome::Failed(format!("{e} (gave up after {} attempts)", t.round_attempts())),
-        }
+        };
+        (outcome, Some(held))
     };
     let outcome_name = match &outcome {
         Outcome::Published(_) => "published",
@@ -279,7 +301,8 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
     };
     let (workspace_id, profile_id) = (task.post.workspace_id, task.profile.id);
     let answers = task.reply.as_ref().and_then(|r| r.item_id);
-    match transitions::settle(ctx, &t, workspace_id, profile_id, answers, outcome).await {
+    let held = held.as_ref();
+    match transitions::settle(ctx, &t, workspace_id, profile_id, answers, held, outcome).await {
         // The post found is another delivery's (the unique index refused the second
         // owner): never settle on it; the next attempt looks again, without it.
         Err(e) if e.is_unique_violation("deliveries_one_owner_per_provider_post") => {
@@ -290,9 +313,12 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
                 true => Outcome::Failed(format!("{why} (gave up after {} attempts)", t.round_attempts())),
                 false => Outcome::RetryLater(why),
             };
-            transitions::settle(ctx, &t, workspace_id, profile_id, answers, again).await?;
+            if let Err(e) = transitions::settle(ctx, &t, workspace_id, profile_id, answers, held, again).await {
+                return Err(give_back_after(ctx, held, e).await);
+            }
         }
-        r => r?,
+        Err(e) => return Err(give_back_after(ctx, held, e).await),
+        Ok(()) => {}
     }
     metrics::counter!("postmantis_delivery_attempts_total", "provider" => t.provider.as_str(), "outcome" => outcome_name).increment(1);
     if outcome_name != "retry_later" {

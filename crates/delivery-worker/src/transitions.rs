@@ -1,6 +1,7 @@
 //! Every delivery status change, and only here (the delivery worker owns the delivery
 //! layer; see `store::transitions`): settling published or failed, with the attempt's
-//! outcome, its Publishing Log row and `delivery.settled` in one transaction; and taking
+//! outcome, its Publishing Log row, `delivery.settled` and the release of the call's
+//! caps in one transaction; and taking
 //! a failed delivery back to pending for a manual retry.
 
 use bus::relay::{When, enqueue_delivery, event_row};
@@ -30,6 +31,7 @@ pub async fn settle(
     workspace_id: domain::WorkspaceId,
     profile_id: domain::ProfileId,
     answers: Option<uuid::Uuid>,
+    held: Option<&store::limits::Held>,
     outcome: Outcome,
 ) -> Result<(), StoreError> {
     let mut conn = ctx.pool.get().await?;
@@ -95,6 +97,10 @@ pub async fn settle(
                 let next = t.next();
                 enqueue_delivery(conn, &ctx.names, &next, When::At(*at)).await?;
             }
+        }
+        // The call is over: its caps' slots go back with the outcome, not a commit apart.
+        if let Some(held) = held {
+            store::limits::release(conn, held).await?;
         }
         Ok(())
     })

@@ -25,7 +25,18 @@ pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms:
     if let Some(slot) = take(conn, ONE_SLOT, key, guess, holder, ttl_ms).await? {
         return Ok(Some(slot));
     }
-    // Then one statement picks a slot no live lease holds (at random, so that two callers
+    acquire_after_guess(conn, key, cap, holder, ttl_ms).await
+}
+
+/// The rest of `acquire` once the slot guessed was taken.
+async fn acquire_after_guess(
+    conn: &mut Conn,
+    key: &str,
+    cap: i32,
+    holder: Uuid,
+    ttl_ms: i64,
+) -> StoreResult<Option<i32>> {
+    // One statement picks a slot no live lease holds (at random, so that two callers
     // rarely pick the same one) and takes it; a caller that lost the race for that slot
     // looks again, a few times, before it says the cap is full.
     for _ in 0..TRIES {
@@ -37,6 +48,75 @@ pub async fn acquire(conn: &mut Conn, key: &str, cap: i32, holder: Uuid, ttl_ms:
         }
     }
     Ok(None)
+}
+
+/// Takes a slot of `first`'s key and one of `second`'s (key, cap), or none at all. One
+/// statement tries a slot picked at random of each, the second only once the first is
+/// taken (a full first cap costs no second lease to give back); a key whose guess was
+/// held is then looked at slot by slot, as `acquire` does.
+pub async fn acquire_both(
+    conn: &mut Conn,
+    first: (&str, i32),
+    second: (&str, i32),
+    holder: Uuid,
+    ttl_ms: i64,
+) -> StoreResult<Option<[(String, i32); 2]>> {
+    if first.1 <= 0 || second.1 <= 0 {
+        return Ok(None);
+    }
+    let got: Vec<KeySlot> = crate::prepared::prepared(
+        "WITH a AS (
+            INSERT INTO delivery_leases (key, slot, holder, expires_at)
+            VALUES ($1, $2, $5, clock_timestamp() + make_interval(secs => $6::bigint / 1000.0))
+            ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+            WHERE delivery_leases.expires_at < clock_timestamp()
+            RETURNING key, slot),
+         b AS (
+            INSERT INTO delivery_leases (key, slot, holder, expires_at)
+            SELECT $3, $4, $5, clock_timestamp() + make_interval(secs => $6::bigint / 1000.0)
+            WHERE EXISTS (SELECT 1 FROM a)
+            ON CONFLICT (key, slot) DO UPDATE SET holder = EXCLUDED.holder, expires_at = EXCLUDED.expires_at
+            WHERE delivery_leases.expires_at < clock_timestamp()
+            RETURNING key, slot)
+         SELECT key, slot FROM a UNION ALL SELECT key, slot FROM b",
+    )
+    .bind::<Text, _>(first.0)
+    .bind::<Int4, _>(rand::random_range(0..first.1))
+    .bind::<Text, _>(second.0)
+    .bind::<Int4, _>(rand::random_range(0..second.1))
+    .bind::<SqlUuid, _>(holder)
+    .bind::<BigInt, _>(ttl_ms)
+    .load(conn)
+    .await?;
+    let slot_of = |key: &str| got.iter().find(|g| g.key == key).map(|g| g.slot);
+    let a = match slot_of(first.0) {
+        Some(slot) => slot,
+        None => match acquire_after_guess(conn, first.0, first.1, holder, ttl_ms).await? {
+            Some(slot) => slot,
+            None => return Ok(None),
+        },
+    };
+    let b = match slot_of(second.0) {
+        Some(slot) => Some(slot),
+        // The statement tried no second slot when the first guess was held.
+        None if got.is_empty() => acquire(conn, second.0, second.1, holder, ttl_ms).await?,
+        None => acquire_after_guess(conn, second.0, second.1, holder, ttl_ms).await?,
+    };
+    match b {
+        Some(b) => Ok(Some([(first.0.to_owned(), a), (second.0.to_owned(), b)])),
+        None => {
+            release(conn, first.0, a, holder).await?;
+            Ok(None)
+        }
+    }
+}
+
+#[derive(QueryableByName)]
+struct KeySlot {
+    #[diesel(sql_type = Text)]
+    key: String,
+    #[diesel(sql_type = Int4)]
+    slot: i32,
 }
 
 /// The slot `$2` (`take`'s source of rows).

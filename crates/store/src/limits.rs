@@ -53,17 +53,18 @@ pub async fn acquire(
 ) -> Result<Option<Held>, crate::StoreError> {
     let holder = Uuid::now_v7();
     let profile_key = format!("profile:{profile}");
-    let Some(a) = crate::leases::acquire(conn, &profile_key, caps.profile_concurrency, holder, ttl_ms).await? else {
-        return Ok(None);
-    };
     let provider_key = format!("provider:{provider}");
-    let Some(b) = crate::leases::acquire(conn, &provider_key, caps.provider_concurrency, holder, ttl_ms).await? else {
-        crate::leases::release(conn, &profile_key, a, holder).await?;
-        return Ok(None);
-    };
-    Ok(Some(Held { slots: vec![(profile_key, a), (provider_key, b)], holder }))
+    let slots = crate::leases::acquire_both(
+        conn,
+        (&profile_key, caps.profile_concurrency),
+        (&provider_key, caps.provider_concurrency),
+        holder,
+        ttl_ms,
+    )
+    .await?;
+    Ok(slots.map(|slots| Held { slots: slots.into(), holder }))
 }
 
-pub async fn release(conn: &mut crate::Conn, held: Held) -> Result<(), crate::StoreError> {
+pub async fn release(conn: &mut crate::Conn, held: &Held) -> Result<(), crate::StoreError> {
     crate::leases::release_all(conn, &held.slots, held.holder).await
 }

@@ -179,6 +179,38 @@ async fn leases_cap_holders_release_and_expire() {
 }
 
 #[tokio::test]
+async fn both_leases_are_taken_together_or_neither_is() {
+    use store::leases::{acquire_both, release_all};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let holders: Vec<Uuid> = (0..4).map(|_| Uuid::now_v7()).collect();
+    let live = async |c: &mut Conn, key: &str| {
+        count(c, &format!("SELECT count(*) AS n FROM delivery_leases WHERE key = '{key}' AND expires_at >= now()"))
+            .await
+    };
+    // Two profile slots, three provider slots: both taken by each of two holders, each
+    // pair its own slots whichever were guessed first.
+    let one = acquire_both(&mut c, ("profile:p", 2), ("provider:x", 3), holders[0], 60_000).await.unwrap().unwrap();
+    let two = acquire_both(&mut c, ("profile:p", 2), ("provider:x", 3), holders[1], 60_000).await.unwrap().unwrap();
+    assert_eq!([one[0].0.as_str(), one[1].0.as_str()], ["profile:p", "provider:x"]);
+    assert_ne!(one[0], two[0]);
+    assert_ne!(one[1], two[1]);
+    // The profile is full: no provider slot is left taken by the one that failed.
+    assert!(acquire_both(&mut c, ("profile:p", 2), ("provider:x", 3), holders[2], 60_000).await.unwrap().is_none());
+    assert_eq!(live(&mut c, "provider:x").await, 2);
+    // Another profile, the provider's last slot: taken; then the provider is full, and
+    // the profile slot taken first is given back.
+    assert!(acquire_both(&mut c, ("profile:q", 2), ("provider:x", 3), holders[2], 60_000).await.unwrap().is_some());
+    assert!(acquire_both(&mut c, ("profile:r", 2), ("provider:x", 3), holders[3], 60_000).await.unwrap().is_none());
+    assert_eq!(live(&mut c, "profile:r").await, 0);
+    // Released, the pair is free again; a cap of zero takes nothing.
+    release_all(&mut c, &one, holders[0]).await.unwrap();
+    assert!(acquire_both(&mut c, ("profile:p", 2), ("provider:x", 3), holders[3], 60_000).await.unwrap().is_some());
+    assert!(acquire_both(&mut c, ("profile:s", 0), ("provider:y", 3), holders[3], 60_000).await.unwrap().is_none());
+    assert_eq!(live(&mut c, "provider:y").await, 0);
+}
+
+#[tokio::test]
 async fn an_idempotency_claim_is_kept_answered_and_freed_when_abandoned() {
     use store::idempotency::{Claim as K, claim, finish};
     let db = Db::new().await;
