@@ -19,12 +19,15 @@ pub struct Task {
     pub profile: ProfileRow,
     /// Set for a reply from the inbox: what it answers.
     pub reply: Option<domain::inbox::ReplyTo>,
+    /// Whether the post has media (read only then: most posts have none).
+    pub has_media: bool,
 }
 
 pub async fn load_task(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<Option<Task>> {
-    use crate::schema::post_replies;
+    use crate::schema::{post_media, post_replies};
     type Reply = (Option<uuid::Uuid>, Option<String>, Option<String>, Option<String>);
-    let row: Option<(DeliveryRow, PostRow, ProfileRow, Reply)> = deliveries::table
+    let media = post_media::table.filter(post_media::post_id.eq(deliveries::post_id));
+    let row: Option<(DeliveryRow, PostRow, ProfileRow, Reply, bool)> = deliveries::table
         .inner_join(posts::table)
         .inner_join(profiles::table)
         .left_join(post_replies::table.on(post_replies::post_id.eq(deliveries::post_id)))
@@ -39,11 +42,12 @@ pub async fn load_task(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<
                 post_replies::root_platform_id.nullable(),
                 post_replies::item_url.nullable(),
             ),
+            diesel::dsl::exists(media),
         ))
         .first(conn)
         .await
         .optional()?;
-    Ok(row.map(|(delivery, post, profile, (item, to, root, item_url))| Task {
+    Ok(row.map(|(delivery, post, profile, (item, to, root, item_url), has_media)| Task {
         delivery,
         post,
         profile,
@@ -53,6 +57,7 @@ pub async fn load_task(conn: &mut Conn, delivery_id: DeliveryId) -> StoreResult<
             root_platform_id: root,
             item_url,
         }),
+        has_media,
     }))
 }
 

@@ -103,6 +103,40 @@ async fn delivery_of(conn: &mut Conn, post_id: PostId) -> DeliveryId {
     store::posts::view(conn, post_id).await.unwrap().unwrap().deliveries[0].0.id
 }
 
+/// Settles `d` as attempt `attempt` ended, with a log row and a message of its own, the
+/// way the worker does; whether this call moved it.
+async fn settle(
+    conn: &mut Conn,
+    d: DeliveryId,
+    attempt: i32,
+    to: store::transitions::deliveries::Settled<'_>,
+    held: Option<&store::limits::Held>,
+) -> store::StoreResult<bool> {
+    use store::transitions::deliveries::{AttemptEnd, Settle, Settled, settle_logged};
+    let task = deliveries::load_task(conn, d).await.unwrap().unwrap();
+    let kind = match to {
+        Settled::Published { .. } => "delivery.published",
+        Settled::Failed { .. } => "delivery.failed",
+    };
+    let log = NewLogEntry {
+        delivery_id: Some(d),
+        profile_id: Some(task.profile.id),
+        ..NewLogEntry::post(task.post.workspace_id, task.post.id, kind)
+    };
+    let message = event(json!({"delivery_id": d}));
+    let ended = AttemptEnd { attempt, outcome: kind, detail: None };
+    settle_logged(conn, &Settle { delivery_id: d, to, ended, log: &log, message: &message, answers: None, held }).await
+}
+
+async fn published(conn: &mut Conn, d: DeliveryId, provider_post_id: &str, url: &str) -> store::StoreResult<bool> {
+    let to = store::transitions::deliveries::Settled::Published { provider_post_id, url };
+    settle(conn, d, 1, to, None).await
+}
+
+async fn failed(conn: &mut Conn, d: DeliveryId, message: &str) -> store::StoreResult<bool> {
+    settle(conn, d, 1, store::transitions::deliveries::Settled::Failed { message }, None).await
+}
+
 #[tokio::test]
 async fn a_due_post_is_claimed_by_one_dispatcher_only() {
     let db = Db::new().await;
@@ -321,7 +355,7 @@ async fn attempts_are_claimed_once_in_order_and_a_dead_run_counts() {
         vec![(1, Some("retryable".into())), (2, Some("unknown".into())), (3, None)]
     );
     // A settled delivery claims nothing.
-    store::transitions::deliveries::settle_published(&mut c, d, "post-1", "https://x.com/i/status/1").await.unwrap();
+    published(&mut c, d, "post-1", "https://x.com/i/status/1").await.unwrap();
     assert_eq!(deliveries::claim_attempt(&mut c, d, 4, bound).await.unwrap(), Claim::Stale);
 }
 
@@ -347,7 +381,7 @@ async fn copies_of_a_first_attempt_claimed_at_once_make_one_call() {
     // A delivery no longer pending claims nothing, on the first attempt too.
     let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
     let d = delivery_of(&mut c, p).await;
-    store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
+    failed(&mut c, d, "refused").await.unwrap();
     assert_eq!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Stale);
 }
 
@@ -363,8 +397,8 @@ async fn a_provider_post_has_one_owner_and_look_ups_skip_the_taken_ones() {
         post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await,
     );
     let (d1, d2, d3) = (delivery_of(&mut c, p1).await, delivery_of(&mut c, p2).await, delivery_of(&mut c, p3).await);
-    assert!(store::transitions::deliveries::settle_published(&mut c, d1, "111", "u1").await.unwrap());
-    let adopted = store::transitions::deliveries::settle_published(&mut c, d2, "111", "u1").await.unwrap_err();
+    assert!(published(&mut c, d1, "111", "u1").await.unwrap());
+    let adopted = published(&mut c, d2, "111", "u1").await.unwrap_err();
     assert!(adopted.is_unique_violation("deliveries_one_owner_per_provider_post"), "{adopted}");
     let since = Utc::now() - chrono::Duration::minutes(5);
     assert_eq!(deliveries::taken_post_ids(&mut c, x.id, d3, since).await.unwrap(), vec!["111".to_owned()]);
@@ -403,6 +437,47 @@ async fn feed_positions_follow_commit_order_not_insert_order() {
 }
 
 #[tokio::test]
+async fn a_settle_writes_its_log_and_message_once_and_always_ends_the_attempt_and_gives_back_the_caps() {
+    use store::transitions::deliveries::Settled;
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
+    let d = delivery_of(&mut c, p).await;
+    let bound = chrono::Duration::seconds(30);
+    let caps = store::limits::Caps { profile_concurrency: 1, provider_concurrency: 1 };
+    let held = store::limits::acquire(&mut c, caps, "x", x.id, 60_000).await.unwrap().unwrap();
+    assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Claimed { .. }));
+    let writes = format!(
+        "SELECT (SELECT count(*) FROM publish_log WHERE delivery_id = '{d}') * 10 + (SELECT count(*) FROM outbox WHERE payload->>'delivery_id' = '{d}') AS n"
+    );
+    let to = Settled::Published { provider_post_id: "777", url: "https://x.com/i/status/777" };
+    assert!(settle(&mut c, d, 1, to, Some(&held)).await.unwrap());
+    assert_eq!(count(&mut c, &writes).await, 11, "one log row and one message");
+    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap(), vec![(1, Some("delivery.published".into()))]);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM delivery_leases").await, 0, "both slots given back");
+    let row = count(
+        &mut c,
+        &format!("SELECT count(*) AS n FROM deliveries WHERE id = '{d}' AND status = 'published' AND provider_post_id = '777' AND url LIKE '%/777' AND published_at IS NOT NULL"),
+    )
+    .await;
+    assert_eq!(row, 1);
+    // A late copy moves nothing and writes neither again, but still gives back what it
+    // held and ends its own attempt.
+    let again = store::limits::acquire(&mut c, caps, "x", x.id, 60_000).await.unwrap().unwrap();
+    sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt) VALUES ('{d}', 2)")).await;
+    assert!(!settle(&mut c, d, 2, Settled::Failed { message: "late" }, Some(&again)).await.unwrap());
+    assert_eq!(count(&mut c, &writes).await, 11);
+    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM delivery_leases").await, 0);
+    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap()[1], (2, Some("delivery.failed".into())));
+    let kept = format!(
+        "SELECT count(*) AS n FROM deliveries WHERE id = '{d}' AND status = 'published' AND error_message IS NULL"
+    );
+    assert_eq!(count(&mut c, &kept).await, 1);
+}
+
+#[tokio::test]
 async fn a_post_completes_once_when_no_delivery_is_pending() {
     let db = Db::new().await;
     let mut c = db.conn().await;
@@ -412,7 +487,7 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
     let view = store::posts::view(&mut c, p).await.unwrap().unwrap();
     let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
-    store::transitions::deliveries::settle_published(&mut c, d1, "a", "u").await.unwrap();
+    published(&mut c, d1, "a", "u").await.unwrap();
     async fn complete(c: &mut Conn, p: PostId) -> Option<store::transitions::posts::Moved> {
         let mv = Move { post_id: p, event: event(json!({"post_id": p})) };
         store::transitions::posts::complete_logged(c, &[mv]).await.unwrap().pop()
@@ -424,14 +499,11 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
         )
     };
     assert_eq!(count(&mut c, &writes(p)).await, 0, "no log row, no message for a post not moved");
-    store::transitions::deliveries::settle_failed(&mut c, d2, "refused").await.unwrap();
+    failed(&mut c, d2, "refused").await.unwrap();
     assert_eq!(complete(&mut c, p).await.map(|m| m.id), Some(Uuid::from(p)));
     assert!(complete(&mut c, p).await.is_none(), "only once");
     assert_eq!(count(&mut c, &writes(p)).await, 2, "one log row and one message, with the move");
-    assert!(
-        !store::transitions::deliveries::settle_failed(&mut c, d1, "late").await.unwrap(),
-        "a settled delivery stays settled"
-    );
+    assert!(!failed(&mut c, d1, "late").await.unwrap(), "a settled delivery stays settled");
 }
 
 #[tokio::test]
@@ -487,7 +559,7 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
     }
     for p in &pending[..2] {
         let d = delivery_of(&mut c, *p).await;
-        store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
+        failed(&mut c, d, "refused").await.unwrap();
     }
     let settled = [mv(pending[0], "a"), mv(pending[2], "a"), mv(pending[1], "a"), mv(pending[0], "b")];
     let completed = store::transitions::posts::complete_logged(&mut c, &settled).await.unwrap();
@@ -499,7 +571,8 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
     let status = store::posts::status_of(&mut c, pending[2]).await.unwrap().unwrap().0;
     assert_eq!(status, domain::PostStatus::Scheduled);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM publish_log WHERE kind = 'post.completed'").await, 2);
-    assert_eq!(count(&mut c, "SELECT count(*) AS n FROM outbox").await, 5, "one more message per completed post");
+    let post_messages = "SELECT count(*) AS n FROM outbox WHERE payload->>'delivery_id' IS NULL";
+    assert_eq!(count(&mut c, post_messages).await, 5, "one more message per completed post");
 }
 
 #[tokio::test]
@@ -565,6 +638,7 @@ async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
 
 #[tokio::test]
 async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt() {
+    use store::transitions::deliveries::Settled;
     let db = Db::new().await;
     let mut c = db.conn().await;
     let ws = workspace(&mut c).await;
@@ -574,8 +648,7 @@ async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt(
     let d = store::posts::view(&mut c, p).await.unwrap().unwrap().deliveries[0].0.id;
     let bound = chrono::Duration::seconds(30);
     assert!(matches!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Claimed { .. }));
-    deliveries::finish_attempt(&mut c, d, 1, "rejected", None).await.unwrap();
-    store::transitions::deliveries::settle_failed(&mut c, d, "refused").await.unwrap();
+    settle(&mut c, d, 1, Settled::Failed { message: "refused" }, None).await.unwrap();
     let done = [Move { post_id: p, event: event(json!({"post_id": p})) }];
     assert_eq!(store::transitions::posts::complete_logged(&mut c, &done).await.unwrap().len(), 1);
     assert!(!store::transitions::posts::reopen(&mut c, PostId::new()).await.unwrap());
@@ -589,8 +662,7 @@ async fn a_manual_retry_reopens_a_failed_delivery_and_its_post_once_per_attempt(
 
     // The retried attempt fails again: a late copy of the retry's message reopens nothing.
     assert!(matches!(deliveries::claim_attempt(&mut c, d, 2, bound).await.unwrap(), Claim::Claimed { .. }));
-    deliveries::finish_attempt(&mut c, d, 2, "rejected", None).await.unwrap();
-    store::transitions::deliveries::settle_failed(&mut c, d, "refused again").await.unwrap();
+    settle(&mut c, d, 2, Settled::Failed { message: "refused again" }, None).await.unwrap();
     assert!(!store::transitions::deliveries::reopen_for_retry(&mut c, d, 2).await.unwrap(), "attempt 2 was made");
     assert!(store::transitions::deliveries::reopen_for_retry(&mut c, d, 3).await.unwrap(), "a new retry may");
 }
@@ -680,7 +752,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     assert_eq!(idle.iter().map(|i| i.delivery_id).collect::<Vec<_>>(), vec![d], "not the live ones {alive:?}");
     assert_eq!((idle[0].delivery_id, idle[0].next_attempt(), idle[0].first_attempt()), (d, 2, 1));
     // Settled, but the post never completed.
-    store::transitions::deliveries::settle_published(&mut c, d, "p", "u").await.unwrap();
+    published(&mut c, d, "p", "u").await.unwrap();
     sql(&mut c, &format!("UPDATE deliveries SET updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
     let open = settled_but_open(&mut c, idle_since, 10).await.unwrap();
     assert_eq!(open.iter().map(|o| (o.post_id, o.status.as_str())).collect::<Vec<_>>(), vec![(d_post, "published")]);
