@@ -102,7 +102,7 @@ async fn give_back(conn: &mut store::Conn, held: &limits::Held, e: StoreError) -
     e
 }
 
-/// `give_back` after a settle failed (its transaction, and the release in it, rolled back).
+/// `give_back` after a settle failed (and the release written with it was rolled back).
 async fn give_back_after(ctx: &Ctx, held: Option<&limits::Held>, e: StoreError) -> StoreError {
     let Some(held) = held else { return e };
     match ctx.pool.get().await {
@@ -180,7 +180,7 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         return Ok(());
     }
     let profile_status = task.profile.status;
-    // The caps' slots, when a call was made: given back by the settle's own transaction.
+    // The caps' slots, when a call was made: given back by the settle itself.
     let (outcome, held) = if profile_status != ProfileStatus::Active {
         let failed = Outcome::Failed(match profile_status {
             ProfileStatus::Disconnected => {
