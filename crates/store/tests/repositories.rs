@@ -114,9 +114,9 @@ async fn settle(
 ) -> store::StoreResult<bool> {
     use store::transitions::deliveries::{AttemptEnd, Settle, Settled, settle_logged};
     let task = deliveries::load_task(conn, d).await.unwrap().unwrap();
-    let kind = match to {
-        Settled::Published { .. } => "delivery.published",
-        Settled::Failed { .. } => "delivery.failed",
+    let (kind, outcome) = match to {
+        Settled::Published { .. } => ("delivery.published", "published"),
+        Settled::Failed { .. } => ("delivery.failed", "rejected"),
     };
     let log = NewLogEntry {
         delivery_id: Some(d),
@@ -124,7 +124,7 @@ async fn settle(
         ..NewLogEntry::post(task.post.workspace_id, task.post.id, kind)
     };
     let message = event(json!({"delivery_id": d}));
-    let ended = AttemptEnd { attempt, outcome: kind, detail: None };
+    let ended = AttemptEnd { attempt, outcome, detail: None };
     settle_logged(conn, &Settle { delivery_id: d, to, ended, log: &log, message: &message, answers: None, held }).await
 }
 
@@ -266,6 +266,24 @@ async fn an_idempotency_claim_is_kept_answered_and_freed_when_abandoned() {
     sql(&mut c, "UPDATE idempotency_keys SET created_at = now() - interval '5 minutes'").await;
     assert!(matches!(claim(&mut c, ws, "abandoned", "fp", stale).await.unwrap(), K::First));
     assert!(matches!(claim(&mut c, ws, "k", "fp", stale).await.unwrap(), K::Existing { response: Some(_), .. }));
+}
+
+#[tokio::test]
+async fn the_outbox_take_finds_its_rows_by_id_whatever_the_plan() {
+    // A prepared statement soon runs on a generic plan (its limit unknown): that plan
+    // must not scan the whole outbox, backlog and dead rows, at every take.
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    sql(&mut c, "SET plan_cache_mode = force_generic_plan").await;
+    sql(&mut c, &format!("PREPARE take(bigint) AS {}", store::outbox::TAKE)).await;
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
+        line: String,
+    }
+    let plan: Vec<Line> = diesel::sql_query("EXPLAIN EXECUTE take(100)").load(&mut c).await.unwrap();
+    let plan: Vec<&str> = plan.iter().map(|l| l.line.trim()).collect();
+    assert!(plan.iter().all(|l| !l.contains("Seq Scan")), "{plan:#?}");
 }
 
 #[tokio::test]
@@ -455,7 +473,7 @@ async fn a_settle_writes_its_log_and_message_once_and_always_ends_the_attempt_an
     let to = Settled::Published { provider_post_id: "777", url: "https://x.com/i/status/777" };
     assert!(settle(&mut c, d, 1, to, Some(&held)).await.unwrap());
     assert_eq!(count(&mut c, &writes).await, 11, "one log row and one message");
-    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap(), vec![(1, Some("delivery.published".into()))]);
+    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap(), vec![(1, Some("published".into()))]);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM delivery_leases").await, 0, "both slots given back");
     let row = count(
         &mut c,
@@ -470,7 +488,7 @@ async fn a_settle_writes_its_log_and_message_once_and_always_ends_the_attempt_an
     assert!(!settle(&mut c, d, 2, Settled::Failed { message: "late" }, Some(&again)).await.unwrap());
     assert_eq!(count(&mut c, &writes).await, 11);
     assert_eq!(count(&mut c, "SELECT count(*) AS n FROM delivery_leases").await, 0);
-    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap()[1], (2, Some("delivery.failed".into())));
+    assert_eq!(deliveries::attempts(&mut c, d).await.unwrap()[1], (2, Some("rejected".into())));
     let kept = format!(
         "SELECT count(*) AS n FROM deliveries WHERE id = '{d}' AND status = 'published' AND error_message IS NULL"
     );
