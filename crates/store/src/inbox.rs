@@ -189,20 +189,6 @@ pub async fn delete(conn: &mut Conn, workspace: WorkspaceId, id: Uuid) -> StoreR
     Ok(n > 0)
 }
 
-/// The item a published reply answers becomes `replied` (in the delivery's settle
-/// transaction, so the two never disagree).
-pub async fn replied(conn: &mut Conn, item: Uuid, at: DateTime<Utc>) -> StoreResult<()> {
-    diesel::update(inbox_items::table.find(item))
-        .set((
-            inbox_items::status.eq("replied"),
-            inbox_items::replied_at.eq(at),
-            inbox_items::updated_at.eq(Utc::now()),
-        ))
-        .execute(conn)
-        .await?;
-    Ok(())
-}
-
 /// Records that post `post` is a reply answering `to` (in the post's own transaction).
 pub async fn answer(conn: &mut Conn, post: PostId, to: &domain::inbox::ReplyTo) -> StoreResult<()> {
     use crate::schema::post_replies;
