@@ -16,10 +16,7 @@ pub async fn build(
     recovery: Option<providers::recover::Recovery>,
 ) -> Result<(PublishRequest, Vec<LaterPart>), StoreError> {
     let base = &ctx.config.media_base_url;
-    let all_media = match task.has_media {
-        true => posts::media_rows(conn, task.post.id).await?,
-        false => Vec::new(),
-    };
+    let all_media = if task.has_media { posts::media_rows(conn, task.post.id).await? } else { Vec::new() };
     let media: Vec<_> = all_media.iter().filter(|(m, _)| m.part == 0).collect();
     let thread = domain::input::PostDetails::thread_from(&task.post.thread);
     let thread_media: Vec<Vec<providers::MediaItem>> = (1..=thread.len())

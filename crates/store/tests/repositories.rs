@@ -103,6 +103,12 @@ async fn delivery_of(conn: &mut Conn, post_id: PostId) -> DeliveryId {
     store::posts::view(conn, post_id).await.unwrap().unwrap().deliveries[0].0.id
 }
 
+/// A scheduled post to `profile` alone, and its delivery.
+async fn scheduled_delivery(conn: &mut Conn, ws: WorkspaceId, profile: &ProfileRow) -> (PostId, DeliveryId) {
+    let p = post(conn, ws, std::slice::from_ref(profile), "scheduled").await;
+    (p, delivery_of(conn, p).await)
+}
+
 /// Settles `d` as attempt `attempt` ended, with a log row and a message of its own, the
 /// way the worker does; whether this call moved it.
 async fn settle(
@@ -344,8 +350,7 @@ async fn attempts_are_claimed_once_in_order_and_a_dead_run_counts() {
     let mut c = db.conn().await;
     let ws = workspace(&mut c).await;
     let x = profile(&mut c, ws, "x").await;
-    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-    let d = delivery_of(&mut c, p).await;
+    let (_, d) = scheduled_delivery(&mut c, ws, &x).await;
     let bound = chrono::Duration::minutes(1);
     let Claim::Claimed { number: 1, after_unknown: false, since } =
         deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap()
@@ -385,8 +390,7 @@ async fn copies_of_a_first_attempt_claimed_at_once_make_one_call() {
     let x = profile(&mut c, ws, "x").await;
     let bound = chrono::Duration::minutes(1);
     for _ in 0..20 {
-        let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-        let d = delivery_of(&mut c, p).await;
+        let (_, d) = scheduled_delivery(&mut c, ws, &x).await;
         let (mut a, mut b) = (db.conn().await, db.conn().await);
         let (one, two) = tokio::join!(
             deliveries::claim_attempt(&mut a, d, 1, bound),
@@ -397,8 +401,7 @@ async fn copies_of_a_first_attempt_claimed_at_once_make_one_call() {
         assert_eq!(deliveries::attempts(&mut c, d).await.unwrap(), vec![(1, None)]);
     }
     // A delivery no longer pending claims nothing, on the first attempt too.
-    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-    let d = delivery_of(&mut c, p).await;
+    let (_, d) = scheduled_delivery(&mut c, ws, &x).await;
     failed(&mut c, d, "refused").await.unwrap();
     assert_eq!(deliveries::claim_attempt(&mut c, d, 1, bound).await.unwrap(), Claim::Stale);
 }
@@ -461,8 +464,7 @@ async fn a_settle_writes_its_log_and_message_once_and_always_ends_the_attempt_an
     let mut c = db.conn().await;
     let ws = workspace(&mut c).await;
     let x = profile(&mut c, ws, "x").await;
-    let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-    let d = delivery_of(&mut c, p).await;
+    let (_, d) = scheduled_delivery(&mut c, ws, &x).await;
     let bound = chrono::Duration::seconds(30);
     let caps = store::limits::Caps { profile_concurrency: 1, provider_concurrency: 1 };
     let held = store::limits::acquire(&mut c, caps, "x", x.id, 60_000).await.unwrap().unwrap();
@@ -738,8 +740,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     assert!(pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().is_empty(), "once per wait");
 
     // A dispatched delivery: idle since its last attempt, which finished thrown.
-    let d_post = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-    let d = delivery_of(&mut c, d_post).await;
+    let (d_post, d) = scheduled_delivery(&mut c, ws, &x).await;
     sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{d_post}'")).await;
     sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
     sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{d}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
@@ -747,8 +748,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     // started since, one by a re-drive since.
     let mut alive = Vec::new();
     for sign in ["attempt", "redrive"] {
-        let p = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
-        let a = delivery_of(&mut c, p).await;
+        let (p, a) = scheduled_delivery(&mut c, ws, &x).await;
         sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
         sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{a}'")).await;
         sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{a}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
