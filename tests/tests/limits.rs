@@ -95,3 +95,31 @@ async fn two_workers_together_never_exceed_a_profiles_concurrency_cap() {
     assert!(peak("demo-linkedin").await >= 2, "linkedin ran {} at once", peak("demo-linkedin").await);
     assert_eq!(s.sql("SELECT count(*) FROM delivery_leases"), "0", "every slot was released");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_backlog_for_one_profile_waits_its_turn_instead_of_coming_back_again_and_again() {
+    // Twenty-four posts at once to one profile whose cap is two calls: most find the cap
+    // full. Each used to come back every 200 ms until a slot was free (about ten times a
+    // delivery here, each a read, lease statements, an outbox row and two broker hops).
+    let s = Stack::start("turns").await;
+    let x = s.profile("x").await;
+    s.fault("demo-x", json!({"mode": "delay", "delay_ms": 150})).await;
+    let before = s.handled("delivery-worker", "deliveries.x").await;
+    let n = 24;
+    let bodies: Vec<Value> = (0..n).map(|i| Stack::json_post(&format!("turn {i}"), &[&x])).collect();
+    let created = futures_util::future::join_all(bodies.into_iter().map(|b| s.create(b))).await;
+    for p in &created {
+        let done =
+            s.wait_post(p["id"].as_str().unwrap(), Duration::from_secs(60), |p| p["status"] == "completed").await;
+        assert_eq!(done["deliveries"][0]["status"], "published", "{done}");
+    }
+    let v: Value =
+        s.http.get(format!("{}/_sim/concurrency?account=demo-x", s.sim)).send().await.unwrap().json().await.unwrap();
+    assert!(v["max_in_flight"].as_u64().unwrap() <= 2, "the cap held: {v}");
+    assert_eq!(s.calls("demo-x").await.len(), n, "one call a post");
+    // Every look at a task is a message handled: the deliveries themselves, plus each
+    // time one found the cap full and was put back.
+    let looks = s.handled("delivery-worker", "deliveries.x").await - before;
+    assert!(looks <= 3.0 * n as f64, "{looks} looks for {n} deliveries");
+    assert_eq!(s.sql("SELECT count(*) FROM delivery_leases"), "0", "every slot was released");
+}

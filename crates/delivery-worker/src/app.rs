@@ -18,6 +18,8 @@ pub struct Ctx {
     /// Endpoints are checked again before every send (a name may resolve elsewhere now).
     pub webhook_guard: egress::Guard,
     pub webhook_http: reqwest::Client,
+    /// When a delivery at a full profile cap looks again.
+    pub turns: Arc<crate::turns::Turns>,
     pub config: Config,
 }
 
@@ -64,6 +66,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
             concat!("PostMantis-Webhooks/", env!("CARGO_PKG_VERSION")),
         )?,
         webhook_guard,
+        turns: Arc::default(),
         config: config.clone(),
     });
     tokio::spawn(credentials::refresh_ahead(

@@ -111,6 +111,33 @@ async fn give_back_after(ctx: &Ctx, held: Option<&limits::Held>, e: StoreError) 
     }
 }
 
+/// The profile's and the provider's cap slots for this call, or none; a profile cap this
+/// process's own calls fill is full without a look at the leases.
+async fn take_slots(
+    ctx: &Ctx,
+    conn: &mut store::Conn,
+    caps: limits::Caps,
+    t: &DeliveryRequestedV1,
+    profile: domain::ProfileId,
+    lease_ms: i64,
+) -> Result<Option<limits::Held>, StoreError> {
+    if ctx.turns.full_here(profile, caps.profile_concurrency) {
+        return Ok(None);
+    }
+    limits::acquire(conn, caps, t.provider.as_str(), profile, lease_ms).await
+}
+
+/// The profile's cap stayed full: the delivery comes back at its turn.
+async fn later_turn(
+    ctx: &Ctx,
+    t: &DeliveryRequestedV1,
+    profile: domain::ProfileId,
+    caps: limits::Caps,
+) -> Result<(), StoreError> {
+    metrics::counter!("postmantis_delivery_cap_full_total", "provider" => t.provider.as_str()).increment(1);
+    defer(ctx, t, ctx.turns.next_turn(profile, caps.profile_concurrency, Utc::now())).await
+}
+
 /// Why a claimed task makes no call now.
 enum NoCall {
     /// A copy of a finished or superseded attempt: acked.
@@ -180,6 +207,9 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         return Ok(());
     }
     let profile_status = task.profile.status;
+    // This call's place in the profile's cap, as the turns count it: kept until the
+    // function returns, after the settle that gives the slot back.
+    let mut _in_turns = None;
     // The caps' slots, when a call was made: given back by the settle itself.
     let (outcome, held) = if profile_status != ProfileStatus::Active {
         let failed = Outcome::Failed(match profile_status {
@@ -214,10 +244,22 @@ async fn deliver(ctx: &Ctx, task_msg: &DeliveryRequestedV1) -> Result<(), StoreE
         }
         let caps = ctx.config.limits.caps(t.provider.as_str());
         let lease_ms = ctx.config.providers.timeout_ms as i64 + 30_000;
-        let Some(held) = limits::acquire(&mut conn, caps, t.provider.as_str(), task.profile.id, lease_ms).await? else {
+        let profile = task.profile.id;
+        let mut acquired = take_slots(ctx, &mut conn, caps, &t, profile, lease_ms).await?;
+        if acquired.is_none() {
+            // No connection is held while waiting for a slot.
             drop(conn);
-            return defer(ctx, &t, Utc::now() + chrono::Duration::milliseconds(200)).await;
+            if !ctx.turns.wait_for_slot(profile, caps.profile_concurrency).await {
+                return later_turn(ctx, &t, profile, caps).await;
+            }
+            conn = ctx.pool.get().await?;
+            acquired = take_slots(ctx, &mut conn, caps, &t, profile, lease_ms).await?;
+        }
+        let Some(held) = acquired else {
+            drop(conn);
+            return later_turn(ctx, &t, profile, caps).await;
         };
+        _in_turns = Some(ctx.turns.hold(profile));
         // Everything between taking the cap and the call: the slot is given back in one
         // place whatever comes of it.
         let (req, later) = match prepare(ctx, &mut conn, &mut t, &task).await {

@@ -9,6 +9,7 @@ mod parts;
 mod request;
 mod sweep;
 mod transitions;
+mod turns;
 mod webhooks;
 
 pub use app::run;

@@ -74,19 +74,36 @@ pub async fn push<T: Serialize>(conn: &mut Conn, m: Outgoing<'_, T>) -> StoreRes
     Ok(message_id)
 }
 
-/// Several messages in one statement (a dispatch batch's delivery tasks), or a few
-/// statements when they are more than a statement's bind parameters can carry.
+/// Several messages in one statement (a dispatch batch's delivery tasks), whatever their
+/// number: each column is bound as one array. A multi-row `VALUES` list was a new
+/// statement for every row count (never kept prepared), 4 000 parameters to parse for a
+/// batch of 500, and 10–48 ms of execution for it in S2's burst.
 pub async fn push_all(conn: &mut Conn, rows: &[NewOutboxRow]) -> StoreResult<()> {
-    // 8 parameters a row, 65 535 a statement.
-    for chunk in rows.chunks(4_000) {
-        diesel::insert_into(outbox::table).values(chunk).execute(conn).await?;
+    use diesel::sql_types::{Array, Int8, Jsonb, Nullable, Text, Timestamptz, Uuid as SqlUuid};
+    if rows.is_empty() {
+        return Ok(());
     }
+    let column = |f: fn(&NewOutboxRow) -> &str| rows.iter().map(f).collect::<Vec<_>>();
+    crate::prepared::prepared(
+        "INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at, traceparent, expiration_ms)
+         SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::jsonb[], $6::timestamptz[], $7::text[], $8::int8[])",
+    )
+    .bind::<Array<SqlUuid>, _>(rows.iter().map(|r| r.message_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(column(|r| &r.exchange))
+    .bind::<Array<Text>, _>(column(|r| &r.routing_key))
+    .bind::<Array<Text>, _>(column(|r| &r.message_type))
+    .bind::<Array<Jsonb>, _>(rows.iter().map(|r| &r.payload).collect::<Vec<_>>())
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|r| r.available_at).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.traceparent.as_deref()).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Int8>>, _>(rows.iter().map(|r| r.expiration_ms).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// `take_batch`'s statement (public for the test of its plan).
 pub const TAKE: &str = "DELETE FROM outbox WHERE id = ANY(ARRAY( \
-       SELECT id FROM outbox WHERE available_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)) \
+       SELECT id FROM outbox WHERE available_at <= now() ORDER BY available_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)) \
      RETURNING *";
 
 /// The oldest due rows no other relay holds, taken out in one statement; call inside a
@@ -97,7 +114,10 @@ pub const TAKE: &str = "DELETE FROM outbox WHERE id = ANY(ARRAY( \
 /// statement's generic plan (the limit unknown) PostgreSQL joined that subquery to a
 /// sequential scan of the whole outbox, live backlog and dead rows alike, at every take.
 /// Under S1b's backlog that was 75 % of PostgreSQL's time in one full run (a take active
-/// for 5 s), and the slower the takes, the bigger the backlog they scan.
+/// for 5 s), and the slower the takes, the bigger the backlog they scan. They are taken
+/// in the order they became due (`outbox_available`'s order): in id order the scan
+/// walked past every row deferred to later (a delivery waiting for its turn at a full
+/// cap) before the first due one, 1.7 ms a take behind 10 000 of them, 0.24 ms now.
 pub async fn take_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     let mut rows: Vec<OutboxRow> =
         crate::prepared::prepared(TAKE).bind::<diesel::sql_types::BigInt, _>(limit).load(conn).await?;

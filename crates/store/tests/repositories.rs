@@ -290,6 +290,58 @@ async fn the_outbox_take_finds_its_rows_by_id_whatever_the_plan() {
     let plan: Vec<Line> = diesel::sql_query("EXPLAIN EXECUTE take(100)").load(&mut c).await.unwrap();
     let plan: Vec<&str> = plan.iter().map(|l| l.line.trim()).collect();
     assert!(plan.iter().all(|l| !l.contains("Seq Scan")), "{plan:#?}");
+    // Rows deferred to later are not read at all: the due ones are the index's range.
+    assert!(plan.iter().any(|l| l.contains("Index Cond: (available_at <= now())")), "{plan:#?}");
+}
+
+#[tokio::test]
+async fn a_batch_of_messages_is_written_in_order_with_every_value() {
+    use store::outbox::{Outgoing, push_all, take_batch};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let payloads: Vec<serde_json::Value> = (0..3).map(|n| json!({"n": n, "text": "it's \"quoted\""})).collect();
+    let later = Utc::now() + chrono::Duration::hours(1);
+    let rows: Vec<_> = payloads
+        .iter()
+        .enumerate()
+        .map(|(n, payload)| {
+            Outgoing {
+                exchange: if n == 1 { "retry" } else { "ex" },
+                routing_key: "rk",
+                message_type: "t.v1",
+                payload,
+                not_before: (n == 2).then_some(later),
+                traceparent: (n == 1).then(|| "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01".to_owned()),
+                expiration: (n == 1).then_some(std::time::Duration::from_millis(1500)),
+            }
+            .prepare()
+            .unwrap()
+        })
+        .collect();
+    push_all(&mut c, &rows).await.unwrap();
+    push_all(&mut c, &[]).await.unwrap();
+    let taken = take_batch(&mut c, 10).await.unwrap();
+    assert_eq!(taken.len(), 2, "the deferred row waits");
+    for (got, sent) in taken.iter().zip(&rows) {
+        assert_eq!(got.message_id, sent.message_id, "in the order given");
+        assert_eq!(got.exchange, sent.exchange);
+        assert_eq!(got.payload, sent.payload);
+        assert_eq!(got.traceparent, sent.traceparent);
+        assert_eq!(got.expiration_ms, sent.expiration_ms);
+    }
+    assert_eq!(taken[1].expiration_ms, Some(1500));
+    assert_eq!(taken[0].traceparent, None);
+    assert_eq!(
+        count(
+            &mut c,
+            &format!(
+                "SELECT count(*) AS n FROM outbox WHERE message_id = '{}' AND available_at > now()",
+                rows[2].message_id
+            )
+        )
+        .await,
+        1
+    );
 }
 
 #[tokio::test]
