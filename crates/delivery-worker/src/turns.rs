@@ -5,11 +5,11 @@
 //! row, a relay take and two broker hops — more than the delivery itself, on the cores
 //! the time gate needs. Here each one is given a turn after the turns already given for
 //! that profile, spaced by how long this worker's calls for it hold a slot, shared among
-//! the cap's slots: a backlog comes back about once, in the order it arrived. One that
-//! comes back while the slot it was counted on is still held waits here, for as long as
-//! a call holds one, to be handed the slot this process gives back (no more waiters than
+//! the cap's slots: a backlog comes back about once, in the order it arrived. Before a
+//! turn is given, a delivery that finds the cap full waits here, for about one hold (2 s
+//! at most), to be handed the slot this process gives back — but only as many wait as
 //! the cap has slots, so a profile's backlog never takes a worker's whole prefetch from
-//! other profiles' posts). And a cap that this process alone fills is known to be full
+//! other profiles' posts. And a cap that this process alone fills is known to be full
 //! without asking the database.
 //!
 //! The turns are this process's estimate, not a promise: a delivery that comes back to
@@ -19,10 +19,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::Notify;
-
 use chrono::{DateTime, Duration, Utc};
 use domain::ProfileId;
+use tokio::sync::Notify;
 
 /// How long a call is taken to hold its slot until one for the profile ended here.
 const FIRST_HOLD_MS: f64 = 200.0;
