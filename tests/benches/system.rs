@@ -377,15 +377,18 @@ async fn s1_and_s5(rows: &mut Vec<Row>) {
     // cores were, and PostgreSQL's background work (pgbench's rows, just written, are
     // what autovacuum finds).
     let (background, ticks) = (db_background(&s), report::machine_ticks());
+    let cpu_before = cpu_by_service(&mut s);
     let half = sorted(open_loop(&s, &profiles, throughput / 2.0, 10).await);
     let (busy, all) = report::machine_ticks();
+    let cpu_after = cpu_by_service(&mut s);
+    let half_cpu = cpu_per(&cpu_before, &cpu_after, half.len() as f64);
     let busy = (busy - ticks.0) as f64 / (all - ticks.1).max(1) as f64;
     let background = db_background(&s) - background;
     let p99 = pct(&half, 99.0);
     rows.push(Row {
         scenario: "S1a acceptance only, half load",
         measured: format!(
-            "{:.0} posts/s: p50 {:.1} ms, p99 {p99:.1} ms; meanwhile the cores {:.0} % busy, PostgreSQL {} autovacuum or autoanalyze run(s) and {} checkpoint(s)",
+            "{:.0} posts/s: p50 {:.1} ms, p99 {p99:.1} ms; meanwhile the cores {:.0} % busy, PostgreSQL {} autovacuum or autoanalyze run(s) and {} checkpoint(s); CPU per post: {half_cpu}",
             throughput / 2.0,
             pct(&half, 50.0),
             busy * 100.0,

@@ -99,7 +99,8 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         tracing::info!(addr = %config.metrics_addr, "metrics served on the internal address");
         tokio::spawn(internal.run());
     }
-    tokio::spawn(bus::relay::run(pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
+    let relay_pool = store::connect_generic_pool(&config.common.database_url, 1)?;
+    tokio::spawn(bus::relay::run(relay_pool, bus, state.relay_wake.clone(), Duration::from_millis(500)));
     let pruned = state.clone();
     tokio::spawn(async move {
         loop {

@@ -53,7 +53,8 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         posting,
         web,
     });
-    tokio::spawn(bus::relay::run(pool.clone(), bus, relay_wake, Duration::from_millis(500)));
+    let relay_pool = store::connect_generic_pool(&config.common.database_url, 1)?;
+    tokio::spawn(bus::relay::run(relay_pool, bus, relay_wake, Duration::from_millis(500)));
     let p = pool.clone();
     let server = telemetry::serve_health(
         health,

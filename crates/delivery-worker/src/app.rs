@@ -76,7 +76,8 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
     ));
 
     bus::service::spawn_health(health, &pool, &bus)?;
-    tokio::spawn(bus::relay::run(pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    let relay_pool = store::connect_generic_pool(&config.common.database_url, 1)?;
+    tokio::spawn(bus::relay::run(relay_pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     tokio::spawn(crate::sweep::run(ctx.clone(), config.common.sweep.clone()));
     tokio::spawn(crate::webhooks::fan_out(ctx.clone(), Duration::from_millis(config.webhook_fan_out_ms)));
     let c = ctx.clone();

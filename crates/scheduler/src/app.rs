@@ -27,11 +27,13 @@ pub struct Ctx {
 pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Result<()> {
     config.common.log("scheduler");
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
+    // The relay and the gathered moves, each on its generic plan (see the pool's doc).
+    let moves_pool = store::connect_generic_pool(&config.common.database_url, crate::gather::CONNECTIONS)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
     let relay_wake = Arc::new(Notify::new());
     let dispatch_wake = Arc::new(crate::dispatcher::Wake::default());
-    let schedules = Gather::start(Kind::Schedule, pool.clone(), {
+    let schedules = Gather::start(Kind::Schedule, moves_pool.clone(), {
         let (relay_wake, dispatch_wake) = (relay_wake.clone(), dispatch_wake.clone());
         move |moved| {
             if !moved.is_empty() {
@@ -42,7 +44,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
             }
         }
     });
-    let completions = Gather::start(Kind::Complete, pool.clone(), {
+    let completions = Gather::start(Kind::Complete, moves_pool.clone(), {
         let relay_wake = relay_wake.clone();
         move |moved| {
             if !moved.is_empty() {
@@ -64,7 +66,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
 
     bus::service::spawn_health(health, &pool, &bus)?;
 
-    tokio::spawn(bus::relay::run(pool.clone(), bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
+    tokio::spawn(bus::relay::run(moves_pool, bus.clone(), ctx.relay_wake.clone(), Duration::from_millis(500)));
     let c = ctx.clone();
     tokio::spawn(bus::consume_forever(bus.clone(), ctx.names.scheduler_events(), 64, life.clone(), move |m| {
         let c = c.clone();

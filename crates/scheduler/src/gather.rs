@@ -18,6 +18,8 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 const MOST: usize = 256;
 /// Runners per kind of move: while one statement waits on its commit, the next gathers.
 const RUNNERS: usize = 2;
+/// Connections for both kinds' runners and the relay.
+pub const CONNECTIONS: usize = 2 * RUNNERS + 1;
 
 #[derive(Clone, Copy, Debug)]
 pub enum Kind {

@@ -42,7 +42,7 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use diesel_async::AsyncPgConnection as Conn;
-pub use pool::{Pool, Pooled, connect_pool};
+pub use pool::{Pool, Pooled, connect_generic_pool, connect_pool};
 pub use scope::KeyScope;
 
 #[derive(Debug, thiserror::Error)]

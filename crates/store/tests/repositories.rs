@@ -579,6 +579,47 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
 }
 
 #[tokio::test]
+async fn a_move_of_one_post_is_planned_once_on_a_generic_connection() {
+    // One post at a time (a quiet moment): each move binds arrays of one element. On an
+    // ordinary connection PostgreSQL plans it again at every call; on the pool the
+    // scheduler's moves and the relays use, the plan is made once.
+    #[derive(diesel::QueryableByName)]
+    struct Plans {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        generic_plans: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        custom_plans: i64,
+    }
+    let db = Db::new().await;
+    let generic = store::connect_generic_pool(&format!("{}/{}", common::SERVER, db.name), 1).unwrap();
+    let mut plans = Vec::new();
+    for pool in [&db.pool, &generic] {
+        let mut c = pool.get().await.unwrap();
+        let ws = workspace(&mut c).await;
+        let x = profile(&mut c, ws, "x").await;
+        // The posts a running system holds, in the planner's statistics: on a table of a
+        // few rows any plan costs about the same.
+        sql(&mut c, &format!("INSERT INTO posts (id, workspace_id, body, status) SELECT gen_random_uuid(), '{ws}', 'old', 'completed' FROM generate_series(1, 5000)")).await;
+        sql(&mut c, "ANALYZE posts").await;
+        for _ in 0..8 {
+            let p = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+            let moves = [Move { post_id: p, event: event(json!({"post_id": p})) }];
+            assert_eq!(store::transitions::posts::schedule_logged(&mut c, &moves).await.unwrap().len(), 1);
+        }
+        let counted: Plans = diesel::sql_query(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements \
+             WHERE statement LIKE '%DISTINCT ON (post_id)%' AND statement NOT LIKE '%pg_prepared_statements%'",
+        )
+        .get_result(&mut c)
+        .await
+        .unwrap();
+        plans.push((counted.generic_plans, counted.custom_plans));
+    }
+    assert!(plans[0].1 == 8, "an ordinary connection planned each of its 8 moves anew: {:?}", plans[0]);
+    assert_eq!(plans[1], (8, 0), "the generic connection ran all 8 on one plan");
+}
+
+#[tokio::test]
 async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
     let db = Db::new().await;
     let mut c = db.conn().await;
@@ -818,8 +859,30 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
         }
         alive.push(a);
     }
+    // And one as old whose task waits in the outbox (a turn at a full cap, a retry delay).
+    let (w_post, waiting_delivery) = scheduled_delivery(&mut c, ws, &x).await;
+    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{w_post}'")).await;
+    sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{waiting_delivery}'")).await;
+    store::outbox::push(
+        &mut c,
+        store::outbox::Outgoing {
+            exchange: "e",
+            routing_key: "x",
+            message_type: "delivery.requested.v1",
+            payload: &json!({"delivery_id": waiting_delivery, "post_id": w_post, "provider": "x", "attempt": 1}),
+            not_before: Some(Utc::now() + chrono::Duration::seconds(20)),
+            traceparent: None,
+            expiration: None,
+        },
+    )
+    .await
+    .unwrap();
     let idle = idle_deliveries(&mut c, idle_since, "delivery.requested.v1", 10).await.unwrap();
-    assert_eq!(idle.iter().map(|i| i.delivery_id).collect::<Vec<_>>(), vec![d], "not the live ones {alive:?}");
+    assert_eq!(
+        idle.iter().map(|i| i.delivery_id).collect::<Vec<_>>(),
+        vec![d],
+        "not the live ones {alive:?}, not the one waiting its turn {waiting_delivery}"
+    );
     assert_eq!((idle[0].delivery_id, idle[0].next_attempt(), idle[0].first_attempt()), (d, 2, 1));
     // Settled, but the post never completed.
     published(&mut c, d, "p", "u").await.unwrap();
@@ -829,6 +892,41 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     store::sweep::record(&mut c, "test", &json!({"found": 1})).await.unwrap();
     let runs = store::sweep::last_runs(&mut c).await.unwrap();
     assert_eq!(runs[0].found["found"], 1);
+}
+
+#[tokio::test]
+async fn a_sweep_reads_the_outbox_once_whatever_the_plan() {
+    // Under a burst the planner's estimates are stale: it believed a handful of idle
+    // deliveries and ran the outbox test as a nested loop, a scan of the whole outbox
+    // (dead rows included) for each candidate. The planner is told to make that choice
+    // here; the sweep must still read the outbox once.
+    use store::sweep::{idle_deliveries, pending_posts};
+    let db = Db::new().await;
+    let mut c = db.conn().await;
+    let ws = workspace(&mut c).await;
+    let x = profile(&mut c, ws, "x").await;
+    for _ in 0..30 {
+        let (p, d) = scheduled_delivery(&mut c, ws, &x).await;
+        sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
+        sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
+        sql(&mut c, &format!("INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at) VALUES (gen_random_uuid(), 'e', 'x', 'delivery.requested.v1', '{{\"delivery_id\": \"{d}\"}}', now() + interval '20 seconds')")).await;
+        let lost = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+        sql(&mut c, &format!("UPDATE posts SET updated_at = now() - interval '1 hour' WHERE id = '{lost}'")).await;
+        sql(&mut c, &format!("INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload) VALUES (gen_random_uuid(), 'e', 'x', 'post.accepted.v1', '{{\"post_id\": \"{lost}\"}}')")).await;
+    }
+    let idle_since = Utc::now() - chrono::Duration::minutes(2);
+    let scans = c
+        .transaction::<_, store::StoreError, _>(async |c| {
+            sql(c, "SET LOCAL enable_hashjoin = off").await;
+            sql(c, "SET LOCAL enable_mergejoin = off").await;
+            sql(c, "SET LOCAL enable_material = off").await;
+            assert!(idle_deliveries(c, idle_since, "delivery.requested.v1", 10).await?.is_empty(), "all waiting");
+            assert!(pending_posts(c, idle_since, "post.accepted.v1", 10).await?.is_empty(), "all waiting");
+            Ok(count(c, "SELECT seq_scan AS n FROM pg_stat_xact_user_tables WHERE relname = 'outbox'").await)
+        })
+        .await
+        .unwrap();
+    assert!(scans <= 2, "the outbox was scanned {scans} times for 30 candidates of each sweep");
 }
 
 #[tokio::test]
