@@ -23,8 +23,8 @@ pub type Pooled = Object<Manager>;
 /// diesel-async's manager, testing only connections that sat idle.
 pub struct Manager {
     inner: AsyncDieselConnectionManager<AsyncPgConnection>,
-    /// Settings each new connection takes for its session.
-    session: &'static [&'static str],
+    /// Each new connection runs every prepared statement on its generic plan.
+    generic_plans: bool,
 }
 
 impl deadpool::managed::Manager for Manager {
@@ -33,8 +33,11 @@ impl deadpool::managed::Manager for Manager {
 
     async fn create(&self) -> Result<AsyncPgConnection, PoolError> {
         let mut conn = self.inner.create().await?;
-        for setting in self.session {
-            diesel::sql_query(format!("SET {setting}")).execute(&mut conn).await.map_err(PoolError::QueryError)?;
+        if self.generic_plans {
+            diesel::sql_query("SET plan_cache_mode = force_generic_plan")
+                .execute(&mut conn)
+                .await
+                .map_err(PoolError::QueryError)?;
         }
         Ok(conn)
     }
@@ -48,10 +51,8 @@ impl deadpool::managed::Manager for Manager {
 }
 
 pub fn connect_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    build(database_url, max_size, &[])
+    build(database_url, max_size, false)
 }
-
-const GENERIC_PLANS: &str = "plan_cache_mode = force_generic_plan";
 
 /// A pool whose connections run every prepared statement on its generic plan, planned
 /// once per connection. Only for fixed statements whose best plan does not depend on the
@@ -64,11 +65,12 @@ const GENERIC_PLANS: &str = "plan_cache_mode = force_generic_plan";
 /// (`pg_stat_statements` with `track_planning`, S1b: 2 715 plans for 3 834 moves, 1.6 s
 /// planning beside 3.8 s running them; the relay's take 996 plans in 1 688).
 pub fn connect_generic_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    build(database_url, max_size, &[GENERIC_PLANS])
+    build(database_url, max_size, true)
 }
 
-fn build(database_url: &str, max_size: usize, session: &'static [&'static str]) -> Result<Pool, StoreError> {
-    let manager = Manager { inner: AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url), session };
+fn build(database_url: &str, max_size: usize, generic_plans: bool) -> Result<Pool, StoreError> {
+    let manager =
+        Manager { inner: AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url), generic_plans };
     DeadPool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))

@@ -30,37 +30,43 @@ pub struct LostAccept {
 /// lost message behind them is found once those have moved on.
 const CANDIDATES: i64 = 5000;
 
-/// Which of `keys` (the payload's `key`: a post or delivery id) have a message of
-/// `message_type` waiting in the outbox.
+/// The first `limit` of `candidates` with no `message_type` for them waiting in the outbox,
+/// where `key` names the payload field holding each candidate's `id`.
 ///
 /// A query of its own, run only for the candidates a sweep found: as a `NOT EXISTS` in the
 /// candidates' query the planner, its estimates stale under a burst, ran a nested loop
 /// that scanned the whole outbox (live and dead rows) once per candidate — 17 s on a copy
 /// with 10 000 turns waiting in an 80 MB outbox. Bound as an array of values (each sweep
 /// plans it anew), `= ANY` is a hash lookup: one scan of the outbox, 24 ms there.
-async fn waiting_in_outbox(
+async fn not_waiting<T>(
     conn: &mut Conn,
+    candidates: Vec<T>,
     message_type: &str,
     key: &str,
-    keys: Vec<String>,
-) -> StoreResult<std::collections::HashSet<String>> {
+    id: impl Fn(&T) -> String,
+    limit: i64,
+) -> StoreResult<Vec<T>> {
     #[derive(QueryableByName)]
     struct Waiting {
         #[diesel(sql_type = Text)]
         key: String,
     }
-    if keys.is_empty() {
-        return Ok(Default::default());
+    let limit = usize::try_from(limit).unwrap_or(0);
+    if candidates.is_empty() {
+        return Ok(candidates);
     }
-    let rows: Vec<Waiting> = diesel::sql_query(
+    let waiting: std::collections::HashSet<String> = diesel::sql_query(
         "SELECT DISTINCT o.payload->>$2 AS key FROM outbox o WHERE o.message_type = $1 AND o.payload->>$2 = ANY($3)",
     )
     .bind::<Text, _>(message_type)
     .bind::<Text, _>(key)
-    .bind::<diesel::sql_types::Array<Text>, _>(keys)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|w| w.key).collect())
+    .bind::<diesel::sql_types::Array<Text>, _>(candidates.iter().map(&id).collect::<Vec<_>>())
+    .load::<Waiting>(conn)
+    .await?
+    .into_iter()
+    .map(|w| w.key)
+    .collect();
+    Ok(candidates.into_iter().filter(|c| !waiting.contains(&id(c))).take(limit).collect())
 }
 
 /// Posts still `pending` (never taken by the scheduler) since before `idle_since`, with no
@@ -80,13 +86,7 @@ pub async fn pending_posts(
     .bind::<BigInt, _>(CANDIDATES)
     .load(conn)
     .await?;
-    let keys = candidates.iter().map(|c| c.post_id.to_string()).collect();
-    let waiting = waiting_in_outbox(conn, message_type, "post_id", keys).await?;
-    Ok(candidates.into_iter().filter(|c| !waiting.contains(&c.post_id.to_string())).take(limit_of(limit)).collect())
-}
-
-fn limit_of(limit: i64) -> usize {
-    usize::try_from(limit).unwrap_or(0)
+    not_waiting(conn, candidates, message_type, "post_id", |c| c.post_id.to_string(), limit).await
 }
 
 #[derive(Debug, QueryableByName)]
@@ -158,7 +158,7 @@ impl IdleDelivery {
 /// first and reads its attempts only when those are old: as one `greatest(…)` over a
 /// subquery, the attempts of every pending delivery were read at each sweep, 22 % of
 /// PostgreSQL's time behind S1b's backlog of thousands. The outbox is read after, for
-/// the candidates only (`waiting_in_outbox`).
+/// the candidates only (`not_waiting`).
 pub async fn idle_deliveries(
     conn: &mut Conn,
     idle_since: DateTime<Utc>,
@@ -182,9 +182,7 @@ pub async fn idle_deliveries(
     .bind::<BigInt, _>(CANDIDATES)
     .load(conn)
     .await?;
-    let keys = candidates.iter().map(|c| c.delivery_id.to_string()).collect();
-    let waiting = waiting_in_outbox(conn, message_type, "delivery_id", keys).await?;
-    Ok(candidates.into_iter().filter(|c| !waiting.contains(&c.delivery_id.to_string())).take(limit_of(limit)).collect())
+    not_waiting(conn, candidates, message_type, "delivery_id", |c| c.delivery_id.to_string(), limit).await
 }
 
 /// Notes that a post was accepted again now (so the next sweep waits for it).

@@ -109,6 +109,32 @@ async fn scheduled_delivery(conn: &mut Conn, ws: WorkspaceId, profile: &ProfileR
     (p, delivery_of(conn, p).await)
 }
 
+/// A delivery of a post dispatched an hour ago, untouched since: what a sweep looks for.
+async fn delivery_idle_an_hour(conn: &mut Conn, ws: WorkspaceId, profile: &ProfileRow) -> (PostId, DeliveryId) {
+    let (p, d) = scheduled_delivery(conn, ws, profile).await;
+    sql(conn, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
+    sql(conn, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
+    (p, d)
+}
+
+/// A message of `message_type` waiting in the outbox (due in 20 s: a turn, a retry delay).
+async fn message_waiting(conn: &mut Conn, message_type: &str, payload: serde_json::Value) {
+    store::outbox::push(
+        conn,
+        store::outbox::Outgoing {
+            exchange: "e",
+            routing_key: "k",
+            message_type,
+            payload: &payload,
+            not_before: Some(Utc::now() + chrono::Duration::seconds(20)),
+            traceparent: None,
+            expiration: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
 /// Settles `d` as attempt `attempt` ended, with a log row and a message of its own, the
 /// way the worker does; whether this call moved it.
 async fn settle(
@@ -811,20 +837,7 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
         &format!("UPDATE posts SET updated_at = now() - interval '1 hour' WHERE id IN ('{stuck}', '{waiting}')"),
     )
     .await;
-    store::outbox::push(
-        &mut c,
-        store::outbox::Outgoing {
-            exchange: "e",
-            routing_key: "post.accepted",
-            message_type: "post.accepted.v1",
-            payload: &json!({"post_id": waiting}),
-            not_before: None,
-            traceparent: None,
-            expiration: None,
-        },
-    )
-    .await
-    .unwrap();
+    message_waiting(&mut c, "post.accepted.v1", json!({"post_id": waiting})).await;
     let idle_since = Utc::now() - chrono::Duration::minutes(2);
     let found: Vec<PostId> =
         pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().iter().map(|p| p.post_id).collect();
@@ -833,17 +846,13 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
     assert!(pending_posts(&mut c, idle_since, "post.accepted.v1", 10).await.unwrap().is_empty(), "once per wait");
 
     // A dispatched delivery: idle since its last attempt, which finished thrown.
-    let (d_post, d) = scheduled_delivery(&mut c, ws, &x).await;
-    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{d_post}'")).await;
-    sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
+    let (d_post, d) = delivery_idle_an_hour(&mut c, ws, &x).await;
     sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{d}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
     // Beside it, two whose columns are as old but which are alive: one by an attempt
     // started since, one by a re-drive since.
     let mut alive = Vec::new();
     for sign in ["attempt", "redrive"] {
-        let (p, a) = scheduled_delivery(&mut c, ws, &x).await;
-        sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
-        sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{a}'")).await;
+        let (_, a) = delivery_idle_an_hour(&mut c, ws, &x).await;
         sql(&mut c, &format!("INSERT INTO delivery_attempts (delivery_id, attempt, started_at, finished_at, outcome) VALUES ('{a}', 1, now() - interval '1 hour', now() - interval '1 hour', 'retryable')")).await;
         match sign {
             "attempt" => {
@@ -860,23 +869,9 @@ async fn the_sweeps_find_lost_work_and_skip_what_has_a_message_waiting() {
         alive.push(a);
     }
     // And one as old whose task waits in the outbox (a turn at a full cap, a retry delay).
-    let (w_post, waiting_delivery) = scheduled_delivery(&mut c, ws, &x).await;
-    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{w_post}'")).await;
-    sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{waiting_delivery}'")).await;
-    store::outbox::push(
-        &mut c,
-        store::outbox::Outgoing {
-            exchange: "e",
-            routing_key: "x",
-            message_type: "delivery.requested.v1",
-            payload: &json!({"delivery_id": waiting_delivery, "post_id": w_post, "provider": "x", "attempt": 1}),
-            not_before: Some(Utc::now() + chrono::Duration::seconds(20)),
-            traceparent: None,
-            expiration: None,
-        },
-    )
-    .await
-    .unwrap();
+    let (w_post, waiting_delivery) = delivery_idle_an_hour(&mut c, ws, &x).await;
+    let task = json!({"delivery_id": waiting_delivery, "post_id": w_post, "provider": "x", "attempt": 1});
+    message_waiting(&mut c, "delivery.requested.v1", task).await;
     let idle = idle_deliveries(&mut c, idle_since, "delivery.requested.v1", 10).await.unwrap();
     assert_eq!(
         idle.iter().map(|i| i.delivery_id).collect::<Vec<_>>(),
@@ -906,13 +901,11 @@ async fn a_sweep_reads_the_outbox_once_whatever_the_plan() {
     let ws = workspace(&mut c).await;
     let x = profile(&mut c, ws, "x").await;
     for _ in 0..30 {
-        let (p, d) = scheduled_delivery(&mut c, ws, &x).await;
-        sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() - interval '1 hour' WHERE id = '{p}'")).await;
-        sql(&mut c, &format!("UPDATE deliveries SET dispatched_at = now() - interval '1 hour', updated_at = now() - interval '1 hour' WHERE id = '{d}'")).await;
-        sql(&mut c, &format!("INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload, available_at) VALUES (gen_random_uuid(), 'e', 'x', 'delivery.requested.v1', '{{\"delivery_id\": \"{d}\"}}', now() + interval '20 seconds')")).await;
-        let lost = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
-        sql(&mut c, &format!("UPDATE posts SET updated_at = now() - interval '1 hour' WHERE id = '{lost}'")).await;
-        sql(&mut c, &format!("INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload) VALUES (gen_random_uuid(), 'e', 'x', 'post.accepted.v1', '{{\"post_id\": \"{lost}\"}}')")).await;
+        let (_, d) = delivery_idle_an_hour(&mut c, ws, &x).await;
+        message_waiting(&mut c, "delivery.requested.v1", json!({"delivery_id": d})).await;
+        let pending = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+        sql(&mut c, &format!("UPDATE posts SET updated_at = now() - interval '1 hour' WHERE id = '{pending}'")).await;
+        message_waiting(&mut c, "post.accepted.v1", json!({"post_id": pending})).await;
     }
     let idle_since = Utc::now() - chrono::Duration::minutes(2);
     let scans = c
