@@ -377,3 +377,65 @@ async fn a_kept_key_changed_elsewhere_is_refused_without_waiting_out_its_time_to
     let refused_writes = s.call_as(&key, Method::POST, "/api/posts", Some(post())).await.0;
     assert_eq!(refused_writes, StatusCode::UNAUTHORIZED);
 }
+
+/// The acceptance check keeps a profile it has read (`profile_cache_ms`, ten minutes here);
+/// a change to the profile made by anyone reaches the gateway when it commits, a change
+/// made through the gateway at once, and what a key may see is checked on kept rows too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_profile_changed_elsewhere_is_seen_without_waiting_out_its_time_to_live() {
+    let opts =
+        e2e::Options { gateway_env: vec![("POSTMANTIS_PROFILE_CACHE_MS", "600000".into())], ..Default::default() };
+    let s = Stack::start_with("profile-changes", opts).await;
+    let (x, linkedin) = (s.profile("x").await, s.profile("linkedin").await);
+    let post = |to: &str| Stack::json_post("kept profile", &[to]);
+    let disconnected = |v: &Value| v["errors"][0]["field"] == "profiles[0]" && v.to_string().contains("disconnected");
+    let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+
+    // Kept: with the notification switched off, a change is not seen. (Only this shows the
+    // second post was checked without reading the profile.)
+    s.sql(&format!(
+        "ALTER TABLE profiles DISABLE TRIGGER profiles_changed_on_update; \
+         UPDATE profiles SET status = 'disconnected' WHERE id = '{x}'; \
+         ALTER TABLE profiles ENABLE TRIGGER profiles_changed_on_update"
+    ));
+    let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
+    assert_eq!(status, StatusCode::CREATED, "the kept row was used: {v}");
+
+    // Any real change to the row notifies: the next posts are refused.
+    s.sql(&format!("UPDATE profiles SET updated_at = now() WHERE id = '{x}'"));
+    let mut last = (StatusCode::CREATED, Value::Null);
+    for _ in 0..50 {
+        last = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
+        if last.0 != StatusCode::CREATED {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(last.0, StatusCode::BAD_REQUEST, "{}", last.1);
+    assert!(disconnected(&last.1), "{}", last.1);
+
+    // A kept disconnected profile is read again: reconnected, it is accepted at once.
+    s.sql(&format!(
+        "ALTER TABLE profiles DISABLE TRIGGER profiles_changed_on_update; \
+         UPDATE profiles SET status = 'active' WHERE id = '{x}'; \
+         ALTER TABLE profiles ENABLE TRIGGER profiles_changed_on_update"
+    ));
+    let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
+    assert_eq!(status, StatusCode::CREATED, "reconnected: {v}");
+
+    // A key that may not see the kept profile is told there is no such profile.
+    let linkedin_only = s.create_key(&["--providers", "linkedin"]).await;
+    let (status, v) = s.call_as(&linkedin_only, Method::POST, "/api/posts", Some(post(&x))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(v.to_string().contains("no such profile for this API key"), "{v}");
+    let (status, v) = s.call_as(&linkedin_only, Method::POST, "/api/posts", Some(post(&linkedin))).await;
+    assert_eq!(status, StatusCode::CREATED, "{v}");
+
+    // Disconnected through this gateway: the very next post is refused.
+    let (status, v) = s.call(Method::POST, &format!("/api/profiles/{x}/disconnect"), None).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{v}");
+    let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(disconnected(&v), "{v}");
+}

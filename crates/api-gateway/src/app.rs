@@ -63,9 +63,11 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
             public_url: config.public_url.clone(),
             ingest_timeout: Duration::from_millis(config.ingest_timeout_ms),
             command_timeout: Duration::from_millis(config.command_timeout_ms),
+            profile_cache: Duration::from_millis(config.profile_cache_ms),
         },
     );
-    let keys = std::sync::Arc::new(crate::auth::cache::KeyCache::new(Duration::from_millis(config.key_cache_ms)));
+    tokio::spawn(posting.listen_for_profile_changes(config.common.database_url.clone()));
+    let keys = std::sync::Arc::new(crate::auth::cache::new(Duration::from_millis(config.key_cache_ms)));
     let state = web::Data::new(AppState {
         pool: pool.clone(),
         rpc,
@@ -85,7 +87,7 @@ pub fn run(config: Config, listener: TcpListener, mount: Mount) -> anyhow::Resul
         keys: keys.clone(),
         config: config.clone(),
     });
-    tokio::spawn(crate::auth::cache::listen(keys, config.common.database_url.clone()));
+    tokio::spawn(store::notified::listen(keys, config.common.database_url.clone()));
     tokio::spawn(crate::queues::watch(state.clone().into_inner(), Duration::from_millis(config.queue_watch_ms)));
     // /metrics on an internal address of its own, when one is set; else beside the API.
     let public_metrics = config.metrics_addr.is_empty();

@@ -29,6 +29,9 @@ pub struct Config {
     /// Changes to a key are pushed to every gateway when they commit; this bounds what a
     /// notification lost with a dropped connection could leave.
     pub key_cache_ms: u64,
+    /// How long the acceptance check keeps a profile it has read; changes are pushed the
+    /// same way as a key's.
+    pub profile_cache_ms: u64,
     /// How often the broker's queue figures (depth, consumers) are read for health and
     /// metrics.
     pub queue_watch_ms: u64,
@@ -60,6 +63,7 @@ impl Default for Config {
             ingest_timeout_ms: 30_000,
             idempotency_deadline_ms: 60_000,
             key_cache_ms: 5_000,
+            profile_cache_ms: 5_000,
             queue_watch_ms: 5_000,
             metrics_addr: String::new(),
             max_body_bytes: 1024 * 1024,

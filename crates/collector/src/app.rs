@@ -38,6 +38,8 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
             public_url: String::new(),
             ingest_timeout: Duration::from_millis(config.ingest_timeout_ms),
             command_timeout: Duration::from_millis(config.command_timeout_ms),
+            // A feed's posts are few: not worth a listening connection.
+            profile_cache: Duration::ZERO,
         },
     );
     let web = egress::client(

@@ -148,7 +148,7 @@ pub async fn revoke(
     let mut conn = state.pool.get().await?;
     let outcome = if store::keys::revoke_in(&mut conn, s.workspace_id(), id).await? {
         // Refused by this gateway from now on; the others hear of it when it commits.
-        state.keys.forget_id(id);
+        state.keys.forget_where(|k| k.id == id);
         Ok("Key revoked: it is refused from now on.".to_owned())
     } else {
         Err(not_found())

@@ -16,12 +16,33 @@ use uuid::Uuid;
 use crate::{Caller, PostingError, PostingResult};
 
 /// The selected profiles, in request order: each must be visible to the caller and connected.
+/// Those read lately come from `cache` (a change to one is heard at once), the rest are read.
 pub(crate) async fn check_profiles(
     conn: &mut store::Conn,
+    cache: &crate::ProfileCache,
     caller: &Caller,
     ids: &[ProfileId],
 ) -> PostingResult<Vec<ProfileRow>> {
-    let found = store::profiles::find_many(conn, &caller.scope, ids).await?;
+    let scope = &caller.scope;
+    let generation = cache.generation();
+    let (mut found, mut unread) = (Vec::with_capacity(ids.len()), Vec::new());
+    for id in ids {
+        match cache.get(id) {
+            // A disconnected profile is read again: it may have been reconnected here a
+            // moment ago (refusing costs nothing to read; a reconnect must not wait).
+            Some(p) if p.status == ProfileStatus::Disconnected => unread.push(*id),
+            // Kept rows are anyone's: what the key may see is checked as the read checks it.
+            Some(p) if p.workspace_id == scope.workspace_id && scope.allows(p.provider.as_str(), p.id) => found.push(p),
+            Some(_) => {}
+            None => unread.push(*id),
+        }
+    }
+    if !unread.is_empty() {
+        for p in store::profiles::find_many(conn, scope, &unread).await? {
+            cache.keep(p.id, p.clone(), generation);
+            found.push(p);
+        }
+    }
     let mut errors = Vec::new();
     let mut rows = Vec::with_capacity(ids.len());
     for (i, id) in ids.iter().enumerate() {

@@ -60,7 +60,7 @@ pub struct DryRunPart {
 impl Posting {
     pub async fn dry_run(&self, caller: &Caller, input: NewPost) -> PostingResult<DryRun> {
         let mut conn = self.pool.get().await?;
-        let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
+        let profiles = check_profiles(&mut conn, &self.profiles, caller, &input.profiles).await?;
         let asset_of =
             |m: &domain::input::MediaInput| if let MediaSource::Asset(id) = m.source { Some(id) } else { None };
         let asset_ids: Vec<Uuid> = input.media.iter().filter_map(asset_of).collect();

@@ -58,6 +58,9 @@ pub struct Settings {
     pub ingest_timeout: Duration,
     /// How long to wait for the scheduler to answer a command.
     pub command_timeout: Duration,
+    /// How long a profile read by the acceptance check is kept (changes are pushed; zero
+    /// reads every time).
+    pub profile_cache: Duration,
 }
 
 pub struct Posting {
@@ -68,7 +71,15 @@ pub struct Posting {
     relay_wake: Arc<Notify>,
     providers: providers::Providers,
     settings: Settings,
+    /// Profiles the acceptance check read lately (`store::notified`).
+    profiles: Arc<ProfileCache>,
 }
+
+/// Profiles by id, as read by the acceptance check.
+type ProfileCache = store::notified::NotifiedCache<domain::ProfileId, store::models::ProfileRow>;
+
+/// The channel the trigger of migration `profile_changes` notifies, with the profile's id.
+const PROFILE_CHANNEL: &str = "profiles_changed";
 
 impl Posting {
     pub fn new(
@@ -79,7 +90,20 @@ impl Posting {
         providers: providers::Providers,
         settings: Settings,
     ) -> Self {
-        Self { pool, rpc, names, relay_wake, providers, settings }
+        let profiles = Arc::new(ProfileCache::new(PROFILE_CHANNEL, settings.profile_cache));
+        Self { pool, rpc, names, relay_wake, providers, settings, profiles }
+    }
+
+    /// Hears profile changes for as long as the process runs; the host spawns it. Until it
+    /// listens (and with a zero `profile_cache`) every check reads the profiles.
+    pub fn listen_for_profile_changes(&self, database_url: String) -> impl Future<Output = ()> + use<> {
+        store::notified::listen(self.profiles.clone(), database_url)
+    }
+
+    /// A profile this process changed: its next check reads it, without waiting for the
+    /// notification.
+    pub fn profile_changed(&self, id: domain::ProfileId) {
+        self.profiles.forget(&id);
     }
 
     fn committed(&self) {

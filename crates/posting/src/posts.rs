@@ -119,7 +119,7 @@ impl Posting {
             input.draft = true;
         }
         let mut conn = self.pool.get().await?;
-        let profiles = check_profiles(&mut conn, caller, &input.profiles).await?;
+        let profiles = check_profiles(&mut conn, &self.profiles, caller, &input.profiles).await?;
         let media = self.own_media(&mut conn, caller, &input.media, staged).await?;
         let thread_media = self.own_thread_media(&mut conn, caller, &input.details.thread_media, staged).await?;
         // A reply from the inbox is checked for what it is (text answering an item) by
@@ -417,7 +417,7 @@ impl Posting {
         staged: &mut Staged,
     ) -> PostingResult<i32> {
         let profiles = match &patch.profiles {
-            Some(ids) => Some(check_profiles(conn, caller, ids).await?),
+            Some(ids) => Some(check_profiles(conn, &self.profiles, caller, ids).await?),
             None => None,
         };
         let media = match &patch.media {

@@ -18,6 +18,7 @@ pub mod media;
 pub mod metrics;
 pub mod migrate;
 pub mod models;
+pub mod notified;
 pub mod oauth;
 pub mod outbox;
 pub mod parts;

@@ -156,6 +156,7 @@ pub async fn update(
     if disconnect {
         store::profiles::disconnect(&mut conn, p.id).await?;
     }
+    state.posting.profile_changed(p.id);
     shown(&state, &org, p.id, StatusCode::OK).await
 }
 
@@ -165,6 +166,7 @@ pub async fn delete(state: web::Data<AppState>, org: Org, id: web::Path<String>)
     let p = one(&state, &org, account_id(&id)?).await?;
     let mut conn = state.pool.get().await?;
     store::profiles::disconnect(&mut conn, p.id).await?;
+    state.posting.profile_changed(p.id);
     Ok(ok(StatusCode::OK, json!({"id": p.id, "status": "disconnected"})))
 }
 

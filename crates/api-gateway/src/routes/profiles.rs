@@ -48,6 +48,8 @@ pub async fn disconnect_profile(state: &AppState, caller: &Caller, id: domain::P
     let mut conn = state.pool.get().await?;
     let (p, _) = store::profiles::get(&mut conn, &caller.scope, id).await?.ok_or_else(ApiError::profile_not_found)?;
     store::profiles::disconnect(&mut conn, id).await?;
+    // Refused by this gateway's next post at once; the others hear of it when it commits.
+    state.posting.profile_changed(id);
     Ok(p.name)
 }
 
