@@ -389,16 +389,20 @@ async fn a_kept_profile_changed_elsewhere_is_seen_without_waiting_out_its_time_t
     let (x, linkedin) = (s.profile("x").await, s.profile("linkedin").await);
     let post = |to: &str| Stack::json_post("kept profile", &[to]);
     let disconnected = |v: &Value| v["errors"][0]["field"] == "profiles[0]" && v.to_string().contains("disconnected");
+    // Sets the profile's status with the notification switched off: no gateway hears of it.
+    let unheard = |status: &str| {
+        s.sql(&format!(
+            "ALTER TABLE profiles DISABLE TRIGGER profiles_changed_on_update; \
+             UPDATE profiles SET status = '{status}' WHERE id = '{x}'; \
+             ALTER TABLE profiles ENABLE TRIGGER profiles_changed_on_update"
+        ))
+    };
     let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
     assert_eq!(status, StatusCode::CREATED, "{v}");
 
     // Kept: with the notification switched off, a change is not seen. (Only this shows the
     // second post was checked without reading the profile.)
-    s.sql(&format!(
-        "ALTER TABLE profiles DISABLE TRIGGER profiles_changed_on_update; \
-         UPDATE profiles SET status = 'disconnected' WHERE id = '{x}'; \
-         ALTER TABLE profiles ENABLE TRIGGER profiles_changed_on_update"
-    ));
+    unheard("disconnected");
     let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
     assert_eq!(status, StatusCode::CREATED, "the kept row was used: {v}");
 
@@ -416,11 +420,7 @@ async fn a_kept_profile_changed_elsewhere_is_seen_without_waiting_out_its_time_t
     assert!(disconnected(&last.1), "{}", last.1);
 
     // A kept disconnected profile is read again: reconnected, it is accepted at once.
-    s.sql(&format!(
-        "ALTER TABLE profiles DISABLE TRIGGER profiles_changed_on_update; \
-         UPDATE profiles SET status = 'active' WHERE id = '{x}'; \
-         ALTER TABLE profiles ENABLE TRIGGER profiles_changed_on_update"
-    ));
+    unheard("active");
     let (status, v) = s.call(Method::POST, "/api/posts", Some(post(&x))).await;
     assert_eq!(status, StatusCode::CREATED, "reconnected: {v}");
 
