@@ -125,6 +125,20 @@ pub async fn take_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRo
     Ok(rows)
 }
 
+/// Vacuums the outbox unless another vacuum holds it. Each take walks `outbox_available`
+/// from its start, over the entries of every row deleted since the last vacuum: after
+/// 40 000 takes a take read 1 285 buffers (5.2 ms), 157 once those entries were marked dead,
+/// 64 after a vacuum (12–20 ms for that many rows). Autovacuum comes at most once a minute;
+/// the relays, which make the dead rows, vacuum after every few thousand.
+pub async fn vacuum(conn: &mut Conn) -> StoreResult<()> {
+    use diesel_async::SimpleAsyncConnection;
+    // The simple protocol: VACUUM runs outside any transaction and is never prepared.
+    // Index entries are what the takes walk, so they are always cleaned; the table is not
+    // truncated, which would lock out the writers for a moment.
+    conn.batch_execute("VACUUM (SKIP_LOCKED, INDEX_CLEANUP ON, TRUNCATE false) outbox").await?;
+    Ok(())
+}
+
 /// Puts back rows taken by `take_batch` that were not sent (same ids: order kept).
 pub async fn restore(conn: &mut Conn, rows: &[OutboxRow]) -> StoreResult<()> {
     if rows.is_empty() {
