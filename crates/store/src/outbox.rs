@@ -126,8 +126,8 @@ pub async fn take_batch(conn: &mut Conn, limit: i64) -> StoreResult<Vec<OutboxRo
 }
 
 /// Vacuums the outbox unless another vacuum holds it. Each take walks `outbox_available`
-/// from its start, over the entries of every row deleted since the last vacuum: after
-/// 40 000 takes a take read 1 285 buffers (5.2 ms), 157 once those entries were marked dead,
+/// from its start, over the entries of every row deleted since the last vacuum: with
+/// 40 000 rows taken, the next take read 1 285 buffers (5.2 ms), 157 once their entries were marked dead,
 /// 64 after a vacuum (12–20 ms for that many rows). Autovacuum comes at most once a minute;
 /// the relays, which make the dead rows, vacuum after every few thousand.
 pub async fn vacuum(conn: &mut Conn) -> StoreResult<()> {
