@@ -44,8 +44,8 @@ owners:
 # Release binaries against the real PostgreSQL, RabbitMQ and provider-sim; fails on a missed target.
 bench:
 	cargo build --release --workspace --bins
-	scripts/pg-stat-statements.sh
-	cargo bench -p e2e --bench system
+	scripts/bench-postgres.sh prepare
+	cargo bench -p e2e --bench system; status=$$?; scripts/bench-postgres.sh restore; exit $$status
 
 # Fault tests under load (about two minutes): worker kills, a broker and a database outage,
 # a scheduler killed mid-dispatch; then exactly-once checks. Not part of `make test`.

@@ -13,7 +13,8 @@
 //! S7 collector    one collector working through 10 000 due snapshots at provider-sim
 //!
 //! `BENCH_SCALE=0.1` shrinks S2 (posts and spread) and `BENCH_ONLY=s1,s3` picks scenarios,
-//! for a quick look; only a full run rewrites BENCHMARKS.md.
+//! for a quick look; only a full run rewrites BENCHMARKS.md. `KEEP_DB=1` keeps each
+//! scenario's database afterwards, to read its rows.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::print_stdout)]
 

@@ -571,6 +571,11 @@ impl Drop for Stack {
         for (_, child) in self.children.iter_mut() {
             let _ = child.start_kill();
         }
+        // `KEEP_DB=1` leaves it for a look afterwards (a bench's rows, say).
+        if std::env::var_os("KEEP_DB").is_some() {
+            eprintln!("kept database {}", self.db_name);
+            return;
+        }
         // Drop the database from a plain thread: this may run inside the test's runtime.
         let db = self.db_name.clone();
         let _ = std::thread::spawn(move || {

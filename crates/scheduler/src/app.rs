@@ -29,6 +29,8 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
     let pool = store::connect_pool(&config.common.database_url, config.common.db_pool_size)?;
     // The relay and the gathered moves, each on its generic plan (see the pool's doc).
     let moves_pool = store::connect_generic_pool(&config.common.database_url, crate::gather::CONNECTIONS)?;
+    // The dispatcher's one connection, planned for its claim (see the pool's doc).
+    let claim_pool = store::connect_claim_pool(&config.common.database_url, 1)?;
     let life = bus::Lifecycle::new();
     let bus = BusHandle::start(config.common.bus.clone(), Role::Scheduler, "scheduler");
     let relay_wake = Arc::new(Notify::new());
@@ -78,7 +80,7 @@ pub async fn run(config: Config, health: std::net::TcpListener) -> anyhow::Resul
         async move { crate::commands::handle(&c, m).await }
     }));
     tokio::spawn(crate::sweep::run(ctx.clone(), config.common.sweep.clone()));
-    let dispatcher = tokio::spawn(crate::dispatcher::run(ctx.clone(), config.clone()));
+    let dispatcher = tokio::spawn(crate::dispatcher::run(ctx.clone(), claim_pool, config.clone()));
 
     tokio::select! {
         _ = bus::service::run_until_shutdown(&config.common, &life, &pool, &bus) => {}

@@ -21,11 +21,12 @@ use crate::{app::Ctx, config::Config};
 /// one round trip where there were three (checkout, BEGIN, claim).
 const READY_AHEAD: Duration = Duration::from_millis(25);
 
-pub async fn run(ctx: Arc<Ctx>, config: Config) {
+/// `pool`: the dispatcher's own connection (`store::connect_claim_pool`).
+pub async fn run(ctx: Arc<Ctx>, pool: store::Pool, config: Config) {
     let poll = Duration::from_millis(config.dispatch_poll_ms);
     let mut due_at = None;
     loop {
-        let next = match tick(&ctx, config.dispatch_batch, due_at.take()).await {
+        let next = match tick(&ctx, &pool, config.dispatch_batch, due_at.take()).await {
             Ok(Tick::More) => continue,
             // The floor keeps a due post that another replica holds locked from spinning us.
             Ok(Tick::NextIn(d)) => d.max(Duration::from_millis(2)),
@@ -101,8 +102,13 @@ enum Tick {
 
 /// Claims what is due. `due_at`: a post falls due then, soon; the transaction is opened
 /// first and the claim waits for that instant (or for a wake-up: something sooner).
-async fn tick(ctx: &Ctx, batch: i64, due_at: Option<tokio::time::Instant>) -> Result<Tick, StoreError> {
-    let mut conn = ctx.pool.get().await?;
+async fn tick(
+    ctx: &Ctx,
+    pool: &store::Pool,
+    batch: i64,
+    due_at: Option<tokio::time::Instant>,
+) -> Result<Tick, StoreError> {
+    let mut conn = pool.get().await?;
     let claimed = conn
         .transaction::<usize, StoreError, _>(async |conn| {
             if let Some(at) = due_at {

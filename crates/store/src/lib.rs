@@ -43,7 +43,7 @@ pub mod webhooks;
 pub mod workspaces;
 
 pub use diesel_async::AsyncPgConnection as Conn;
-pub use pool::{Pool, Pooled, connect_generic_pool, connect_pool};
+pub use pool::{Pool, Pooled, connect_claim_pool, connect_generic_pool, connect_pool};
 pub use scope::KeyScope;
 
 #[derive(Debug, thiserror::Error)]

@@ -23,8 +23,8 @@ pub type Pooled = Object<Manager>;
 /// diesel-async's manager, testing only connections that sat idle.
 pub struct Manager {
     inner: AsyncDieselConnectionManager<AsyncPgConnection>,
-    /// Each new connection runs every prepared statement on its generic plan.
-    generic_plans: bool,
+    /// Run once on each new connection: the planner settings of the pool's statements.
+    session: Option<&'static str>,
 }
 
 impl deadpool::managed::Manager for Manager {
@@ -33,11 +33,8 @@ impl deadpool::managed::Manager for Manager {
 
     async fn create(&self) -> Result<AsyncPgConnection, PoolError> {
         let mut conn = self.inner.create().await?;
-        if self.generic_plans {
-            diesel::sql_query("SET plan_cache_mode = force_generic_plan")
-                .execute(&mut conn)
-                .await
-                .map_err(PoolError::QueryError)?;
+        if let Some(session) = self.session {
+            diesel::sql_query(session).execute(&mut conn).await.map_err(PoolError::QueryError)?;
         }
         Ok(conn)
     }
@@ -51,7 +48,7 @@ impl deadpool::managed::Manager for Manager {
 }
 
 pub fn connect_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    build(database_url, max_size, false)
+    build(database_url, max_size, None)
 }
 
 /// A pool whose connections run every prepared statement on its generic plan, planned
@@ -65,12 +62,23 @@ pub fn connect_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreEr
 /// (`pg_stat_statements` with `track_planning`, S1b: 2 715 plans for 3 834 moves, 1.6 s
 /// planning beside 3.8 s running them; the relay's take 996 plans in 1 688).
 pub fn connect_generic_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    build(database_url, max_size, true)
+    build(database_url, max_size, Some("SET plan_cache_mode = force_generic_plan"))
 }
 
-fn build(database_url: &str, max_size: usize, generic_plans: bool) -> Result<Pool, StoreError> {
-    let manager =
-        Manager { inner: AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url), generic_plans };
+/// A pool for the dispatcher's claim of due posts (`transitions::posts::claim_due`), whose
+/// connections never plan a bitmap scan. The claim reads `posts_due` in its order and stops
+/// at its limit; an index scan also marks the entries of posts dispatched since the last
+/// vacuum as dead the first time it meets them, so later claims step over them without
+/// reading the table. Estimating a handful of due rows, PostgreSQL planned a bitmap scan
+/// instead: every due entry, dead ones included, fetched from the table and sorted, at
+/// every claim — 300 buffers a claim on average in S2 (9.5 M in all), and the whole
+/// backlog twice per batch in its burst.
+pub fn connect_claim_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
+    build(database_url, max_size, Some("SET enable_bitmapscan = off"))
+}
+
+fn build(database_url: &str, max_size: usize, session: Option<&'static str>) -> Result<Pool, StoreError> {
+    let manager = Manager { inner: AsyncDieselConnectionManager::<AsyncPgConnection>::new(database_url), session };
     DeadPool::builder(manager)
         .max_size(max_size)
         .wait_timeout(Some(std::time::Duration::from_secs(5)))

@@ -155,6 +155,28 @@ pub async fn complete_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec
 /// How many of the posts due last a claim takes beside the oldest.
 const NEWEST: i64 = 50;
 
+/// The claim of `claim_due` (`$1`: the limit, `$2`: how many of the newest). Its orders
+/// are the index's own (`posts_due` keeps NULLs first), so that an index scan can stop at
+/// the limit; run on a `connect_claim_pool` connection, which plans one.
+pub const CLAIM_DUE: &str = "WITH unscheduled AS (
+         SELECT id FROM posts
+         WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at IS NULL
+         LIMIT $1 FOR UPDATE SKIP LOCKED),
+     oldest AS (
+         SELECT id FROM posts
+         WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
+         ORDER BY scheduled_at NULLS FIRST
+         LIMIT $1 FOR UPDATE SKIP LOCKED),
+     newest AS (
+         SELECT id FROM posts
+         WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
+         ORDER BY scheduled_at DESC NULLS LAST
+         LIMIT $2 FOR UPDATE SKIP LOCKED)
+     UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
+     FROM (SELECT id FROM unscheduled UNION SELECT id FROM oldest UNION SELECT id FROM newest) due
+     WHERE p.id = due.id
+     RETURNING p.*";
+
 /// Claims due posts for dispatch (several scheduler replicas may call this at once: a
 /// post is claimed by exactly one). Returns (post, its pending deliveries).
 ///
@@ -172,30 +194,11 @@ pub async fn claim_due(conn: &mut Conn, limit: i64) -> StoreResult<Vec<(PostRow,
     // early, whatever the caller's clock says. `status = 'scheduled'` is
     // written out, not bound, so that a prepared statement's generic plan can use the
     // partial index.
-    let claimed: Vec<PostRow> = crate::prepared::prepared(
-        "WITH unscheduled AS (
-             SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at IS NULL
-             LIMIT $1 FOR UPDATE SKIP LOCKED),
-         oldest AS (
-             SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
-             ORDER BY scheduled_at
-             LIMIT $1 FOR UPDATE SKIP LOCKED),
-         newest AS (
-             SELECT id FROM posts
-             WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at <= statement_timestamp()
-             ORDER BY scheduled_at DESC
-             LIMIT $2 FOR UPDATE SKIP LOCKED)
-         UPDATE posts p SET dispatched_at = clock_timestamp(), updated_at = clock_timestamp()
-         FROM (SELECT id FROM unscheduled UNION SELECT id FROM oldest UNION SELECT id FROM newest) due
-         WHERE p.id = due.id
-         RETURNING p.*",
-    )
-    .bind::<BigInt, _>(limit)
-    .bind::<BigInt, _>(NEWEST.min(limit))
-    .load(conn)
-    .await?;
+    let claimed: Vec<PostRow> = crate::prepared::prepared(CLAIM_DUE)
+        .bind::<BigInt, _>(limit)
+        .bind::<BigInt, _>(NEWEST.min(limit))
+        .load(conn)
+        .await?;
     let ids: Vec<PostId> = claimed.iter().map(|p| p.id).collect();
     let ds: Vec<DeliveryRow> = crate::prepared::prepared(
         // The claimed posts' deliveries are found by `post_id` alone, then tested for
