@@ -71,8 +71,8 @@ pub fn connect_generic_pool(database_url: &str, max_size: usize) -> Result<Pool,
 /// vacuum as dead the first time it meets them, so later claims step over them without
 /// reading the table. Estimating a handful of due rows, PostgreSQL planned a bitmap scan
 /// instead: every due entry, dead ones included, fetched from the table and sorted, at
-/// every claim — 300 buffers a claim on average in S2 (9.5 M in all), and the whole
-/// backlog twice per batch in its burst.
+/// every claim — 300 buffers a claim on average in S2 (9.5 M in all); by that plan, the
+/// whole backlog of a burst is read and sorted at each batch.
 pub fn connect_claim_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
     build(database_url, max_size, Some("SET enable_bitmapscan = off"))
 }

@@ -320,8 +320,8 @@ async fn the_outbox_take_finds_its_rows_by_id_whatever_the_plan() {
     assert!(plan.iter().any(|l| l.contains("Index Cond: (available_at <= now())")), "{plan:#?}");
 }
 
-/// The shared buffers `stmt` reads, its writes rolled back.
-async fn buffers_read(conn: &mut Conn, stmt: &str) -> u64 {
+/// The plan of `stmt` as it ran (`EXPLAIN ANALYZE, BUFFERS`), its writes rolled back.
+async fn plan_run(conn: &mut Conn, stmt: &str) -> Vec<String> {
     #[derive(diesel::QueryableByName)]
     struct Line {
         #[diesel(sql_type = diesel::sql_types::Text, column_name = "QUERY PLAN")]
@@ -330,8 +330,14 @@ async fn buffers_read(conn: &mut Conn, stmt: &str) -> u64 {
     sql(conn, "BEGIN").await;
     let plan: Vec<Line> = diesel::sql_query(format!("EXPLAIN (ANALYZE, BUFFERS) {stmt}")).load(conn).await.unwrap();
     sql(conn, "ROLLBACK").await;
+    plan.into_iter().map(|l| l.line).collect()
+}
+
+/// The shared buffers `stmt` reads, its writes rolled back.
+async fn buffers_read(conn: &mut Conn, stmt: &str) -> u64 {
+    let plan = plan_run(conn, stmt).await;
     // The top node's line counts its children's too.
-    let top = plan.iter().find_map(|l| l.line.trim().strip_prefix("Buffers: shared ")).unwrap().to_owned();
+    let top = plan.iter().find_map(|l| l.trim().strip_prefix("Buffers: shared ")).unwrap().to_owned();
     top.split_whitespace().filter_map(|kv| kv.split_once('=')).map(|(_, n)| n.parse::<u64>().unwrap()).sum()
 }
 
@@ -707,11 +713,16 @@ async fn a_claim_steps_over_the_posts_dispatched_before_it() {
     // A bitmap scan fetches every dead entry's row at every claim; the dispatcher's
     // connection plans an index scan, which marks them dead the first time it meets them
     // (so each reading there is the second of two). (In this small database an ordinary
-    // connection plans the index scan too; in S2's, PostgreSQL chose the bitmap scan.)
+    // connection plans the index scan too for this statement; in S2's, PostgreSQL chose
+    // the bitmap scan, which is what the connection's setting rules out.)
     buffers_read(&mut c, &claim).await;
     let bitmap = buffers_read(&mut c, &claim).await;
     let mut d = claims.get().await.unwrap();
-    buffers_read(&mut d, &claim).await;
+    // There it reads `posts_due` in the index's own order, stopping at the limit: no sort
+    // of every due row (the claim's order before was not the index's), no bitmap scan.
+    let plan = plan_run(&mut d, &claim).await;
+    assert!(plan.iter().any(|l| l.contains("Index Scan using posts_due")), "{plan:#?}");
+    assert!(plan.iter().all(|l| !l.contains("Sort Key: ") && !l.contains("Bitmap")), "{plan:#?}");
     let on_the_claim_pool = buffers_read(&mut d, &claim).await;
     assert!(
         on_the_claim_pool < 100 && on_the_claim_pool * 4 < bitmap,
