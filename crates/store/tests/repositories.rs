@@ -710,23 +710,36 @@ async fn a_claim_steps_over_the_posts_dispatched_before_it() {
     assert_eq!(claimed, 5000);
     sql(&mut c, &format!("INSERT INTO posts (id, workspace_id, body, status, scheduled_at) VALUES (gen_random_uuid(), '{ws}', 'now', 'scheduled', now())")).await;
     let claim = store::transitions::posts::CLAIM_DUE.replace("$1", "500").replace("$2", "50");
-    // A bitmap scan fetches every dead entry's row at every claim; the dispatcher's
-    // connection plans an index scan, which marks them dead the first time it meets them
-    // (so each reading there is the second of two). (In this small database an ordinary
-    // connection plans the index scan too for this statement; in S2's, PostgreSQL chose
-    // the bitmap scan, which is what the connection's setting rules out.)
+    // A bitmap scan fetches every dead entry's row at every claim; bitmap scans never mark
+    // an entry dead, so every claim pays again.
     buffers_read(&mut c, &claim).await;
     let bitmap = buffers_read(&mut c, &claim).await;
     let mut d = claims.get().await.unwrap();
-    // There it reads `posts_due` in the index's own order, stopping at the limit: no sort
-    // of every due row (the claim's order before was not the index's), no bitmap scan.
+    // On the dispatcher's connection the claim reads `posts_due` in the index's own order,
+    // stopping at the limit: no sort of every due row (the claim's order before was not
+    // the index's), no bitmap scan. (In this small database an ordinary connection plans
+    // the index scan too; in S2's, PostgreSQL chose the bitmap scan, which is what the
+    // connection's setting rules out.)
     let plan = plan_run(&mut d, &claim).await;
     assert!(plan.iter().any(|l| l.contains("Index Scan using posts_due")), "{plan:#?}");
     assert!(plan.iter().all(|l| !l.contains("Sort Key: ") && !l.contains("Bitmap")), "{plan:#?}");
-    let on_the_claim_pool = buffers_read(&mut d, &claim).await;
+    // An index scan marks an entry dead as it passes it, but only once the claim that
+    // ended it is older than every transaction running on the server when the scan took
+    // its snapshot (any database's: that bound is the snapshot's xmin). Until then it
+    // fetches each dead entry's row, one heap page a row, more than the bitmap scan
+    // reads; the suite's other tests write beside this one, so the marks may take a few
+    // claims to land. Once they have, a claim steps over the dead entries.
+    let mut read = Vec::new();
+    for _ in 0..100 {
+        read.push(buffers_read(&mut d, &claim).await);
+        if read.last().is_some_and(|&n| n * 4 < bitmap) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     assert!(
-        on_the_claim_pool < 100 && on_the_claim_pool * 4 < bitmap,
-        "a claim of one due post read {on_the_claim_pool} buffers on the dispatcher's connection, {bitmap} by a bitmap scan"
+        read.last().is_some_and(|&n| n * 4 < bitmap),
+        "claims of one due post read {read:?} buffers on the dispatcher's connection, {bitmap} each by a bitmap scan"
     );
 }
 
