@@ -66,15 +66,20 @@ pub fn connect_generic_pool(database_url: &str, max_size: usize) -> Result<Pool,
 }
 
 /// A pool for the dispatcher's claim of due posts (`transitions::posts::claim_due`), whose
-/// connections never plan a bitmap scan. The claim reads `posts_due` in its order and stops
-/// at its limit, and an index scan can mark the entries of posts dispatched since the last
-/// vacuum dead when it meets them (a bitmap scan never does). Estimating a handful of due
-/// rows, PostgreSQL planned a bitmap scan instead: every due entry, dead ones included,
-/// fetched from the table and sorted, at every claim — 306 buffers a claim on average in S2
-/// (9.5 M in all); 219 on this connection (7.1 M), so the dead entries are still read at
-/// most claims there: why they are not marked was not found.
+/// connections plan neither a bitmap nor a sequential scan: the claim reads `posts_due` in
+/// its order and stops at its limit, and an index scan marks the entries of posts
+/// dispatched since the last vacuum dead as it passes them (a bitmap scan never does).
+/// `scheduled_at <= statement_timestamp()` is estimated at a third of the scheduled posts
+/// whatever the clock says, so with many posts scheduled ahead PostgreSQL expected more
+/// due rows than the limit and planned a bitmap scan (S2: 306 buffers a claim, every due
+/// entry fetched and sorted) or, with bitmap scans ruled out, a sequential scan of `posts`
+/// and a sort (S2: 219 a claim; at scale 0.3, 311 buffers to find nothing due).
+/// The dispatcher's other statements here (its deliveries by `post_id`, the outbox insert,
+/// `next_due`) have an index scan or need no scan.
 pub fn connect_claim_pool(database_url: &str, max_size: usize) -> Result<Pool, StoreError> {
-    build(database_url, max_size, Some("SET enable_bitmapscan = off"))
+    // One statement: the session's settings are sent as a prepared query.
+    let settings = "SELECT set_config('enable_bitmapscan', 'off', false), set_config('enable_seqscan', 'off', false)";
+    build(database_url, max_size, Some(settings))
 }
 
 fn build(database_url: &str, max_size: usize, session: Option<&'static str>) -> Result<Pool, StoreError> {
