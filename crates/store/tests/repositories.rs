@@ -52,6 +52,24 @@ async fn post(conn: &mut Conn, ws: WorkspaceId, profiles: &[ProfileRow], status:
     row.id
 }
 
+/// An image of the post's, still to prepare (so its moves send media-ingest a message).
+async fn with_media(conn: &mut Conn, ws: WorkspaceId, post: PostId) {
+    let asset = Uuid::now_v7();
+    sql(
+        conn,
+        &format!(
+            "INSERT INTO media_assets (id, workspace_id, storage_key, content_type, size_bytes, sha256) \
+             VALUES ('{asset}', '{ws}', 'k-{asset}', 'image/png', 1, 'x')"
+        ),
+    )
+    .await;
+    sql(
+        conn,
+        &format!("INSERT INTO post_media (id, post_id, asset_id, position) VALUES (gen_random_uuid(), '{post}', '{asset}', 0)"),
+    )
+    .await;
+}
+
 fn new_row(ws: WorkspaceId) -> NewPostRow {
     NewPostRow {
         id: PostId::new(),
@@ -623,7 +641,8 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     let mut c = db.conn().await;
     let ws = workspace(&mut c).await;
     let (x, li) = (profile(&mut c, ws, "x").await, profile(&mut c, ws, "linkedin").await);
-    let p = post(&mut c, ws, &[x, li], "scheduled").await;
+    let p = post(&mut c, ws, &[x.clone(), li], "scheduled").await;
+    with_media(&mut c, ws, p).await;
     sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{p}'")).await;
     let view = store::posts::view(&mut c, p).await.unwrap().unwrap();
     let (d1, d2) = (view.deliveries[0].0.id, view.deliveries[1].0.id);
@@ -644,6 +663,14 @@ async fn a_post_completes_once_when_no_delivery_is_pending() {
     assert!(complete(&mut c, p).await.is_none(), "only once");
     assert_eq!(count(&mut c, &writes(p)).await, 2, "one log row and one message, with the move");
     assert!(!failed(&mut c, d1, "late").await.unwrap(), "a settled delivery stays settled");
+    // A post with no media to prepare: its log row, and no message (media-ingest, the
+    // message's only consumer, would have nothing to do).
+    let bare = post(&mut c, ws, &[x], "scheduled").await;
+    sql(&mut c, &format!("UPDATE posts SET dispatched_at = now() WHERE id = '{bare}'")).await;
+    let only = delivery_of(&mut c, bare).await;
+    failed(&mut c, only, "refused").await.unwrap();
+    assert_eq!(complete(&mut c, bare).await.map(|m| m.id), Some(Uuid::from(bare)));
+    assert_eq!(count(&mut c, &writes(bare)).await, 1, "the log row alone");
 }
 
 #[tokio::test]
@@ -757,7 +784,9 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
     let x = profile(&mut c, ws, "x").await;
     let mut pending = Vec::new();
     for _ in 0..3 {
-        pending.push(post(&mut c, ws, std::slice::from_ref(&x), "pending").await);
+        let p = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+        with_media(&mut c, ws, p).await;
+        pending.push(p);
     }
     let scheduled = post(&mut c, ws, std::slice::from_ref(&x), "scheduled").await;
     let mv = |p: PostId, copy: &str| Move { post_id: p, event: event(json!({"post_id": p, "copy": copy})) };
@@ -819,32 +848,19 @@ async fn many_posts_move_in_one_statement_each_once_with_its_own_message() {
 }
 
 #[tokio::test]
-async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
+async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message_if_it_has_media() {
     let db = Db::new().await;
     let mut c = db.conn().await;
     let ws = workspace(&mut c).await;
     let x = profile(&mut c, ws, "x").await;
-    let (later, now) =
-        (post(&mut c, ws, std::slice::from_ref(&x), "pending").await, post(&mut c, ws, &[x], "pending").await);
+    let later = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let now = post(&mut c, ws, std::slice::from_ref(&x), "pending").await;
+    let bare = post(&mut c, ws, &[x], "pending").await;
     sql(&mut c, &format!("UPDATE posts SET scheduled_at = '2099-01-01T10:00:00Z' WHERE id = '{later}'")).await;
-    // The post due now has an image still to prepare; the later one has none.
-    let asset = Uuid::now_v7();
-    sql(
-        &mut c,
-        &format!(
-            "INSERT INTO media_assets (id, workspace_id, storage_key, content_type, size_bytes, sha256) \
-             VALUES ('{asset}', '{ws}', 'k', 'image/png', 1, 'x')"
-        ),
-    )
-    .await;
-    sql(
-        &mut c,
-        &format!(
-            "INSERT INTO post_media (id, post_id, asset_id, position) VALUES (gen_random_uuid(), '{now}', '{asset}', 0)"
-        ),
-    )
-    .await;
-    for (p, kind) in [(later, "post.scheduled"), (now, "post.queued")] {
+    // `later` and `now` have an image still to prepare; `bare` has none.
+    with_media(&mut c, ws, later).await;
+    with_media(&mut c, ws, now).await;
+    for (p, kind) in [(later, "post.scheduled"), (now, "post.queued"), (bare, "post.queued")] {
         let mv = || [Move { post_id: p, event: event(json!({"post_id": p, "scheduled_at": null})) }];
         let moved = store::transitions::posts::schedule_logged(&mut c, &mv()).await.unwrap();
         assert_eq!(moved.iter().map(|m| m.id).collect::<Vec<_>>(), [Uuid::from(p)]);
@@ -862,21 +878,20 @@ async fn a_pending_post_is_scheduled_once_with_its_log_row_and_its_message() {
         payload: serde_json::Value,
     }
     let sent: Vec<Payload> = diesel::sql_query("SELECT payload FROM outbox ORDER BY id").load(&mut c).await.unwrap();
-    assert_eq!(sent.len(), 2, "one message per move");
-    let first: domain::messages::PostScheduledV1 = serde_json::from_value(sent[0].payload.clone()).unwrap();
-    assert_eq!(first.post_id, later);
+    let sent: Vec<domain::messages::PostScheduledV1> =
+        sent.into_iter().map(|s| serde_json::from_value(s.payload).unwrap()).collect();
     assert_eq!(
-        first.scheduled_at.map(|t| t.to_rfc3339()),
+        sent.iter().map(|m| m.post_id).collect::<Vec<_>>(),
+        [later, now],
+        "one message per move with media to prepare, none for the post without"
+    );
+    assert_eq!(
+        sent[0].scheduled_at.map(|t| t.to_rfc3339()),
         Some("2099-01-01T10:00:00+00:00".to_owned()),
         "the row's time"
     );
-    let second: domain::messages::PostScheduledV1 = serde_json::from_value(sent[1].payload.clone()).unwrap();
-    assert_eq!(second.scheduled_at, None);
-    assert_eq!(
-        (first.media_pending, second.media_pending),
-        (Some(false), Some(true)),
-        "media-ingest is told which post has media to prepare"
-    );
+    assert_eq!(sent[1].scheduled_at, None);
+    assert_eq!((sent[0].media_pending, sent[1].media_pending), (Some(true), Some(true)));
 }
 
 #[tokio::test]

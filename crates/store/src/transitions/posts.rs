@@ -55,12 +55,17 @@ const MEDIA_PENDING: &str = "EXISTS (SELECT 1 FROM post_media m WHERE m.post_id 
 /// Log row and its outbox message, written by the same statement as the move, so a
 /// redelivered message that moves nothing writes nothing.
 ///
+/// `send` is the condition under which a moved post's message is written: the messages
+/// of these moves are for media-ingest alone (no other consumer binds them; the public
+/// stream is the Publishing Log), so a post with no media to prepare sends none — an
+/// outbox row, a publish and a delivery fewer for most posts.
+///
 /// The statement moves many posts at once (the scheduler gathers the messages that
 /// arrive while its last statement runs: one commit for them all, where each had its own
 /// and the backends queued on the WAL flush). The posts and their messages come as
 /// arrays `$1`, `$4`‥`$11`, one element per post; `extra`, built from the moved row, is
 /// merged into each payload. A post given twice is moved once, with its first message.
-fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
+fn logged_move(update: &str, log_kind: &str, extra: &str, send: &str) -> String {
     format!(
         "WITH given AS (
              SELECT DISTINCT ON (post_id) *
@@ -76,7 +81,8 @@ fn logged_move(update: &str, log_kind: &str, extra: &str) -> String {
                                       traceparent, expiration_ms)
                   SELECT g.message_id, g.exchange, g.routing_key, g.message_type, g.payload || {extra},
                          g.available_at, g.traceparent, g.expiration_ms
-                  FROM moved JOIN given g ON g.post_id = moved.id)
+                  FROM moved JOIN given g ON g.post_id = moved.id
+                  WHERE {send})
          SELECT id, scheduled_at FROM moved"
     )
 }
@@ -118,22 +124,23 @@ async fn run_logged_move(
 }
 
 /// pending → scheduled with each post's log row (`post.scheduled`, or `post.queued` when
-/// it is due already) and its event (a `post.scheduled` message whose `scheduled_at` is
-/// taken from the row), in one statement. Returns the posts this call moved: one not
+/// it is due already) and, when it has media to prepare, its event (a `post.scheduled`
+/// message whose `scheduled_at` is taken from the row), in one statement. Returns the posts this call moved: one not
 /// pending is left, and writes nothing.
 pub async fn schedule_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec<Moved>> {
     let sql = logged_move(
         "UPDATE posts SET status = $3, updated_at = clock_timestamp()
          WHERE id IN (SELECT post_id FROM given) AND status = $2",
         "CASE WHEN scheduled_at > clock_timestamp() THEN 'post.scheduled' ELSE 'post.queued' END",
-        &format!("jsonb_build_object('scheduled_at', scheduled_at, 'media_pending', {MEDIA_PENDING})"),
+        "jsonb_build_object('scheduled_at', scheduled_at, 'media_pending', true)",
+        MEDIA_PENDING,
     );
     let (from, to) = SCHEDULE;
     run_logged_move(conn, sql, moves, from, to, DeliveryStatus::Pending).await
 }
 
 /// scheduled → completed for each post none of whose deliveries is pending, with its log
-/// row and its event, in one statement. Returns the posts this call moved: one with a
+/// row and (media still to prepare) its event, in one statement. Returns the posts this call moved: one with a
 /// delivery still pending, or completed already, is left.
 ///
 /// The pending test is a count over the post's own deliveries, not `status = $12` as a
@@ -146,7 +153,8 @@ pub async fn complete_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec
          WHERE p.id IN (SELECT post_id FROM given) AND p.status = $2 AND p.dispatched_at IS NOT NULL
            AND (SELECT count(*) FILTER (WHERE d.status = $12) FROM deliveries d WHERE d.post_id = p.id) = 0",
         "'post.completed'",
-        &format!("jsonb_build_object('media_pending', {MEDIA_PENDING})"),
+        "jsonb_build_object('media_pending', true)",
+        MEDIA_PENDING,
     );
     let (from, to) = COMPLETE;
     run_logged_move(conn, sql, moves, from, to, DeliveryStatus::Pending).await
