@@ -365,34 +365,6 @@ async fn take_buffers(conn: &mut Conn) -> u64 {
 }
 
 #[tokio::test]
-async fn a_vacuum_never_truncates_the_outbox_or_the_leases() {
-    // Truncation locks out every writer of the table; a plain VACUUM (what autovacuum
-    // runs) of an emptied table would truncate it to nothing without the reloption.
-    let db = Db::new().await;
-    let mut c = db.conn().await;
-    sql(
-        &mut c,
-        "INSERT INTO outbox (message_id, exchange, routing_key, message_type, payload) \
-         SELECT gen_random_uuid(), 'e', 'k', 't', '{}' FROM generate_series(1, 2000)",
-    )
-    .await;
-    sql(
-        &mut c,
-        "INSERT INTO delivery_leases (key, slot, holder, expires_at) \
-         SELECT 'k', n, gen_random_uuid(), now() FROM generate_series(1, 2000) n",
-    )
-    .await;
-    for table in ["outbox", "delivery_leases"] {
-        let size = format!("SELECT pg_relation_size('{table}') AS n");
-        let before = count(&mut c, &size).await;
-        assert!(before > 0, "{table} has pages");
-        sql(&mut c, &format!("DELETE FROM {table}")).await;
-        sql(&mut c, &format!("VACUUM {table}")).await;
-        assert_eq!(count(&mut c, &size).await, before, "{table} keeps its pages");
-    }
-}
-
-#[tokio::test]
 async fn a_vacuum_spares_the_next_takes_the_rows_taken_before() {
     use store::outbox::{push_all, take_batch, vacuum};
     let db = Db::new().await;

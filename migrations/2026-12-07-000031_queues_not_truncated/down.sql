@@ -1,2 +1,0 @@
-ALTER TABLE outbox RESET (vacuum_truncate);
-ALTER TABLE delivery_leases RESET (vacuum_truncate);
