@@ -57,7 +57,21 @@ async fn each_service_reports_its_work_as_prometheus_metrics() {
     assert!(relays.iter().any(|m| m.contains("postmantis_messages_published_total")), "no relay counted a publish");
     assert!(gateway.contains(r#"postmantis_queue_depth{queue="deliveries.x"} 0"#), "queue depths are gauges");
     assert!(gateway.contains("postmantis_outbox_backlog 0"), "the outbox backlog is a gauge");
-    assert!(scrape(&s, &s.health["media-ingest"]).await.contains("postmantis_messages_consumed_total"));
+    // A post without media sends media-ingest nothing while it is scheduled and completed;
+    // a cancel always does.
+    let consumed = "postmantis_messages_consumed_total";
+    assert!(!scrape(&s, &s.health["media-ingest"]).await.contains(consumed), "no message for a post without media");
+    let later = chrono::Utc::now() + chrono::Duration::hours(1);
+    let q = s.create(json!({"post": {"body": "withdrawn", "scheduled_at": later.to_rfc3339()}, "profiles": [x]})).await;
+    let q = q["id"].as_str().unwrap();
+    s.wait_post(q, Duration::from_secs(15), |p| p["status"] == "scheduled").await;
+    let (status, _) = s.post(&format!("/api/posts/{q}/cancel"), json!({})).await;
+    assert!(status.is_success(), "{status}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !scrape(&s, &s.health["media-ingest"]).await.contains(consumed) {
+        assert!(std::time::Instant::now() < deadline, "media-ingest never counted the cancel it consumed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
