@@ -47,8 +47,8 @@ pub struct Moved {
     pub scheduled_at: Option<DateTime<Utc>>,
 }
 
-/// Whether the moved post has media still to prepare, for media-ingest (which otherwise
-/// looks, one statement for every post, most of which have none).
+/// Whether the moved post has media still to prepare: the condition under which its move
+/// sends media-ingest a message at all (`logged_move`'s `send`).
 const MEDIA_PENDING: &str = "EXISTS (SELECT 1 FROM post_media m WHERE m.post_id = moved.id AND m.status = 'pending')";
 
 /// The tail shared by the single-statement transitions: each moved post's Publishing
@@ -125,8 +125,8 @@ async fn run_logged_move(
 
 /// pending → scheduled with each post's log row (`post.scheduled`, or `post.queued` when
 /// it is due already) and, when it has media to prepare, its event (a `post.scheduled`
-/// message whose `scheduled_at` is taken from the row), in one statement. Returns the posts this call moved: one not
-/// pending is left, and writes nothing.
+/// message whose `scheduled_at` is taken from the row), in one statement. Returns the
+/// posts this call moved: one not pending is left, and writes nothing.
 pub async fn schedule_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec<Moved>> {
     let sql = logged_move(
         "UPDATE posts SET status = $3, updated_at = clock_timestamp()
@@ -140,8 +140,8 @@ pub async fn schedule_logged(conn: &mut Conn, moves: &[Move]) -> StoreResult<Vec
 }
 
 /// scheduled → completed for each post none of whose deliveries is pending, with its log
-/// row and (media still to prepare) its event, in one statement. Returns the posts this call moved: one with a
-/// delivery still pending, or completed already, is left.
+/// row and (media still to prepare) its event, in one statement. Returns the posts this
+/// call moved: one with a delivery still pending, or completed already, is left.
 ///
 /// The pending test is a count over the post's own deliveries, not `status = $12` as a
 /// condition: that one let the planner AND the post's index with `deliveries_pending`
