@@ -41,6 +41,10 @@ pub struct Options {
     /// Start the collector with these settings (its schedule in seconds, say); `None`
     /// leaves it out, as most tests read no figures.
     pub collector_env: Option<Vec<(&'static str, String)>>,
+    /// The services reach PostgreSQL and RabbitMQ themselves, not through the proxies that
+    /// let a test cut them (benchmarks: the proxies copy every byte through this process,
+    /// a hop and a core's share no deployment has); `cut` then has no effect.
+    pub direct: bool,
 }
 
 impl Default for Options {
@@ -60,6 +64,7 @@ impl Default for Options {
             gateway_env: Vec::new(),
             common_env: Vec::new(),
             collector_env: None,
+            direct: false,
         }
     }
 }
@@ -74,7 +79,8 @@ pub struct Stack {
     /// The local object store's directory.
     pub media_dir: PathBuf,
     pub broker: Proxy,
-    /// Every service reaches PostgreSQL through this (so a test can cut it).
+    /// Every service reaches PostgreSQL through this (so a test can cut it), unless
+    /// `Options::direct`.
     pub database: Proxy,
     pub http: reqwest::Client,
     children: Vec<(String, Child)>,
@@ -105,10 +111,11 @@ impl Stack {
         let media_dir = storage.clone();
         let broker = Proxy::start("127.0.0.1:5672").await;
         let database = Proxy::start("127.0.0.1:5432").await;
+        let (db_port, amqp_port) = if opts.direct { (5432, 5672) } else { (database.port, broker.port) };
         let mut env: Vec<(String, String)> = vec![
-            ("POSTMANTIS_DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{}/{db_name}", database.port)),
+            ("POSTMANTIS_DATABASE_URL".into(), format!("postgres://postgres@127.0.0.1:{db_port}/{db_name}")),
             ("POSTMANTIS_DB_POOL_SIZE".into(), opts.db_pool_size.to_string()),
-            ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{}/%2f", broker.port)),
+            ("POSTMANTIS_BUS__AMQP_URL".into(), format!("amqp://guest:guest@127.0.0.1:{amqp_port}/%2f")),
             ("POSTMANTIS_BUS__PREFIX".into(), format!("e2e.{id}.")),
             ("POSTMANTIS_BUS__RETRY_DELAY_MS".into(), opts.retry_delay_ms.to_string()),
             ("POSTMANTIS_BUS__QUEUE_EXPIRES_MS".into(), "600000".into()),
