@@ -8,7 +8,8 @@
 //! exactly one publish per published delivery (per part, for a thread), its own, and none
 //! for the rest; a thread's parts reply to each other in order; no delivery made more
 //! publish calls than its attempts (plus one per later part); nothing answered 201 that
-//! was not stored; the outage answered 503.
+//! was not stored; the outage answered 503, and a post a 503 named as perhaps accepted is
+//! held to the same books if it was.
 //!
 //! The outages cut this stack's connections at the in-test proxy (all connections drop,
 //! new ones are refused), which is what a broker or database restart looks like to the
@@ -31,6 +32,8 @@ struct Ledger {
     to_cancel: Vec<String>,
     canceled: Vec<String>,
     unavailable: usize,
+    /// Posts a 503 named as perhaps accepted (the database's answer lost after a commit).
+    in_doubt: Vec<String>,
     unexpected: Vec<String>,
 }
 
@@ -89,10 +92,16 @@ async fn under_faults_every_accepted_post_settles_once() {
                 let outcome = match r {
                     Ok(r) => {
                         let status = r.status();
+                        let v = r.json::<Value>().await.unwrap_or_default();
                         let id = if status == StatusCode::CREATED {
-                            r.json::<Value>().await.ok().and_then(|v| v["data"]["id"].as_str().map(str::to_owned))
+                            v["data"]["id"].as_str().map(str::to_owned)
                         } else {
-                            None
+                            // "… post {id} … may have been accepted": which one to read.
+                            v["detail"]
+                                .as_str()
+                                .filter(|d| d.contains("may have been accepted"))
+                                .and_then(|d| d.split_whitespace().find(|w| uuid::Uuid::parse_str(w).is_ok()))
+                                .map(str::to_owned)
                         };
                         Ok((status, id))
                     }
@@ -107,7 +116,10 @@ async fn under_faults_every_accepted_post_settles_once() {
                             }
                             l.accepted.push(id);
                         }
-                        Ok((StatusCode::SERVICE_UNAVAILABLE, _)) => l.unavailable += 1,
+                        Ok((StatusCode::SERVICE_UNAVAILABLE, maybe)) => {
+                            l.unavailable += 1;
+                            l.in_doubt.extend(maybe);
+                        }
                         Ok((status, _)) => l.unexpected.push(format!("post {n}: {status}")),
                         Err(e) => l.unexpected.push(format!("post {n}: {e}")),
                     }
@@ -132,7 +144,7 @@ async fn under_faults_every_accepted_post_settles_once() {
             next_kill += Duration::from_secs(4);
         }
         if !broker_done && Instant::now() >= at(10) {
-            s.broker.cut();
+            s.broker.cut().await;
             events.push(format!("{:>5.1} s  RabbitMQ gone", t0.elapsed().as_secs_f64()));
             tokio::time::sleep(Duration::from_secs(3)).await;
             s.broker.restore();
@@ -140,7 +152,7 @@ async fn under_faults_every_accepted_post_settles_once() {
             broker_done = true;
         }
         if !db_done && Instant::now() >= at(20) {
-            s.database.cut();
+            s.database.cut().await;
             events.push(format!("{:>5.1} s  PostgreSQL gone", t0.elapsed().as_secs_f64()));
             tokio::time::sleep(Duration::from_secs(3)).await;
             s.database.restore();
@@ -216,12 +228,26 @@ async fn under_faults_every_accepted_post_settles_once() {
     }
 
     // The books.
-    let (accepted, canceled, unavailable, unexpected) = {
+    let (mut accepted, canceled, unavailable, in_doubt, unexpected) = {
         let l = ledger.lock();
-        (l.accepted.clone(), l.canceled.clone(), l.unavailable, l.unexpected.clone())
+        (l.accepted.clone(), l.canceled.clone(), l.unavailable, l.in_doubt.clone(), l.unexpected.clone())
     };
     assert!(unexpected.is_empty(), "unexpected answers: {unexpected:?}");
     assert!(unavailable > 0, "the database outage never answered 503");
+    // A post the 503 said may have been accepted is read, as a client would: one that is
+    // there was accepted and is held to the same books; one that is not was never written.
+    let mut written_in_doubt = 0;
+    for id in &in_doubt {
+        let (status, v) = s.get(&format!("/api/posts/{id}")).await;
+        match status {
+            StatusCode::OK => {
+                written_in_doubt += 1;
+                accepted.push(id.clone());
+            }
+            StatusCode::NOT_FOUND => {}
+            other => panic!("reading post {id}, in doubt: {other} {v}"),
+        }
+    }
     let deadline = Instant::now() + Duration::from_secs(150);
     let mut posts = HashMap::new();
     for id in &accepted {
@@ -377,10 +403,11 @@ async fn under_faults_every_accepted_post_settles_once() {
     }
     md.push_str("```\n\n");
     md.push_str(&format!(
-        "- {} posts accepted (201), {} canceled, {} answered 503 while PostgreSQL was away, no other error answer.\n",
-        accepted.len(),
+        "- {} posts accepted (201), {} canceled, {} answered 503 while PostgreSQL was away ({} of them naming a post that may have been accepted; {written_in_doubt} of those were, and are held to the books below), no other error answer.\n",
+        accepted.len() - written_in_doubt,
         canceled.len(),
-        unavailable
+        unavailable,
+        in_doubt.len()
     ));
     md.push_str(&format!(
         "- Every accepted post ended completed or canceled. Deliveries: {published} published ({threads} of them three-part threads, every part once, each replying to the one before), each exactly one public post per part at provider-sim carrying its own text, no provider post id named by two deliveries; {failed} failed; {canceled_deliveries} of canceled posts, none of which reached a provider. provider-sim saw {} publishes in all.\n",

@@ -91,7 +91,7 @@ async fn a_post_accepted_while_rabbitmq_is_down_completes_after_it_returns() {
     assert_eq!(first["media"][0]["content_type"], "image/png");
     let asset = first["media"][0]["asset_id"].as_str().unwrap().to_owned();
 
-    s.broker.cut();
+    s.broker.cut().await;
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     while s.http.get(format!("{}/readyz", s.gateway)).send().await.unwrap().status().is_success() {
         assert!(std::time::Instant::now() < deadline, "the gateway never noticed the broker was gone");
@@ -164,7 +164,7 @@ async fn while_postgresql_is_gone_the_api_answers_503_and_every_service_recovers
     let before = s.create(Stack::json_post("before the outage", &[&x])).await;
     s.wait_status(before["id"].as_str().unwrap(), "completed").await;
 
-    s.database.cut();
+    s.database.cut().await;
     let (status, v) = s.post("/api/posts", Stack::json_post("during the outage", &[&x])).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "an uncommitted post must never look accepted: {v}");
     assert_eq!(v["code"], "service_unavailable");
@@ -188,6 +188,37 @@ async fn while_postgresql_is_gone_the_api_answers_503_and_every_service_recovers
     assert_eq!(done["deliveries"][0]["status"], "published");
     let (_, list) = s.get("/api/posts").await;
     assert_eq!(list["meta"]["total"], 2, "the refused post left nothing behind");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_whose_answer_the_database_lost_is_named_in_the_503_and_is_there_after() {
+    let s = Stack::start("db-lost-answer").await;
+    let x = s.profile("x").await;
+    // The insert holds for a second at the server; the connection is cut meanwhile. The
+    // server still commits the statement it received (it finds its client gone only when
+    // it answers), so "nothing was written" would be false.
+    s.sql(
+        "CREATE FUNCTION hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(1); RETURN NEW; END $$; \
+         CREATE TRIGGER hold BEFORE INSERT ON posts FOR EACH ROW EXECUTE FUNCTION hold()",
+    );
+    let (http, url, key) = (s.http.clone(), format!("{}/api/posts", s.gateway), s.key.clone());
+    let sent = tokio::spawn(async move {
+        let r = http.post(url).bearer_auth(key).json(&Stack::json_post("answer lost", &[&x])).send().await.unwrap();
+        (r.status(), r.json::<Value>().await.unwrap())
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    s.database.cut().await;
+    let (status, v) = sent.await.unwrap();
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    let detail = v["detail"].as_str().unwrap();
+    assert!(detail.contains("may have been accepted"), "{v}");
+    let id = detail.split_whitespace().find_map(|w| uuid::Uuid::parse_str(w).ok()).expect("the 503 names the post");
+    s.sql("DROP TRIGGER hold ON posts");
+    s.database.restore();
+    // The post it named is there, and goes out as any other.
+    let done = s.wait_status(&id.to_string(), "completed").await;
+    assert_eq!(done["body"], "answer lost");
+    assert_eq!(done["deliveries"][0]["status"], "published");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -171,16 +171,17 @@ impl ApiError {
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
-        use diesel::result::{DatabaseErrorKind, Error};
         match e {
-            // A connection that drops mid-query comes back as "unable to send" (the driver
-            // has no SQL state for it): the database is away, not our bug.
-            StoreError::Pool(_)
-            | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
-            | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _))
-            | StoreError::Db(Error::BrokenTransactionManager) => {
+            StoreError::Pool(_) => {
                 ApiError::Unavailable("The database is unavailable; nothing was written. Retry shortly.".into())
             }
+            // The database went away under a statement: not our bug. A write whose answer
+            // was lost may have been applied; the one where that matters (a post made)
+            // names its post (`PostingError::OutcomeUnknown`).
+            e if e.is_connection_lost() => ApiError::Unavailable(
+                "The connection to the database was lost; retry shortly (a change this request made may have been saved: read it back first)."
+                    .into(),
+            ),
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -208,6 +209,7 @@ impl From<posting::PostingError> for ApiError {
             P::ProfileNotFound => ApiError::profile_not_found(),
             P::Conflict(detail) => ApiError::Conflict(detail),
             P::TooSoon(retry_after_s) => ApiError::RateLimited { limit: 1, retry_after_s },
+            P::OutcomeUnknown(_) => ApiError::Unavailable(e.to_string()),
             P::Store(e) => e.into(),
             P::Bus(e) => e.into(),
         }

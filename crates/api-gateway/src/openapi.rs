@@ -129,7 +129,10 @@ impl Modify for Common {
             ("401", "Missing or invalid API key"),
             ("429", "Rate limited: see `Retry-After` and `RateLimit-*`"),
             ("500", "Internal error; nothing was written"),
-            ("503", "A dependency is unavailable; nothing was written; see `Retry-After`"),
+            (
+                "503",
+                "A dependency is unavailable; see `Retry-After`. Nothing was written, unless `detail` names a post that may have been accepted (the database's answer lost after its commit): read that post before retrying",
+            ),
         ];
         for (path, item) in doc.paths.paths.iter_mut() {
             let public = path == "/api/health" || path.starts_with("/media/") || path.starts_with("/uploads/");

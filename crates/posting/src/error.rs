@@ -31,6 +31,12 @@ pub enum PostingError {
     /// Asked again too soon: try after this many seconds.
     #[error("asked too soon; try again in {0} s")]
     TooSoon(u64),
+    /// The connection to the database went away while this post was written: it may have
+    /// been committed with only the answer lost, or not.
+    #[error(
+        "The connection to the database was lost while post {0} was being written: it may have been accepted. Read that post before retrying (not found: it was not), or retry with the same Idempotency-Key."
+    )]
+    OutcomeUnknown(domain::PostId),
     #[error(transparent)]
     Store(#[from] StoreError),
     /// A service the change needs (scheduler, media-ingest) did not take it.

@@ -195,6 +195,9 @@ impl Posting {
                 let view = posts::view(&mut conn, id).await?.ok_or(PostingError::PostNotFound)?;
                 return Ok((view, false));
             }
+            // Sent, and the connection lost before the answer: "nothing was written" may be
+            // false. The post's id is ours already, so the caller can be told which to read.
+            Err(PostingError::Store(e)) if e.is_connection_lost() => return Err(PostingError::OutcomeUnknown(row.id)),
             other => other?,
         };
         self.committed();

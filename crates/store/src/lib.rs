@@ -59,6 +59,18 @@ pub enum StoreError {
 pub type StoreResult<T> = Result<T, StoreError>;
 
 impl StoreError {
+    /// The connection went away under the statement (the driver has no SQL state for it):
+    /// a write sent may have been applied, its answer lost.
+    pub fn is_connection_lost(&self) -> bool {
+        use diesel::result::{DatabaseErrorKind, Error};
+        matches!(
+            self,
+            StoreError::Db(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _))
+                | StoreError::Db(Error::DatabaseError(DatabaseErrorKind::UnableToSendCommand, _))
+                | StoreError::Db(Error::BrokenTransactionManager)
+        )
+    }
+
     /// The write broke the unique index or constraint of that name.
     pub fn is_unique_violation(&self, constraint: &str) -> bool {
         match self {
