@@ -568,6 +568,15 @@ impl Stack {
         self.sim_records::<Value>("calls").await.into_iter().filter(|c| c["idempotency_key"] == delivery_id).collect()
     }
 
+    /// The post a 503 names as perhaps accepted (its insert's answer lost), if it names one.
+    pub fn post_in_doubt(problem: &Value) -> Option<String> {
+        problem["detail"]
+            .as_str()
+            .filter(|d| d.contains("may have been accepted"))
+            .and_then(|d| d.split_whitespace().find(|w| uuid::Uuid::parse_str(w).is_ok()))
+            .map(str::to_owned)
+    }
+
     pub fn json_post(body: &str, profiles: &[&str]) -> Value {
         json!({"post": {"body": body}, "profiles": profiles})
     }

@@ -96,12 +96,7 @@ async fn under_faults_every_accepted_post_settles_once() {
                         let id = if status == StatusCode::CREATED {
                             v["data"]["id"].as_str().map(str::to_owned)
                         } else {
-                            // "… post {id} … may have been accepted": which one to read.
-                            v["detail"]
-                                .as_str()
-                                .filter(|d| d.contains("may have been accepted"))
-                                .and_then(|d| d.split_whitespace().find(|w| uuid::Uuid::parse_str(w).is_ok()))
-                                .map(str::to_owned)
+                            Stack::post_in_doubt(&v)
                         };
                         Ok((status, id))
                     }

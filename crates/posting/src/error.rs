@@ -34,7 +34,7 @@ pub enum PostingError {
     /// The connection to the database went away while this post was written: it may have
     /// been committed with only the answer lost, or not.
     #[error(
-        "The connection to the database was lost while post {0} was being written: it may have been accepted. Read that post before retrying (not found: it was not), or retry with the same Idempotency-Key."
+        "The connection to the database was lost while post {0} was being written: it may have been accepted. Read that post before retrying, or retry with the same Idempotency-Key."
     )]
     OutcomeUnknown(domain::PostId),
     #[error(transparent)]
