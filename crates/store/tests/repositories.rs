@@ -751,7 +751,7 @@ async fn a_claim_reads_its_index_from_the_due_end_and_updates_by_primary_key() {
     // As the dispatcher runs it: prepared, on a generic plan, with statistics that expect
     // more posts due than the limits. The claimed posts are updated through the primary
     // key, with no join for the planner to turn into a read of every post (S2, after an
-    // autovacuum's ANALYZE: a hash join over all of `posts_pkey`, 4 000 buffers a claim).
+    // autovacuum's ANALYZE: 4 000 buffers a claim; replayed, a hash join over all posts).
     sql(&mut d, "SET plan_cache_mode = force_generic_plan").await;
     sql(&mut d, &format!("PREPARE claim(bigint, bigint) AS {}", store::transitions::posts::CLAIM_DUE)).await;
     let generic = plan_run(&mut d, "EXECUTE claim(500, 50)").await;

@@ -168,8 +168,8 @@ const NEWEST: i64 = 50;
 /// the limit; run on a `connect_claim_pool` connection, which plans one. The claimed ids
 /// are handed to the UPDATE as an array, not joined: a join was planned for the limits'
 /// 551 rows, not the few due, and after an autovacuum's ANALYZE (S2, the minute before the
-/// burst) became a hash join over every row of `posts_pkey`, 4 000 buffers a claim where
-/// 40 did; `id = ANY(…)` has no plan but the primary key's.
+/// burst) read every post (4 000 buffers a claim where 40 did; replayed: a hash join over
+/// all of `posts`); `id = ANY(…)` has no plan but the primary key's.
 pub const CLAIM_DUE: &str = "WITH unscheduled AS (
          SELECT id FROM posts
          WHERE status = 'scheduled' AND dispatched_at IS NULL AND scheduled_at IS NULL
